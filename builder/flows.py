@@ -1,0 +1,236 @@
+"""Flow definitions: structured approval flows (the DingTalk/Feishu shape), as frozen data.
+
+A flow is an ordered list of steps; a `branch` step holds ordered branches, each its own list of
+steps, plus an `else` list. Structured flows cannot dangle or deadlock, and the engine walks them
+with `Flow.successor`. Step kinds are a registry (`STEP_KINDS`) so new kinds slot in without
+touching the walker.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from builder.serial import to_plain
+from builder.text import Label
+
+ASSIGNEE_KINDS = ("user", "role", "dept_head")
+APPROVAL_MODES = ("single",)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who a step's task goes to: a named user, a role, or the submitter's head `levels` up."""
+
+    kind: str
+    user: str = ""
+    role: str = ""
+    levels: int = 1
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Assignee:
+        return cls(kind=doc["kind"], user=doc.get("user", ""), role=doc.get("role", ""),
+                   levels=int(doc.get("levels", 1)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    id: str
+    title: Label = ""
+    description: Label = ""
+    kind: ClassVar[str] = ""
+    is_human: ClassVar[bool] = False
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Step:
+        return STEP_KINDS[doc["kind"]]._from_dict(doc)
+
+    @classmethod
+    def _base(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"id": doc["id"], "title": doc.get("title", ""),
+                "description": doc.get("description", "")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **to_plain(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalStep(Step):
+    """Someone decides: approve, or reject with a reason."""
+
+    assignee: Assignee
+    mode: str = "single"
+    kind: ClassVar[str] = "approval"
+    is_human: ClassVar[bool] = True
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> ApprovalStep:
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
+                   mode=doc.get("mode", "single"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskStep(Step):
+    """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
+
+    assignee: Assignee
+    kind: ClassVar[str] = "task"
+    is_human: ClassVar[bool] = True
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One path of a branch step, taken when the ruleset's outcome matches `outcome`."""
+
+    outcome: dict[str, Any] = field(default_factory=dict)
+    label: Label = ""
+    steps: tuple[Step, ...] = ()
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Branch:
+        return cls(outcome=dict(doc.get("outcome", {})), label=doc.get("label", ""),
+                   steps=tuple(Step.from_dict(s) for s in doc.get("steps", ())))
+
+    def matches(self, outcome: dict[str, Any]) -> bool:
+        return all(outcome.get(k) == v for k, v in self.outcome.items())
+
+
+@dataclass(frozen=True, kw_only=True)
+class BranchStep(Step):
+    """Picks the first branch whose `outcome` matches the ruleset's outcome, else `otherwise`."""
+
+    ruleset: str
+    branches: tuple[Branch, ...] = ()
+    otherwise: tuple[Step, ...] = field(default=(), metadata={"json": "else"})
+    kind: ClassVar[str] = "branch"
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> BranchStep:
+        return cls(**cls._base(doc), ruleset=doc["ruleset"],
+                   branches=tuple(Branch.from_dict(b) for b in doc.get("branches", ())),
+                   otherwise=tuple(Step.from_dict(s) for s in doc.get("else", ())))
+
+    def choose(self, outcome: dict[str, Any]) -> tuple[int | None, tuple[Step, ...]]:
+        """The index of the chosen branch (None for else) and its steps."""
+        for index, branch in enumerate(self.branches):
+            if branch.matches(outcome):
+                return index, branch.steps
+        return None, self.otherwise
+
+    def lanes(self) -> tuple[tuple[Step, ...], ...]:
+        return tuple(b.steps for b in self.branches) + (self.otherwise,)
+
+
+STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, BranchStep)}
+
+
+@dataclass(frozen=True)
+class ProcessMeta:
+    """The process document's header (000 §6.1): what a policy says about the process itself."""
+
+    purpose: Label = ""
+    scope: Label = ""
+    owner: str = ""
+    performers: tuple[str, ...] = ()
+    collaborators: tuple[str, ...] = ()
+    input_forms: tuple[str, ...] = ()
+    output_forms: tuple[str, ...] = ()
+    start: Label = ""
+    end: Label = ""
+    metrics: Label = ""
+    effective_date: str = ""
+    category: str = ""
+    level: str = ""
+    parent: str = ""
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:
+        tuples = {"performers", "collaborators", "input_forms", "output_forms"}
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
+
+
+@dataclass(frozen=True)
+class Flow:
+    key: str
+    version: int
+    title: Label
+    form: str
+    steps: tuple[Step, ...] = field(default=(), metadata={"always": True})
+    rulesets: tuple[str, ...] = ()
+    description: Label = ""
+    meta: ProcessMeta = field(default_factory=ProcessMeta)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Flow:
+        return cls(
+            key=doc["key"],
+            version=int(doc.get("version", 1)),
+            title=doc.get("title", doc["key"]),
+            form=doc["form"],
+            steps=tuple(Step.from_dict(s) for s in doc.get("steps", ())),
+            rulesets=tuple(doc.get("rulesets", ())),
+            description=doc.get("description", ""),
+            meta=ProcessMeta.from_dict(doc.get("meta", {})),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = to_plain(self)
+        out["steps"] = [s.to_dict() for s in self.steps]
+        _steps_to_dict(out["steps"], self.steps)
+        return out
+
+    def walk(self) -> Iterator[Step]:
+        """Every step, depth first, in document order."""
+        yield from _walk(self.steps)
+
+    def step(self, step_id: str) -> Step:
+        for s in self.walk():
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    def successor(self, step_id: str) -> Step | None:
+        """The step that runs after `step_id` finishes (leaving branches as needed), or None at the end."""
+        found = _successor(self.steps, step_id, None)
+        return found if isinstance(found, Step) else None
+
+
+def _walk(steps: tuple[Step, ...]) -> Iterator[Step]:
+    for s in steps:
+        yield s
+        if isinstance(s, BranchStep):
+            for lane in s.lanes():
+                yield from _walk(lane)
+
+
+_NOT_HERE = object()
+
+
+def _successor(steps: tuple[Step, ...], step_id: str, after: Step | None) -> Any:
+    """Search `steps` for `step_id`; `after` is what follows this whole list."""
+    for index, s in enumerate(steps):
+        follow = steps[index + 1] if index + 1 < len(steps) else after
+        if s.id == step_id:
+            return follow
+        if isinstance(s, BranchStep):
+            for lane in s.lanes():
+                found = _successor(lane, step_id, follow)
+                if found is not _NOT_HERE:
+                    return found
+    return _NOT_HERE
+
+
+def _steps_to_dict(out: list[dict[str, Any]], steps: tuple[Step, ...]) -> None:
+    """Nested steps need their `kind` too, which the generic `to_plain` cannot know."""
+    for plain, s in zip(out, steps):
+        if isinstance(s, BranchStep):
+            for plain_branch, branch in zip(plain.get("branches", []), s.branches):
+                plain_branch["steps"] = [x.to_dict() for x in branch.steps]
+                _steps_to_dict(plain_branch["steps"], branch.steps)
+            if s.otherwise:
+                plain["else"] = [x.to_dict() for x in s.otherwise]
+                _steps_to_dict(plain["else"], s.otherwise)

@@ -1,0 +1,112 @@
+"""Form definitions: what a person fills in, as frozen data keyed by (key, version).
+
+`Form.from_dict` trusts its input; call `builder.validation.validate_form` first (or use
+`parse_form`, which does both) so that bad documents fail with every problem and its JSON path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.serial import to_plain
+from builder.text import Label
+
+# Field type → what its value is. The web layer keeps a registry of templates keyed the same way.
+SCALAR_TYPES = ("text", "textarea", "number", "money", "date", "select")
+FIELD_TYPES = SCALAR_TYPES + ("table",)
+NUMERIC_TYPES = ("number", "money")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Label = ""
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Option:
+        return cls(value=doc["value"], label=doc.get("label", ""))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input. A `table` field holds rows whose cells are its `columns` (themselves fields)."""
+
+    key: str
+    type: str
+    label: Label = ""
+    required: bool = False
+    help: Label = ""
+    placeholder: Label = ""
+    options: tuple[Option, ...] = ()
+    columns: tuple[Field, ...] = ()
+    computed: str = ""
+    visible_when: dict[str, Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    min_rows: int = 0
+    max_rows: int | None = None
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Field:
+        return cls(
+            key=doc["key"],
+            type=doc["type"],
+            label=doc.get("label", ""),
+            required=bool(doc.get("required", False)),
+            help=doc.get("help", ""),
+            placeholder=doc.get("placeholder", ""),
+            options=tuple(Option.from_dict(o) for o in doc.get("options", ())),
+            columns=tuple(Field.from_dict(c) for c in doc.get("columns", ())),
+            computed=doc.get("computed", ""),
+            visible_when=doc.get("visible_when"),
+            min=doc.get("min"),
+            max=doc.get("max"),
+            max_length=doc.get("max_length"),
+            min_rows=int(doc.get("min_rows", 0)),
+            max_rows=doc.get("max_rows"),
+        )
+
+    @property
+    def is_computed(self) -> bool:
+        return bool(self.computed)
+
+    def column(self, key: str) -> Field | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    version: int
+    title: Label
+    fields: tuple[Field, ...] = field(default=(), metadata={"always": True})
+    description: Label = ""
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Form:
+        return cls(
+            key=doc["key"],
+            version=int(doc.get("version", 1)),
+            title=doc.get("title", doc["key"]),
+            fields=tuple(Field.from_dict(f) for f in doc.get("fields", ())),
+            description=doc.get("description", ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_plain(self)
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+    def field_types(self) -> dict[str, str]:
+        """Every addressable field's type: `total` → money, `items.amount` → money."""
+        types: dict[str, str] = {}
+        for f in self.fields:
+            types[f.key] = f.type
+            for c in f.columns:
+                types[f"{f.key}.{c.key}"] = c.type
+        return types
