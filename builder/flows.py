@@ -32,6 +32,17 @@ class Assignee:
         return cls(kind=doc["kind"], user=doc.get("user", ""), role=doc.get("role", ""),
                    levels=int(doc.get("levels", 1)))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The kind and the one property it uses, always spelled out (`levels` even when 1), so
+        an export reads the same whatever defaults the importer assumed."""
+        if self.kind == "user":
+            return {"kind": self.kind, "user": self.user}
+        if self.kind == "role":
+            return {"kind": self.kind, "role": self.role}
+        if self.kind == "dept_head":
+            return {"kind": self.kind, "levels": self.levels}
+        return {"kind": self.kind, **to_plain(self)}
+
 
 @dataclass(frozen=True, kw_only=True)
 class Step:
@@ -68,6 +79,9 @@ class ApprovalStep(Step):
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
                    mode=doc.get("mode", "single"))
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "assignee": self.assignee.to_dict()}
+
 
 @dataclass(frozen=True, kw_only=True)
 class TaskStep(Step):
@@ -80,6 +94,9 @@ class TaskStep(Step):
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "assignee": self.assignee.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,9 @@ class Branch:
     def matches(self, outcome: dict[str, Any]) -> bool:
         return all(outcome.get(k) == v for k, v in self.outcome.items())
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_plain(self), "steps": [s.to_dict() for s in self.steps]}
+
 
 @dataclass(frozen=True, kw_only=True)
 class BranchStep(Step):
@@ -113,6 +133,13 @@ class BranchStep(Step):
         return cls(**cls._base(doc), ruleset=doc["ruleset"],
                    branches=tuple(Branch.from_dict(b) for b in doc.get("branches", ())),
                    otherwise=tuple(Step.from_dict(s) for s in doc.get("else", ())))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested steps carry their `kind`; `else` is always written, even when empty."""
+        out = super().to_dict()
+        out["branches"] = [b.to_dict() for b in self.branches]
+        out["else"] = [s.to_dict() for s in self.otherwise]
+        return out
 
     def choose(self, outcome: dict[str, Any]) -> tuple[int | None, tuple[Step, ...]]:
         """The index of the chosen branch (None for else) and its steps."""
@@ -180,7 +207,6 @@ class Flow:
     def to_dict(self) -> dict[str, Any]:
         out = to_plain(self)
         out["steps"] = [s.to_dict() for s in self.steps]
-        _steps_to_dict(out["steps"], self.steps)
         return out
 
     def walk(self) -> Iterator[Step]:
@@ -222,15 +248,3 @@ def _successor(steps: tuple[Step, ...], step_id: str, after: Step | None) -> Any
                 if found is not _NOT_HERE:
                     return found
     return _NOT_HERE
-
-
-def _steps_to_dict(out: list[dict[str, Any]], steps: tuple[Step, ...]) -> None:
-    """Nested steps need their `kind` too, which the generic `to_plain` cannot know."""
-    for plain, s in zip(out, steps):
-        if isinstance(s, BranchStep):
-            for plain_branch, branch in zip(plain.get("branches", []), s.branches):
-                plain_branch["steps"] = [x.to_dict() for x in branch.steps]
-                _steps_to_dict(plain_branch["steps"], branch.steps)
-            if s.otherwise:
-                plain["else"] = [x.to_dict() for x in s.otherwise]
-                _steps_to_dict(plain["else"], s.otherwise)

@@ -1,0 +1,337 @@
+"""Server-side cleaning of submitted form data: the browser is never trusted.
+
+`clean_submission` turns what a person (or a script) posted into data of the declared types,
+with an error message per field path (`reason`, `items[1].amount`, `items`). It recomputes every
+computed field from the cleaned inputs, so a forged `total` is simply overwritten, and it applies
+conditional visibility (`visible_when`): a hidden field's value is dropped and it is not required.
+
+`form_values_from_pairs` reads HTML form encoding (`items-0-amount=12.5`) into the nested shape
+`clean_submission` takes, and `field_name` spells those names for the templates, so the two can
+never disagree.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from builder import paths
+from builder.forms import Field, Form
+from rules.conditions import matches
+from rules.errors import RuleError
+from rules.expressions import compute, expression_fields
+
+MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
+CENT = Decimal("0.01")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_ROW = re.compile(r"(\d{1,6})-(.+)\Z", re.ASCII | re.DOTALL)
+_MISSING = object()
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def clean_submission(form: Form, raw: dict[str, Any], *,
+                     partial: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean `raw` against `form`: (data of the declared types, errors by field path).
+
+    Missing or empty values are left out of the data. With `partial=True` (validation as the
+    person types) "required" is reported only for fields present in `raw`, so an untouched form
+    shows no errors; every other check is the same.
+    """
+    if not isinstance(raw, dict):
+        return {}, {"": "must be an object"}
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in raw:
+        if form.field(str(name)) is None:
+            errors[str(name)] = "unknown field"
+    for f in form.fields:
+        if f.is_computed:
+            continue
+        value = (_clean_table(f, raw, partial, errors) if f.type == "table"
+                 else _clean_input(f, raw, f.key, partial, errors))
+        if value is not _MISSING:
+            data[f.key] = value
+    _settle(form, data, errors)
+    return data, errors
+
+
+def field_name(field_key: str, row: int | None = None, column: str | None = None) -> str:
+    """The HTML input name of a field (`reason`) or of a table cell (`items-0-amount`)."""
+    if row is None and column is None:
+        return field_key
+    if row is None or column is None or row < 0:
+        raise ValueError("a table cell's name needs a row (0 or more) and a column")
+    return f"{field_key}-{row}-{column}"
+
+
+def form_values_from_pairs(form: Form, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The raw nested dict `clean_submission` takes, from form-encoded `(name, value)` pairs.
+
+    Table cells (`items-1-amount`) become lists of row dicts ordered by row index; an empty
+    input counts as missing; when a name repeats, the last value wins. Names starting with `_`
+    (`_csrf`) are transport, not data, and are skipped; other unknown names are kept so that
+    `clean_submission` reports them.
+    """
+    tables = sorted((f.key for f in form.fields if f.type == "table"), key=len, reverse=True)
+    raw: dict[str, Any] = {}
+    rows: dict[str, dict[int, dict[str, str]]] = {}
+    for name, value in pairs:
+        if name.startswith("_"):
+            continue
+        cell = _table_cell(name, tables)
+        if cell is not None:
+            table, index, column = cell
+            row = rows.setdefault(table, {}).setdefault(index, {})
+            if value.strip():
+                row[column] = value
+            else:
+                row.pop(column, None)
+        elif value.strip() or form.field(name) is None:
+            raw[name] = value
+        else:
+            raw.pop(name, None)
+    for table, by_index in rows.items():
+        raw[table] = [by_index[i] for i in sorted(by_index)]
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _table_cell(name: str, tables: list[str]) -> tuple[str, int, str] | None:
+    for table in tables:
+        if name.startswith(table + "-"):
+            match = _ROW.match(name, len(table) + 1)
+            if match:
+                return table, int(match.group(1)), match.group(2)
+    return None
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
+                 errors: dict[str, str]) -> Any:
+    """One scalar value from `source[f.key]`, or _MISSING (with an error when it must be there)."""
+    present = f.key in source
+    value = source.get(f.key)
+    if _is_empty(value):
+        if f.required and (present or not partial):
+            errors[path] = "required"
+        return _MISSING
+    try:
+        return _check_limits(f, _coerce(f, value))
+    except ValueError as exc:
+        errors[path] = str(exc)
+        return _MISSING
+
+
+def _coerce(f: Field, value: Any) -> Any:
+    """`value` as the type `f` declares; ValueError with a person-readable message if it is not."""
+    if f.type == "number":
+        return _plain(_decimal(value, "must be a number"))
+    if f.type == "money":
+        amount = _decimal(value, "must be an amount of money, like 1200.50", money=True)
+        if amount < 0:
+            raise ValueError("must not be negative")
+        return _plain(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    if f.type == "date":
+        if not isinstance(value, str) or not _DATE.match(value.strip()):
+            raise ValueError("must be a date (YYYY-MM-DD)")
+        try:
+            return _dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            raise ValueError("must be a date (YYYY-MM-DD)") from None
+    if f.type == "select":
+        allowed = f.option_values()
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(f"must be one of: {', '.join(allowed)}")
+        return value
+    if f.type in ("text", "textarea"):
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return text if f.type == "textarea" else " ".join(text.split("\n"))
+    raise ValueError(f'cannot take a value of type "{f.type}"')
+
+
+def _decimal(value: Any, message: str, *, money: bool = False) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(message)
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace(" ", "")
+        if money:
+            text = text.lstrip("¥￥")
+        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?", text, re.ASCII):
+            raise ValueError(message)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(message) from None
+    else:
+        raise ValueError(message)
+    if not number.is_finite():
+        raise ValueError(message)
+    if abs(number) >= MAX_NUMBER:
+        raise ValueError("is too large")
+    return number
+
+
+def _plain(number: Decimal) -> int | float:
+    """JSON's spelling of a number: an int when whole, else a float."""
+    if number == number.to_integral_value():
+        return int(number)
+    return float(number)
+
+
+def _show(number: float) -> str:
+    return f"{Decimal(repr(number)).normalize():f}"
+
+
+def _check_limits(f: Field, value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        if f.min is not None and value < f.min:
+            raise ValueError(f"must be at least {_show(f.min)}")
+        if f.max is not None and value > f.max:
+            raise ValueError(f"must be at most {_show(f.max)}")
+    if isinstance(value, str) and f.max_length is not None and len(value) > f.max_length:
+        raise ValueError(f"must be at most {f.max_length} characters")
+    return value
+
+
+def _clean_table(f: Field, raw: dict[str, Any], partial: bool,
+                 errors: dict[str, str]) -> Any:
+    present = f.key in raw
+    value = raw.get(f.key)
+    if value is None or value == "":
+        value = []
+    if not isinstance(value, list):
+        errors[f.key] = "must be a list of rows"
+        return _MISSING
+    rows: list[dict[str, Any]] = []
+    for position, row in enumerate(value):
+        row_path = paths.index(f.key, position)
+        if not isinstance(row, dict):
+            errors[row_path] = "must be an object"
+            rows.append({})
+            continue
+        rows.append(_clean_row(f, row, row_path, partial, errors))
+    least = max(f.min_rows, 1 if f.required else 0)
+    if len(rows) < least and (present or not partial):
+        errors[f.key] = f"at least {least} row{'s' if least > 1 else ''}"
+    elif f.max_rows is not None and len(rows) > f.max_rows:
+        errors[f.key] = f"at most {f.max_rows} row{'s' if f.max_rows > 1 else ''}"
+    return rows if present or rows else _MISSING
+
+
+def _clean_row(f: Field, row: dict[str, Any], row_path: str, partial: bool,
+               errors: dict[str, str]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name in row:
+        if f.column(str(name)) is None:
+            errors[paths.key(row_path, str(name))] = "unknown field"
+    for column in f.columns:
+        if column.is_computed:
+            continue
+        value = _clean_input(column, row, paths.key(row_path, column.key), partial, errors)
+        if value is not _MISSING:
+            clean[column.key] = value
+    _compute_all(f.columns, clean, row_path, errors)
+    return clean
+
+
+# ---------------------------------------------------------------------------------------------
+# Computed fields and visibility
+
+
+def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
+    """Compute, then hide what `visible_when` hides, until nothing changes: a computed total
+    may show a field, and hiding a field may change a total."""
+    inputs = dict(data)
+    hidden: set[str] = set()
+    for _ in range(len(form.fields) + 1):
+        data.clear()
+        data.update({k: v for k, v in inputs.items() if k not in hidden})
+        computed_errors: dict[str, str] = {}
+        _compute_all(tuple(f for f in form.fields if f.key not in hidden), data, "",
+                     computed_errors)
+        now_hidden = {f.key for f in form.fields
+                      if f.visible_when is not None and not _visible(f, data)}
+        if now_hidden == hidden:
+            break
+        hidden = now_hidden
+    errors.update(computed_errors)
+    for key in hidden:
+        data.pop(key, None)
+        for path in [p for p in errors if paths.under(p, key) and errors[p] != "unknown field"]:
+            del errors[path]
+
+
+def _visible(f: Field, facts: dict[str, Any]) -> bool:
+    try:
+        return bool(matches(f.visible_when, facts))
+    except RuleError:
+        return True  # a condition that cannot be judged never hides a field's checks
+
+
+def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
+                 errors: dict[str, str]) -> None:
+    """Set every computed field in `data`, inputs first (a computed field may use another)."""
+    for f in _in_dependency_order([f for f in fields if f.is_computed]):
+        path = paths.key(prefix, f.key)
+        data.pop(f.key, None)
+        try:
+            value = compute(f.computed, data)
+            if value is not None:
+                data[f.key] = _check_limits(f, _computed_value(f, value))
+        except RuleError as exc:
+            errors[path] = f"cannot compute: {exc}"
+        except ValueError as exc:
+            errors[path] = str(exc)
+
+
+def _computed_value(f: Field, value: Any) -> Any:
+    if f.type in ("number", "money"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"the expression gave {value!r}, not a number")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if f.type == "money":
+            number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+        return _plain(number)
+    if f.type == "date":
+        return _coerce(f, value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _in_dependency_order(fields: list[Field]) -> list[Field]:
+    """Computed fields ordered so each comes after the computed fields it uses (declared order
+    otherwise; a loop, which validation refuses, is broken at the first field)."""
+    keys = {f.key for f in fields}
+    needs: dict[str, set[str]] = {}
+    for f in fields:
+        try:
+            used = expression_fields(f.computed)
+        except RuleError:
+            used = set()
+        needs[f.key] = {n.split(".")[0] for n in used} & keys - {f.key}
+    ordered: list[Field] = []
+    done: set[str] = set()
+    pending = list(fields)
+    while pending:
+        ready = [f for f in pending if needs[f.key] <= done] or pending[:1]
+        for f in ready:
+            ordered.append(f)
+            done.add(f.key)
+            pending.remove(f)
+    return ordered

@@ -1,0 +1,563 @@
+"""The one condition language: JSON in durable-rules' own operator shapes.
+
+Ruleset rows, `visible_when`, branch `when` and validation checks all use it, so admins learn one
+notation and nothing they type is ever `eval`-ed. durable-rules accepts nearly anything and type
+checks nothing (`"abc" > 50000` is true, unknown operators silently never match), so this module is
+where conditions are checked against the form's field types, with a JSON path for every problem.
+`matches` is the plain-Python meaning of a condition: the reference the durable adapter is tested
+against.
+
+Shapes::
+
+    {"category": "travel"}                       equality (one field)
+    {"$gt": {"total": 50000}}                    $lt $lte $gt $gte $ne
+    {"$and": [c, ...]}   {"$or": [c, ...]}
+    {"$ex": {"field": 1}}  {"$nex": {"field": 1}} the field is present / absent
+    {"$mt": {"field": "[A-Z]+-[0-9]+"}}          the whole value matches a (restricted) pattern
+    {"$in": {"field": [..]}}  {"$nin": {"field": [..]}}
+
+A field that is absent (or null) makes every comparison false, `$ne` and `$nin` included.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from rules.errors import Problem, RuleError
+
+LOGICAL = ("$and", "$or")
+ORDERING = ("$lt", "$lte", "$gt", "$gte")
+EXISTENCE = ("$ex", "$nex")
+MEMBERSHIP = ("$in", "$nin")
+OPERATORS = LOGICAL + ORDERING + EXISTENCE + MEMBERSHIP + ("$ne", "$mt")
+EQ = "$eq"  # internal name for a bare `{"field": value}`; not accepted as an operator
+
+MAX_DEPTH = 16
+MAX_LIST = 100
+MAX_PATTERN = 200
+MAX_INTERVAL = 100
+MAX_NUMBER = 2**53  # beyond this floats lose integers; durable also needs plain (no exponent) numbers
+MIN_FRACTION = 1e-4  # smaller non-zero numbers serialise with an exponent durable cannot parse
+
+NUMERIC_TYPES = ("number", "money")
+STRING_TYPES = ("text", "textarea", "select", "radio", "user", "department")
+DATE_TYPES = ("date",)
+DATETIME_TYPES = ("datetime",)
+BOOLEAN_TYPES = ("checkbox",)
+COMPARABLE_TYPES = NUMERIC_TYPES + STRING_TYPES + DATE_TYPES + DATETIME_TYPES + BOOLEAN_TYPES
+
+_FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\Z")
+_HINTS = {"$neq": "$ne", "$eq": "a bare {field: value}", "$not": "$nex or $ne",
+          "$ge": "$gte", "$le": "$lte", "$regex": "$mt", "$exists": "$ex"}
+
+
+# ---------------------------------------------------------------- value classes
+
+
+def value_class(field_type: str) -> str:
+    """What a field's value is, for comparisons: number, string, date, datetime, boolean or opaque."""
+    if field_type in NUMERIC_TYPES:
+        return "number"
+    if field_type in STRING_TYPES:
+        return "string"
+    if field_type in DATE_TYPES:
+        return "date"
+    if field_type in DATETIME_TYPES:
+        return "datetime"
+    if field_type in BOOLEAN_TYPES:
+        return "boolean"
+    return "opaque"
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def number_problem(value: Any) -> str | None:
+    """Why `value` cannot be a number in a condition or an outcome, or None."""
+    if not is_number(value):
+        return f"expected a number, got {_show(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, got {value!r}"
+    if abs(value) >= MAX_NUMBER:
+        return f"number {value!r} is too large (at most 2^53)"
+    if value and abs(value) < MIN_FRACTION:
+        return f"number {value!r} is too small (at most 4 decimals)"
+    return None
+
+
+def literal_problem(value: Any, field_type: str | None, field: str, options: tuple[str, ...] = (),
+                    ordering: bool = False) -> str | None:
+    """Why `value` cannot be compared with `field` (of `field_type`, when known), or None."""
+    if field_type is None:
+        if isinstance(value, str):
+            return None
+        if isinstance(value, bool):
+            return "cannot order by a boolean" if ordering else None
+        if is_number(value):
+            return number_problem(value)
+        return f"a value must be a string, number or boolean, got {json_type(value)}"
+    cls = value_class(field_type)
+    if cls == "opaque":
+        return f'field "{field}" of type {field_type} can only be tested with $ex or $nex'
+    if cls == "number":
+        problem = number_problem(value)
+        return f'{field_type} field "{field}": {problem}' if problem else None
+    if cls == "boolean":
+        if ordering:
+            return f'{field_type} field "{field}" cannot be ordered; use equality or $ne'
+        return None if isinstance(value, bool) else \
+            f'{field_type} field "{field}" needs true or false, got {_show(value)}'
+    if not isinstance(value, str):
+        return f'{field_type} field "{field}" needs a string, got {_show(value)}'
+    if cls == "date" and not is_iso_date(value):
+        return f'date field "{field}" needs a date "YYYY-MM-DD", got {_show(value)}'
+    if cls == "datetime" and not is_iso_datetime(value):
+        return f'datetime field "{field}" needs "YYYY-MM-DDTHH:MM:SS", got {_show(value)}'
+    if options and not ordering and value not in options:
+        return f'{_show(value)} is not an option of "{field}" ({", ".join(options)})'
+    return None
+
+
+def is_iso_date(value: str) -> bool:
+    if not _DATE_RE.match(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_iso_datetime(value: str) -> bool:
+    if not _DATETIME_RE.match(value):
+        return False
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _show(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_condition(cond: Any, field_types: Mapping[str, str] | None = None, path: str = "", *,
+                       options: Mapping[str, tuple[str, ...]] | None = None) -> list[Problem]:
+    """Every problem in `cond`, each with its JSON path under `path`.
+
+    With `field_types` (field key → form field type) unknown fields and type mismatches are
+    refused; `options` (field key → allowed values) also checks equality against select options.
+    Never raises: malformed input is reported, not thrown.
+    """
+    problems: list[Problem] = []
+    _check(cond, field_types, options or {}, path, problems, 0)
+    return problems
+
+
+def _check(cond: Any, types: Mapping[str, str] | None, options: Mapping[str, tuple[str, ...]],
+           path: str, out: list[Problem], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        out.append(Problem(path, f"conditions are nested too deeply (at most {MAX_DEPTH} levels)"))
+        return
+    if not isinstance(cond, Mapping):
+        out.append(Problem(path, f"a condition must be an object, got {json_type(cond)}"))
+        return
+    if not cond:
+        out.append(Problem(path, "a condition must not be empty"))
+        return
+    if len(cond) > 1:
+        names = ", ".join(f'"{k}"' for k in cond)
+        out.append(Problem(path, f"a condition holds exactly one operator or field, got {names}; "
+                                 "combine several with $and"))
+        return
+    ((key, arg),) = cond.items()
+    if not isinstance(key, str):
+        out.append(Problem(path, f"invalid key {key!r}"))
+        return
+    if key in LOGICAL:
+        here = _join(path, key)
+        if not isinstance(arg, list):
+            out.append(Problem(here, f"{key} expects a list of conditions, got {json_type(arg)}"))
+        elif not arg:
+            out.append(Problem(here, f"{key} needs at least one condition"))
+        else:
+            for i, sub in enumerate(arg):
+                _check(sub, types, options, f"{here}[{i}]", out, depth + 1)
+        return
+    if key.startswith("$"):
+        if key not in OPERATORS:
+            hint = f" (did you mean {_HINTS[key]}?)" if key in _HINTS else ""
+            out.append(Problem(path, f'unknown operator "{key}"{hint}'))
+            return
+        here = _join(path, key)
+        if not isinstance(arg, Mapping):
+            out.append(Problem(here, f"{key} expects an object naming one field, got {json_type(arg)}"))
+            return
+        if len(arg) != 1:
+            out.append(Problem(here, f"{key} expects exactly one field, got {len(arg)}"))
+            return
+        ((field, value),) = arg.items()
+        _check_operand(key, field, value, types, options, _join(here, str(field)), out)
+        return
+    _check_operand(EQ, key, arg, types, options, _join(path, key), out)
+
+
+def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | None,
+                   options: Mapping[str, tuple[str, ...]], path: str, out: list[Problem]) -> None:
+    if not isinstance(field, str) or not _FIELD_RE.match(field):
+        out.append(Problem(path, f"invalid field name {_show(field)}"))
+        return
+    field_type: str | None = None
+    if types is not None:
+        if field not in types:
+            out.append(Problem(path, f'unknown field "{field}"'))
+            return
+        field_type = types[field]
+    if op in EXISTENCE:
+        if not (type(value) is int and value == 1):
+            out.append(Problem(path, f"{op} expects 1, got {_show(value)}"))
+        return
+    opts = tuple(options.get(field, ()))
+    if op == "$mt":
+        _check_pattern(field, value, field_type, path, out)
+        return
+    if op in MEMBERSHIP:
+        if not isinstance(value, list):
+            out.append(Problem(path, f"{op} expects a list of values, got {json_type(value)}"))
+        elif not value:
+            out.append(Problem(path, f"{op} needs at least one value"))
+        elif len(value) > MAX_LIST:
+            out.append(Problem(path, f"{op} lists {len(value)} values; at most {MAX_LIST} are allowed"))
+        else:
+            for i, item in enumerate(value):
+                problem = literal_problem(item, field_type, field, opts)
+                if problem:
+                    out.append(Problem(f"{path}[{i}]", problem))
+        return
+    problem = literal_problem(value, field_type, field, opts, ordering=op in ORDERING)
+    if problem:
+        out.append(Problem(path, problem))
+
+
+def _check_pattern(field: str, value: Any, field_type: str | None, path: str,
+                   out: list[Problem]) -> None:
+    if field_type is not None and value_class(field_type) not in ("string", "date", "datetime"):
+        out.append(Problem(path, f'$mt needs a text field; "{field}" is {field_type}'))
+        return
+    if not isinstance(value, str):
+        out.append(Problem(path, f"$mt expects a pattern string, got {json_type(value)}"))
+        return
+    problem = pattern_problem(value)
+    if problem:
+        out.append(Problem(path, problem))
+
+
+# ---------------------------------------------------------------- patterns ($mt)
+
+# durable-rules compiles `$mt` patterns with its own small regex engine: no escapes, no anchors,
+# `{0}` means "unbounded", and a pattern always has to match the whole value. We accept only the
+# subset on which it and Python's `re.fullmatch` agree (checked by a differential test).
+_CLASS_RANGES = ("09", "az", "AZ")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` is outside the supported `$mt` subset, or None.
+
+    Supported: literal characters, `.`, classes `[abc]`, `[a-z0-9]`, `[^x]`, groups `( )`,
+    alternatives `|`, and `* + ? {n} {n,} {n,m}` after a character, class or group.
+    """
+    if not pattern:
+        return "a pattern must not be empty"
+    if len(pattern) > MAX_PATTERN:
+        return f"a pattern is at most {MAX_PATTERN} characters"
+    problem = _scan_pattern(pattern)
+    if problem:
+        return f"unsupported pattern: {problem}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            re.compile(pattern)
+        except (re.error, Warning) as exc:
+            return f"invalid pattern: {exc}"
+    return None
+
+
+def _scan_pattern(p: str) -> str | None:
+    groups: list[bool] = []
+    empty = True  # the current alternative has nothing yet
+    atom = False  # the previous token can take a quantifier
+    i = 0
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\":
+            return 'backslash escapes are not supported; put the character in a class, like "[.]"'
+        if ch in "^$":
+            return f'"{ch}" is not supported; a pattern always matches the whole value'
+        if ch == "(":
+            if p.startswith("(?", i):
+                return '"(?" groups are not supported'
+            groups.append(empty)
+            empty, atom = True, False
+        elif ch == ")":
+            if not groups:
+                return 'unbalanced ")"'
+            if empty:
+                return "empty group or alternative"
+            groups.pop()
+            empty, atom = False, True
+        elif ch == "|":
+            if empty:
+                return "empty alternative"
+            empty, atom = True, False
+        elif ch in "*+?":
+            if not atom:
+                return f'"{ch}" must follow a character, class or group'
+            atom = False
+        elif ch == "{":
+            if not atom:
+                return '"{" must follow a character, class or group'
+            end = p.find("}", i)
+            if end < 0:
+                return 'unbalanced "{"'
+            problem = _interval_problem(p[i + 1:end])
+            if problem:
+                return problem
+            atom = False
+            i = end
+        elif ch in "}]":
+            return f'unbalanced "{ch}"'
+        elif ch == "[":
+            end, problem = _scan_class(p, i)
+            if problem:
+                return problem
+            empty, atom = False, True
+            i = end
+        else:
+            empty, atom = False, True
+        i += 1
+    if groups:
+        return 'unbalanced "("'
+    if empty:
+        return "empty alternative"
+    return None
+
+
+def _interval_problem(body: str) -> str | None:
+    m = re.fullmatch(r"([0-9]{1,3})(,([0-9]{0,3}))?", body)
+    if not m:
+        return f'invalid repetition "{{{body}}}"; use {{n}}, {{n,}} or {{n,m}}'
+    low = int(m.group(1))
+    high = low if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
+    if high == 0:
+        return "a repetition of zero is not supported"
+    if high is not None and low > high:
+        return f'invalid repetition "{{{body}}}": {low} > {high}'
+    if max(low, high or 0) > MAX_INTERVAL:
+        return f"a repetition is at most {MAX_INTERVAL}"
+    return None
+
+
+def _scan_class(p: str, start: int) -> tuple[int, str | None]:
+    i = start + 1
+    if p.startswith("^", i):
+        i += 1
+    members = 0
+    while i < len(p) and p[i] != "]":
+        ch = p[i]
+        if ch in "\\[^&|~":
+            return i, f'"{ch}" inside a class is not supported'
+        if ch == "-":
+            if members == 0 or p[i + 1:i + 2] != "]":
+                return i, 'in a class "-" must come last or join a range like "a-z"'
+        elif p[i + 1:i + 2] == "-" and p[i + 2:i + 3] not in ("", "]"):
+            low, high = ch, p[i + 2]
+            if not any(a <= low <= high <= b for a, b in _CLASS_RANGES):
+                return i, f'unsupported range "{low}-{high}"; use ranges within 0-9, a-z or A-Z'
+            i += 2
+        members += 1
+        i += 1
+    if i >= len(p):
+        return i, 'unbalanced "["'
+    if members == 0:
+        return i, "empty class"
+    return i, None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
+
+# ---------------------------------------------------------------- reference semantics
+
+
+def matches(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    """Whether `facts` satisfy `cond`, by the reference semantics.
+
+    A field is read as a literal key first (`"applicant.level"`), else as a path through nested
+    objects. Absent or null fields make every comparison false. Numbers compare with numbers and
+    strings with strings; anything else is simply unequal. A malformed condition raises RuleError.
+    """
+    key, arg = _single(cond)
+    if key in LOGICAL:
+        if not isinstance(arg, list) or not arg:
+            raise RuleError(f"{key} expects a non-empty list of conditions")
+        if key == "$and":
+            return all(matches(sub, facts) for sub in arg)
+        return any(matches(sub, facts) for sub in arg)
+    if key.startswith("$"):
+        if key not in OPERATORS:
+            raise RuleError(f'unknown operator "{key}"')
+        if not isinstance(arg, Mapping) or len(arg) != 1:
+            raise RuleError(f"{key} expects an object naming one field")
+        ((field, value),) = arg.items()
+        op = key
+    else:
+        op, field, value = EQ, key, arg
+    actual = lookup(facts, field)
+    if op == "$ex":
+        return actual is not None
+    if op == "$nex":
+        return actual is None
+    if actual is None:
+        return False
+    return _compare(op, actual, value)
+
+
+def _single(cond: Any) -> tuple[str, Any]:
+    if not isinstance(cond, Mapping) or len(cond) != 1:
+        raise RuleError(f"a condition must be an object with exactly one key, got {_show(cond)}")
+    ((key, arg),) = cond.items()
+    if not isinstance(key, str):
+        raise RuleError(f"invalid condition key {key!r}")
+    return key, arg
+
+
+def _compare(op: str, actual: Any, value: Any) -> bool:
+    if op == EQ:
+        return equal(actual, value)
+    if op == "$ne":
+        return not equal(actual, value)
+    if op in MEMBERSHIP:
+        if not isinstance(value, list):
+            raise RuleError(f"{op} expects a list of values")
+        found = any(equal(actual, item) for item in value)
+        return found if op == "$in" else not found
+    if op == "$mt":
+        if not isinstance(value, str):
+            raise RuleError("$mt expects a pattern string")
+        try:
+            regex = _compiled(value)
+        except re.error as exc:
+            raise RuleError(f"invalid pattern {value!r}: {exc}") from exc
+        return isinstance(actual, str) and regex.fullmatch(actual) is not None
+    comparable = (is_number(actual) and is_number(value)) or \
+                 (isinstance(actual, str) and isinstance(value, str))
+    if not comparable:
+        return False
+    if op == "$lt":
+        return actual < value
+    if op == "$lte":
+        return actual <= value
+    if op == "$gt":
+        return actual > value
+    return actual >= value  # $gte
+
+
+def equal(a: Any, b: Any) -> bool:
+    """Type-aware equality: 1 == 1.0, but True != 1 and "2" != 2."""
+    if is_number(a) and is_number(b):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def lookup(facts: Mapping[str, Any], field: str) -> Any:
+    """The value of `field` in `facts` (literal key, else a dotted path), or None when absent."""
+    if field in facts:
+        return facts[field]
+    current: Any = facts
+    for part in field.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+# ---------------------------------------------------------------- structure
+
+
+def condition_fields(cond: Any) -> set[str]:
+    """The field names a condition reads (tolerates malformed input)."""
+    fields: set[str] = set()
+    _collect_fields(cond, fields, 0)
+    return fields
+
+
+def _collect_fields(cond: Any, out: set[str], depth: int) -> None:
+    if not isinstance(cond, Mapping) or depth > MAX_DEPTH:
+        return
+    for key, arg in cond.items():
+        if not isinstance(key, str):
+            continue
+        if key in LOGICAL:
+            for sub in arg if isinstance(arg, list) else ():
+                _collect_fields(sub, out, depth + 1)
+        elif key.startswith("$"):
+            if isinstance(arg, Mapping):
+                out.update(f for f in arg if isinstance(f, str))
+        else:
+            out.add(key)
+
+
+def alternatives(cond: Any) -> int:
+    """How many conjunctions `cond` expands to in disjunctive normal form (durable expands it so).
+
+    `$or` adds, `$and` multiplies, `$in` counts one alternative per value.
+    """
+    if not isinstance(cond, Mapping) or len(cond) != 1:
+        return 1
+    ((key, arg),) = cond.items()
+    if key == "$or" and isinstance(arg, list):
+        return sum(alternatives(sub) for sub in arg) or 1
+    if key == "$and" and isinstance(arg, list):
+        return math.prod(alternatives(sub) for sub in arg)
+    if key == "$in" and isinstance(arg, Mapping) and len(arg) == 1:
+        (values,) = arg.values()
+        return max(len(values), 1) if isinstance(values, list) else 1
+    return 1

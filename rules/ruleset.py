@@ -1,0 +1,370 @@
+"""Decision tables: typed inputs, outputs, ordered rows, a hit policy and a default.
+
+A ruleset is the "why" behind a branch: its rows are what admins edit, and the numbers of the rows
+that fired go into the audit log. It is frozen data keyed by `key@version`; editing one means
+publishing a new version, so a running instance can keep the version it started with.
+
+`Ruleset.from_dict` trusts its input; `validate_ruleset` reports every problem with its JSON path
+and `parse_ruleset` does both.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from rules.conditions import (COMPARABLE_TYPES, alternatives, is_iso_date, is_iso_datetime,
+                              json_type, number_problem, validate_condition, value_class)
+from rules.errors import DefinitionError, Problem
+
+Label = Union[str, Mapping[str, str]]
+
+HIT_POLICIES = ("first", "unique", "collect")
+MAX_ROWS = 200  # durable-rules hangs at 512 rules in one ruleset; keep far below
+MAX_INPUTS = 50  # durable-rules caps the properties of one fact
+MAX_ALTERNATIVES = 32  # per row, after expanding $or/$in (see conditions.alternatives)
+OPTION_TYPES = ("select", "radio")
+RESERVED_KEYS = ("id", "sid")  # durable-rules' own message keys
+
+_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")
+_FIELD_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_RULESET_KEYS = ("key", "version", "title", "description", "hit_policy", "inputs", "outputs",
+                 "rows", "default")
+_COLUMN_KEYS = ("key", "type", "options", "label")
+_ROW_KEYS = ("when", "then", "note")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One typed input or output of a decision table; `options` restrict select/radio values."""
+
+    key: str
+    type: str
+    options: tuple[str, ...] = ()
+    label: Label = ""
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Column:
+        return cls(key=doc["key"], type=doc["type"], options=tuple(doc.get("options", ())),
+                   label=_copy_label(doc.get("label", "")))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "type": self.type}
+        if self.options:
+            out["options"] = list(self.options)
+        if self.label:
+            out["label"] = _copy_label(self.label)
+        return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: when `when` holds, `then` gives output values."""
+
+    when: dict[str, Any]
+    then: dict[str, Any]
+    note: Label = ""
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Row:
+        return cls(when=copy.deepcopy(dict(doc["when"])), then=copy.deepcopy(dict(doc["then"])),
+                   note=_copy_label(doc.get("note", "")))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"when": copy.deepcopy(self.when), "then": copy.deepcopy(self.then)}
+        if self.note:
+            out["note"] = _copy_label(self.note)
+        return out
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A published decision table, immutable and named `key@version`."""
+
+    key: str
+    version: int
+    title: Label = ""
+    inputs: tuple[Column, ...] = ()
+    outputs: tuple[Column, ...] = ()
+    hit_policy: str = "first"
+    rows: tuple[Row, ...] = ()
+    default: dict[str, Any] = field(default_factory=dict)
+    description: Label = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.key}@{self.version}"
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> Ruleset:
+        return cls(
+            key=doc["key"],
+            version=int(doc["version"]),
+            title=_copy_label(doc.get("title", "")),
+            inputs=tuple(Column.from_dict(c) for c in doc.get("inputs", ())),
+            outputs=tuple(Column.from_dict(c) for c in doc.get("outputs", ())),
+            hit_policy=doc.get("hit_policy", "first"),
+            rows=tuple(Row.from_dict(r) for r in doc.get("rows", ())),
+            default=copy.deepcopy(dict(doc.get("default") or {})),
+            description=_copy_label(doc.get("description", "")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data; optional keys that are empty are left out."""
+        out: dict[str, Any] = {"key": self.key, "version": self.version}
+        if self.title:
+            out["title"] = _copy_label(self.title)
+        if self.description:
+            out["description"] = _copy_label(self.description)
+        out["hit_policy"] = self.hit_policy
+        if self.inputs:
+            out["inputs"] = [c.to_dict() for c in self.inputs]
+        if self.outputs:
+            out["outputs"] = [c.to_dict() for c in self.outputs]
+        if self.rows:
+            out["rows"] = [r.to_dict() for r in self.rows]
+        if self.default:
+            out["default"] = copy.deepcopy(self.default)
+        return out
+
+    def input(self, key: str) -> Column | None:
+        return next((c for c in self.inputs if c.key == key), None)
+
+    def output(self, key: str) -> Column | None:
+        return next((c for c in self.outputs if c.key == key), None)
+
+
+def _copy_label(label: Any) -> Any:
+    return dict(label) if isinstance(label, Mapping) else label
+
+
+# ---------------------------------------------------------------- validation
+
+
+def parse_ruleset(doc: Any, field_types: Mapping[str, str] | None = None) -> Ruleset:
+    """A validated Ruleset, or DefinitionError carrying every problem."""
+    problems = validate_ruleset(doc, field_types)
+    if problems:
+        raise DefinitionError(problems)
+    return Ruleset.from_dict(doc)
+
+
+def validate_ruleset(doc: Any, field_types: Mapping[str, str] | None = None,
+                     path: str = "") -> list[Problem]:
+    """Every problem in a ruleset document, each with a JSON path prefixed by `path`.
+
+    Row conditions are checked against the ruleset's declared inputs; with `field_types`
+    (the form's `Form.field_types()`) each input must also be a form field of a compatible type.
+    """
+    at = _Paths(path)
+    if not isinstance(doc, Mapping):
+        return [Problem(path, f"a ruleset must be an object, got {json_type(doc)}")]
+    problems: list[Problem] = []
+    for key in doc:
+        if key not in _RULESET_KEYS:
+            problems.append(Problem(at(str(key)), "unknown key"))
+    key = doc.get("key")
+    if key is None:
+        problems.append(Problem(at("key"), "missing"))
+    elif not isinstance(key, str) or not _KEY_RE.match(key):
+        problems.append(Problem(at("key"), f"invalid key {_quote(key)}: use letters, digits, "
+                                           "'-', '_' or '.' (at most 80)"))
+    version = doc.get("version")
+    if version is None:
+        problems.append(Problem(at("version"), "missing"))
+    elif type(version) is not int or version < 1:
+        problems.append(Problem(at("version"), f"must be a positive integer, got {_quote(version)}"))
+    for name in ("title", "description"):
+        if name in doc and not _is_label(doc[name]):
+            problems.append(Problem(at(name), "must be text or an object of locale → text"))
+    policy = doc.get("hit_policy", "first")
+    if policy not in HIT_POLICIES:
+        problems.append(Problem(at("hit_policy"), f"unknown hit policy {_quote(policy)}; "
+                                                  "use first, unique or collect"))
+    inputs = _validate_columns(doc.get("inputs", []), "inputs", at, problems, field_types)
+    outputs = _validate_columns(doc.get("outputs"), "outputs", at, problems, None)
+    _validate_rows(doc.get("rows"), inputs, outputs, at, problems)
+    if doc.get("default") is not None:
+        _validate_outcome(doc["default"], outputs, at("default"), problems, allow_empty=True)
+    return problems
+
+
+class _Paths:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __call__(self, suffix: str) -> str:
+        if not self.base:
+            return suffix
+        return self.base + suffix if suffix.startswith("[") else f"{self.base}.{suffix}"
+
+
+def _validate_columns(docs: Any, name: str, at: _Paths, out: list[Problem],
+                      field_types: Mapping[str, str] | None) -> dict[str, Column]:
+    columns: dict[str, Column] = {}
+    if docs is None:
+        out.append(Problem(at(name), "missing"))
+        return columns
+    if not isinstance(docs, list):
+        out.append(Problem(at(name), f"must be a list, got {json_type(docs)}"))
+        return columns
+    if name == "outputs" and not docs:
+        out.append(Problem(at(name), "at least one output is required"))
+    if name == "inputs" and len(docs) > MAX_INPUTS:
+        out.append(Problem(at(name), f"{len(docs)} inputs; at most {MAX_INPUTS} are allowed"))
+    for i, doc in enumerate(docs):
+        here = at(f"{name}[{i}]")
+        column = _validate_column(doc, here, name == "inputs", out)
+        if column is None:
+            continue
+        if column.key in columns:
+            out.append(Problem(f"{here}.key", f'duplicate {name[:-1]} "{column.key}"'))
+            continue
+        clash = next((k for k in columns if k.startswith(column.key + ".")
+                      or column.key.startswith(k + ".")), None)
+        if clash is not None:
+            out.append(Problem(f"{here}.key", f'"{column.key}" and "{clash}" overlap; an input '
+                                              "cannot hold another"))
+            continue
+        columns[column.key] = column
+        if field_types is not None:
+            _check_form_field(column, field_types, here, out)
+    return columns
+
+
+def _validate_column(doc: Any, here: str, is_input: bool, out: list[Problem]) -> Column | None:
+    if not isinstance(doc, Mapping):
+        out.append(Problem(here, f"must be an object, got {json_type(doc)}"))
+        return None
+    before = len(out)
+    for key in doc:
+        if key not in _COLUMN_KEYS:
+            out.append(Problem(f"{here}.{key}", "unknown key"))
+    key, kind = doc.get("key"), doc.get("type")
+    if key is None:
+        out.append(Problem(f"{here}.key", "missing"))
+    elif not isinstance(key, str) or not _FIELD_KEY_RE.match(key):
+        out.append(Problem(f"{here}.key", f"invalid key {_quote(key)}"))
+    elif key in RESERVED_KEYS or key.split(".")[0] in RESERVED_KEYS:
+        out.append(Problem(f"{here}.key", f'"{key}" is reserved; choose another key'))
+    if kind is None:
+        out.append(Problem(f"{here}.type", "missing"))
+    elif kind not in COMPARABLE_TYPES:
+        allowed = ", ".join(COMPARABLE_TYPES)
+        out.append(Problem(f"{here}.type", f"unsupported type {_quote(kind)}; use one of {allowed}"))
+    options = doc.get("options", [])
+    if not isinstance(options, list) or not all(isinstance(o, str) and o for o in options):
+        out.append(Problem(f"{here}.options", "must be a list of non-empty strings"))
+        options = []
+    elif len(set(options)) != len(options):
+        out.append(Problem(f"{here}.options", "options must be unique"))
+    if options and kind not in OPTION_TYPES:
+        out.append(Problem(f"{here}.options", "options only apply to select and radio"))
+    if not options and kind in OPTION_TYPES and not is_input:
+        out.append(Problem(f"{here}.options", f"a {kind} output needs options"))
+    if "label" in doc and not _is_label(doc["label"]):
+        out.append(Problem(f"{here}.label", "must be text or an object of locale → text"))
+    if len(out) > before:
+        return None
+    return Column(key=key, type=kind, options=tuple(options))
+
+
+def _check_form_field(column: Column, field_types: Mapping[str, str], here: str,
+                      out: list[Problem]) -> None:
+    form_type = field_types.get(column.key)
+    if form_type is None:
+        out.append(Problem(f"{here}.key", f'unknown form field "{column.key}"'))
+    elif value_class(form_type) != value_class(column.type):
+        out.append(Problem(f"{here}.type", f'input "{column.key}" is {column.type} but form field '
+                                           f'"{column.key}" is {form_type}'))
+
+
+def _validate_rows(rows: Any, inputs: dict[str, Column], outputs: dict[str, Column], at: _Paths,
+                   out: list[Problem]) -> None:
+    if rows is None:
+        out.append(Problem(at("rows"), "missing"))
+        return
+    if not isinstance(rows, list):
+        out.append(Problem(at("rows"), f"must be a list, got {json_type(rows)}"))
+        return
+    if len(rows) > MAX_ROWS:
+        out.append(Problem(at("rows"), f"{len(rows)} rows; at most {MAX_ROWS} are allowed"))
+    types = {key: c.type for key, c in inputs.items()}
+    options = {key: c.options for key, c in inputs.items() if c.options}
+    for i, row in enumerate(rows):
+        here = at(f"rows[{i}]")
+        if not isinstance(row, Mapping):
+            out.append(Problem(here, f"a row must be an object, got {json_type(row)}"))
+            continue
+        for key in row:
+            if key not in _ROW_KEYS:
+                out.append(Problem(f"{here}.{key}", "unknown key"))
+        if "when" not in row:
+            out.append(Problem(f"{here}.when", "missing"))
+        else:
+            problems = validate_condition(row["when"], types, f"{here}.when", options=options)
+            out.extend(problems)
+            count = alternatives(row["when"])
+            if not problems and count > MAX_ALTERNATIVES:
+                out.append(Problem(f"{here}.when", f"too complex: expands to {count} alternatives; "
+                                                   f"at most {MAX_ALTERNATIVES} are allowed"))
+        if "then" not in row:
+            out.append(Problem(f"{here}.then", "missing"))
+        else:
+            _validate_outcome(row["then"], outputs, f"{here}.then", out, allow_empty=False)
+        if "note" in row and not _is_label(row["note"]):
+            out.append(Problem(f"{here}.note", "must be text or an object of locale → text"))
+
+
+def _validate_outcome(doc: Any, outputs: dict[str, Column], here: str, out: list[Problem],
+                      allow_empty: bool) -> None:
+    if not isinstance(doc, Mapping):
+        out.append(Problem(here, f"must be an object of output values, got {json_type(doc)}"))
+        return
+    if not doc and not allow_empty:
+        out.append(Problem(here, "must set at least one output"))
+    for key, value in doc.items():
+        column = outputs.get(key)
+        if column is None:
+            out.append(Problem(f"{here}.{key}", f'unknown output "{key}"'))
+            continue
+        problem = output_value_problem(column, value)
+        if problem:
+            out.append(Problem(f"{here}.{key}", problem))
+
+
+def output_value_problem(column: Column, value: Any) -> str | None:
+    """Why `value` is not allowed for output `column`, or None."""
+    cls = value_class(column.type)
+    if cls == "number":
+        return number_problem(value)
+    if cls == "boolean":
+        return None if isinstance(value, bool) else f"expected true or false, got {_quote(value)}"
+    if not isinstance(value, str):
+        return f"expected a string, got {_quote(value)}"
+    if column.options and value not in column.options:
+        return f"{_quote(value)} is not one of {', '.join(column.options)}"
+    if cls == "date" and not is_iso_date(value):
+        return f'expected a date "YYYY-MM-DD", got {_quote(value)}'
+    if cls == "datetime" and not is_iso_datetime(value):
+        return f'expected "YYYY-MM-DDTHH:MM:SS", got {_quote(value)}'
+    return None
+
+
+def _is_label(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _quote(value: Any) -> str:
+    if isinstance(value, (list, tuple, Mapping)):
+        return json_type(value)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)

@@ -1,0 +1,79 @@
+"""`create_app(settings, repo=None)`: the Starlette application, its state set up in `lifespan`."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from runtime import i18n
+from runtime.settings import Settings
+from runtime.setup import open_workflow
+from runtime.store.repository import Repository, open_repository
+from runtime.web import api, pages
+from runtime.web.errors import HANDLERS
+from runtime.web.rendering import STATIC_DIR, make_templates
+
+
+class LocaleMiddleware:
+    """Sets the request's UI language (cookie, else Accept-Language) for templates and messages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            token = i18n.current_locale.set(i18n.negotiate(
+                request.cookies.get(pages.LANG_COOKIE), request.headers.get("accept-language")))
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                i18n.current_locale.reset(token)
+        else:
+            await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every page needs: no framing, no MIME sniffing, no referrer leaks."""
+
+    HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin")]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).extend(self.HEADERS)
+            await send(message)
+        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+
+def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
+    """The app; with `repo` given (tests) it is used as is, otherwise `settings.data_dir` is opened."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = repo is None
+        store = open_repository(settings.data_dir) if own else repo
+        try:
+            app.state.repo = store
+            app.state.workflow = open_workflow(store, demo=settings.demo)
+            app.state.templates = make_templates()
+            app.state.settings = settings
+            yield
+        finally:
+            if own:
+                store.close()
+
+    routes = [*api.routes, *pages.routes, Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
+    middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]
+                     lifespan=lifespan)

@@ -1,0 +1,113 @@
+"""The `formflow` command: serve, export, import, audit verify."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from builder.exchange import dumps
+from rules.errors import FormflowError
+from runtime.settings import Settings
+
+DEFAULT_DATA = Path("formflow-data")
+DEMO_LOGINS = """Demo sign-ins (password "demo" for all):
+  admin (admin, designer) · zhang.wei (R&D staff) · li.na (R&D head) · liu.yang (Sales staff)
+  wang.fang (Sales head) · zhao.min (finance) · sun.li (cashier) · zhou.jie (legal) · wu.qiang (hr)
+  chen.gang (vp) · yang.hua (gm)"""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from runtime.app import create_app
+
+    settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port)
+    print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
+    if args.demo:
+        print(DEMO_LOGINS, flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _open(args: argparse.Namespace, *, demo: bool = False):  # noqa: ANN202
+    from runtime.setup import open_workflow
+    from runtime.store.repository import open_repository
+
+    repo = open_repository(args.data)
+    return repo, open_workflow(repo, demo=demo)
+
+
+def _export(args: argparse.Namespace) -> int:
+    repo, workflow = _open(args)
+    try:
+        sys.stdout.write(dumps(workflow.export(args.key)))
+    finally:
+        repo.close()
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from runtime.setup import INSTALLER
+
+    doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    repo, workflow = _open(args)
+    try:
+        flow = workflow.import_bundle(INSTALLER, doc)
+    finally:
+        repo.close()
+    print(f"imported {flow.key} version {flow.version}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from runtime.audit import verify_data_dir
+
+    report = verify_data_dir(args.data)
+    print(report.message)
+    return 0 if report.ok else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="formflow", description="Rule-driven forms and approval flows.")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    def with_data(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                       help=f"data directory (default: ./{DEFAULT_DATA})")
+        return p
+
+    serve = with_data(sub.add_parser("serve", help="run the web server"))
+    serve.add_argument("--demo", action="store_true", help="load the demo organisation and processes")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+    export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
+    export.add_argument("key")
+    export.set_defaults(run=_export)
+    imp = with_data(sub.add_parser("import", help="publish a process from an exported JSON document"))
+    imp.add_argument("file")
+    imp.set_defaults(run=_import)
+    audit = sub.add_parser("audit", help="check the record")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = with_data(audit_sub.add_parser("verify", help="check the event log's hash chain and replay"))
+    verify.set_defaults(run=_verify)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except FormflowError as exc:
+        print(f"formflow: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", []):
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"formflow: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The engine: commands that read the current state and return the events they cause.
+
+Commands never write: `runtime.service.Workflow` appends what they return to the log and folds it
+into the projection. That keeps every rule of the flow here, testable without storage or HTTP,
+and makes the event log the complete record of why an instance went where it went.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from builder.flows import ApprovalStep, BranchStep, Flow, Step, TaskStep
+from builder.forms import Form
+from rules.evaluation import Evaluator
+from rules.ruleset import Ruleset
+from runtime.errors import Forbidden, TransitionNotAllowed, ValidationFailed
+from runtime.org import Organisation, User
+from runtime.state import Instance, InstanceStatus, Task, TaskStatus
+
+SYSTEM = "system"
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """The pinned versions one instance runs on."""
+
+    flow: Flow
+    form: Form
+    rulesets: dict[str, Ruleset]
+
+    def pins(self) -> dict[str, Any]:
+        return {"flow_version": self.flow.version, "form": self.form.key,
+                "form_version": self.form.version,
+                "rulesets": {k: r.version for k, r in sorted(self.rulesets.items())}}
+
+
+# Which step kinds accept which task actions.
+ACTIONS_BY_KIND: dict[str, tuple[str, ...]] = {
+    ApprovalStep.kind: ("approve", "reject"),
+    TaskStep.kind: ("complete",),
+}
+
+
+class Engine:
+    """Pure command logic; the clock and id source are injected so tests control both."""
+
+    def __init__(self, org: Organisation, evaluator: Evaluator,
+                 now: Callable[[], str], new_id: Callable[[], str]) -> None:
+        self.org, self.evaluator, self.now, self.new_id = org, evaluator, now, new_id
+
+    def start(self, defs: Definitions, submitter: User, data: dict[str, Any]) -> list[Event]:
+        """Events that open a new instance on clean `data` and walk to its first waiting step."""
+        at = self.now()
+        instance_id = self.new_id()
+        started = {"action": "start", "instance": instance_id, "at": at, "actor": submitter.username,
+                   "process": defs.flow.key, "department": submitter.department, "data": data,
+                   **defs.pins()}
+        first = defs.flow.steps[0] if defs.flow.steps else None
+        return [started, *self._walk(defs, instance_id, submitter.username, data, first, at)]
+
+    def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
+            text: str = "") -> list[Event]:
+        """Events for `actor` taking `action` on `task`; checks who may act and in what state."""
+        if task.assignee != actor.username:
+            raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
+        if action not in ACTIONS_BY_KIND.get(task.kind, ()):
+            allowed = ", ".join(ACTIONS_BY_KIND.get(task.kind, ())) or "nothing"
+            raise TransitionNotAllowed(action, f"{task.kind} step; it allows {allowed}", "task")
+        if task.status is not TaskStatus.OPEN:
+            raise TransitionNotAllowed(action, str(task.status))
+        if instance.status is not InstanceStatus.RUNNING:
+            raise TransitionNotAllowed(action, str(instance.status), "instance")
+        text = text.strip()
+        if action == "reject" and not text:
+            raise ValidationFailed({"reason": "a rejection must state its reason"})
+        at = self.now()
+        done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
+                       "step": task.step, "task": task.id,
+                       ("reason" if action == "reject" else "comment"): text}
+        if action == "reject":
+            return [done, _finish(instance.id, at, InstanceStatus.REJECTED)]
+        following = defs.flow.successor(task.step)
+        return [done, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
+
+    def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
+              step: Step | None, at: str) -> list[Event]:
+        """From `step` on: decide branches until a person must act, or the flow ends."""
+        events: list[Event] = []
+        while step is not None:
+            if isinstance(step, BranchStep):
+                decided, step = self._decide(defs, instance_id, data, step, at)
+                events.append(decided)
+                continue
+            assignee = getattr(step, "assignee")
+            resolution = self.org.resolve(assignee, submitter)
+            events.append({"action": "task", "instance": instance_id, "at": at, "actor": SYSTEM,
+                           "step": step.id, "task": self.new_id(), "kind": step.kind,
+                           "assignee": resolution.assignee, "note": resolution.note})
+            return events
+        events.append(_finish(instance_id, at, InstanceStatus.COMPLETED))
+        return events
+
+    def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,
+                at: str) -> tuple[Event, Step | None]:
+        decision = self.evaluator.evaluate(defs.rulesets[step.ruleset], data)
+        index, lane = step.choose(decision.outcome)
+        event = {"action": "decide", "instance": instance_id, "at": at, "actor": SYSTEM,
+                 "step": step.id, "branch": index, "ruleset": decision.ruleset,
+                 "ruleset_version": decision.version, "fired": list(decision.fired),
+                 "default_used": decision.default_used, "outcome": decision.outcome,
+                 "inputs": decision.inputs, "trace": list(decision.trace)}
+        return event, (lane[0] if lane else defs.flow.successor(step.id))
+
+
+def _finish(instance_id: str, at: str, status: InstanceStatus) -> Event:
+    return {"action": "finish", "instance": instance_id, "at": at, "actor": SYSTEM, "status": str(status)}
+

@@ -1,0 +1,146 @@
+"""The organisation: users, departments with heads, roles — and who a step's task goes to.
+
+Loaded from a JSON document (`demo/org.json` for the demo). Resolution is pure: it takes an
+`Assignee` from a flow definition and the submitter, and names the user who must act.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from builder.flows import Assignee
+from builder.text import Label
+from runtime.errors import DefinitionError, NotFound, Problem
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    name: Label
+    department: str
+    roles: tuple[str, ...] = ()
+    password_hash: str = ""
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    name: Label
+    head: str
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who gets a task, and why it is not the obvious person when it is not."""
+
+    assignee: str
+    note: str = ""
+
+
+class Organisation:
+    """Read-only view of one organisation document, with the look-ups the engine needs."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        problems = validate_org(doc)
+        if problems:
+            raise DefinitionError(problems)
+        self.doc = doc
+        self.roles: dict[str, Label] = {r["key"]: r.get("name", r["key"]) for r in doc["roles"]}
+        self.departments = {
+            d["key"]: Department(d["key"], d.get("name", d["key"]), d["head"], d.get("parent", ""))
+            for d in doc["departments"]
+        }
+        self.users = {
+            u["username"]: User(u["username"], u.get("name", u["username"]), u["department"],
+                                tuple(u.get("roles", ())), u.get("password_hash", ""))
+            for u in doc["users"]
+        }
+
+    def user(self, username: str) -> User:
+        try:
+            return self.users[username]
+        except KeyError:
+            raise NotFound(f'no user "{username}"') from None
+
+    def holders(self, role: str) -> list[str]:
+        return sorted(u.username for u in self.users.values() if role in u.roles)
+
+    def superior(self, username: str) -> str | None:
+        """The head above this person: their department's head, or the parent's if they are it."""
+        dept = self.departments[self.user(username).department]
+        seen = {dept.key}
+        while dept.head == username:
+            if not dept.parent or dept.parent in seen:
+                return None
+            dept = self.departments[dept.parent]
+            seen.add(dept.key)
+        return dept.head
+
+    def head_levels_up(self, username: str, levels: int) -> str | None:
+        person: str | None = username
+        for _ in range(levels):
+            person = self.superior(person) if person else None
+        return person
+
+    def resolve(self, assignee: Assignee, submitter: str) -> Resolution:
+        """The user who must act on a step for this submitter; never the submitter themself."""
+        if assignee.kind == "user":
+            chosen: str | None = assignee.user
+        elif assignee.kind == "role":
+            holders = self.holders(assignee.role)
+            chosen = next((h for h in holders if h != submitter), holders[0] if holders else None)
+        else:
+            chosen = self.head_levels_up(submitter, assignee.levels)
+        if chosen is None:
+            return self._fallback(f"nobody fits {_describe(assignee)}")
+        if chosen == submitter:
+            above = self.superior(submitter)
+            if above is None:
+                return self._fallback("the submitter may not approve their own request and has no superior")
+            return Resolution(above, "the submitter may not approve their own request; sent to their superior")
+        return Resolution(chosen)
+
+    def _fallback(self, why: str) -> Resolution:
+        admins = self.holders("admin")
+        if not admins:
+            raise NotFound(f"{why}, and there is no process admin to route it to")
+        return Resolution(admins[0], f"{why}; routed to the process admin")
+
+
+def _describe(assignee: Assignee) -> str:
+    if assignee.kind == "role":
+        return f'role "{assignee.role}"'
+    if assignee.kind == "user":
+        return f'user "{assignee.user}"'
+    return f"the submitter's head {assignee.levels} level(s) up"
+
+
+def validate_org(doc: Any) -> list[Problem]:
+    """Every problem in an organisation document, with its JSON path."""
+    if not isinstance(doc, dict):
+        return [Problem("", "the organisation must be a JSON object")]
+    problems: list[Problem] = []
+    for section in ("roles", "departments", "users"):
+        if not isinstance(doc.get(section), list):
+            problems.append(Problem(section, "must be a list"))
+    if problems:
+        return problems
+    roles = {r.get("key") for r in doc["roles"] if isinstance(r, dict)}
+    depts = {d.get("key") for d in doc["departments"] if isinstance(d, dict)}
+    users = {u.get("username") for u in doc["users"] if isinstance(u, dict)}
+    for i, d in enumerate(doc["departments"]):
+        if d.get("head") not in users:
+            problems.append(Problem(f"departments[{i}].head", f'unknown user "{d.get("head")}"'))
+        if d.get("parent") and d["parent"] not in depts:
+            problems.append(Problem(f"departments[{i}].parent", f'unknown department "{d["parent"]}"'))
+    for i, u in enumerate(doc["users"]):
+        if u.get("department") not in depts:
+            problems.append(Problem(f"users[{i}].department", f'unknown department "{u.get("department")}"'))
+        for j, role in enumerate(u.get("roles", [])):
+            if role not in roles:
+                problems.append(Problem(f"users[{i}].roles[{j}]", f'unknown role "{role}"'))
+    return problems

@@ -1,0 +1,149 @@
+"""The workflow service: the one place where commands meet storage.
+
+Each command runs under one lock: read the projection, let the engine compute events, append them
+durably to the log, then fold them into the projection. A request never re-reads a file.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from builder.exchange import export_bundle, import_bundle
+from builder.flows import Flow
+from builder.formdata import clean_submission
+from builder.forms import Form
+from rules.evaluation import Evaluator
+from rules.ruleset import Ruleset
+from runtime.clock import new_id, utc_now
+from runtime.engine import Definitions, Engine
+from runtime.errors import Forbidden, NotFound, ValidationFailed
+from runtime.org import Organisation, User
+from runtime.state import Instance, Projection, Task
+from runtime.store.repository import Repository
+
+DESIGNER_ROLES = ("designer", "admin")
+READ_ALL_ROLES = ("admin", "auditor")
+_PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "flow": Flow.from_dict, "form": Form.from_dict, "ruleset": Ruleset.from_dict}
+
+
+class Workflow:
+    """Instances, tasks and published definitions, backed by a `Repository`."""
+
+    def __init__(self, repo: Repository, evaluator: Evaluator, *,
+                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id) -> None:
+        self.repo = repo
+        org_doc = repo.get_org()
+        if org_doc is None:
+            raise NotFound("no organisation loaded; start with --demo or load one first")
+        self.org = Organisation(org_doc)
+        self.engine = Engine(self.org, evaluator, now, make_id)
+        self.lock = threading.Lock()
+        self.state = Projection()
+        self._parsed: dict[tuple[str, str, int], Any] = {}
+        for event in repo.read_events():
+            self.state.apply(event)
+
+    # --- definitions -------------------------------------------------------------------
+    def definition(self, kind: str, key: str, version: int | None = None) -> Any:
+        doc = self.repo.get_definition(kind, key, version)
+        if doc is None:
+            raise NotFound(f'no {kind} "{key}"' + (f" version {version}" if version else ""))
+        cache_key = (kind, key, doc["version"])
+        if cache_key not in self._parsed:
+            self._parsed[cache_key] = _PARSERS[kind](doc)
+        return self._parsed[cache_key]
+
+    def processes(self) -> list[Flow]:
+        return [self.definition("flow", d["key"], d["version"]) for d in self.repo.list_definitions("flow")]
+
+    def latest(self, process: str) -> Definitions:
+        flow: Flow = self.definition("flow", process)
+        return Definitions(flow, self.definition("form", flow.form),
+                           {k: self.definition("ruleset", k) for k in flow.rulesets})
+
+    def pinned(self, instance: Instance) -> Definitions:
+        return Definitions(self.definition("flow", instance.process, instance.flow_version),
+                           self.definition("form", instance.form, instance.form_version),
+                           {k: self.definition("ruleset", k, v) for k, v in instance.rulesets.items()})
+
+    def export(self, process: str) -> dict[str, Any]:
+        defs = self.latest(process)
+        return export_bundle(defs.flow, defs.form, list(defs.rulesets.values()))
+
+    def import_bundle(self, user: User, doc: Any) -> Flow:
+        """Publish an exported process; identical versions change nothing, changed ones become new."""
+        self._require_designer(user)
+        flow, form, rulesets = import_bundle(doc, roles=set(self.org.roles), users=set(self.org.users))
+        with self.lock:
+            for ruleset in rulesets:
+                self._publish("ruleset", ruleset.to_dict())
+            self._publish("form", form.to_dict())
+            stored = self._publish("flow", flow.to_dict())
+        return self.definition("flow", flow.key, stored)
+
+    def _publish(self, kind: str, doc: dict[str, Any]) -> int:
+        versions = self.repo.definition_versions(kind, doc["key"])
+        for existing in versions:
+            if {**existing, "version": doc["version"]} == doc:
+                return existing["version"]
+        if versions and any(v["version"] >= doc["version"] for v in versions):
+            doc = {**doc, "version": versions[-1]["version"] + 1}
+        self.repo.put_definition(kind, doc)
+        return doc["version"]
+
+    def _require_designer(self, user: User) -> None:
+        if not any(user.has_role(r) for r in DESIGNER_ROLES):
+            raise Forbidden("only a designer or admin may change process definitions")
+
+    # --- commands -----------------------------------------------------------------------
+    def start(self, user: User, process: str, raw: Any) -> Instance:
+        if not isinstance(raw, dict):
+            raise ValidationFailed({"data": "must be an object of field values"})
+        defs = self.latest(process)
+        data, errors = clean_submission(defs.form, raw)
+        if errors:
+            raise ValidationFailed(errors)
+        with self.lock:
+            events = self.engine.start(defs, user, data)
+            self._commit(events)
+        return self.state.instances[events[0]["instance"]]
+
+    def act(self, user: User, task_id: str, action: str, text: str = "") -> Instance:
+        with self.lock:
+            task = self.task(task_id)
+            instance = self.state.instances[task.instance]
+            self._commit(self.engine.act(self.pinned(instance), instance, task, user, action, text))
+            return self.state.instances[instance.id]
+
+    def _commit(self, events: list[dict[str, Any]]) -> None:
+        for event in self.repo.append_events(events):
+            self.state.apply(event)
+
+    # --- queries -------------------------------------------------------------------------
+    def task(self, task_id: str) -> Task:
+        try:
+            return self.state.tasks[task_id]
+        except KeyError:
+            raise NotFound(f'no task "{task_id}"') from None
+
+    def instance_for(self, user: User, instance_id: str) -> Instance:
+        """The instance, if this person may read it (submitter, an assignee, admin or auditor)."""
+        instance = self.state.instances.get(instance_id)
+        if instance is None:
+            raise NotFound(f'no instance "{instance_id}"')
+        if not (instance.involves(user.username, self.state.tasks)
+                or any(user.has_role(r) for r in READ_ALL_ROLES)):
+            raise Forbidden("you are not involved in this request")
+        return instance
+
+    def task_for(self, user: User, task_id: str) -> tuple[Task, Instance]:
+        task = self.task(task_id)
+        return task, self.instance_for(user, task.instance)
+
+    def inbox(self, user: User) -> list[Task]:
+        return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)
+
+    def requests(self, user: User) -> list[Instance]:
+        return self.state.requests_of(user.username)

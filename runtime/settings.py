@@ -1,0 +1,15 @@
+"""Server settings, gathered from the command line in one frozen value."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "demo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path | None = None  # None keeps everything in memory (tests)
+    demo: bool = False            # load demo/org.json and demo/processes/*.json at start-up
+    host: str = "127.0.0.1"
+    port: int = 8000

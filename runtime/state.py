@@ -1,0 +1,140 @@
+"""The current state of all work, as a projection of the event log held in memory.
+
+Nothing here is stored: `Projection.apply` folds events (as appended to the log) into instances,
+tasks and the indexes the inbox and "my requests" need. Replaying the same log always rebuilds
+the same state, which `formflow audit verify` checks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class InstanceStatus(StrEnum):
+    RUNNING = "running"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+# What each action does to a task; the engine checks these before it acts.
+TASK_ACTIONS = {"approve": TaskStatus.APPROVED, "reject": TaskStatus.REJECTED, "complete": TaskStatus.COMPLETED}
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    instance: str
+    process: str
+    step: str
+    kind: str
+    assignee: str
+    created: str
+    status: TaskStatus = TaskStatus.OPEN
+    note: str = ""
+    acted_at: str = ""
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "instance": self.instance, "process": self.process, "step": self.step,
+                "kind": self.kind, "assignee": self.assignee, "created": self.created,
+                "status": str(self.status), "version": self.version}
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    process: str
+    flow_version: int
+    form: str
+    form_version: int
+    rulesets: dict[str, int]
+    submitter: str
+    department: str
+    data: dict[str, Any]
+    created: str
+    updated: str
+    status: InstanceStatus = InstanceStatus.RUNNING
+    task_ids: tuple[str, ...] = ()
+    events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    version: int = 1
+
+    def involves(self, username: str, tasks: dict[str, Task]) -> bool:
+        """Whether this person filed the request or was ever asked to act on it."""
+        return username == self.submitter or any(tasks[t].assignee == username for t in self.task_ids)
+
+
+class Projection:
+    """Instances and tasks by id, with indexes; mutated only through `apply`."""
+
+    def __init__(self) -> None:
+        self.instances: dict[str, Instance] = {}
+        self.tasks: dict[str, Task] = {}
+        self.open_by_assignee: dict[str, dict[str, None]] = {}
+        self.by_submitter: dict[str, list[str]] = {}
+        self.last_seq = 0
+
+    def apply(self, event: dict[str, Any]) -> None:
+        handler = _HANDLERS.get(event["action"], _record_only)
+        handler(self, event)
+        self.last_seq = event.get("seq", self.last_seq)
+
+    def open_tasks(self, username: str) -> list[Task]:
+        return [self.tasks[t] for t in self.open_by_assignee.get(username, {})]
+
+    def requests_of(self, username: str) -> list[Instance]:
+        return [self.instances[i] for i in reversed(self.by_submitter.get(username, []))]
+
+    def _touch(self, event: dict[str, Any], **changes: Any) -> Instance:
+        inst = self.instances[event["instance"]]
+        inst = replace(inst, updated=event["at"], events=inst.events + (event,),
+                       version=inst.version + 1, **changes)
+        self.instances[inst.id] = inst
+        return inst
+
+    def _close_task(self, task_id: str, status: TaskStatus, at: str) -> None:
+        task = self.tasks[task_id]
+        self.tasks[task_id] = replace(task, status=status, acted_at=at, version=task.version + 1)
+        self.open_by_assignee.get(task.assignee, {}).pop(task_id, None)
+
+
+def _on_start(p: Projection, e: dict[str, Any]) -> None:
+    p.instances[e["instance"]] = Instance(
+        id=e["instance"], process=e["process"], flow_version=e["flow_version"], form=e["form"],
+        form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
+        department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
+    )
+    p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
+
+
+def _on_task(p: Projection, e: dict[str, Any]) -> None:
+    inst = p.instances[e["instance"]]
+    task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
+                assignee=e["assignee"], created=e["at"], note=e.get("note", ""))
+    p.tasks[task.id] = task
+    p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
+    p._touch(e, task_ids=inst.task_ids + (task.id,))
+
+
+def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
+    p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
+    p._touch(e)
+
+
+def _on_finish(p: Projection, e: dict[str, Any]) -> None:
+    p._touch(e, status=InstanceStatus(e["status"]))
+
+
+def _record_only(p: Projection, e: dict[str, Any]) -> None:
+    p._touch(e)
+
+
+_HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish,
+             **{action: _on_task_action for action in TASK_ACTIONS}}

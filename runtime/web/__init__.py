@@ -1,0 +1,1 @@
+"""The Starlette application: HTML pages for people (htmx), a JSON API for scripts."""

@@ -1,0 +1,150 @@
+"""The JSON API: the paths and shapes here are a contract that outside scripts rely on."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from builder.exchange import dumps
+from builder.text import localize
+from runtime import auth
+from runtime.errors import BadRequest, ValidationFailed
+from runtime.service import Workflow
+from runtime.state import Instance, Task
+from runtime.web.session import require_user
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise ValidationFailed({key: "must be a string"})
+    return value
+
+
+def _workflow(request: Request) -> Workflow:
+    return request.app.state.workflow
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "instance": task.instance, "process": task.process, "step": task.step,
+            "assignee": task.assignee, "created": task.created, "status": str(task.status)}
+
+
+def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:
+    tasks = [workflow.state.tasks[t] for t in instance.task_ids]
+    body: dict[str, Any] = {
+        "id": instance.id, "process": instance.process, "status": str(instance.status),
+        "tasks": [{"id": t.id, "step": t.step, "assignee": t.assignee, "status": str(t.status)}
+                  for t in tasks],
+    }
+    if full:
+        body.update(submitter=instance.submitter, created=instance.created, updated=instance.updated,
+                    version=instance.version, data=instance.data,
+                    pinned={"flow": instance.flow_version, "form": instance.form,
+                            "form_version": instance.form_version, "rulesets": instance.rulesets},
+                    events=[{k: v for k, v in e.items() if k not in ("prev", "instance")}
+                            for e in instance.events])
+    return body
+
+
+async def login(request: Request) -> Response:
+    body = await json_object(request)
+    workflow = _workflow(request)
+    user = await run_in_threadpool(auth.check_password, workflow.org, _text(body, "username"),
+                                   _text(body, "password"))
+    session = auth.open_session(request.app.state.repo, user, kind="api")
+    return JSONResponse({"token": session.token})
+
+
+async def logout(request: Request) -> Response:
+    await require_user(request)
+    auth.close_session(request.app.state.repo, request.state.session.token)
+    return Response(status_code=204)
+
+
+async def processes(request: Request) -> Response:
+    await require_user(request)
+    locale = request.query_params.get("locale", "en")
+    return JSONResponse([{"key": f.key, "version": f.version, "title": localize(f.title, locale),
+                          "form": f.form} for f in _workflow(request).processes()])
+
+
+async def start_instance(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    process = body.get("process")
+    if not isinstance(process, str) or not process:
+        raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.start, user, process, body.get("data"))
+    open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee}
+                  for t in (workflow.state.tasks[i] for i in instance.task_ids) if t.status == "open"]
+    return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks},
+                        status_code=201)
+
+
+async def get_instance(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    instance = workflow.instance_for(user, request.path_params["id"])
+    return JSONResponse(instance_json(workflow, instance))
+
+
+async def my_tasks(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse([{k: v for k, v in task_json(t).items() if k != "status"}
+                         for t in _workflow(request).inbox(user)])
+
+
+def _task_action(action: str, text_key: str):
+    async def endpoint(request: Request) -> Response:
+        user = await require_user(request, write=True)
+        body = await json_object(request)
+        workflow = _workflow(request)
+        instance = await run_in_threadpool(workflow.act, user, request.path_params["id"], action,
+                                           _text(body, text_key))
+        return JSONResponse(instance_json(workflow, instance, full=False))
+    endpoint.__name__ = f"{action}_task"
+    return endpoint
+
+
+async def export_flow(request: Request) -> Response:
+    await require_user(request)
+    bundle = _workflow(request).export(request.path_params["key"])
+    return Response(dumps(bundle), media_type="application/json")
+
+
+async def import_flow(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    flow = await run_in_threadpool(_workflow(request).import_bundle, user, body)
+    return JSONResponse({"key": flow.key, "version": flow.version}, status_code=201)
+
+
+routes = [
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
+    Route("/api/processes", processes),
+    Route("/api/instances", start_instance, methods=["POST"]),
+    Route("/api/instances/{id}", get_instance),
+    Route("/api/tasks", my_tasks),
+    Route("/api/tasks/{id}/approve", _task_action("approve", "comment"), methods=["POST"]),
+    Route("/api/tasks/{id}/reject", _task_action("reject", "reason"), methods=["POST"]),
+    Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
+    Route("/api/flows/{key}/export", export_flow),
+    Route("/api/flows/import", import_flow, methods=["POST"]),
+]

@@ -1,0 +1,105 @@
+"""What a generated form shows: each field's typed value, its error and computed results.
+
+Pure functions from a form definition plus the submitted pairs to the structure the templates
+render; the field-type → template registry lives here so new field types add one entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder.formdata import clean_submission, field_name, form_values_from_pairs
+from builder.forms import Field, Form
+
+FIELD_TEMPLATES: dict[str, str] = {
+    "text": "partials/fields/text.html",
+    "textarea": "partials/fields/textarea.html",
+    "number": "partials/fields/number.html",
+    "money": "partials/fields/number.html",
+    "date": "partials/fields/date.html",
+    "select": "partials/fields/select.html",
+    "table": "partials/fields/table.html",
+}
+CONTROL_KEYS = ("csrf_token", "_op")
+
+
+@dataclass
+class FormState:
+    """The form as the person sees it now: raw values to redisplay, errors, computed values."""
+
+    form: Form
+    raw: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        return self.raw.get(key, "")
+
+    def rows(self, table: Field) -> list[dict[str, Any]]:
+        rows = self.raw.get(table.key)
+        return rows if isinstance(rows, list) else []
+
+    def name(self, key: str, row: int | None = None, column: str | None = None) -> str:
+        return field_name(key, row, column)
+
+    def error(self, key: str) -> str:
+        return self.errors.get(key, "")
+
+    def template(self, f: Field) -> str:
+        return FIELD_TEMPLATES[f.type]
+
+
+def blank_state(form: Form) -> FormState:
+    raw: dict[str, Any] = {}
+    for f in form.fields:
+        if f.type == "table":
+            raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
+    return _with_computed(FormState(form, raw))
+
+
+def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool) -> FormState:
+    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
+    operation = next((v for k, v in pairs if k == "_op"), "")
+    raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
+    for f in form.fields:
+        if f.type == "table":
+            raw[f.key] = list(raw.get(f.key) or [])
+    _apply_row_operation(form, raw, operation)
+    state = FormState(form, raw)
+    if check:
+        _, state.errors = clean_submission(form, _without_empty_rows(form, raw), partial=True)
+    return _with_computed(state)
+
+
+def _apply_row_operation(form: Form, raw: dict[str, Any], operation: str) -> None:
+    verb, _, target = operation.partition(":")
+    table_key, _, index = target.partition(":")
+    table = form.field(table_key)
+    if table is None or table.type != "table":
+        return
+    rows = raw[table.key]
+    if verb == "add" and (table.max_rows is None or len(rows) < table.max_rows):
+        rows.append({})
+    elif verb == "remove" and index.isdigit() and int(index) < len(rows) and len(rows) > 1:
+        rows.pop(int(index))
+
+
+def _without_empty_rows(form: Form, raw: dict[str, Any]) -> dict[str, Any]:
+    """Blank rows are what 'add row' leaves before typing; they are not data yet."""
+    cleaned = dict(raw)
+    for f in form.fields:
+        if f.type == "table":
+            cleaned[f.key] = [r for r in raw.get(f.key, []) if any(v not in ("", None) for v in r.values())]
+    return cleaned
+
+
+def submission(form: Form, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """The raw data a submit sends to the engine (which validates it again, fully)."""
+    raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
+    return _without_empty_rows(form, raw)
+
+
+def _with_computed(state: FormState) -> FormState:
+    data, _ = clean_submission(state.form, _without_empty_rows(state.form, state.raw), partial=True)
+    state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
+    return state

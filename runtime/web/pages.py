@@ -1,0 +1,190 @@
+"""HTML pages for people: sign in, start a process, inbox, task, my requests, instance record."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from runtime import auth, i18n
+from runtime.errors import NotAuthenticated, ValidationFailed
+from runtime.service import Workflow
+from runtime.state import Instance, Task
+from runtime.web.forms_view import blank_state, state_from_pairs, submission
+from runtime.web.rendering import is_htmx, render
+from runtime.web.session import COOKIE, identify, require_user
+from runtime.web.timeline import describe_events
+
+LANG_COOKIE = "formflow_lang"
+
+
+def _workflow(request: Request) -> Workflow:
+    return request.app.state.workflow
+
+
+def redirect(request: Request, url: str) -> Response:
+    """Go to `url`: through HX-Redirect for htmx, a plain 303 otherwise."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the sign-in page cannot be used to send people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+async def home(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    return render(request, "home.html", {"processes": workflow.processes(),
+                                         "inbox": workflow.inbox(user),
+                                         "requests": workflow.requests(user)[:5]})
+
+
+async def login_page(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "login.html", {"next": _safe_next(request.query_params.get("next")),
+                                              "username": "", "error": ""})
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "")))
+    try:
+        user = await run_in_threadpool(auth.check_password, _workflow(request).org, username, password)
+    except NotAuthenticated:
+        context = {"next": target, "username": username, "error": i18n.gettext("Wrong username or password.")}
+        return render(request, "login.html", context, block="login_form", status=401)
+    session = auth.open_session(request.app.state.repo, user, kind="web")
+    response = redirect(request, target)
+    response.set_cookie(COOKIE, session.token, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", max_age=int(auth.SESSION_LIFETIME.total_seconds()))
+    return response
+
+
+async def logout(request: Request) -> Response:
+    await require_user(request, write=True)
+    auth.close_session(request.app.state.repo, request.state.session.token)
+    response = redirect(request, "/login")
+    response.delete_cookie(COOKIE)
+    return response
+
+
+async def set_language(request: Request) -> Response:
+    form = await request.form()
+    locale = str(form.get("locale", ""))
+    response = redirect(request, _safe_next(str(form.get("next", "/"))))
+    if locale in i18n.LOCALES:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+async def start_form(request: Request) -> Response:
+    await require_user(request)
+    defs = _workflow(request).latest(request.path_params["process"])
+    return render(request, "start.html", {"flow": defs.flow, "state": blank_state(defs.form)})
+
+
+async def preview(request: Request) -> Response:
+    """As-you-type: re-check the posted form, recompute computed fields, apply row add/remove."""
+    await require_user(request, write=True)
+    defs = _workflow(request).latest(request.path_params["process"])
+    pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    state = state_from_pairs(defs.form, pairs, check=True)
+    return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
+                  status=422 if state.errors else 200)
+
+
+async def submit(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    workflow = _workflow(request)
+    process = request.path_params["process"]
+    defs = workflow.latest(process)
+    pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    try:
+        instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs))
+    except ValidationFailed as failed:
+        state = state_from_pairs(defs.form, pairs, check=False)
+        state.errors = failed.errors
+        return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
+                      status=422)
+    return redirect(request, f"/instances/{instance.id}?submitted=1")
+
+
+async def inbox(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    tasks = workflow.inbox(user)
+    rows = [(t, workflow.state.instances[t.instance]) for t in tasks]
+    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows)})
+
+
+async def my_requests(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    return render(request, "requests.html", {"instances": workflow.requests(user),
+                                             "flows": {f.key: f for f in workflow.processes()}})
+
+
+def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[str, Any]:
+    return {t.id: workflow.pinned(i).flow.step(t.step).title for t, i in rows}
+
+
+def _instance_context(workflow: Workflow, instance: Instance, task: Task | None) -> dict[str, Any]:
+    defs = workflow.pinned(instance)
+    tasks = [workflow.state.tasks[t] for t in instance.task_ids]
+    return {"instance": instance, "defs": defs, "task": task, "tasks": tasks,
+            "timeline": describe_events(instance.events, defs, workflow.org),
+            "org": workflow.org}
+
+
+async def instance_page(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    instance = workflow.instance_for(user, request.path_params["id"])
+    context = _instance_context(workflow, instance, None)
+    context["submitted"] = request.query_params.get("submitted") == "1"
+    return render(request, "instance.html", context)
+
+
+async def task_page(request: Request) -> Response:
+    user = await require_user(request)
+    workflow = _workflow(request)
+    task, instance = workflow.task_for(user, request.path_params["id"])
+    return render(request, "instance.html", _instance_context(workflow, instance, task))
+
+
+async def act(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    workflow = _workflow(request)
+    action = request.path_params["action"]
+    form = await request.form()
+    text = str(form.get("reason" if action == "reject" else "comment", ""))
+    task, instance = workflow.task_for(user, request.path_params["id"])
+    try:
+        await run_in_threadpool(workflow.act, user, task.id, action, text)
+    except ValidationFailed as failed:
+        context = _instance_context(workflow, instance, task)
+        context.update(errors=failed.errors, open_action=action, typed=text)
+        return render(request, "instance.html", context, block="actions", status=422)
+    return redirect(request, f"/instances/{instance.id}")
+
+
+routes = [
+    Route("/", home),
+    Route("/login", login_page, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/lang", set_language, methods=["POST"]),
+    Route("/start/{process}", start_form),
+    Route("/start/{process}", submit, methods=["POST"]),
+    Route("/start/{process}/preview", preview, methods=["POST"]),
+    Route("/inbox", inbox),
+    Route("/requests", my_requests),
+    Route("/instances/{id}", instance_page),
+    Route("/tasks/{id}", task_page),
+    Route("/tasks/{id}/{action:str}", act, methods=["POST"]),
+]

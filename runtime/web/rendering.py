@@ -1,0 +1,67 @@
+"""One URL, two renderings: a full page, or just the named block when htmx asks for it."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.numbers import format_decimal
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import Response
+
+from builder.text import localize
+from runtime import i18n
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+STATIC_DIR = TEMPLATE_DIR / "static"
+
+
+def _money(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.00", locale=i18n.current_locale.get())
+
+
+def _number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+
+
+def _label(value: Any) -> str:
+    return localize(value, i18n.current_locale.get())
+
+
+def _context(request: Request) -> dict[str, Any]:
+    state = request.state
+    return {"user": getattr(state, "user", None), "csrf": getattr(state, "csrf", ""),
+            "locale": i18n.current_locale.get(), "locales": i18n.LOCALE_NAMES}
+
+
+def make_templates(strict: bool = False) -> Jinja2Blocks:
+    """The template set; `strict` makes an undefined name an error (tests)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"],
+                             autoescape=jinja2.select_autoescape(("html", "htm", "xml")),
+                             undefined=jinja2.StrictUndefined if strict else jinja2.Undefined)
+    templates = Jinja2Blocks(env=env, context_processors=[_context])
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(money=_money, number=_number, label=_label)
+    env.policies["ext.i18n.trimmed"] = True
+    return templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, block: str | None = None,
+           status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The full page, or only `block` when the request came from htmx."""
+    templates: Jinja2Blocks = request.app.state.templates
+    chosen = block if block and is_htmx(request) else None
+    response = templates.TemplateResponse(request, template, context, status_code=status,
+                                          headers=headers, block_name=chosen)
+    response.headers["Vary"] = "HX-Request"
+    return response

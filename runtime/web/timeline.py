@@ -1,0 +1,115 @@
+"""The instance record in words: each event as a line a person (or an auditor) can read."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from builder.flows import BranchStep
+from builder.text import localize
+from runtime import i18n
+from runtime.engine import SYSTEM, Definitions
+from runtime.org import Organisation
+
+_OPERATORS = {"$gt": ">", "$gte": "≥", "$lt": "<", "$lte": "≤", "$ne": "≠"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    step: str
+    text: str
+    detail: str = ""
+
+
+def _name(org: Organisation, username: str) -> str:
+    if username == SYSTEM:
+        return i18n.gettext("formflow")
+    user = org.users.get(username)
+    return localize(user.name, i18n.current_locale.get()) if user else username
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+    return str(value)
+
+
+def describe_condition(condition: Any, inputs: dict[str, Any]) -> str:
+    """`{"$gt": {"total": 5000}}` with total 12000 → `total 12,000 > 5,000`."""
+    if not isinstance(condition, dict):
+        return ""
+    parts = []
+    for op, operand in condition.items():
+        if op in ("$and", "$or") and isinstance(operand, list):
+            joiner = i18n.gettext(" and ") if op == "$and" else i18n.gettext(" or ")
+            parts.append(joiner.join(describe_condition(c, inputs) for c in operand))
+        elif op in _OPERATORS and isinstance(operand, dict):
+            for name, limit in operand.items():
+                parts.append(f"{name} {_value(inputs.get(name, '—'))} {_OPERATORS[op]} {_value(limit)}")
+        elif not op.startswith("$"):
+            parts.append(f"{op} = {_value(operand)}")
+    return i18n.gettext(" and ").join(parts)
+
+
+def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
+    step = defs.flow.step(event["step"])
+    locale = i18n.current_locale.get()
+    ruleset = defs.rulesets.get(event["ruleset"])
+    chosen = ""
+    if isinstance(step, BranchStep) and event.get("branch") is not None:
+        branch = step.branches[event["branch"]]
+        chosen = localize(branch.label, locale) or ", ".join(f"{k} = {v}" for k, v in branch.outcome.items())
+    ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
+    if event.get("default_used") or not event.get("fired"):
+        text = i18n.gettext("No rule row matched, so the default applies (%(ref)s, default)") % {"ref": ref}
+        return text, chosen
+    row_number = event["fired"][0]
+    row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
+    because = describe_condition(row.when, event.get("inputs", {})) if row else ""
+    note = localize(row.note, locale) if row and row.note else ""
+    text = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {
+        "because": because, "ref": ref, "row": ", ".join(str(n) for n in event["fired"])}
+    return (f"{note}: {text}" if note else text), chosen
+
+
+def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
+    locale = i18n.current_locale.get()
+    _ = i18n.gettext
+    entries = []
+    for e in events:
+        step_title = ""
+        if e.get("step"):
+            try:
+                step_title = localize(defs.flow.step(e["step"]).title, locale) or e["step"]
+            except KeyError:
+                step_title = e["step"]
+        action = e["action"]
+        detail = ""
+        if action == "start":
+            text = _("submitted the request")
+        elif action == "task":
+            text = _("assigned %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["assignee"])}
+            detail = e.get("note", "")
+        elif action == "approve":
+            text, detail = _("approved %(step)s") % {"step": step_title}, e.get("comment", "")
+        elif action == "reject":
+            text, detail = _("rejected %(step)s") % {"step": step_title}, e.get("reason", "")
+        elif action == "complete":
+            text, detail = _("completed %(step)s") % {"step": step_title}, e.get("comment", "")
+        elif action == "decide":
+            detail, chosen = _decision(e, defs)
+            text = (_("%(step)s: %(chosen)s") % {"step": step_title, "chosen": chosen} if chosen
+                    else _("%(step)s: no extra approval") % {"step": step_title})
+        elif action == "finish":
+            text = _("the request was completed") if e["status"] == "completed" else _("the request was rejected")
+        else:
+            text = action
+        entries.append(Entry(e.get("seq", 0), e["at"], _name(org, e["actor"]), action, e.get("step", ""),
+                             text, detail))
+    return entries

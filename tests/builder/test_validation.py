@@ -1,0 +1,348 @@
+"""Form and flow validation: every problem at once, each at its JSON path, never an exception."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.flows import BranchStep, Flow
+from builder.forms import Form
+from builder.validation import parse_flow, parse_form, validate_flow, validate_form
+from rules.errors import DefinitionError, Problem
+from rules.ruleset import parse_ruleset
+
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "processes" / "expense.json"
+ROLES = {"finance", "vp", "gm", "cashier"}
+USERS = {"li.na", "zhao.min"}
+
+FORM = {
+    "key": "purchase",
+    "version": 1,
+    "title": "Purchase request",
+    "fields": [
+        {"key": "kind", "type": "select", "required": True,
+         "options": [{"value": "goods"}, {"value": "service"}]},
+        {"key": "lines", "type": "table", "min_rows": 1, "columns": [
+            {"key": "item", "type": "text", "required": True, "max_length": 100},
+            {"key": "amount", "type": "money", "required": True, "min": 0.01},
+        ]},
+        {"key": "total", "type": "money", "computed": "sum(lines.amount)"},
+        {"key": "contract", "type": "text", "visible_when": {"kind": "service"}},
+    ],
+}
+
+RULESET = {
+    "key": "purchase-tier", "version": 1, "hit_policy": "first",
+    "inputs": [{"key": "total", "type": "money"}],
+    "outputs": [{"key": "tier", "type": "select", "options": ["low", "high"]}],
+    "rows": [{"when": {"$gt": {"total": 10000}}, "then": {"tier": "high"}}],
+    "default": {"tier": "low"},
+}
+
+FLOW = {
+    "key": "purchase",
+    "version": 1,
+    "title": "Purchase",
+    "form": "purchase",
+    "rulesets": ["purchase-tier"],
+    "steps": [
+        {"id": "head", "kind": "approval", "assignee": {"kind": "dept_head", "levels": 1}},
+        {"id": "tier", "kind": "branch", "ruleset": "purchase-tier",
+         "branches": [{"outcome": {"tier": "high"}, "steps": [
+             {"id": "gm", "kind": "approval", "assignee": {"kind": "role", "role": "gm"}}]}],
+         "else": []},
+        {"id": "buy", "kind": "task", "assignee": {"kind": "user", "user": "li.na"}},
+    ],
+}
+
+
+def form_doc(**changes):
+    doc = copy.deepcopy(FORM)
+    doc.update(changes)
+    return doc
+
+
+def flow_problems(doc, **kwargs):
+    form = Form.from_dict(FORM)
+    rulesets = {"purchase-tier": parse_ruleset(RULESET, form.field_types())}
+    options = {"form": form, "rulesets": rulesets, "roles": ROLES, "users": USERS}
+    options.update(kwargs)
+    return [str(p) for p in validate_flow(doc, **options)]
+
+
+# ------------------------------------------------------------------ forms
+
+
+def test_valid_forms_have_no_problems():
+    assert validate_form(FORM) == []
+    assert validate_form(json.loads(DEMO.read_text("utf-8"))["form"]) == []
+
+
+def test_several_form_problems_are_reported_together():
+    doc = form_doc(version=0)
+    doc["fields"][0]["options"].append({"value": "goods"})
+    doc["fields"][1]["columns"].append({"key": "amount", "type": "number"})
+    doc["fields"][2]["type"] = "mony"
+    doc["fields"].append({"key": "note", "type": "textarea", "requried": True})
+    assert [str(p) for p in validate_form(doc)] == [
+        "version: must be a positive integer, got 0",
+        'fields[0].options[2].value: duplicate value "goods"',
+        'fields[1].columns[2].key: duplicate key "amount"',
+        'fields[2].type: unknown field type "mony"',
+        "fields[4].requried: unknown key",
+    ]
+
+
+def test_paths_are_rooted_where_the_caller_says():
+    doc = form_doc()
+    doc["fields"][2]["type"] = "mony"
+    assert validate_form(doc, "form") == [
+        Problem("form.fields[2].type", 'unknown field type "mony"')]
+
+
+@pytest.mark.parametrize("field, problems", [
+    ({"key": "Total", "type": "number"},
+     ['fields[4].key: must be a slug ([a-z][a-z0-9_-]*), got "Total"']),
+    ({"key": "kind", "type": "text"}, ['fields[4].key: duplicate key "kind"']),
+    ({"type": "text"}, ["fields[4].key: missing"]),
+    ({"key": "x"}, ["fields[4].type: missing"]),
+    ({"key": "x", "type": "select"}, ["fields[4].options: a select field needs at least one option"]),
+    ({"key": "x", "type": "select", "options": [{"value": ""}, {"label": "A"}]},
+     ['fields[4].options[0].value: must be non-empty text, got ""',
+      "fields[4].options[1].value: missing"]),
+    ({"key": "x", "type": "table"}, ["fields[4].columns: a table needs at least one column"]),
+    ({"key": "x", "type": "table", "columns": [{"key": "sub", "type": "table",
+                                                "columns": [{"key": "y", "type": "text"}]}]},
+     ['fields[4].columns[0].type: a table column must be one of text, textarea, number, money, '
+      'date, select, not "table"']),
+    ({"key": "x", "type": "number", "min": 10, "max": 5},
+     ["fields[4].min: min 10 is greater than max 5"]),
+    ({"key": "x", "type": "number", "min": "1"}, ['fields[4].min: must be a number, got "1"']),
+    ({"key": "x", "type": "text", "max": 5},
+     ["fields[4].max: a text field can't have max (only number, money)"]),
+    ({"key": "x", "type": "text", "max_length": 0},
+     ["fields[4].max_length: must be a positive integer, got 0"]),
+    ({"key": "x", "type": "text", "options": [{"value": "a"}]},
+     ["fields[4].options: a text field can't have options (only select)"]),
+    ({"key": "x", "type": "text", "required": "yes"},
+     ['fields[4].required: must be true or false, got "yes"']),
+    ({"key": "x", "type": "text", "label": ["a"]},
+     ["fields[4].label: must be text or a mapping of locale to text"]),
+    ({"key": "x", "type": "table", "min_rows": 3, "max_rows": 1,
+      "columns": [{"key": "y", "type": "text"}]},
+     ["fields[4].min_rows: min_rows 3 is greater than max_rows 1"]),
+    ({"key": "x", "type": "money", "computed": "total * 0.06", "required": True},
+     ["fields[4].required: a computed field can't be required"]),
+    ({"key": "x", "type": "money", "computed": "sum(lines.amout) + nope"},
+     ['fields[4].computed: unknown column "amout" in table "lines"',
+      'fields[4].computed: unknown field "nope"']),
+    ({"key": "x", "type": "money", "computed": "__import__('os')"},
+     ['fields[4].computed: the function "__import__" is not allowed (allowed: round, min, max, '
+      'abs, sum, count, days_between, rmb_upper)']),
+    ({"key": "x", "type": "money", "computed": "x + 1"},
+     ['fields[4].computed: a computed field can\'t use itself ("x")']),
+    ({"key": "x", "type": "select", "options": [{"value": "a"}], "computed": "'a'"},
+     ["fields[4].computed: a select field can't have computed (only text, textarea, number, "
+      "money, date)"]),
+    ({"key": "x", "type": "text", "visible_when": {"$gt": {"totl": 5}}},
+     ['fields[4].visible_when.$gt.totl: unknown field "totl"']),
+    ({"key": "x", "type": "text", "visible_when": {"kind": "food"}},
+     ['fields[4].visible_when.kind: "food" is not an option of "kind" (goods, service)']),
+    ({"key": "x", "type": "text", "visible_when": {"$gtt": {"total": 5}}},
+     ['fields[4].visible_when: unknown operator "$gtt"']),
+])
+def test_field_problems(field, problems):
+    doc = form_doc()
+    doc["fields"].append(field)
+    assert [str(p) for p in validate_form(doc)] == problems
+
+
+def test_table_columns_are_checked_like_fields():
+    doc = form_doc()
+    doc["fields"][1]["columns"][1].update(type="mony")
+    doc["fields"][1]["columns"].append({"key": "net", "type": "money",
+                                        "computed": "amount / 1.06"})
+    doc["fields"][1]["columns"].append({"key": "gross", "type": "money",
+                                        "computed": "price * 1.06"})
+    doc["fields"][1]["columns"].append({"key": "y", "type": "text",
+                                        "visible_when": {"kind": "goods"}})
+    # `amount` is reported once, at its type; what uses it (`net`, `total`) is not blamed too
+    assert [str(p) for p in validate_form(doc)] == [
+        'fields[1].columns[1].type: unknown field type "mony"',
+        'fields[1].columns[3].computed: unknown field "price"',
+        "fields[1].columns[4].visible_when: a table column can't have visible_when; "
+        "put it on the table",
+    ]
+
+
+def test_computed_columns_use_their_sibling_columns():
+    doc = form_doc()
+    doc["fields"][1]["columns"].append({"key": "net", "type": "money",
+                                        "computed": "round(amount / 1.06, 2)"})
+    assert validate_form(doc) == []
+
+
+def test_computed_fields_may_use_each_other_but_not_in_a_loop():
+    doc = form_doc()
+    doc["fields"].append({"key": "tax", "type": "money", "computed": "total * 0.06"})
+    assert validate_form(doc) == []
+    doc["fields"].append({"key": "a", "type": "number", "computed": "b + 1"})
+    doc["fields"].append({"key": "b", "type": "number", "computed": "a + 1"})
+    assert [str(p) for p in validate_form(doc)] == [
+        "fields[5].computed: computed fields use each other in a loop: a → b → a",
+        "fields[6].computed: computed fields use each other in a loop: b → a → b",
+    ]
+
+
+@pytest.mark.parametrize("doc, problems", [
+    (None, ["must be an object"]),
+    ([], ["must be an object"]),
+    ({}, ["key: missing", "version: missing", "fields: missing"]),
+    ({"key": "a", "version": True, "fields": {}},
+     ["version: must be a positive integer, got true", "fields: must be a list"]),
+    ({"key": "a", "version": 1, "fields": []}, ["fields: a form needs at least one field"]),
+    ({"key": "a", "version": 1, "fields": [3, None]},
+     ["fields[0]: must be an object", "fields[1]: must be an object"]),
+])
+def test_malformed_forms_are_problems_not_exceptions(doc, problems):
+    assert [str(p) for p in validate_form(doc)] == problems
+
+
+def test_parse_form_raises_with_every_problem():
+    with pytest.raises(DefinitionError) as caught:
+        parse_form(form_doc(key="Bad", version=-1), "form")
+    assert [str(p) for p in caught.value.problems] == [
+        'form.key: must be a slug ([a-z][a-z0-9_-]*), got "Bad"',
+        "form.version: must be a positive integer, got -1",
+    ]
+    form = parse_form(FORM)
+    assert isinstance(form, Form) and form.field("total").computed == "sum(lines.amount)"
+
+
+# ------------------------------------------------------------------ flows
+
+
+def test_valid_flows_have_no_problems():
+    assert flow_problems(FLOW) == []
+    bundle = json.loads(DEMO.read_text("utf-8"))
+    form = Form.from_dict(bundle["form"])
+    rulesets = {r["key"]: parse_ruleset(r, form.field_types()) for r in bundle["rulesets"]}
+    assert validate_flow(bundle["flow"], form=form, rulesets=rulesets, roles=ROLES,
+                         users=set()) == []
+
+
+def test_unknown_role_names_the_step_and_the_role():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"].append({"id": "cfo", "kind": "approval",
+                         "assignee": {"kind": "role", "role": "cfo"}})
+    assert flow_problems(doc) == ['steps[3].assignee.role: unknown role "cfo"']
+
+
+def test_several_flow_problems_are_reported_together():
+    doc = copy.deepcopy(FLOW)
+    doc["form"] = "expense-claim"
+    doc["rulesets"].append("missing")
+    doc["steps"][0]["assignee"] = {"kind": "dept_head", "levels": 9, "role": "vp"}
+    branch = doc["steps"][1]
+    branch["branches"][0]["outcome"] = {"tier": "huge", "level": 2}
+    branch["branches"][0]["steps"][0]["assignee"] = {"kind": "user", "user": "nobody"}
+    branch["else"] = [{"id": "head", "kind": "task", "assignee": {"kind": "role", "role": "gm"}}]
+    doc["steps"][2] = {"id": "buy", "kind": "task"}
+    doc["steps"].append({"id": "cc", "kind": "notify"})
+    assert flow_problems(doc) == [
+        'form: the flow uses form "expense-claim" but the form is "purchase"',
+        'rulesets[1]: unknown ruleset "missing"',
+        "steps[0].assignee.levels: must be a whole number from 1 to 5, got 9",
+        'steps[0].assignee.role: not used by a "dept_head" assignee',
+        'steps[1].branches[0].outcome.tier: "huge" is not one of low, high '
+        '(output "tier" of ruleset "purchase-tier")',
+        'steps[1].branches[0].outcome.level: "level" is not an output of ruleset "purchase-tier" '
+        "(outputs: tier)",
+        'steps[1].branches[0].steps[0].assignee.user: unknown user "nobody"',
+        'steps[1].else[0].id: duplicate step id "head"',
+        "steps[2].assignee: missing: an task step needs an assignee",
+        'steps[3].kind: unknown step kind "notify" (one of approval, task, branch)',
+    ]
+
+
+def test_branch_rulesets_must_be_listed_and_known():
+    doc = copy.deepcopy(FLOW)
+    doc["rulesets"] = []
+    assert flow_problems(doc) == [
+        'steps[1].ruleset: ruleset "purchase-tier" is not listed in the flow\'s rulesets']
+    doc["steps"][1]["ruleset"] = "other"
+    assert flow_problems(doc) == ['steps[1].ruleset: unknown ruleset "other"']
+    assert flow_problems(FLOW, rulesets={}) == [
+        'rulesets[0]: unknown ruleset "purchase-tier"',
+        'steps[1].ruleset: unknown ruleset "purchase-tier"',
+    ]
+
+
+@pytest.mark.parametrize("change, problems", [
+    ({"steps": []}, ["steps: a flow needs at least one step"]),
+    ({"title": None}, ["title: must be text or a mapping of locale to text"]),
+    ({"meta": {"level": "top", "effective_date": "2026-02-30", "owner": 3, "typo": ""}},
+     ["meta.typo: unknown key", "meta.owner: must be text, got 3",
+      'meta.level: unknown level "top" (one of main, sub, operation)',
+      'meta.effective_date: must be a date (YYYY-MM-DD), got "2026-02-30"']),
+    ({"rulesets": ["purchase-tier", "purchase-tier"]},
+     ['rulesets[1]: duplicate ruleset "purchase-tier"']),
+])
+def test_flow_header_problems(change, problems):
+    doc = copy.deepcopy(FLOW)
+    doc.update(change)
+    assert flow_problems(doc) == problems
+
+
+def test_flows_can_be_checked_without_a_form():
+    doc = copy.deepcopy(FLOW)
+    doc["form"] = "anything"
+    assert flow_problems(doc, form=None) == []
+
+
+def test_parse_flow_builds_the_flow_or_raises():
+    flow = parse_flow(FLOW, form=Form.from_dict(FORM),
+                      rulesets={"purchase-tier": parse_ruleset(RULESET)}, roles=ROLES, users=USERS)
+    assert isinstance(flow, Flow) and isinstance(flow.step("tier"), BranchStep)
+    with pytest.raises(DefinitionError, match='steps: a flow needs at least one step'):
+        parse_flow({**FLOW, "steps": []}, form=None, rulesets={}, roles=ROLES, users=USERS)
+
+
+# ------------------------------------------------------------------ robustness
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["text", "table", "select", "approval", "branch", "role", "kind", "$gt"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["key", "type", "fields", "columns", "options", "value", "computed",
+                         "visible_when", "min", "max", "steps", "kind", "id", "assignee", "role",
+                         "branches", "outcome", "ruleset", "else", "meta", "levels", "version"]),
+        inner, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300)
+@given(JSON)
+def test_any_json_gives_problems_never_an_exception(doc):
+    assert all(isinstance(p, Problem) for p in validate_form(doc))
+    assert all(isinstance(p, Problem) for p in validate_flow(
+        doc, form=None, rulesets={}, roles=ROLES, users=USERS))
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_mutated_valid_documents_never_raise(data):
+    doc = copy.deepcopy(FLOW)
+    target = data.draw(st.sampled_from([doc, doc["steps"][0], doc["steps"][1],
+                                        doc["steps"][1]["branches"][0], doc["steps"][0]["assignee"]]))
+    target[data.draw(st.sampled_from(sorted(target)))] = data.draw(JSON)
+    assert isinstance(flow_problems(doc), list)
+    form = copy.deepcopy(FORM)
+    field = data.draw(st.sampled_from(form["fields"] + form["fields"][1]["columns"]))
+    field[data.draw(st.sampled_from(sorted(field)))] = data.draw(JSON)
+    assert isinstance(validate_form(form), list)

@@ -1,0 +1,124 @@
+"""The htmx pages through TestClient: sign-in, CSRF, the generated form, inbox and task actions."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from runtime.app import create_app
+from runtime.settings import Settings
+from runtime.store.repository import MemoryRepository
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(Settings(demo=True), MemoryRepository())
+
+
+@pytest.fixture
+def browser(app) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def sign_in(client: TestClient, username: str) -> str:
+    r = client.post("/login", data={"username": username, "password": "demo", "next": "/"})
+    assert r.status_code == 303, r.text
+    page = client.get("/")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def expense_form(csrf: str, **extra: str) -> dict[str, str]:
+    form = {"csrf_token": csrf, "category": "travel", "reason": "Client visit",
+            "items-0-description": "Train", "items-0-invoice_no": "A1", "items-0-amount": "7000",
+            "items-1-description": "Hotel", "items-1-invoice_no": "A2", "items-1-amount": "5000"}
+    form.update(extra)
+    return form
+
+
+def test_pages_need_a_session(browser):
+    r = browser.get("/inbox")
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/inbox"
+
+
+def test_a_wrong_password_shows_the_form_again(browser):
+    r = browser.post("/login", data={"username": "li.na", "password": "x"}, headers=HX)
+    assert r.status_code == 401 and 'id="login-form"' in r.text and "<html" not in r.text
+
+
+def test_the_next_parameter_cannot_leave_the_site(browser):
+    r = browser.post("/login", data={"username": "li.na", "password": "demo", "next": "//evil.example/"})
+    assert r.headers["location"] == "/"
+
+
+def test_writes_without_the_csrf_token_are_refused(browser):
+    sign_in(browser, "zhang.wei")
+    r = browser.post("/start/expense", data=expense_form("wrong"))
+    assert r.status_code == 403 and "CSRF" in r.text
+
+
+def test_the_start_form_is_generated_from_the_definition(browser):
+    sign_in(browser, "zhang.wei")
+    page = browser.get("/start/expense", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    for name in ("category", "items-0-description", "items-0-invoice_no", "items-0-amount", "reason"):
+        assert f'name="{name}"' in page.text
+    assert 'name="total"' not in page.text  # computed, never posted
+
+
+def test_as_you_type_errors_come_back_as_a_422_fragment(browser):
+    csrf = sign_in(browser, "zhang.wei")
+    r = browser.post("/start/expense/preview", data=expense_form(csrf, **{"items-1-amount": "abc"}), headers=HX)
+    assert r.status_code == 422
+    assert r.text.lstrip().startswith('<div id="form-body"')
+    assert 'aria-invalid="true"' in r.text
+
+
+def test_the_preview_recomputes_the_total_and_adds_rows(browser):
+    csrf = sign_in(browser, "zhang.wei")
+    r = browser.post("/start/expense/preview", data=expense_form(csrf, _op="add:items"),
+                     headers={**HX, "Accept-Language": "en"})
+    assert r.status_code == 200
+    assert re.search(r'<output id="field-total"[^>]*>\s*12,000.00', r.text)
+    assert 'name="items-2-amount"' in r.text
+    removed = browser.post("/start/expense/preview", data=expense_form(csrf, _op="remove:items:0"), headers=HX)
+    assert 'name="items-1-amount"' not in removed.text and 'value="Hotel"' in removed.text
+
+
+def test_submit_inbox_approve_and_an_empty_rejection_reason(app):
+    with TestClient(app, follow_redirects=False) as staff, TestClient(app, follow_redirects=False) as head:
+        csrf = sign_in(staff, "zhang.wei")
+        r = staff.post("/start/expense", data=expense_form(csrf), headers=HX)
+        assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/instances/")
+        instance_url = r.headers["HX-Redirect"].split("?")[0]
+        head_csrf = sign_in(head, "li.na")
+        inbox = head.get("/inbox")
+        task_url = re.findall(r'href="(/tasks/[0-9a-f]+)"', inbox.text)[-1]
+        empty = head.post(task_url + "/reject", data={"csrf_token": head_csrf, "reason": " "}, headers=HX)
+        assert empty.status_code == 422 and 'id="error-reason"' in empty.text
+        assert "<html" not in empty.text
+        ok = head.post(task_url + "/approve", data={"csrf_token": head_csrf, "comment": "fine"}, headers=HX)
+        assert ok.headers["HX-Redirect"] == instance_url
+        record = staff.get(instance_url, headers={"Accept-Language": "en"})
+        assert "approved Department head review" in record.text
+        assert 'id="approve"' not in staff.get(task_url).text  # the submitter sees the task, not its buttons
+
+
+def test_a_stranger_cannot_read_someone_elses_request(app):
+    with TestClient(app, follow_redirects=False) as staff, TestClient(app, follow_redirects=False) as other:
+        csrf = sign_in(staff, "liu.yang")
+        url = staff.post("/start/expense", data=expense_form(csrf), headers=HX).headers["HX-Redirect"].split("?")[0]
+        sign_in(other, "zhang.wei")
+        assert other.get(url).status_code == 403
+
+
+def test_the_language_switch_changes_the_ui(browser):
+    sign_in(browser, "zhang.wei")
+    browser.post("/lang", data={"locale": "zh_CN", "next": "/inbox"})
+    assert "待办" in browser.get("/inbox").text
+    browser.post("/lang", data={"locale": "en", "next": "/inbox"})
+    assert "Nothing waits for you." in browser.get("/inbox").text

@@ -1,0 +1,33 @@
+"""Test helpers shared by several modules: a controllable clock, ids, sample claims."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "demo"
+
+
+class FakeClock:
+    """Time that moves only when a test says so (one second per reading by default)."""
+
+    def __init__(self, start: datetime = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> str:
+        self.now += timedelta(seconds=1)
+        return self.now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def counter_ids(prefix: str = "id") -> Callable[[], str]:
+    numbers = itertools.count(1)
+    return lambda: f"{prefix}{next(numbers)}"
+
+
+def claim(total_lines: list[float], category: str = "travel", reason: str = "Client visit") -> dict[str, Any]:
+    return {"category": category, "reason": reason,
+            "items": [{"description": f"Line {i + 1}", "invoice_no": f"INV-{i + 1:04d}", "amount": amount}
+                      for i, amount in enumerate(total_lines)]}
