@@ -601,7 +601,7 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
     if "assignee" in STEP_PROPERTIES[kind]:
         where = paths.key(path, "assignee")
         if "assignee" not in doc:
-            out.append(Problem(where, f"missing: an {kind} step needs an assignee"))
+            out.append(Problem(where, f"missing: {'an' if kind[0] in 'aeiou' else 'a'} {kind} step needs an assignee"))
         else:
             _assignee(doc["assignee"], where, context, out)
     if "mode" in doc and "mode" in STEP_PROPERTIES[kind] and doc["mode"] not in APPROVAL_MODES:

@@ -66,7 +66,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
         try:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo)
-            app.state.templates = make_templates()
+            app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
             yield
         finally:

@@ -13,3 +13,4 @@ class Settings:
     demo: bool = False            # load demo/org.json and demo/processes/*.json at start-up
     host: str = "127.0.0.1"
     port: int = 8000
+    timezone: str = "Asia/Shanghai"  # how times are shown; events are always stored in UTC

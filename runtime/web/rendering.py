@@ -1,11 +1,14 @@
 """One URL, two renderings: a full page, or just the named block when htmx asks for it."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
@@ -30,6 +33,14 @@ def _number(value: Any) -> str:
     return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
 
 
+def _when(value: str | None, timezone: str) -> str:
+    """An event's UTC timestamp as local wall-clock time, minutes precision."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=timezone, locale=i18n.current_locale.get())
+
+
 def _label(value: Any) -> str:
     return localize(value, i18n.current_locale.get())
 
@@ -40,14 +51,14 @@ def _context(request: Request) -> dict[str, Any]:
             "locale": i18n.current_locale.get(), "locales": i18n.LOCALE_NAMES}
 
 
-def make_templates(strict: bool = False) -> Jinja2Blocks:
+def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jinja2Blocks:
     """The template set; `strict` makes an undefined name an error (tests)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"],
                              autoescape=jinja2.select_autoescape(("html", "htm", "xml")),
                              undefined=jinja2.StrictUndefined if strict else jinja2.Undefined)
     templates = Jinja2Blocks(env=env, context_processors=[_context])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=_money, number=_number, label=_label)
+    env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone))
     env.policies["ext.i18n.trimmed"] = True
     return templates
 

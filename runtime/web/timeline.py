@@ -40,20 +40,22 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def describe_condition(condition: Any, inputs: dict[str, Any]) -> str:
-    """`{"$gt": {"total": 5000}}` with total 12000 → `total 12,000 > 5,000`."""
+def describe_condition(condition: Any, inputs: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """`{"$gt": {"total": 5000}}` with total 12000 → `Total 12,000 > 5,000` (field labels if known)."""
+    labels = labels or {}
     if not isinstance(condition, dict):
         return ""
     parts = []
     for op, operand in condition.items():
         if op in ("$and", "$or") and isinstance(operand, list):
             joiner = i18n.gettext(" and ") if op == "$and" else i18n.gettext(" or ")
-            parts.append(joiner.join(describe_condition(c, inputs) for c in operand))
+            parts.append(joiner.join(describe_condition(c, inputs, labels) for c in operand))
         elif op in _OPERATORS and isinstance(operand, dict):
             for name, limit in operand.items():
-                parts.append(f"{name} {_value(inputs.get(name, '—'))} {_OPERATORS[op]} {_value(limit)}")
+                label = labels.get(name, name)
+                parts.append(f"{label} {_value(inputs.get(name, '—'))} {_OPERATORS[op]} {_value(limit)}")
         elif not op.startswith("$"):
-            parts.append(f"{op} = {_value(operand)}")
+            parts.append(f"{labels.get(op, op)} = {_value(operand)}")
     return i18n.gettext(" and ").join(parts)
 
 
@@ -71,7 +73,8 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
         return text, chosen
     row_number = event["fired"][0]
     row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
-    because = describe_condition(row.when, event.get("inputs", {})) if row else ""
+    labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
+    because = describe_condition(row.when, event.get("inputs", {}), labels) if row else ""
     note = localize(row.note, locale) if row and row.note else ""
     text = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {
         "because": because, "ref": ref, "row": ", ".join(str(n) for n in event["fired"])}

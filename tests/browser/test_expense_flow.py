@@ -65,5 +65,5 @@ def test_a_claim_filed_routed_by_the_rule_approved_and_paid(page: Page, server: 
     expect(page.locator("h1 .status")).to_have_text("Completed")
     for text in ("approved Department head review", "approved Finance review", "approved VP approval",
                  "completed Payment", "Above 5,000: VP", "expense-approval-tier v1, row 2",
-                 "total 12,000 > 5,000"):
+                 "Total 12,000 > 5,000"):
         expect(timeline).to_contain_text(text)

@@ -264,7 +264,7 @@ def test_several_flow_problems_are_reported_together():
         "(outputs: tier)",
         'steps[1].branches[0].steps[0].assignee.user: unknown user "nobody"',
         'steps[1].else[0].id: duplicate step id "head"',
-        "steps[2].assignee: missing: an task step needs an assignee",
+        "steps[2].assignee: missing: a task step needs an assignee",
         'steps[3].kind: unknown step kind "notify" (one of approval, task, branch)',
     ]
 
