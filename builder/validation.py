@@ -366,7 +366,7 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
         if not _is_int(value) or value < 1:
             out.append(Problem(paths.key(path, "max_length"),
                                f"must be a positive integer, got {_show(value)}"))
-    if doc.get("computed") is not None and "computed" in doc:
+    if doc.get("computed") is not None:
         _computed(doc, path, out, scope)
     if doc.get("visible_when") is not None:
         where = paths.key(path, "visible_when")

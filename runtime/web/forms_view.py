@@ -10,6 +10,19 @@ from typing import Any
 
 from builder.formdata import clean_submission, field_name, form_values_from_pairs
 from builder.forms import Field, Form
+from runtime import i18n
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog; it is translated where it is shown."""
+    return message
+
+
+# The fixed messages of builder.formdata, so the UI can show them in the person's language.
+FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
+                  N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
+                  N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
+                  N_("at least 1 row"))
 
 FIELD_TEMPLATES: dict[str, str] = {
     "text": "partials/fields/text.html",
@@ -43,7 +56,8 @@ class FormState:
         return field_name(key, row, column)
 
     def error(self, key: str) -> str:
-        return self.errors.get(key, "")
+        message = self.errors.get(key, "")
+        return i18n.gettext(message) if message else ""
 
     def template(self, f: Field) -> str:
         return FIELD_TEMPLATES[f.type]

@@ -254,7 +254,7 @@ def test_templates_and_parsing_agree_on_names():
         "items": [{"description": "a"}, {"amount": "2"}]}
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(
     st.sampled_from(["category", "trip_start", "items", "total", "reason", "approval_note", "x"]),
     st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),

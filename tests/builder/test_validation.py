@@ -326,7 +326,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(JSON)
 def test_any_json_gives_problems_never_an_exception(doc):
     assert all(isinstance(p, Problem) for p in validate_form(doc))
@@ -334,7 +334,7 @@ def test_any_json_gives_problems_never_an_exception(doc):
         doc, form=None, rulesets={}, roles=ROLES, users=USERS))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_mutated_valid_documents_never_raise(data):
     doc = copy.deepcopy(FLOW)
