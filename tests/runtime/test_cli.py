@@ -1,0 +1,71 @@
+"""The `formflow` command: export, import and audit verify on a real data directory."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runtime.cli import main
+from runtime.setup import open_workflow
+from runtime.store.repository import FileRepository
+from tests.support import DEMO, claim
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data directory as `formflow serve --demo` leaves it, with one approved step recorded."""
+    directory = tmp_path / "data"
+    with FileRepository(directory) as repo:
+        workflow = open_workflow(repo, demo=True)
+        instance = workflow.start(workflow.org.user("zhang.wei"), "expense", claim([900]))
+        task = workflow.state.tasks[instance.task_ids[0]]
+        workflow.act(workflow.org.user(task.assignee), task.id, "approve")
+    return directory
+
+
+def test_export_prints_the_canonical_document(data_dir, capsys):
+    assert main(["export", "expense", "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out == (DEMO / "processes" / "expense.json").read_text(encoding="utf-8")
+
+
+def test_import_publishes_a_changed_process_as_a_new_version(data_dir, tmp_path, capsys):
+    bundle = json.loads((DEMO / "processes" / "expense.json").read_text(encoding="utf-8"))
+    bundle["flow"]["title"] = "Expense claims"
+    changed = tmp_path / "expense.json"
+    changed.write_text(json.dumps(bundle), encoding="utf-8")
+    assert main(["import", str(changed), "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out.strip() == "imported expense version 2"
+    assert main(["import", str(changed), "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out.strip() == "imported expense version 2"  # same content: nothing new
+
+
+def test_import_reports_every_problem_and_changes_nothing(data_dir, tmp_path, capsys):
+    bundle = json.loads((DEMO / "processes" / "expense.json").read_text(encoding="utf-8"))
+    bundle["flow"]["steps"][0]["assignee"] = {"kind": "role", "role": "cfo"}
+    bundle["rulesets"][0]["hit_policy"] = "sometimes"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(bundle), encoding="utf-8")
+    before = (data_dir / "definitions.json").read_bytes()
+    assert main(["import", str(broken), "--data", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert 'flow.steps[0].assignee.role: unknown role "cfo"' in err
+    assert "rulesets[0].hit_policy" in err
+    assert (data_dir / "definitions.json").read_bytes() == before
+
+
+def test_a_second_process_on_the_same_data_directory_is_refused(data_dir, capsys):
+    with FileRepository(data_dir):
+        assert main(["export", "expense", "--data", str(data_dir)]) == 2
+    assert "in use by another formflow process" in capsys.readouterr().err
+
+
+def test_audit_verify_passes_and_then_catches_an_edited_record(data_dir, capsys):
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 0
+    assert "ok" in capsys.readouterr().out
+    log = data_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b'"li.na"', b'"yang.hua"')
+    log.write_bytes(b"".join(lines))
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 1
+    assert "line 3" in capsys.readouterr().out
