@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/approve.py` puts bench/, not the root, on the path
@@ -47,7 +47,7 @@ CHAIN = ["dept_head", "finance", "pay"]
 
 SMALL, LARGE = 100, 10_000        # instances stored before measuring
 APPROVALS = 300                   # timed approvals per round
-ROUNDS = 5                        # rounds per setting; the median counts
+ROUNDS = 7                        # rounds per setting; the median counts
 WARM_UP_APPROVALS = 20            # untimed, per store: first-use caches, page cache
 SECONDS_PER_RUN = 2.5             # target length of one in-memory run
 RUNS = 3                          # in-memory runs per side; the median counts
@@ -65,7 +65,7 @@ AMOUNTS = (120.0, 4_800.0, 12_000.0, 60_000.0, 730.5)
 @contextlib.contextmanager
 def setup_without_fdatasync() -> Iterator[None]:
     """Build history fast: the log bytes and projection are the same, only the per-command
-    fdatasync (~2.7 ms here) is skipped. Everything is flushed with `os.sync()` on the way out,
+    fdatasync (0.3-3 ms on this disk) is skipped. Everything is flushed with `os.sync()` on the way out,
     so the timed approvals that follow pay their own fdatasync and nobody else's write-back."""
     real = eventlog._datasync
     eventlog._datasync = lambda fd: None
@@ -96,20 +96,28 @@ def approve(workflow: Workflow, task_ids: list[str]) -> float:
     return time.perf_counter() - began
 
 
-def seed_store(data_dir: Path, instances: int) -> tuple[Workflow, float]:
+class Seeded(NamedTuple):
+    """A seeded store and what reopening it cost."""
+
+    workflow: Workflow
+    reopen_seconds: float
+    replayed_events: int
+
+
+def seed_store(data_dir: Path, instances: int) -> Seeded:
     """A data directory holding `instances` started claims, reopened so the projection is
-    rebuilt from the log the way a restarted server sees it; also the seconds the reopen took."""
+    rebuilt from the log the way a restarted server sees it (and how long that took)."""
     with setup_without_fdatasync():
         workflow = open_workflow(FileRepository(data_dir), demo=True)
         start_claims(workflow, instances)
         workflow.repo.close()
     began = time.perf_counter()
     workflow = open_workflow(FileRepository(data_dir), demo=True)
-    reopened = time.perf_counter() - began
+    seeded = Seeded(workflow, time.perf_counter() - began, workflow.state.last_seq)
     with setup_without_fdatasync():
         warm = start_claims(workflow, WARM_UP_APPROVALS, offset=instances)
     approve(workflow, warm)
-    return workflow, reopened
+    return seeded
 
 
 def durable_round(workflow: Workflow) -> float:
@@ -124,19 +132,18 @@ def measure_durable(work_dir: Path) -> dict[str, Any]:
     rebuilt for every round (so it stays ~100 instances); the large one is built once and grows
     by APPROVALS per round, which only makes its rate harder to keep."""
     began = time.perf_counter()
-    large, reopened = seed_store(work_dir / "large", LARGE)
+    large, reopened, events = seed_store(work_dir / "large", LARGE)
     built = time.perf_counter() - began
     small_rates, large_rates, small_stored, large_stored = [], [], 0, []
     for round_no in range(ROUNDS):
         small_dir = work_dir / f"small-{round_no}"
-        small, _ = seed_store(small_dir, SMALL)
+        small = seed_store(small_dir, SMALL).workflow
         small_rates.append(durable_round(small))
         small_stored = len(small.state.instances)
         small.repo.close()
         shutil.rmtree(small_dir)
         large_rates.append(durable_round(large))
         large_stored.append(len(large.state.instances))
-    events = large.state.last_seq
     large.repo.close()
     return {"small": small_rates, "large": large_rates, "small_stored": small_stored,
             "large_stored": (large_stored[0], large_stored[-1]), "built": built,
@@ -208,24 +215,36 @@ def spiff_runner() -> Callable[[], list[str]]:
     return run
 
 
-def throughput(run: Callable[[], list[str]]) -> tuple[float, int, list[float]]:
-    """Median instances/s of RUNS runs sized to ~SECONDS_PER_RUN each, after a warm-up that
-    also sizes them; checks first that the runner really walks the whole chain."""
+def sized(run: Callable[[], list[str]]) -> int:
+    """How many instances make one ~SECONDS_PER_RUN run, from a 0.5 s warm-up; checks first
+    that the runner really walks the whole chain, so both sides are known to do the same work."""
     if run() != CHAIN:
         raise RuntimeError(f"the runner did not walk {CHAIN}")
     began, warm = time.perf_counter(), 0
     while time.perf_counter() - began < 0.5:
         run()
         warm += 1
-    count = max(50, int(warm / (time.perf_counter() - began) * SECONDS_PER_RUN))
-    rates = []
+    return max(50, int(warm / (time.perf_counter() - began) * SECONDS_PER_RUN))
+
+
+def rate(run: Callable[[], list[str]], count: int) -> float:
+    """Instances per second over `count` instances."""
+    gc.collect()
+    began = time.perf_counter()
+    for _ in range(count):
+        run()
+    return count / (time.perf_counter() - began)
+
+
+def head_to_head(sides: dict[str, Callable[[], list[str]]]) -> dict[str, tuple[int, list[float]]]:
+    """RUNS runs per side, alternating sides run by run, so load from elsewhere on the machine
+    hits every side alike; per side, its run size and its rates."""
+    counts = {name: sized(run) for name, run in sides.items()}
+    rates: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(RUNS):
-        gc.collect()
-        began = time.perf_counter()
-        for _ in range(count):
-            run()
-        rates.append(count / (time.perf_counter() - began))
-    return statistics.median(rates), count, rates
+        for name, run in sides.items():
+            rates[name].append(rate(run, counts[name]))
+    return {name: (counts[name], rates[name]) for name in sides}
 
 
 def profile_formflow(instances: int = 2_000) -> None:
@@ -258,50 +277,40 @@ def spiff_version() -> str | None:
         return None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", action="store_true", help="also cProfile the in-memory engine")
-    args = parser.parse_args()
-    spiff = spiff_version()
-    print(f"formflow approval benchmark - Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, SpiffWorkflow {spiff or 'not installed'}")
-
-    work_dir = Path(tempfile.mkdtemp(prefix="formflow-bench-", dir=os.environ.get("BENCH_DIR")))
-    try:
-        print(f"\n1. Durable approvals: FileRepository in {work_dir} (fdatasync per command), "
-              f"{APPROVALS} approvals x {ROUNDS} rounds, median")
-        durable = measure_durable(work_dir)
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
+def print_durable(durable: dict[str, Any]) -> float:
+    """The durable table; returns rate@SMALL / rate@LARGE."""
     small, large = statistics.median(durable["small"]), statistics.median(durable["large"])
-    print(f"   history built through Workflow.start: {LARGE:,} instances in {durable['built']:.1f} s; "
-          f"reopen replayed the log in {durable['reopened']:.2f} s")
+    print(f"   history: {LARGE:,} instances started through Workflow.start in {durable['built']:.1f} s; "
+          f"reopening replayed its {durable['events']:,} events in {durable['reopened']:.2f} s")
     print(f"   {'history':>9}  {'stored while timed':>18}  {'approvals/s':>11}  {'ms each':>7}  rounds")
     low, high = durable["large_stored"]
-    for label, stored, rate, rounds in (
+    for label, stored, median_rate, rounds in (
             (f"{SMALL:,}", f"{durable['small_stored']:,}", small, durable["small"]),
             (f"{LARGE:,}", f"{low:,}-{high:,}", large, durable["large"])):
-        print(f"   {label:>9}  {stored:>18}  {rate:>11.0f}  {1000 / rate:>7.2f}  "
+        print(f"   {label:>9}  {stored:>18}  {median_rate:>11.0f}  {1000 / median_rate:>7.2f}  "
               + " ".join(f"{r:.0f}" for r in rounds))
-    history_ratio = small / large
+    return small / large
 
-    speed_ratio = None
+
+def print_speed(spiff: str | None) -> float | None:
+    """Run and print the in-memory head-to-head; returns ours / Spiff (None without Spiff)."""
     print("\n2. Engine vs SpiffWorkflow, in memory: dept_head -> finance -> pay, median of "
-          f"{RUNS} runs of ~{SECONDS_PER_RUN:g} s")
-    ours, ours_n, ours_runs = throughput(formflow_runner())
-    print(f"   {'formflow (MemoryRepository)':<30} {ours:>7.0f} instances/s  (n={ours_n:,}; "
-          + ", ".join(f"{r:.0f}" for r in ours_runs) + ")")
+          f"{RUNS} alternating runs of ~{SECONDS_PER_RUN:g} s")
+    sides = {"formflow (MemoryRepository)": formflow_runner()}
     if spiff:
-        theirs, theirs_n, theirs_runs = throughput(spiff_runner())
-        print(f"   {'SpiffWorkflow ' + spiff:<30} {theirs:>7.0f} instances/s  (n={theirs_n:,}; "
-              + ", ".join(f"{r:.0f}" for r in theirs_runs) + ")")
-        speed_ratio = ours / theirs
-    else:
+        sides[f"SpiffWorkflow {spiff}"] = spiff_runner()
+    medians = []
+    for name, (count, rates) in head_to_head(sides).items():
+        medians.append(statistics.median(rates))
+        print(f"   {name:<30} {medians[-1]:>7.0f} instances/s  (n={count:,} per run; "
+              + ", ".join(f"{r:.0f}" for r in rates) + ")")
+    if not spiff:
         print("   SpiffWorkflow is not installed: pip install -e '.[bench]'")
+        return None
+    return medians[0] / medians[1]
 
-    if args.profile:
-        profile_formflow()
 
+def print_goals(history_ratio: float, speed_ratio: float | None) -> None:
     print("\nGoals")
     print(f"   history independence  rate@{SMALL} / rate@{LARGE:,} = {history_ratio:.2f}   "
           f"(goal <= {HISTORY_GOAL})  {verdict(history_ratio <= HISTORY_GOAL)}")
@@ -310,6 +319,26 @@ def main() -> int:
     else:
         print(f"   engine speed          formflow / SpiffWorkflow = {speed_ratio:.2f}x  "
               f"(goal >= {SPEED_GOAL:g}x)  {verdict(speed_ratio >= SPEED_GOAL)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", action="store_true", help="also cProfile the in-memory engine")
+    args = parser.parse_args()
+    spiff = spiff_version()
+    print(f"formflow approval benchmark - Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, SpiffWorkflow {spiff or 'not installed'}")
+    work_dir = Path(tempfile.mkdtemp(prefix="formflow-bench-", dir=os.environ.get("BENCH_DIR")))
+    try:
+        print(f"\n1. Durable approvals: FileRepository in {work_dir} (fdatasync per command), "
+              f"{APPROVALS} approvals x {ROUNDS} rounds, median")
+        history_ratio = print_durable(measure_durable(work_dir))
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    speed_ratio = print_speed(spiff)
+    if args.profile:
+        profile_formflow()
+    print_goals(history_ratio, speed_ratio)
     return 0
 
 
