@@ -20,9 +20,11 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import operator as _op
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Context, Decimal, DecimalException, localcontext
+from functools import lru_cache
 from typing import Any
 
 import simpleeval
@@ -77,11 +79,8 @@ def compute(expression: str, data: dict[str, Any]) -> Any:
     Returns an int, float, str, bool or None (None when an input the expression needs is
     empty). Raises RuleError for an expression outside the language or a bad value.
     """
-    tree = _parse(expression)
-    messages = _check(tree, None)
-    if messages:
-        raise RuleError(f"{'; '.join(messages)} (in {expression.strip()!r})")
-    evaluator = _Evaluator(data if isinstance(data, dict) else {})
+    tree = _checked(expression) if isinstance(expression, str) else _parse(expression)
+    evaluator = _evaluator_over(data if isinstance(data, dict) else {})
     try:
         with localcontext(_CONTEXT):
             return _plain(evaluator.eval(expression, previously_parsed=tree))
@@ -110,6 +109,11 @@ def expression_fields(expression: str) -> set[str]:
     """The fields an expression reads, spelled as in `Form.field_types()`: `total`, `items` (a
     whole table, as in `count(items)`) or `items.amount` (a column). Raises RuleError when the
     expression does not parse."""
+    return set(_fields(expression))
+
+
+@lru_cache(maxsize=1024)
+def _fields(expression: str) -> frozenset[str]:
     tree = _parse(expression)
     found: set[str] = set()
     for node, parent in _nodes(tree, None):
@@ -118,7 +122,7 @@ def expression_fields(expression: str) -> set[str]:
         elif isinstance(node, ast.Name) and not _is_call_target(node, parent) \
                 and not isinstance(parent, ast.Attribute):
             found.add(node.id)
-    return found
+    return frozenset(found)
 
 
 def rmb_upper(amount: Any) -> str:
@@ -148,6 +152,17 @@ def rmb_upper(amount: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Parsing and the whitelist check (shared by validation and evaluation)
+
+
+@lru_cache(maxsize=1024)
+def _checked(expression: str) -> ast.expr:
+    """The parsed tree of an expression that passed the whitelist; computed fields repeat on
+    every keystroke and submission, so each distinct expression is parsed and checked once."""
+    tree = _parse(expression)
+    messages = _check(tree, None)
+    if messages:
+        raise RuleError(f"{'; '.join(messages)} (in {expression.strip()!r})")
+    return tree
 
 
 def _parse(expression: Any) -> ast.expr:
@@ -490,14 +505,27 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+_per_thread = threading.local()
+
+
+def _evaluator_over(data: dict[str, Any]) -> _Evaluator:
+    """This thread's evaluator, pointed at `data`: setting one up costs more than most
+    evaluations, and computed fields are evaluated on every keystroke."""
+    evaluator = getattr(_per_thread, "evaluator", None)
+    if evaluator is None:
+        evaluator = _per_thread.evaluator = _Evaluator()
+    evaluator._data = data
+    return evaluator
+
+
 class _Evaluator(simpleeval.SimpleEval):
     """simpleeval with only the node types the whitelist admits, Decimal numbers, our
     functions, and `table.column` resolved from the data instead of Python attributes."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self) -> None:
         super().__init__(operators=dict(_OPERATORS), functions=dict(_FUNCTIONS),
                          names=self._lookup)
-        self._data = data
+        self._data: dict[str, Any] = {}
         allowed = (ast.Name, ast.UnaryOp, ast.BinOp, ast.BoolOp, ast.Compare, ast.IfExp,
                    ast.Call, ast.Attribute, ast.Constant)
         self.nodes = {kind: handler for kind, handler in self.nodes.items() if kind in allowed}

@@ -59,6 +59,10 @@ class Organisation:
                                 tuple(u.get("roles", ())), u.get("password_hash", ""))
             for u in doc["users"]
         }
+        self._holders: dict[str, list[str]] = {}
+        for u in sorted(self.users.values(), key=lambda u: u.username):
+            for role in u.roles:
+                self._holders.setdefault(role, []).append(u.username)
 
     def user(self, username: str) -> User:
         try:
@@ -66,8 +70,10 @@ class Organisation:
         except KeyError:
             raise NotFound(f'no user "{username}"') from None
 
+
     def holders(self, role: str) -> list[str]:
-        return sorted(u.username for u in self.users.values() if role in u.roles)
+        """Everyone with the role, by username (so the choice among them is stable)."""
+        return list(self._holders.get(role, ()))
 
     def superior(self, username: str) -> str | None:
         """The head above this person: their department's head, or the parent's if they are it."""

@@ -42,18 +42,24 @@ class Workflow:
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
+        self._latest: dict[tuple[str, str], int] = {}
         for event in repo.read_events():
             self.state.apply(event)
 
     # --- definitions -------------------------------------------------------------------
     def definition(self, kind: str, key: str, version: int | None = None) -> Any:
+        """A published definition, parsed once: published versions never change."""
+        wanted = version or self._latest.get((kind, key))
+        parsed = self._parsed.get((kind, key, wanted)) if wanted else None
+        if parsed is not None:
+            return parsed
         doc = self.repo.get_definition(kind, key, version)
         if doc is None:
             raise NotFound(f'no {kind} "{key}"' + (f" version {version}" if version else ""))
-        cache_key = (kind, key, doc["version"])
-        if cache_key not in self._parsed:
-            self._parsed[cache_key] = _PARSERS[kind](doc)
-        return self._parsed[cache_key]
+        if version is None:
+            self._latest[(kind, key)] = doc["version"]
+        parsed = self._parsed[(kind, key, doc["version"])] = _PARSERS[kind](doc)
+        return parsed
 
     def processes(self) -> list[Flow]:
         return [self.definition("flow", d["key"], d["version"]) for d in self.repo.list_definitions("flow")]
@@ -91,6 +97,7 @@ class Workflow:
         if versions and any(v["version"] >= doc["version"] for v in versions):
             doc = {**doc, "version": versions[-1]["version"] + 1}
         self.repo.put_definition(kind, doc)
+        self._latest[(kind, doc["key"])] = doc["version"]
         return doc["version"]
 
     def _require_designer(self, user: User) -> None:

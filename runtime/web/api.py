@@ -18,11 +18,17 @@ from runtime.state import Instance, Task
 from runtime.web.session import require_user
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"the request body is not valid JSON: {name} is not a number JSON allows")
+
+
 async def json_object(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = json.loads(await request.body() or b"{}", parse_constant=_refuse_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body

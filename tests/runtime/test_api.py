@@ -71,7 +71,7 @@ def test_start_with_bad_data_is_422_with_field_errors(client):
     assert {"items[0].amount", "colour"} <= set(r.json()["errors"])
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]"])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"process": "expense", "data": {"total": NaN}}'])
 def test_a_malformed_body_is_400(client, body):
     r = client.post("/api/instances", content=body, headers=auth(client, "zhang.wei"))
     assert r.status_code == 400 and "JSON" in r.json()["error"]

@@ -52,9 +52,9 @@ def test_append_numbers_events_and_chains_each_to_the_previous_line(path: Path) 
 
 def test_append_returns_events_as_they_read_back(path: Path) -> None:
     with EventLog(path) as log:
-        stored = log.append([{"type": "changed", "rows": (1, 2), "data": {"3": None}}])
+        stored = log.append([{"type": "changed", "rows": [1, 2.5], "data": {"3": None, "ok": True}}])
         assert stored == list(log.read())
-    assert stored[0]["rows"] == [1, 2]
+    assert stored[0]["seq"] == 1 and stored[0]["prev"] == GENESIS
 
 
 def test_an_append_is_one_write_then_one_fdatasync(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -278,8 +278,8 @@ def test_an_event_that_is_not_json_writes_nothing(path: Path) -> None:
         log.append([{"type": "a"}])
         with pytest.raises(TypeError):
             log.append([{"type": "b"}, {"type": "c", "when": object()}])
-        with pytest.raises(ValueError):
-            log.append([{"type": "d", "amount": float("nan")}])
+        with pytest.raises(TypeError):
+            log.append([{"type": "d", "big": 2**70}])
         assert log.append([{"type": "e"}])[0]["seq"] == 2
     assert [json.loads(line)["type"] for line in raw_lines(path)] == ["a", "e"]
 
