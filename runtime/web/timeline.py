@@ -60,6 +60,7 @@ def describe_condition(condition: Any, inputs: dict[str, Any], labels: dict[str,
 
 
 def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
+    """What was decided (the fired row's note, else the branch taken) and why, in words."""
     step = defs.flow.step(event["step"])
     locale = i18n.current_locale.get()
     ruleset = defs.rulesets.get(event["ruleset"])
@@ -69,16 +70,16 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
         chosen = localize(branch.label, locale) or ", ".join(f"{k} = {v}" for k, v in branch.outcome.items())
     ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
     if event.get("default_used") or not event.get("fired"):
-        text = i18n.gettext("No rule row matched, so the default applies (%(ref)s, default)") % {"ref": ref}
-        return text, chosen
+        return chosen, i18n.gettext("no rule row matched, so the default applies — %(ref)s") % {"ref": ref}
     row_number = event["fired"][0]
     row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
     labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
     because = describe_condition(row.when, event.get("inputs", {}), labels) if row else ""
-    note = localize(row.note, locale) if row and row.note else ""
-    text = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {
+    if row and row.note:
+        chosen = localize(row.note, locale)
+    why = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {
         "because": because, "ref": ref, "row": ", ".join(str(n) for n in event["fired"])}
-    return (f"{note}: {text}" if note else text), chosen
+    return chosen, why
 
 
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
@@ -106,7 +107,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "complete":
             text, detail = _("completed %(step)s") % {"step": step_title}, e.get("comment", "")
         elif action == "decide":
-            detail, chosen = _decision(e, defs)
+            chosen, detail = _decision(e, defs)
             text = (_("%(step)s: %(chosen)s") % {"step": step_title, "chosen": chosen} if chosen
                     else _("%(step)s: no extra approval") % {"step": step_title})
         elif action == "finish":
