@@ -258,6 +258,9 @@ def _clean_row(f: Field, row: dict[str, Any], row_path: str, partial: bool,
 def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
     """Compute, then hide what `visible_when` hides, until nothing changes: a computed total
     may show a field, and hiding a field may change a total."""
+    if not any(f.visible_when is not None for f in form.fields):
+        _compute_all(form.fields, data, "", errors)  # nothing can hide: one pass settles it
+        return
     inputs = dict(data)
     hidden: set[str] = set()
     for _ in range(len(form.fields) + 1):
@@ -288,7 +291,10 @@ def _visible(f: Field, facts: dict[str, Any]) -> bool:
 def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
                  errors: dict[str, str]) -> None:
     """Set every computed field in `data`, inputs first (a computed field may use another)."""
-    for f in _in_dependency_order([f for f in fields if f.is_computed]):
+    computed = [f for f in fields if f.is_computed]
+    if not computed:
+        return
+    for f in _in_dependency_order(computed):
         path = paths.key(prefix, f.key)
         data.pop(f.key, None)
         try:
