@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 """The `prev` of the first line."""
 
-_RESERVED = ("seq", "prev")
+_RESERVED = ("seq", "prev", "commit")
+_COMMIT_MARK = b'"commit":true'  # how the last event of every batch reads on disk (sorted keys)
 _Lines = Iterator[tuple[int, bytes, bool]]
 _TAIL_BLOCK = 64 * 1024
 
@@ -94,10 +95,13 @@ class _Chain:
         self._lock = threading.Lock()
 
     def _seal(self, events: Iterable[Mapping[str, Any]]) -> tuple[list[bytes], list[dict[str, Any]], int, str]:
+        """Stamp each event with `seq` and `prev`; the batch's last one also with `commit`, so a
+        batch cut short by a crash is recognised and set aside whole (a command is all or nothing)."""
         seq, head = self.last_seq, self.head
         lines: list[bytes] = []
         sealed: list[dict[str, Any]] = []
-        for event in events:
+        events = list(events)
+        for position, event in enumerate(events, 1):
             if not isinstance(event, Mapping):
                 raise TypeError(f"an event must be a dict, not {type(event).__name__}")
             reserved = [name for name in _RESERVED if name in event]
@@ -105,6 +109,8 @@ class _Chain:
                 raise ValueError(f"an event must not set {', '.join(reserved)}: the log assigns them")
             seq += 1
             stamped = {**event, "seq": seq, "prev": head}
+            if position == len(events):
+                stamped["commit"] = True
             line = encode_line(stamped)
             head = line_hash(line)
             lines.append(line)
@@ -291,6 +297,8 @@ class EventLog(_Chain):
         good_end = self._size - len(pieces[-1])
         if complete and _parse(complete[-1][1]) is None:
             good_end = complete.pop()[0]
+        while complete and _COMMIT_MARK not in complete[-1][1] and _parse(complete[-1][1]) is not None:
+            good_end = complete.pop()[0]  # a batch the crash cut short: none of it happened
         if complete:
             last = _parse(complete[-1][1])
             if last is None or type(last.get("seq")) is not int:
@@ -304,9 +312,13 @@ class EventLog(_Chain):
             self._set_aside(good_end)
 
     def _read_tail(self) -> tuple[int, bytes]:
-        """The file's last bytes, enough to hold its last three newline-terminated lines."""
+        """The file's last bytes: at least its last three lines, back to the last committed one."""
         position, buffer = self._size, b""
-        while position > 0 and buffer.count(b"\n") < 4:
+
+        def committed_line_seen() -> bool:
+            return _COMMIT_MARK in buffer[buffer.find(b"\n") + 1:buffer.rfind(b"\n")]
+
+        while position > 0 and (buffer.count(b"\n") < 4 or not committed_line_seen()):
             step = min(_TAIL_BLOCK, position)
             position -= step
             buffer = os.pread(self._fd, step, position) + buffer

@@ -160,7 +160,7 @@ def test_a_torn_tail_is_set_aside_and_reported(
         assert (report.after_seq, report.size) == (2, len(torn))
         assert path.read_bytes() == good
         assert log.append([{"type": "next"}])[0] == {
-            "type": "next", "seq": 3, "prev": sha(good.splitlines()[-1])
+            "type": "next", "seq": 3, "prev": sha(good.splitlines()[-1]), "commit": True
         }
     assert str(report.path) in caplog.text
     assert verify(path).ok
@@ -170,7 +170,24 @@ def test_a_log_holding_only_a_torn_line_starts_empty(path: Path) -> None:
     path.write_bytes(b'{"prev":"0000')
     with EventLog(path) as log:
         assert log.recovered_torn_tail is not None
-        assert log.append([{"type": "first"}])[0] == {"type": "first", "seq": 1, "prev": GENESIS}
+        assert log.append([{"type": "first"}])[0] == {"type": "first", "seq": 1, "prev": GENESIS,
+                                                      "commit": True}
+
+
+def test_a_batch_cut_short_is_set_aside_whole(path: Path) -> None:
+    """A command is all or nothing: the complete first lines of a torn batch go too."""
+    write_events(path, 2)
+    good = path.read_bytes()
+    with EventLog(path) as log:
+        log.append([{"type": "approve"}, {"type": "task"}, {"type": "decide"}])
+    lines = raw_lines(path)
+    assert [b'"commit":true' in line for line in lines] == [True, True, False, False, True]
+    torn = lines[2] + b"\n" + lines[3] + b"\n" + lines[4][:10]
+    path.write_bytes(good + torn)
+    with EventLog(path) as log:
+        assert log.recovered_torn_tail is not None and log.recovered_torn_tail.size == len(torn)
+        assert log.last_seq == 2 and [e["seq"] for e in log.read()] == [1, 2]
+    assert path.read_bytes() == good
 
 
 def test_a_clean_log_reports_no_torn_tail(path: Path) -> None:
