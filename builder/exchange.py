@@ -25,7 +25,7 @@ from builder import paths
 from builder.flows import Flow
 from builder.forms import Form
 from builder.serial import canonical_json
-from builder.validation import flow_problems, form_field_types, validate_form
+from builder.validation import flow_problems, form_field_types, show_value, validate_form
 from rules.errors import DefinitionError, Problem
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
 
@@ -92,7 +92,7 @@ def bundle_problems(doc: Any, *, roles: set[str], users: set[str]) -> list[Probl
     if not isinstance(doc, dict):
         return [Problem("", "must be an object (a formflow export document)")]
     if "format" in doc and (doc["format"] != FORMAT or isinstance(doc["format"], bool)):
-        return [Problem("format", f"unsupported format {_show(doc['format'])}; "
+        return [Problem("format", f"unsupported format {show_value(doc['format'])}; "
                                   f"this server reads format {FORMAT}")]
     semantic = _semantic_problems(doc, roles=roles, users=users)
     taken = {p.path for p in semantic}
@@ -176,12 +176,12 @@ def _from_schema_error(error: ValidationError) -> list[Problem]:
     if error.validator == "type":
         wanted = error.validator_value
         words = [_TYPE_WORDS.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])]
-        return [Problem(where, f"must be {' or '.join(words)}, got {_show(instance)}")]
+        return [Problem(where, f"must be {' or '.join(words)}, got {show_value(instance)}")]
     if error.validator == "enum":
-        return [Problem(where, f"{_show(instance)} is not one of "
-                               f"{', '.join(_show(v) for v in error.validator_value)}")]
+        return [Problem(where, f"{show_value(instance)} is not one of "
+                               f"{', '.join(show_value(v) for v in error.validator_value)}")]
     if error.validator == "pattern":
-        return [Problem(where, f"must match {error.validator_value}, got {_show(instance)}")]
+        return [Problem(where, f"must match {error.validator_value}, got {show_value(instance)}")]
     if error.validator == "anyOf" and error.schema.get("description", "").startswith("Text, or"):
         return [Problem(where, "must be text or a mapping of locale to text")]
     return [Problem(where, error.message)]
@@ -193,18 +193,6 @@ def _from_schema_error(error: ValidationError) -> list[Problem]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return {dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

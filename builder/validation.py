@@ -77,16 +77,9 @@ def validate_form(doc: Any, path: str = "") -> list[Problem]:
     _version(doc, path, out)
     _label(doc, "title", path, out)
     _label(doc, "description", path, out)
-    fields_path = paths.key(path, "fields")
-    fields = doc.get("fields")
-    if "fields" not in doc:
-        out.append(Problem(fields_path, "missing"))
-    elif not isinstance(fields, list):
-        out.append(Problem(fields_path, "must be a list"))
-    elif not fields:
-        out.append(Problem(fields_path, "a form needs at least one field"))
-    else:
-        _fields(fields, fields_path, out)
+    fields = _required_list(doc, "fields", path, "a form needs at least one field", out)
+    if fields:
+        _fields(fields, paths.key(path, "fields"), out)
     return out
 
 
@@ -140,16 +133,9 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
         _meta(doc["meta"], paths.key(path, "meta"), out)
     context = _FlowContext(rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
-    steps_path = paths.key(path, "steps")
-    steps = doc.get("steps")
-    if "steps" not in doc:
-        out.append(Problem(steps_path, "missing"))
-    elif not isinstance(steps, list):
-        out.append(Problem(steps_path, "must be a list"))
-    elif not steps:
-        out.append(Problem(steps_path, "a flow needs at least one step"))
-    else:
-        _steps(steps, steps_path, context, out)
+    steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
+    if steps:
+        _steps(steps, paths.key(path, "steps"), context, out)
     return out
 
 
@@ -203,7 +189,7 @@ def _slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
         return False
     value = doc[name]
     if not isinstance(value, str) or not SLUG.match(value):
-        out.append(Problem(where, f"must be a slug ({SLUG_TEXT}), got {_show(value)}"))
+        out.append(Problem(where, f"must be a slug ({SLUG_TEXT}), got {show_value(value)}"))
         return False
     return True
 
@@ -213,7 +199,7 @@ def _version(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
     if "version" not in doc:
         out.append(Problem(where, "missing"))
     elif not _is_int(doc["version"]) or doc["version"] < 1:
-        out.append(Problem(where, f"must be a positive integer, got {_show(doc['version'])}"))
+        out.append(Problem(where, f"must be a positive integer, got {show_value(doc['version'])}"))
 
 
 def _label(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
@@ -234,7 +220,7 @@ def _label(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
 
 def _bool(doc: dict[str, Any], name: str, path: str, out: list[Problem]) -> None:
     if name in doc and not isinstance(doc[name], bool):
-        out.append(Problem(paths.key(path, name), f"must be true or false, got {_show(doc[name])}"))
+        out.append(Problem(paths.key(path, name), f"must be true or false, got {show_value(doc[name])}"))
 
 
 def _is_int(value: Any) -> bool:
@@ -250,7 +236,23 @@ def _typed(doc: Any) -> bool:
         and doc.get("type") in FIELD_TYPES
 
 
-def _show(value: Any) -> str:
+def _required_list(doc: dict[str, Any], name: str, path: str, when_empty: str,
+                   out: list[Problem]) -> list[Any] | None:
+    """`doc[name]` when it is a non-empty list; otherwise the problem with it goes to `out`."""
+    value, where = doc.get(name), paths.key(path, name)
+    if name not in doc:
+        out.append(Problem(where, "missing"))
+    elif not isinstance(value, list):
+        out.append(Problem(where, "must be a list"))
+    elif not value:
+        out.append(Problem(where, when_empty))
+    else:
+        return value
+    return None
+
+
+def show_value(value: Any) -> str:
+    """A JSON value as a problem message names it: `"cfo"`, `12`, `true`, `an object`."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):
@@ -344,7 +346,7 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
     if "type" not in doc:
         out.append(Problem(paths.key(path, "type"), "missing"))
     elif kind not in FIELD_TYPES:
-        out.append(Problem(paths.key(path, "type"), f"unknown field type {_show(kind)}"))
+        out.append(Problem(paths.key(path, "type"), f"unknown field type {show_value(kind)}"))
         kind = None
     elif column and kind not in SCALAR_TYPES:
         out.append(Problem(paths.key(path, "type"),
@@ -365,7 +367,7 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
         value = doc["max_length"]
         if not _is_int(value) or value < 1:
             out.append(Problem(paths.key(path, "max_length"),
-                               f"must be a positive integer, got {_show(value)}"))
+                               f"must be a positive integer, got {show_value(value)}"))
     if doc.get("computed") is not None:
         _computed(doc, path, out, scope)
     if doc.get("visible_when") is not None:
@@ -406,7 +408,7 @@ def _options(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
             out.append(Problem(paths.key(at, "value"), "missing"))
         elif not isinstance(value, str) or not value:
             out.append(Problem(paths.key(at, "value"),
-                               f"must be non-empty text, got {_show(value)}"))
+                               f"must be non-empty text, got {show_value(value)}"))
         _label(option, "label", at, out)
     _duplicates(options, "value", where, "value", out)
 
@@ -427,11 +429,11 @@ def _bounds(doc: dict[str, Any], low: str, high: str, path: str, out: list[Probl
     ok = True
     for name in (low, high):
         if name in doc and doc[name] is not None and not valid(doc[name]):
-            out.append(Problem(paths.key(path, name), f"must be {wanted}, got {_show(doc[name])}"))
+            out.append(Problem(paths.key(path, name), f"must be {wanted}, got {show_value(doc[name])}"))
             ok = False
     if ok and doc.get(low) is not None and doc.get(high) is not None and doc[low] > doc[high]:
         out.append(Problem(paths.key(path, low),
-                           f"{low} {_show(doc[low])} is greater than {high} {_show(doc[high])}"))
+                           f"{low} {show_value(doc[low])} is greater than {high} {show_value(doc[high])}"))
 
 
 def _computed(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope) -> None:
@@ -525,7 +527,7 @@ def _ruleset_list(doc: dict[str, Any], path: str, known: set[str],
     for position, name in enumerate(listed):
         at = paths.index(where, position)
         if not isinstance(name, str):
-            out.append(Problem(at, f"must be a ruleset key, got {_show(name)}"))
+            out.append(Problem(at, f"must be a ruleset key, got {show_value(name)}"))
         elif name in keys:
             out.append(Problem(at, f'duplicate ruleset "{name}"'))
         elif name not in known:
@@ -550,7 +552,7 @@ def _meta(meta: Any, path: str, out: list[Problem]) -> None:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 out.append(Problem(where, "must be a list of text"))
         elif not isinstance(value, str):
-            out.append(Problem(where, f"must be text, got {_show(value)}"))
+            out.append(Problem(where, f"must be text, got {show_value(value)}"))
     level = meta.get("level")
     if isinstance(level, str) and level and level not in PROCESS_LEVELS:
         out.append(Problem(paths.key(path, "level"),
@@ -595,7 +597,7 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
         return
     if not isinstance(kind, str) or kind not in STEP_KINDS:
         out.append(Problem(paths.key(path, "kind"),
-                           f'unknown step kind {_show(kind)} (one of {", ".join(STEP_KINDS)})'))
+                           f'unknown step kind {show_value(kind)} (one of {", ".join(STEP_KINDS)})'))
         return
     _unknown(doc, STEP_PROPERTIES[kind], path, out)
     if "assignee" in STEP_PROPERTIES[kind]:
@@ -605,7 +607,7 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
         else:
             _assignee(doc["assignee"], where, context, out)
     if "mode" in doc and "mode" in STEP_PROPERTIES[kind] and doc["mode"] not in APPROVAL_MODES:
-        out.append(Problem(paths.key(path, "mode"), f'unknown mode {_show(doc["mode"])} '
+        out.append(Problem(paths.key(path, "mode"), f'unknown mode {show_value(doc["mode"])} '
                                                     f'(one of {", ".join(APPROVAL_MODES)})'))
     if kind == "branch":
         _branch_step(doc, path, context, out)
@@ -621,7 +623,7 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
         out.append(Problem(paths.key(path, "kind"), "missing"))
         return
     if kind not in ASSIGNEE_KINDS:
-        out.append(Problem(paths.key(path, "kind"), f'unknown assignee kind {_show(kind)} '
+        out.append(Problem(paths.key(path, "kind"), f'unknown assignee kind {show_value(kind)} '
                                                     f'(one of {", ".join(ASSIGNEE_KINDS)})'))
         return
     uses = ASSIGNEE_USES[kind]
@@ -631,11 +633,11 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
         levels = doc.get("levels", 1)
         if not _is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:
             out.append(Problem(where, f"must be a whole number from 1 to {MAX_DEPT_LEVELS}, "
-                                      f"got {_show(levels)}"))
+                                      f"got {show_value(levels)}"))
     elif uses not in doc:
         out.append(Problem(where, f'missing: a "{kind}" assignee names a {uses}'))
     elif not isinstance(value, str):
-        out.append(Problem(where, f"must be a {uses} key, got {_show(value)}"))
+        out.append(Problem(where, f"must be a {uses} key, got {show_value(value)}"))
     elif value not in (context.users if kind == "user" else context.roles):
         out.append(Problem(where, f'unknown {uses} "{value}"'))
     for name in ASSIGNEE_USES.values():
@@ -651,7 +653,7 @@ def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
     if "ruleset" not in doc:
         out.append(Problem(where, "missing: a branch step consults a ruleset"))
     elif not isinstance(name, str):
-        out.append(Problem(where, f"must be a ruleset key, got {_show(name)}"))
+        out.append(Problem(where, f"must be a ruleset key, got {show_value(name)}"))
     elif name not in context.known:
         out.append(Problem(where, f'unknown ruleset "{name}"'))
     elif name not in context.listed:
