@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,3 +34,16 @@ def claim(total_lines: list[float], category: str = "travel", reason: str = "Cli
     return {"category": category, "reason": reason,
             "items": [{"description": f"Line {i + 1}", "invoice_no": f"INV-{i + 1:04d}", "amount": amount}
                       for i, amount in enumerate(total_lines)]}
+
+
+def kill_9_after(code: str, path: Path, acknowledged: int) -> int:
+    """Run a writer (`code`, given `path` as argv[1], printing each acknowledged write's number)
+    in a new process and kill -9 it once it has acknowledged at least `acknowledged` writes."""
+    with subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as writer:
+        assert writer.stdout is not None
+        seen = 0
+        while seen < acknowledged:
+            seen = int(writer.stdout.readline())
+        writer.kill()
+    return seen

@@ -15,7 +15,7 @@ from runtime.service import Workflow
 from runtime.state import Instance, Task
 from runtime.web.forms_view import blank_state, state_from_pairs, submission
 from runtime.web.rendering import is_htmx, render
-from runtime.web.session import COOKIE, identify, require_user
+from runtime.web.session import COOKIE, require_user
 from runtime.web.timeline import describe_events
 
 LANG_COOKIE = "formflow_lang"

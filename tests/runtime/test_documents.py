@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tinydb.storages import MemoryStorage
 
 from runtime.store import AtomicJSONStorage, StoreCorrupt, open_tinydb
+from tests.support import kill_9_after
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,15 +162,7 @@ def test_every_acknowledged_write_survives_kill_9(path: Path) -> None:
         "    table.insert({'n': n, 'pad': 'x' * 2000})\n"
         "    print(n, flush=True)\n"
     )
-    with subprocess.Popen(
-        [sys.executable, "-c", code, str(path)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    ) as writer:
-        assert writer.stdout is not None
-        acknowledged = 0
-        while acknowledged < 40:
-            acknowledged = int(writer.stdout.readline())
-        writer.kill()
+    acknowledged = kill_9_after(code, path, 40)
 
     stored = [doc["n"] for doc in open_tinydb(path).table("t").all()]
     assert stored[:acknowledged] == list(range(1, acknowledged + 1))

@@ -7,14 +7,14 @@ import hashlib
 import json
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+
 from runtime.store import EventLog, MemoryEventLog, StoreCorrupt, StoreError, verify
 from runtime.store.eventlog import GENESIS
+from tests.support import kill_9_after
 
 
 def sha(line: bytes) -> str:
@@ -328,7 +328,6 @@ def test_events_read_from_the_memory_log_are_copies() -> None:
 
 
 def test_every_acknowledged_event_survives_kill_9(path: Path) -> None:
-    root = Path(__file__).resolve().parents[2]
     code = (
         "import sys\n"
         "from runtime.store import EventLog\n"
@@ -337,15 +336,7 @@ def test_every_acknowledged_event_survives_kill_9(path: Path) -> None:
         "    log.append([{'type': 'a', 'n': n, 'pad': 'x' * 3000}, {'type': 'b', 'n': n}])\n"
         "    print(n, flush=True)\n"
     )
-    with subprocess.Popen(
-        [sys.executable, "-c", code, str(path)],
-        cwd=root, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)},
-    ) as writer:
-        assert writer.stdout is not None
-        acknowledged = 0
-        while acknowledged < 200:
-            acknowledged = int(writer.stdout.readline())
-        writer.kill()
+    acknowledged = kill_9_after(code, path, 200)
 
     with EventLog(path) as log:
         events = list(log.read())
