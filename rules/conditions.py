@@ -41,7 +41,7 @@ EQ = "$eq"  # internal name for a bare `{"field": value}`; not accepted as an op
 MAX_DEPTH = 16
 MAX_LIST = 100
 MAX_PATTERN = 200
-MAX_INTERVAL = 100
+MAX_INTERVAL = 20
 MAX_NUMBER = 2**53  # beyond this floats lose integers; durable also needs plain (no exponent) numbers
 MIN_FRACTION = 1e-4  # smaller non-zero numbers serialise with an exponent durable cannot parse
 
@@ -299,8 +299,9 @@ _CLASS_RANGES = ("09", "az", "AZ")
 def pattern_problem(pattern: str) -> str | None:
     """Why `pattern` is outside the supported `$mt` subset, or None.
 
-    Supported: literal characters, `.`, classes `[abc]`, `[a-z0-9]`, `[^x]`, groups `( )`,
-    alternatives `|`, and `* + ? {n} {n,} {n,m}` after a character, class or group.
+    Supported: literal characters, `.`, classes `[abc]`, `[a-z0-9]`, groups `( )`,
+    alternatives `|`, and `* + ? {n} {n,} {n,m}` after a character, class or group (a repeated
+    group holds no repetition itself: durable's automaton would outgrow its limits).
     """
     if not pattern:
         return "a pattern must not be empty"
@@ -319,12 +320,15 @@ def pattern_problem(pattern: str) -> str | None:
 
 
 def _scan_pattern(p: str) -> str | None:
-    groups: list[bool] = []
+    groups: list[tuple[bool, bool]] = []  # per open group: (outer `empty`, outer `repeats`)
     empty = True  # the current alternative has nothing yet
     atom = False  # the previous token can take a quantifier
+    group_repeats = False  # the group just closed holds a quantifier
+    repeats = False  # the innermost open group (or the pattern) holds a quantifier
     i = 0
     while i < len(p):
         ch = p[i]
+        closed, group_repeats = group_repeats, False
         if ch == "\\":
             return 'backslash escapes are not supported; put the character in a class, like "[.]"'
         if ch in "^$":
@@ -332,34 +336,35 @@ def _scan_pattern(p: str) -> str | None:
         if ch == "(":
             if p.startswith("(?", i):
                 return '"(?" groups are not supported'
-            groups.append(empty)
-            empty, atom = True, False
+            groups.append((empty, repeats))
+            empty, atom, repeats = True, False, False
         elif ch == ")":
             if not groups:
                 return 'unbalanced ")"'
             if empty:
                 return "empty group or alternative"
-            groups.pop()
+            group_repeats = repeats
+            empty, outer_repeats = groups.pop()
+            repeats = outer_repeats or group_repeats
             empty, atom = False, True
         elif ch == "|":
             if empty:
                 return "empty alternative"
             empty, atom = True, False
-        elif ch in "*+?":
+        elif ch in "*+?{":
             if not atom:
                 return f'"{ch}" must follow a character, class or group'
-            atom = False
-        elif ch == "{":
-            if not atom:
-                return '"{" must follow a character, class or group'
-            end = p.find("}", i)
-            if end < 0:
-                return 'unbalanced "{"'
-            problem = _interval_problem(p[i + 1:end])
-            if problem:
-                return problem
-            atom = False
-            i = end
+            if closed:
+                return "a repeated group must not contain a repetition itself"
+            if ch == "{":
+                end = p.find("}", i)
+                if end < 0:
+                    return 'unbalanced "{"'
+                problem = _interval_problem(p[i + 1:end])
+                if problem:
+                    return problem
+                i = end
+            atom, repeats = False, True
         elif ch in "}]":
             return f'unbalanced "{ch}"'
         elif ch == "[":
@@ -396,7 +401,7 @@ def _interval_problem(body: str) -> str | None:
 def _scan_class(p: str, start: int) -> tuple[int, str | None]:
     i = start + 1
     if p.startswith("^", i):
-        i += 1
+        return i, 'negated classes "[^...]" are not supported'
     members = 0
     while i < len(p) and p[i] != "]":
         ch = p[i]
@@ -545,19 +550,21 @@ def _collect_fields(cond: Any, out: set[str], depth: int) -> None:
             out.add(key)
 
 
-def alternatives(cond: Any) -> int:
+def alternatives(cond: Any, in_values: bool = True) -> int:
     """How many conjunctions `cond` expands to in disjunctive normal form (durable expands it so).
 
-    `$or` adds, `$and` multiplies, `$in` counts one alternative per value.
+    `$or` adds, `$and` multiplies, `$in` counts one alternative per value. With
+    `in_values=False` an `$in` counts once: at most one of its values can match at a time, so
+    this bounds how many alternatives can match one fact together.
     """
     if not isinstance(cond, Mapping) or len(cond) != 1:
         return 1
     ((key, arg),) = cond.items()
     if key == "$or" and isinstance(arg, list):
-        return sum(alternatives(sub) for sub in arg) or 1
+        return sum(alternatives(sub, in_values) for sub in arg) or 1
     if key == "$and" and isinstance(arg, list):
-        return math.prod(alternatives(sub) for sub in arg)
-    if key == "$in" and isinstance(arg, Mapping) and len(arg) == 1:
+        return math.prod(alternatives(sub, in_values) for sub in arg)
+    if key == "$in" and in_values and isinstance(arg, Mapping) and len(arg) == 1:
         (values,) = arg.values()
         return max(len(values), 1) if isinstance(values, list) else 1
     return 1

@@ -9,12 +9,20 @@ The only module that imports `durable`. What it guards against (measured with 2.
   every rule requires the fact's `__kind` tag.
 - Its matcher walks the network with a 64-entry stack; 65 alternatives matching one fact fail
   with error 303 (after which cleaning up segfaults). Tables are therefore compiled into chunks of
-  at most `CHUNK_ALTERNATIVES` alternatives, each its own durable ruleset, run in row order.
+  at most `CHUNK_ALTERNATIVES` alternatives that can match together (an `$in` list counts once:
+  one of its values matches at most), each its own durable ruleset, run in row order.
+- Its regex engine mishandles a repetition right before `|` and blows up on repeated `{n,}`:
+  `durable_pattern` rewrites patterns around both; `conditions.pattern_problem` keeps `$mt` to
+  the subset on which it and Python agree.
 - Ruleset names cannot be reused or removed: each version compiles once, under `key@version`
   (further chunks `key@version#2`, ...), and is cached; `register_rulesets` gets a deep copy.
 - State lives per sid: every run uses a fresh uuid sid and deletes it in `finally`.
 - Comparisons on absent properties never match in durable, so rows on missing inputs do not
   match as long as only coerced inputs are posted (absent inputs are left out, never null).
+- Its JSON parser keeps string escapes: a value holding `"`, `\\` or a control character is
+  seen escaped (`\\` is two characters to `$mt` and to ordering). Equality survives that, the rest
+  does not, so such values (and rulesets with such literals) are matched by the reference
+  semantics instead; they are rare, and the reference is what the language means.
 """
 from __future__ import annotations
 
@@ -28,9 +36,11 @@ from typing import Any
 
 from durable import engine
 
-from rules.conditions import EXISTENCE, LOGICAL, ORDERING, alternatives, validate_condition
+from rules.conditions import (EXISTENCE, LOGICAL, ORDERING, alternatives, equal,
+                              validate_condition)
 from rules.errors import RuleError
 from rules.evaluation import Decision, check_evaluable, coerce_inputs, decide
+from rules.reference import matching_rows
 from rules.ruleset import Row, Ruleset
 
 logger = logging.getLogger(__name__)
@@ -54,7 +64,7 @@ class _QuietHost(engine.Host):
 @dataclass(frozen=True)
 class _Compiled:
     ruleset: Ruleset
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # empty: durable would misread the ruleset's strings (see above)
 
 
 class DurableEvaluator:
@@ -76,7 +86,10 @@ class DurableEvaluator:
         fact = to_fact(inputs)
         with _ENGINE_LOCK:
             compiled = self._compile(ruleset)
-            matched = self._match(compiled, fact)
+            if compiled.names and not any(_escaped(v) for v in inputs.values()):
+                matched = self._match(compiled, fact)
+            else:
+                matched = matching_rows(ruleset, inputs)
         return decide(ruleset, inputs, matched)
 
     def _compile(self, ruleset: Ruleset) -> _Compiled:
@@ -90,6 +103,9 @@ class DurableEvaluator:
             _same_version(failed[0], ruleset)
             raise RuleError(failed[1])
         definitions = compile_ruleset(ruleset)
+        if _escaped(definitions):
+            compiled = self._compiled[ref] = _Compiled(ruleset, ())
+            return compiled
         actions = copy.deepcopy(definitions)
         for chunk in actions.values():
             for name, rule in chunk.items():
@@ -141,6 +157,23 @@ def _same_version(known: Ruleset, given: Ruleset) -> None:
                         f"version; publish the change as a new version")
 
 
+def _escaped(value: Any) -> bool:
+    """Whether JSON must escape some string in `value` (durable would then misread it)."""
+    if isinstance(value, str):
+        if any(ch in '"\\' or ch < " " for ch in value):
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, Mapping):
+        return any(_escaped(k) or _escaped(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_escaped(v) for v in value)
+    return False
+
+
 def _recorder(fired: dict[str, list[int]], row: int) -> Callable[[Any], None]:
     def action(c: Any) -> None:
         bucket = fired.get(c.s.sid)
@@ -178,7 +211,7 @@ def compile_ruleset(ruleset: Ruleset) -> dict[str, dict[str, Any]]:
     types = {c.key: c.type for c in ruleset.inputs}
     rules: list[tuple[int, dict[str, Any]]] = []
     for number, row in enumerate(ruleset.rows, start=1):
-        rules.append((alternatives(row.when), _rule(ruleset, types, number, row)))
+        rules.append((alternatives(row.when, in_values=False), _rule(ruleset, types, number, row)))
     chunks: list[dict[str, Any]] = [{}]
     used = 0
     for cost, rule in rules:
@@ -215,9 +248,58 @@ def to_durable(cond: Mapping[str, Any]) -> dict[str, Any]:
     if key == "$ne":
         return {"$neq": {field: value}}
     if key in ("$in", "$nin"):
-        tests = [{field: v} if key == "$in" else {"$neq": {field: v}} for v in value]
+        distinct: list[Any] = []
+        for v in value:
+            if not any(equal(v, seen) for seen in distinct):
+                distinct.append(v)
+        tests = [{field: v} if key == "$in" else {"$neq": {field: v}} for v in distinct]
         return tests[0] if len(tests) == 1 else {"$or" if key == "$in" else "$and": tests}
-    if key in ORDERING or key in EXISTENCE or key == "$mt":
+    if key == "$mt":
+        return {key: {field: durable_pattern(value)}}
+    if key in ORDERING or key in EXISTENCE:
         return {key: {field: value}}
     raise RuleError(f'cannot compile operator "{key}"')  # pragma: no cover - validated before
+
+
+def durable_pattern(pattern: str) -> str:
+    """A (validated) `$mt` pattern rewritten around two bugs of durable's regex engine.
+
+    A repetition right before `|` leaks into the next alternative (`a*|b` matches "ab"), so every
+    alternative is put in its own group; `X{n,}` overflows its automaton when repeated, so it
+    becomes `X{n}X*`.
+    """
+    text, _ = _alternatives(pattern, 0)
+    return text
+
+
+def _alternatives(p: str, i: int) -> tuple[str, int]:
+    branches = [""]
+    while i < len(p) and p[i] != ")":
+        if p[i] == "|":
+            branches.append("")
+            i += 1
+            continue
+        if p[i] == "(":
+            inner, i = _alternatives(p, i + 1)
+            atom = f"({inner})"
+            i += 1  # the ")"
+        elif p[i] == "[":
+            end = p.index("]", i)
+            atom, i = p[i:end + 1], end + 1
+        else:
+            atom, i = p[i], i + 1
+        quantifier = ""
+        if i < len(p) and p[i] in "*+?":
+            quantifier, i = p[i], i + 1
+        elif i < len(p) and p[i] == "{":
+            end = p.index("}", i)
+            quantifier, i = p[i:end + 1], end + 1
+        if quantifier.endswith(",}"):
+            low = int(quantifier[1:-2])
+            branches[-1] += (f"{atom}{{{low}}}" if low else "") + f"{atom}*"
+        else:
+            branches[-1] += atom + quantifier
+    if len(branches) == 1:
+        return branches[0], i
+    return "|".join(f"({b})" for b in branches), i
 

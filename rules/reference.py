@@ -19,11 +19,16 @@ class ReferenceEvaluator:
     def evaluate(self, ruleset: Ruleset, data: Mapping[str, Any]) -> Decision:
         check_evaluable(ruleset)
         inputs = coerce_inputs(ruleset, data)
-        enough = {"first": 1, "unique": 2}.get(ruleset.hit_policy)
-        matched: list[int] = []
-        for number, row in enumerate(ruleset.rows, start=1):
-            if matches(row.when, inputs):
-                matched.append(number)
-                if enough is not None and len(matched) >= enough:
-                    break
-        return decide(ruleset, inputs, matched)
+        return decide(ruleset, inputs, matching_rows(ruleset, inputs))
+
+
+def matching_rows(ruleset: Ruleset, inputs: Mapping[str, Any]) -> list[int]:
+    """The 1-based numbers of the rows whose condition holds, as many as the hit policy needs."""
+    enough = {"first": 1, "unique": 2}.get(ruleset.hit_policy)
+    matched: list[int] = []
+    for number, row in enumerate(ruleset.rows, start=1):
+        if matches(row.when, inputs):
+            matched.append(number)
+            if enough is not None and len(matched) >= enough:
+                break
+    return matched

@@ -25,7 +25,8 @@ Label = Union[str, Mapping[str, str]]
 HIT_POLICIES = ("first", "unique", "collect")
 MAX_ROWS = 200  # durable-rules hangs at 512 rules in one ruleset; keep far below
 MAX_INPUTS = 50  # durable-rules caps the properties of one fact
-MAX_ALTERNATIVES = 32  # per row, after expanding $or/$in (see conditions.alternatives)
+MAX_ALTERNATIVES = 32  # per row, alternatives that can match together (conditions.alternatives)
+MAX_EXPANSION = 1000  # per row, alternatives once $in lists are expanded too
 OPTION_TYPES = ("select", "radio")
 RESERVED_KEYS = ("id", "sid")  # durable-rules' own message keys
 
@@ -307,16 +308,26 @@ def _validate_rows(rows: Any, inputs: dict[str, Column], outputs: dict[str, Colu
         else:
             problems = validate_condition(row["when"], types, f"{here}.when", options=options)
             out.extend(problems)
-            count = alternatives(row["when"])
-            if not problems and count > MAX_ALTERNATIVES:
-                out.append(Problem(f"{here}.when", f"too complex: expands to {count} alternatives; "
-                                                   f"at most {MAX_ALTERNATIVES} are allowed"))
+            if not problems:
+                out.extend(_complexity(row["when"], f"{here}.when"))
         if "then" not in row:
             out.append(Problem(f"{here}.then", "missing"))
         else:
             _validate_outcome(row["then"], outputs, f"{here}.then", out, allow_empty=False)
         if "note" in row and not _is_label(row["note"]):
             out.append(Problem(f"{here}.note", "must be text or an object of locale → text"))
+
+
+def _complexity(cond: Any, here: str) -> list[Problem]:
+    count = alternatives(cond, in_values=False)
+    if count > MAX_ALTERNATIVES:
+        return [Problem(here, f"too complex: {count} alternatives ($or branches); "
+                              f"at most {MAX_ALTERNATIVES} are allowed")]
+    expanded = alternatives(cond)
+    if expanded > MAX_EXPANSION:
+        return [Problem(here, f"too complex: expands to {expanded} combinations of $or and $in; "
+                              f"at most {MAX_EXPANSION} are allowed")]
+    return []
 
 
 def _validate_outcome(doc: Any, outputs: dict[str, Column], here: str, out: list[Problem],
