@@ -36,8 +36,14 @@ from typing import Any
 
 from durable import engine
 
-from rules.conditions import (EXISTENCE, LOGICAL, ORDERING, alternatives, equal,
-                              validate_condition)
+from rules.conditions import (
+    EXISTENCE,
+    LOGICAL,
+    ORDERING,
+    alternatives,
+    equal,
+    validate_condition,
+)
 from rules.errors import RuleError
 from rules.evaluation import Decision, check_evaluable, coerce_inputs, decide
 from rules.reference import matching_rows

@@ -71,7 +71,7 @@ def default_evaluator() -> Evaluator:
     """
     try:
         from rules.durable_adapter import DurableEvaluator
-    except Exception as exc:  # missing, or broken: durable-rules fails to import on Python 3.13
+    except Exception as exc:  # noqa: BLE001 - missing, or broken (it fails to import on 3.13)
         logger.warning("durable-rules is not available (%s: %s); rulesets run on the plain-Python "
                        "reference evaluator", type(exc).__name__, exc)
         from rules.reference import ReferenceEvaluator
@@ -109,14 +109,14 @@ def coerce_inputs(ruleset: Ruleset, data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         try:
             out[column.key] = coerce_value(column, raw)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise RuleError(f'ruleset {ruleset.ref}: input "{column.key}" ({column.type}): '
                             f"{exc}") from exc
     return out
 
 
 def coerce_value(column: Column, raw: Any) -> Any:
-    """`raw` as a value of `column`'s type; ValueError says why it cannot be."""
+    """`raw` as a value of `column`'s type; TypeError or ValueError says why it cannot be."""
     cls = value_class(column.type)
     if cls == "number":
         return _number(raw, _QUANTUM["money" if column.type == "money" else "number"])
@@ -130,7 +130,7 @@ def coerce_value(column: Column, raw: Any) -> Any:
         if isinstance(raw, int) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
-            raise ValueError(f"expected text, got {type(raw).__name__}")
+            raise TypeError(f"expected text, got {type(raw).__name__}")
         if "\x00" in raw:
             raise ValueError("text must not contain NUL characters")
         if column.options and raw not in column.options:
@@ -141,7 +141,7 @@ def coerce_value(column: Column, raw: Any) -> Any:
 
 def _number(raw: Any, quantum: Decimal) -> int | float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal, str)):
-        raise ValueError(f"expected a number, got {type(raw).__name__}")
+        raise TypeError(f"expected a number, got {type(raw).__name__}")
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(repr(raw) if is_number(raw) else
                                                              raw.strip())
@@ -193,7 +193,7 @@ def _datetime(raw: Any) -> str:
         except ValueError:
             raise ValueError(f'expected "YYYY-MM-DDTHH:MM:SS", got {raw!r}') from None
     if not isinstance(value, dt.datetime):
-        raise ValueError(f'expected "YYYY-MM-DDTHH:MM:SS", got {raw!r}')
+        raise TypeError(f'expected "YYYY-MM-DDTHH:MM:SS", got {raw!r}')
     if value.tzinfo is not None:
         raise ValueError(f"expected a local date-time without a time zone, got {raw!r}")
     return value.replace(microsecond=0).isoformat()

@@ -14,13 +14,21 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
-from rules.conditions import (COMPARABLE_TYPES, alternatives, is_iso_date, is_iso_datetime,
-                              json_type, number_problem, validate_condition, value_class)
+from rules.conditions import (
+    COMPARABLE_TYPES,
+    alternatives,
+    is_iso_date,
+    is_iso_datetime,
+    json_type,
+    number_problem,
+    validate_condition,
+    value_class,
+)
 from rules.errors import DefinitionError, Problem
 
-Label = Union[str, Mapping[str, str]]
+Label = str | Mapping[str, str]
 
 HIT_POLICIES = ("first", "unique", "collect")
 MAX_ROWS = 200  # durable-rules hangs at 512 rules in one ruleset; keep far below

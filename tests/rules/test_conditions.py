@@ -5,8 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.conditions import (alternatives, condition_fields, matches, pattern_problem,
-                              validate_condition)
+from rules.conditions import (
+    alternatives,
+    condition_fields,
+    matches,
+    pattern_problem,
+    validate_condition,
+)
 from rules.errors import Problem, RuleError
 
 FACTS = {
@@ -176,10 +181,10 @@ def test_valid_conditions_have_no_problems(cond):
     ({"items": 3}, 'rows[0].when.items: field "items" of type table can only be tested with $ex or $nex'),
     ({"$mt": {"total": "1.*"}}, 'rows[0].when.$mt.total: $mt needs a text field; "total" is money'),
     ({"$mt": {"reason": 5}}, "rows[0].when.$mt.reason: $mt expects a pattern string, got number"),
-    ({"$gt": {"total": 1e-05}}, 'rows[0].when.$gt.total: money field "total": number 1e-05 is too small '
-                                "(at most 4 decimals)"),
-    ({"$gt": {"qty": 2**60}}, 'rows[0].when.$gt.qty: number field "qty": number '
-                              f"{2**60} is too large (at most 2^53)"),
+    ({"$gt": {"total": 1e-05}}, ('rows[0].when.$gt.total: money field "total": number 1e-05 is too small '
+                                "(at most 4 decimals)")),
+    ({"$gt": {"qty": 2**60}}, ('rows[0].when.$gt.qty: number field "qty": number '
+                              f"{2**60} is too large (at most 2^53)")),
     ({"$gt": {"qty": float("nan")}}, 'rows[0].when.$gt.qty: number field "qty": expected a finite number, got nan'),
 ])
 def test_problems_name_the_json_path(cond, expected):
@@ -191,8 +196,8 @@ def test_problems_name_the_json_path(cond, expected):
     ([{"total": 1}], ["rows[0].when: a condition must be an object, got array"]),
     (None, ["rows[0].when: a condition must be an object, got null"]),
     ({}, ["rows[0].when: a condition must not be empty"]),
-    ({"total": 1, "qty": 2}, ['rows[0].when: a condition holds exactly one operator or field, got '
-                              '"total", "qty"; combine several with $and']),
+    ({"total": 1, "qty": 2}, [('rows[0].when: a condition holds exactly one operator or field, got '
+                              '"total", "qty"; combine several with $and')]),
     ({"$and": []}, ["rows[0].when.$and: $and needs at least one condition"]),
     ({"$or": {"total": 1}}, ["rows[0].when.$or: $or expects a list of conditions, got object"]),
     ({"$gt": {"total": 1, "qty": 2}}, ["rows[0].when.$gt: $gt expects exactly one field, got 2"]),

@@ -304,7 +304,7 @@ def coerced(type_, value, **extra):
     ("number", 2.0, 2),
     ("number", "1.23456", 1.2346),
     ("number", -0.0, 0),
-    ("number", Decimal("3"), 3),
+    ("number", Decimal(3), 3),
     ("text", "hello", "hello"),
     ("text", 42, "42"),
     ("select", "travel", "travel"),

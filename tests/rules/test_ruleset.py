@@ -158,8 +158,8 @@ def test_column_problems():
     assert messages(doc) == [
         'inputs[1].key: duplicate input "total"',
         'inputs[2].key: "id" is reserved; choose another key',
-        'inputs[3].type: unsupported type "table"; use one of number, money, text, textarea, select, '
-        "radio, user, department, date, datetime, checkbox",
+        ('inputs[3].type: unsupported type "table"; use one of number, money, text, textarea, select, '
+        "radio, user, department, date, datetime, checkbox"),
         "inputs[4].key: missing",
         "inputs[4].options: options only apply to select and radio",
         'inputs[6].key: "a.b" and "a" overlap; an input cannot hold another',
@@ -209,8 +209,8 @@ def test_rows_that_could_not_run_are_too_complex():
         "rows[0].when: too complex: 33 alternatives ($or branches); at most 32 are allowed"]
     many = {"$in": {"total": list(range(40))}}
     doc = tier_table(rows=[{"when": {"$and": [many, many]}, "then": {"tier": "vp"}}])
-    assert messages(doc) == ["rows[0].when: too complex: expands to 1600 combinations of $or and $in; "
-                             "at most 1000 are allowed"]
+    assert messages(doc) == [("rows[0].when: too complex: expands to 1600 combinations of $or and $in; "
+                             "at most 1000 are allowed")]
     doc = tier_table(rows=[{"when": {"$and": [many, {"$or": [{"category": "travel"}] * 4}]},
                             "then": {"tier": "vp"}}])
     assert messages(doc) == []
