@@ -29,13 +29,19 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
     projection = Projection()
+    batch: list[dict[str, Any]] = []
     try:
         for event in _events(data_dir / EVENTS_FILE):
-            projection.apply(event)
+            batch.append(event)
+            if event.get("commit"):  # replay whole commands only, as the server does at start-up
+                for committed in batch:
+                    projection.apply(committed)
+                batch = []
     except (KeyError, ValueError, TypeError) as exc:
         return AuditReport(False, f"event {projection.last_seq + 1} cannot be replayed: {exc!r}")
+    unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
     return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
-                             f"{len(projection.tasks)} tasks")
+                             f"{len(projection.tasks)} tasks{unfinished}")
 
 
 def _events(path: Path) -> Iterator[dict[str, Any]]:

@@ -71,6 +71,12 @@ def find_session(repo: Repository, token: str | None) -> Session | None:
     return Session(token, record["username"], record["csrf"], record["kind"])
 
 
+def purge_expired_sessions(repo: Repository) -> int:
+    """Forget every expired session (at start-up), so the sessions file does not only grow."""
+    now = datetime.now(UTC)
+    return repo.delete_sessions_where(lambda record: datetime.fromisoformat(record["expires"]) < now)
+
+
 def close_session(repo: Repository, token: str) -> None:
     repo.delete_session(_digest(token))
 

@@ -6,8 +6,11 @@ import json
 import sys
 from pathlib import Path
 
+import orjson
+
 from builder.exchange import dumps
 from rules.errors import FormflowError
+from runtime.errors import BadRequest
 from runtime.settings import Settings
 
 DEFAULT_DATA = Path("formflow-data")
@@ -50,7 +53,10 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from runtime.setup import INSTALLER
 
-    doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    try:
+        doc = orjson.loads(Path(args.file).read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"{args.file} is not valid JSON: {exc}") from None
     repo, workflow = _open(args)
     try:
         flow = workflow.import_bundle(INSTALLER, doc)

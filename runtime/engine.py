@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from builder.flows import ApprovalStep, BranchStep, Flow, Step, TaskStep
+from builder.flows import BranchStep, Flow, Step
 from builder.forms import Form
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
-from runtime.errors import Forbidden, TransitionNotAllowed, ValidationFailed
+from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
 from runtime.org import Organisation, User
-from runtime.state import Instance, InstanceStatus, Task, TaskStatus
+from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
 
 SYSTEM = "system"
 Event = dict[str, Any]
@@ -34,13 +34,6 @@ class Definitions:
         return {"flow_version": self.flow.version, "form": self.form.key,
                 "form_version": self.form.version,
                 "rulesets": {k: r.version for k, r in sorted(self.rulesets.items())}}
-
-
-# Which step kinds accept which task actions.
-ACTIONS_BY_KIND: dict[str, tuple[str, ...]] = {
-    ApprovalStep.kind: ("approve", "reject"),
-    TaskStep.kind: ("complete",),
-}
 
 
 class Engine:
@@ -65,9 +58,9 @@ class Engine:
         """Events for `actor` taking `action` on `task`; checks who may act and in what state."""
         if task.assignee != actor.username:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
-        if action not in ACTIONS_BY_KIND.get(task.kind, ()):
-            allowed = ", ".join(ACTIONS_BY_KIND.get(task.kind, ())) or "nothing"
-            raise TransitionNotAllowed(action, f"{task.kind} step; it allows {allowed}", "task")
+        allowed = ACTIONS_BY_KIND.get(task.kind, {})
+        if action not in allowed:
+            raise Conflict(f'cannot {action} here: a "{task.kind}" step allows only {", ".join(allowed)}')
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed(action, str(task.status))
         if instance.status is not InstanceStatus.RUNNING:

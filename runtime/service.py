@@ -9,15 +9,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from builder.exchange import export_bundle, import_bundle
 from builder.flows import Flow
 from builder.formdata import clean_submission
 from builder.forms import Form
 from rules.evaluation import Evaluator
-from rules.ruleset import Ruleset
+from rules.ruleset import Ruleset, validate_ruleset
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine
-from runtime.errors import Forbidden, NotFound, ValidationFailed
+from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.org import Organisation, User
 from runtime.state import Instance, Projection, Task
 from runtime.store.repository import Repository
@@ -79,28 +81,61 @@ class Workflow:
         return export_bundle(defs.flow, defs.form, list(defs.rulesets.values()))
 
     def import_bundle(self, user: User, doc: Any) -> Flow:
-        """Publish an exported process; identical versions change nothing, changed ones become new."""
-        self._require_designer(user)
+        """Publish an exported process as the current one, all of it or nothing.
+
+        Content identical to the latest version changes nothing; anything else becomes a new version.
+        A ruleset shared with other processes must still fit their forms too.
+        """
+        self.require_designer(user)
         flow, form, rulesets = import_bundle(doc, roles=set(self.org.roles), users=set(self.org.users))
+        documents = [flow.to_dict(), form.to_dict(), *(r.to_dict() for r in rulesets)]
+        try:
+            for document in documents:
+                orjson.dumps(document)  # refuse what the store could not write before writing any
+        except TypeError as exc:
+            raise BadRequest(f"the document holds a value that cannot be stored: {exc}") from None
         with self.lock:
+            problems = [problem for index, ruleset in enumerate(rulesets)
+                        for problem in self._misfits(ruleset, flow.key, f"rulesets[{index}]")]
+            if problems:
+                raise DefinitionError(problems)
             for ruleset in rulesets:
-                self._publish("ruleset", ruleset.to_dict())
-            self._publish("form", form.to_dict())
-            stored = self._publish("flow", flow.to_dict())
+                self.publish_definition("ruleset", ruleset.to_dict())
+            self.publish_definition("form", form.to_dict())
+            stored = self.publish_definition("flow", flow.to_dict())
         return self.definition("flow", flow.key, stored)
 
-    def _publish(self, kind: str, doc: dict[str, Any]) -> int:
+    def publish_definition(self, kind: str, doc: dict[str, Any]) -> int:
+        """Make a validated definition the current one (caller holds `lock`).
+
+        The same content as the latest version changes nothing; anything else, including an
+        older version brought back, is stored as a new version after the latest.
+        """
         versions = self.repo.definition_versions(kind, doc["key"])
-        for existing in versions:
-            if {**existing, "version": doc["version"]} == doc:
-                return existing["version"]
-        if versions and any(v["version"] >= doc["version"] for v in versions):
+        if versions and {**versions[-1], "version": doc["version"]} == doc:
+            return versions[-1]["version"]
+        if versions and versions[-1]["version"] >= doc["version"]:
             doc = {**doc, "version": versions[-1]["version"] + 1}
         self.repo.put_definition(kind, doc)
         self._latest[(kind, doc["key"])] = doc["version"]
         return doc["version"]
 
-    def _require_designer(self, user: User) -> None:
+    def field_types_for_ruleset(self, key: str, *, except_flow: str = "") -> dict[str, str] | None:
+        """The field types of every form whose current flow consults the ruleset, or None if none does."""
+        types: dict[str, str] = {}
+        used = False
+        for flow in self.processes():
+            if key in flow.rulesets and flow.key != except_flow:
+                used = True
+                types.update(self.definition("form", flow.form).field_types())
+        return types if used else None
+
+    def _misfits(self, ruleset: Ruleset, flow_key: str, path: str) -> list[Problem]:
+        """Problems of a ruleset against the forms of the other processes that share it."""
+        others = self.field_types_for_ruleset(ruleset.key, except_flow=flow_key)
+        return [] if others is None else validate_ruleset(ruleset.to_dict(), others, path)
+
+    def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):
             raise Forbidden("only a designer or admin may change process definitions")
 
@@ -108,11 +143,11 @@ class Workflow:
     def start(self, user: User, process: str, raw: Any) -> Instance:
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
-        defs = self.latest(process)
-        data, errors = clean_submission(defs.form, raw)
-        if errors:
-            raise ValidationFailed(errors)
-        with self.lock:
+        with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
+            defs = self.latest(process)
+            data, errors = clean_submission(defs.form, raw)
+            if errors:
+                raise ValidationFailed(errors)
             events = self.engine.start(defs, user, data)
             self._commit(events)
         return self.state.instances[events[0]["instance"]]

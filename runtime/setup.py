@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from rules.evaluation import Evaluator, default_evaluator
+from runtime.auth import purge_expired_sessions
 from runtime.org import Organisation, User
 from runtime.service import Workflow
 from runtime.settings import DEMO_DIR
@@ -29,6 +30,7 @@ def publish_demo_processes(workflow: Workflow, demo_dir: Path = DEMO_DIR) -> Non
 def open_workflow(repo: Repository, *, demo: bool, evaluator: Evaluator | None = None) -> Workflow:
     if demo:
         load_demo(repo)
+    purge_expired_sessions(repo)
     workflow = Workflow(repo, evaluator or default_evaluator())
     if demo:
         publish_demo_processes(workflow)

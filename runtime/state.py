@@ -26,8 +26,12 @@ class TaskStatus(StrEnum):
 
 _R = TypeVar("_R")
 
-# What each action does to a task; the engine checks these before it acts.
-TASK_ACTIONS = {"approve": TaskStatus.APPROVED, "reject": TaskStatus.REJECTED, "complete": TaskStatus.COMPLETED}
+# The actions each kind of task accepts, and the status each leaves it in.
+ACTIONS_BY_KIND: dict[str, dict[str, TaskStatus]] = {
+    "approval": {"approve": TaskStatus.APPROVED, "reject": TaskStatus.REJECTED},
+    "task": {"complete": TaskStatus.COMPLETED},
+}
+TASK_ACTIONS = {action: status for actions in ACTIONS_BY_KIND.values() for action, status in actions.items()}
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,6 @@ class Task:
     note: str = ""
     acted_at: str = ""
     version: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "instance": self.instance, "process": self.process, "step": self.step,
-                "kind": self.kind, "assignee": self.assignee, "created": self.created,
-                "status": str(self.status), "version": self.version}
 
 
 @dataclass(frozen=True)
@@ -82,13 +81,17 @@ def evolve(record: _R, **changes: Any) -> _R:
 
 
 class Projection:
-    """Instances and tasks by id, with indexes; mutated only through `apply`."""
+    """Instances and tasks by id, with indexes; mutated only through `apply`.
+
+    Commands apply events in worker threads while pages read on the event loop without a lock,
+    so the indexes are copied on write: a reader always iterates a collection nobody changes.
+    """
 
     def __init__(self) -> None:
         self.instances: dict[str, Instance] = {}
         self.tasks: dict[str, Task] = {}
         self.open_by_assignee: dict[str, dict[str, None]] = {}
-        self.by_submitter: dict[str, list[str]] = {}
+        self.by_submitter: dict[str, tuple[str, ...]] = {}
         self.last_seq = 0
 
     def apply(self, event: dict[str, Any]) -> None:
@@ -100,7 +103,7 @@ class Projection:
         return [self.tasks[t] for t in self.open_by_assignee.get(username, {})]
 
     def requests_of(self, username: str) -> list[Instance]:
-        return [self.instances[i] for i in reversed(self.by_submitter.get(username, []))]
+        return [self.instances[i] for i in reversed(self.by_submitter.get(username, ()))]
 
     def _touch(self, event: dict[str, Any], **changes: Any) -> Instance:
         inst = self.instances[event["instance"]]
@@ -112,7 +115,8 @@ class Projection:
     def _close_task(self, task_id: str, status: TaskStatus, at: str) -> None:
         task = self.tasks[task_id]
         self.tasks[task_id] = evolve(task, status=status, acted_at=at, version=task.version + 1)
-        self.open_by_assignee.get(task.assignee, {}).pop(task_id, None)
+        still_open = self.open_by_assignee.get(task.assignee, {})
+        self.open_by_assignee[task.assignee] = {t: None for t in still_open if t != task_id}
 
 
 def _on_start(p: Projection, e: dict[str, Any]) -> None:
@@ -121,7 +125,7 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
         department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
     )
-    p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
+    p.by_submitter[e["actor"]] = (*p.by_submitter.get(e["actor"], ()), e["instance"])
 
 
 def _on_task(p: Projection, e: dict[str, Any]) -> None:
@@ -129,7 +133,7 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
                 assignee=e["assignee"], created=e["at"], note=e.get("note", ""))
     p.tasks[task.id] = task
-    p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
+    p.open_by_assignee[task.assignee] = {**p.open_by_assignee.get(task.assignee, {}), task.id: None}
     p._touch(e, task_ids=inst.task_ids + (task.id,))
 
 

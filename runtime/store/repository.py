@@ -4,7 +4,8 @@ So that tests run the engine on an in-memory store and a server database can lat
 the same methods. Two implementations share one body and differ only in storage, TinyDB's own
 habit: `MemoryRepository` (TinyDB `MemoryStorage`, `MemoryEventLog`) and `FileRepository` (one
 data directory, locked: `definitions.json` with a table per kind, `org.json`, `sessions.json`,
-`settings.json` — split so a login does not rewrite the definitions — and `events.jsonl`).
+`settings.json`, `authoring.json` (drafts and change records) — split so a login or a draft edit
+does not rewrite the published definitions — and `events.jsonl`).
 
 Every read is served from memory through small indexes (no query scans a table, nothing touches
 disk after start-up) and returns a copy; every document is normalised through JSON on the way in,
@@ -56,6 +57,12 @@ class Repository(Protocol):
 
     def get_setting(self, key: str, default: Any = None) -> Any: ...
     def put_setting(self, key: str, value: Any) -> None: ...
+
+    def get_draft(self, kind: str, key: str) -> dict[str, Any] | None: ...
+    def put_draft(self, kind: str, key: str, draft: dict[str, Any]) -> None: ...
+    def delete_draft(self, kind: str, key: str) -> None: ...
+    def put_change(self, kind: str, key: str, version: int, record: dict[str, Any]) -> None: ...
+    def list_changes(self, kind: str, key: str) -> list[dict[str, Any]]: ...
 
     def append_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def read_events(self) -> Iterator[dict[str, Any]]: ...
@@ -138,10 +145,11 @@ class _TinyRepository:
         org: TinyDB,
         sessions: TinyDB,
         settings: TinyDB,
+        authoring: TinyDB,
         events: EventLog | MemoryEventLog,
         source: Path | str = "<memory>",
     ) -> None:
-        self._dbs = (definitions, org, sessions, settings)
+        self._dbs = (definitions, org, sessions, settings, authoring)
         self._events = events
         self._lock = threading.RLock()
         self._closed = False
@@ -157,6 +165,9 @@ class _TinyRepository:
         self._org = org.table("org")
         self._sessions = _Keyed(sessions.table("sessions"), lambda d: d["token_sha256"], source)
         self._settings = _Keyed(settings.table("settings"), lambda d: d["key"], source)
+        self._drafts = _Keyed(authoring.table("drafts"), lambda d: (d["kind"], d["key"]), source)
+        self._changes = _Keyed(authoring.table("changes"),
+                               lambda d: (d["kind"], d["key"], d["version"]), source)
 
     @property
     def recovered_torn_tail(self) -> TornTail | None:
@@ -270,6 +281,39 @@ class _TinyRepository:
             self._check_open()
             self._settings.put(key, stored)
 
+    # authoring: drafts being edited, and the change record of each published version
+
+    def get_draft(self, kind: str, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            self._check_open()
+            doc = self._drafts.get((kind, key))
+            return None if doc is None else _copy(doc["draft"])
+
+    def put_draft(self, kind: str, key: str, draft: dict[str, Any]) -> None:
+        stored = {"kind": kind, "key": key, "draft": _normalise(draft)}
+        with self._lock:
+            self._check_open()
+            self._drafts.put((kind, key), stored)
+
+    def delete_draft(self, kind: str, key: str) -> None:
+        with self._lock:
+            self._check_open()
+            self._drafts.delete([(kind, key)])
+
+    def put_change(self, kind: str, key: str, version: int, record: dict[str, Any]) -> None:
+        stored = {"kind": kind, "key": key, "version": version, "record": _normalise(record)}
+        with self._lock:
+            self._check_open()
+            self._changes.put((kind, key, version), stored)
+
+    def list_changes(self, kind: str, key: str) -> list[dict[str, Any]]:
+        """The change records of a definition's published versions, oldest first."""
+        with self._lock:
+            self._check_open()
+            versions = sorted(v for (k, name, v) in self._changes.index if (k, name) == (kind, key))
+            found = [self._changes.get((kind, key, v)) for v in versions]
+            return [{"version": d["version"], **_copy(d["record"])} for d in found if d]
+
     # event log
 
     def append_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -317,6 +361,7 @@ class MemoryRepository(_TinyRepository):
             org=open_tinydb(None),
             sessions=open_tinydb(None),
             settings=open_tinydb(None),
+            authoring=open_tinydb(None),
             events=MemoryEventLog(),
         )
 
@@ -331,7 +376,7 @@ class FileRepository(_TinyRepository):
         opened: list[Any] = []
         try:
             dbs = {}
-            for name in ("definitions", "org", "sessions", "settings"):
+            for name in ("definitions", "org", "sessions", "settings", "authoring"):
                 dbs[name] = open_tinydb(self.data_dir / f"{name}.json")
                 opened.append(dbs[name])
             events = EventLog(self.data_dir / "events.jsonl")

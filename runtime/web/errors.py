@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
                             NotAuthenticated, NotFound, RuleError, ValidationFailed)
-from runtime.web.rendering import is_htmx, render
+from runtime.web.rendering import is_htmx, redirect, render, safe_next
 
 log = logging.getLogger("formflow")
 
@@ -37,6 +37,14 @@ def error_body(exc: FormflowError) -> dict[str, Any]:
     return body
 
 
+def _page_path(request: Request) -> str:
+    """The page the person is on: for htmx calls the page, not the endpoint it posted to."""
+    if is_htmx(request):
+        current = urlparse(request.headers.get("HX-Current-URL", ""))
+        return safe_next(current.path or "/")
+    return request.url.path
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -48,20 +56,23 @@ async def formflow_error(request: Request, exc: Exception) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(exc), status_code=status, headers=headers)
     if status == 401:
-        target = "/login?next=" + quote(request.url.path)
-        if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
-    return render(request, "error.html", {"status": status, "error": exc, "body": error_body(exc)},
-                  block="message", status=status)
+        return redirect(request, "/login?next=" + quote(_page_path(request)))
+    return error_page(request, status, str(exc), error_body(exc))
+
+
+def error_page(request: Request, status: int, message: str, body: dict[str, Any]) -> Response:
+    """The error as a page, or for htmx as a message in the page's flash area, so it never
+    replaces the form or panel the request was aimed at (htmx 4 swaps error responses too)."""
+    headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
+    return render(request, "error.html", {"status": status, "error": message, "body": body},
+                  block="message", status=status, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if is_api(request):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    return render(request, "error.html", {"status": exc.status_code, "error": exc.detail, "body": {}},
-                  block="message", status=exc.status_code)
+    return error_page(request, exc.status_code, str(exc.detail), {})
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
@@ -69,8 +80,7 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     body = {"error": "internal error; it has been logged for the administrator"}
     if is_api(request):
         return JSONResponse(body, status_code=500)
-    return render(request, "error.html", {"status": 500, "error": body["error"], "body": body},
-                  block="message", status=500)
+    return error_page(request, 500, body["error"], body)
 
 
 HANDLERS = {FormflowError: formflow_error, HTTPException: http_error, Exception: unexpected_error}

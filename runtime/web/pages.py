@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from runtime import auth, i18n
-from runtime.errors import NotAuthenticated, ValidationFailed
+from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.service import Workflow
-from runtime.state import Instance, Task
+from runtime.state import TASK_ACTIONS, Instance, Task
 from runtime.web.forms_view import blank_state, state_from_pairs, submission
-from runtime.web.rendering import is_htmx, render
+from runtime.web.rendering import redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
 from runtime.web.timeline import describe_events
 
@@ -23,20 +22,6 @@ LANG_COOKIE = "formflow_lang"
 
 def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
-
-
-def redirect(request: Request, url: str) -> Response:
-    """Go to `url`: through HX-Redirect for htmx, a plain 303 otherwise."""
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the sign-in page cannot be used to send people elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
-        return "/"
-    return target
 
 
 async def home(request: Request) -> Response:
@@ -49,16 +34,19 @@ async def home(request: Request) -> Response:
 
 async def login_page(request: Request) -> Response:
     if request.method == "GET":
-        return render(request, "login.html", {"next": _safe_next(request.query_params.get("next")),
+        return render(request, "login.html", {"next": safe_next(request.query_params.get("next")),
                                               "username": "", "error": ""})
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "")))
+    target = safe_next(str(form.get("next", "")))
     try:
         user = await run_in_threadpool(auth.check_password, _workflow(request).org, username, password)
     except NotAuthenticated:
         context = {"next": target, "username": username, "error": i18n.gettext("Wrong username or password.")}
         return render(request, "login.html", context, block="login_form", status=401)
+    previous = request.cookies.get(COOKIE)
+    if previous:
+        auth.close_session(request.app.state.repo, previous)  # a new sign-in never reuses a session
     session = auth.open_session(request.app.state.repo, user, kind="web")
     response = redirect(request, target)
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="lax",
@@ -77,7 +65,7 @@ async def logout(request: Request) -> Response:
 async def set_language(request: Request) -> Response:
     form = await request.form()
     locale = str(form.get("locale", ""))
-    response = redirect(request, _safe_next(str(form.get("next", "/"))))
+    response = redirect(request, safe_next(str(form.get("next", "/"))))
     if locale in i18n.LOCALES:
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax")
     return response
@@ -162,6 +150,8 @@ async def act(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
     action = request.path_params["action"]
+    if action not in TASK_ACTIONS:
+        raise NotFound(f'no action "{action}"')
     form = await request.form()
     text = str(form.get("reason" if action == "reject" else "comment", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote, urlparse
 from typing import Any
 
 import jinja2
@@ -12,11 +13,12 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from builder.text import localize
 from runtime import i18n
 
+_URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = TEMPLATE_DIR / "static"
 
@@ -65,6 +67,21 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to go to after sign-in, or "/": never another site (`//x`, `/\\x`)."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or urlparse(target).netloc):
+        return "/"
+    return target
+
+
+def redirect(request: Request, url: str) -> Response:
+    """Go to `url`: through HX-Redirect for htmx, a plain 303 otherwise (both URL-encoded)."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": quote(url, safe=_URL_SAFE)})
+    return RedirectResponse(url, status_code=303)
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, block: str | None = None,

@@ -157,3 +157,19 @@ def test_logout_ends_the_token(client):
     assert client.get("/api/tasks", headers=headers).status_code == 200
     assert client.post("/api/logout", headers=headers).status_code == 204
     assert client.get("/api/tasks", headers=headers).status_code == 401
+
+
+def test_text_json_cannot_store_cannot_half_import(client):
+    bundle = json.loads((DEMO / "processes" / "expense.json").read_text(encoding="utf-8"))
+    bundle["rulesets"][0]["rows"][1]["when"] = {"$gt": {"total": 7000}}
+    bundle["flow"]["description"] = "\ud800"
+    body = json.dumps(bundle).encode()  # the lone surrogate travels as the escape \ud800
+    r = client.post("/api/flows/import", content=body, headers={**auth(client, "admin"), "content-type": "application/json"})
+    assert r.status_code == 400
+    exported = client.get("/api/flows/expense/export", headers=auth(client, "admin")).json()
+    assert exported["rulesets"][0]["rows"][1]["when"] == {"$gt": {"total": 5000}}
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client):
+    body = b'{"username":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert client.post("/api/login", content=body).status_code == 400

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.errors import Conflict, Forbidden, ValidationFailed
+from runtime.errors import Conflict, DefinitionError, Forbidden, ValidationFailed
 from runtime.setup import INSTALLER, open_workflow
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import FileRepository
@@ -81,7 +81,7 @@ def test_only_the_assignee_acts_and_only_once(workflow):
     workflow.act(user(workflow, "li.na"), task.id, "approve")
     with pytest.raises(Conflict, match='already "approved"'):
         workflow.act(user(workflow, "li.na"), task.id, "approve")
-    with pytest.raises(Conflict, match="allows approve, reject"):
+    with pytest.raises(Conflict, match='cannot complete here: a "approval" step allows only approve, reject'):
         workflow.act(user(workflow, "zhao.min"), open_task(workflow, instance).id, "complete")
 
 
@@ -146,3 +146,28 @@ def test_a_restart_rebuilds_exactly_the_same_state(tmp_path: Path):
     assert again.state.tasks == tasks
     assert again.latest("expense").flow.version == 1  # re-loading the demo published nothing new
     repo.close()
+
+
+def test_importing_an_older_bundle_makes_it_current_again(workflow, demo_bundle):
+    changed = copy.deepcopy(demo_bundle)
+    changed["rulesets"][0]["rows"][1]["when"] = {"$gt": {"total": 8000}}
+    workflow.import_bundle(INSTALLER, changed)
+    workflow.import_bundle(INSTALLER, demo_bundle)
+    current = workflow.latest("expense").rulesets["expense-approval-tier"]
+    assert current.version == 3 and current.rows[1].when == {"$gt": {"total": 5000}}
+    workflow.import_bundle(INSTALLER, demo_bundle)
+    assert workflow.latest("expense").rulesets["expense-approval-tier"].version == 3  # same: no new version
+
+
+def test_a_shared_ruleset_must_still_fit_the_other_processes(workflow, demo_bundle):
+    other = copy.deepcopy(demo_bundle)
+    other["flow"]["key"] = "travel"
+    other["form"]["key"] = "travel-claim"
+    other["flow"]["form"] = "travel-claim"
+    other["form"]["fields"] = [f for f in other["form"]["fields"] if f["key"] != "total"] + [
+        {"key": "sum", "type": "money", "label": "Sum", "computed": "sum(items.amount)"}]
+    other["rulesets"][0]["inputs"] = [{"key": "sum", "type": "money"}]
+    other["rulesets"][0]["rows"] = [{"when": {"$gt": {"sum": 100}}, "then": {"tier": "vp"}}]
+    with pytest.raises(DefinitionError, match=r'rulesets\[0\]\.inputs\[0\]\.key'):
+        workflow.import_bundle(INSTALLER, other)
+    assert workflow.latest("expense").rulesets["expense-approval-tier"].version == 1

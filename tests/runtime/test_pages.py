@@ -20,7 +20,7 @@ def app():
 
 
 @pytest.fixture
-def browser(app) -> Iterator[TestClient]:
+def web(app) -> Iterator[TestClient]:
     with TestClient(app, follow_redirects=False) as c:
         yield c
 
@@ -40,52 +40,52 @@ def expense_form(csrf: str, **extra: str) -> dict[str, str]:
     return form
 
 
-def test_pages_need_a_session(browser):
-    r = browser.get("/inbox")
+def test_pages_need_a_session(web):
+    r = web.get("/inbox")
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/inbox"
 
 
-def test_a_wrong_password_shows_the_form_again(browser):
-    r = browser.post("/login", data={"username": "li.na", "password": "x"}, headers=HX)
+def test_a_wrong_password_shows_the_form_again(web):
+    r = web.post("/login", data={"username": "li.na", "password": "x"}, headers=HX)
     assert r.status_code == 401 and 'id="login-form"' in r.text and "<html" not in r.text
 
 
-def test_the_next_parameter_cannot_leave_the_site(browser):
-    r = browser.post("/login", data={"username": "li.na", "password": "demo", "next": "//evil.example/"})
+def test_the_next_parameter_cannot_leave_the_site(web):
+    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": "//evil.example/"})
     assert r.headers["location"] == "/"
 
 
-def test_writes_without_the_csrf_token_are_refused(browser):
-    sign_in(browser, "zhang.wei")
-    r = browser.post("/start/expense", data=expense_form("wrong"))
+def test_writes_without_the_csrf_token_are_refused(web):
+    sign_in(web, "zhang.wei")
+    r = web.post("/start/expense", data=expense_form("wrong"))
     assert r.status_code == 403 and "CSRF" in r.text
 
 
-def test_the_start_form_is_generated_from_the_definition(browser):
-    sign_in(browser, "zhang.wei")
-    page = browser.get("/start/expense", headers={"Accept-Language": "en"})
+def test_the_start_form_is_generated_from_the_definition(web):
+    sign_in(web, "zhang.wei")
+    page = web.get("/start/expense", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     for name in ("category", "items-0-description", "items-0-invoice_no", "items-0-amount", "reason"):
         assert f'name="{name}"' in page.text
     assert 'name="total"' not in page.text  # computed, never posted
 
 
-def test_as_you_type_errors_come_back_as_a_422_fragment(browser):
-    csrf = sign_in(browser, "zhang.wei")
-    r = browser.post("/start/expense/preview", data=expense_form(csrf, **{"items-1-amount": "abc"}), headers=HX)
+def test_as_you_type_errors_come_back_as_a_422_fragment(web):
+    csrf = sign_in(web, "zhang.wei")
+    r = web.post("/start/expense/preview", data=expense_form(csrf, **{"items-1-amount": "abc"}), headers=HX)
     assert r.status_code == 422
     assert r.text.lstrip().startswith('<div id="form-body"')
     assert 'aria-invalid="true"' in r.text
 
 
-def test_the_preview_recomputes_the_total_and_adds_rows(browser):
-    csrf = sign_in(browser, "zhang.wei")
-    r = browser.post("/start/expense/preview", data=expense_form(csrf, _op="add:items"),
+def test_the_preview_recomputes_the_total_and_adds_rows(web):
+    csrf = sign_in(web, "zhang.wei")
+    r = web.post("/start/expense/preview", data=expense_form(csrf, _op="add:items"),
                      headers={**HX, "Accept-Language": "en"})
     assert r.status_code == 200
     assert re.search(r'<output id="field-total"[^>]*>\s*12,000.00', r.text)
     assert 'name="items-2-amount"' in r.text
-    removed = browser.post("/start/expense/preview", data=expense_form(csrf, _op="remove:items:0"), headers=HX)
+    removed = web.post("/start/expense/preview", data=expense_form(csrf, _op="remove:items:0"), headers=HX)
     assert 'name="items-1-amount"' not in removed.text and 'value="Hotel"' in removed.text
 
 
@@ -116,9 +116,45 @@ def test_a_stranger_cannot_read_someone_elses_request(app):
         assert other.get(url).status_code == 403
 
 
-def test_the_language_switch_changes_the_ui(browser):
-    sign_in(browser, "zhang.wei")
-    browser.post("/lang", data={"locale": "zh_CN", "next": "/inbox"})
-    assert "待办" in browser.get("/inbox").text
-    browser.post("/lang", data={"locale": "en", "next": "/inbox"})
-    assert "Nothing waits for you." in browser.get("/inbox").text
+def test_the_language_switch_changes_the_ui(web):
+    sign_in(web, "zhang.wei")
+    web.post("/lang", data={"locale": "zh_CN", "next": "/inbox"})
+    assert "待办" in web.get("/inbox").text
+    web.post("/lang", data={"locale": "en", "next": "/inbox"})
+    assert "Nothing waits for you." in web.get("/inbox").text
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "/x\r\nSet-Cookie: a=b", "https://evil.example"])
+def test_sign_in_never_sends_people_to_another_site(web, target):
+    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": target}, headers=HX)
+    assert r.headers["HX-Redirect"] == "/"
+
+
+def test_a_non_ascii_next_page_is_encoded_not_a_crash(web):
+    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": "/requests?q=报销"}, headers=HX)
+    assert r.headers["HX-Redirect"] == "/requests?q=%E6%8A%A5%E9%94%80"
+
+
+def test_htmx_errors_go_to_the_flash_area_not_into_the_form(web):
+    sign_in(web, "zhang.wei")
+    r = web.post("/start/expense/preview", data={"csrf_token": "stale"}, headers=HX)
+    assert r.status_code == 403
+    assert (r.headers["HX-Retarget"], r.headers["HX-Reswap"]) == ("#flash", "innerHTML")
+
+
+def test_an_expired_session_on_htmx_returns_to_the_page_not_the_endpoint(web):
+    r = web.post("/start/expense/preview", data={}, headers={**HX, "HX-Current-URL": "http://testserver/start/expense"})
+    assert r.headers["HX-Redirect"] == "/login?next=/start/expense"
+
+
+def test_an_unknown_task_action_is_404(web):
+    csrf = sign_in(web, "li.na")
+    assert web.post("/tasks/whatever/frobnicate", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_signing_in_again_ends_the_previous_session(app, web):
+    sign_in(web, "zhang.wei")
+    old = web.cookies.get("formflow_session")
+    sign_in(web, "li.na")
+    with TestClient(app, follow_redirects=False, cookies={"formflow_session": old}) as replay:
+        assert replay.get("/inbox").status_code == 303

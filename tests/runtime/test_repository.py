@@ -352,3 +352,17 @@ def test_the_lock_works_on_its_own(tmp_path: Path) -> None:
     assert not lock.held
     with DataDirLock(tmp_path):
         pass
+
+
+def test_drafts_and_change_records_round_trip(repo: Repository) -> None:
+    repository = repo
+    assert repository.get_draft("ruleset", "tier") is None
+    repository.put_draft("ruleset", "tier", {"ruleset": {"key": "tier"}, "tests": [(1, 2)]})
+    assert repository.get_draft("ruleset", "tier") == {"ruleset": {"key": "tier"}, "tests": [[1, 2]]}
+    repository.put_change("ruleset", "tier", 2, {"by": "admin", "note": "raise to 8,000"})
+    repository.put_change("ruleset", "tier", 1, {"by": "installer", "note": "first"})
+    repository.put_change("ruleset", "other", 1, {"by": "x", "note": "y"})
+    assert [c["version"] for c in repository.list_changes("ruleset", "tier")] == [1, 2]
+    assert repository.list_changes("ruleset", "tier")[1] == {"version": 2, "by": "admin", "note": "raise to 8,000"}
+    repository.delete_draft("ruleset", "tier")
+    assert repository.get_draft("ruleset", "tier") is None
