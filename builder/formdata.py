@@ -4,6 +4,14 @@
 with an error message per field path (`reason`, `items[1].amount`, `items`). It recomputes every
 computed field from the cleaned inputs, so a forged `total` is simply overwritten, and it applies
 conditional visibility (`visible_when`): a hidden field's value is dropped and it is not required.
+Then the form's rules run on the settled data: `required_when` (a visible field, or a table
+column in every row, is required while its condition holds) and the form's `validations`, whose
+message lands on each field they name, or under the key `""` (the form as a whole) when they
+name none or only hidden ones. Each key holds one message: the first problem found wins.
+
+Conditions see the derived facts of tables (`items.amount.sum`, `items.count`; an absent table is
+empty) and are judged by the reference semantics (`rules.conditions.matches`): form rules never go
+through durable-rules, which serves rulesets only.
 
 `form_values_from_pairs` reads HTML form encoding (`items-0-amount=12.5`) into the nested shape
 `clean_submission` takes, and `field_name` spells those names for the templates, so the two can
@@ -19,7 +27,9 @@ from typing import Any
 
 from builder import paths
 from builder.forms import Field, Form
-from rules.conditions import matches
+from builder.text import localize
+from rules.conditions import compared_fields, condition_fields, lookup, matches
+from rules.derived import facts_for, split_name
 from rules.errors import RuleError
 from rules.expressions import compute, expression_fields
 
@@ -34,13 +44,14 @@ _MISSING = object()
 # Public API
 
 
-def clean_submission(form: Form, raw: dict[str, Any], *,
-                     partial: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False,
+                     locale: str = "en") -> tuple[dict[str, Any], dict[str, str]]:
     """Clean `raw` against `form`: (data of the declared types, errors by field path).
 
     Missing or empty values are left out of the data. With `partial=True` (validation as the
     person types) "required" is reported only for fields present in `raw`, so an untouched form
-    shows no errors; every other check is the same.
+    shows no errors; every other check is the same. `locale` picks the language of the form's
+    own validation messages (admin-typed labels); built-in messages are English, for gettext.
     """
     if not isinstance(raw, dict):
         return {}, {"": "must be an object"}
@@ -57,6 +68,10 @@ def clean_submission(form: Form, raw: dict[str, Any], *,
         if value is not _MISSING:
             data[f.key] = value
     _settle(form, data, errors)
+    if form.validations or any(f.required_when is not None or
+                               any(c.required_when is not None for c in f.columns)
+                               for f in form.fields):
+        _form_rules(form, raw, data, errors, partial, locale)
     return data, errors
 
 
@@ -263,14 +278,18 @@ def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
         return
     inputs = dict(data)
     hidden: set[str] = set()
+    types = form.field_types()
+    derived = {name for f in form.fields if f.visible_when is not None
+               for name in condition_fields(f.visible_when) if split_name(name) is not None}
     for _ in range(len(form.fields) + 1):
         data.clear()
         data.update({k: v for k, v in inputs.items() if k not in hidden})
         computed_errors: dict[str, str] = {}
         _compute_all(tuple(f for f in form.fields if f.key not in hidden), data, "",
                      computed_errors)
+        facts = facts_for(types, data, derived) if derived else data
         now_hidden = {f.key for f in form.fields
-                      if f.visible_when is not None and not _visible(f, data)}
+                      if f.visible_when is not None and not _visible(f, facts)}
         if now_hidden == hidden:
             break
         hidden = now_hidden
@@ -286,6 +305,59 @@ def _visible(f: Field, facts: dict[str, Any]) -> bool:
         return bool(matches(f.visible_when, facts))
     except RuleError:
         return True  # a condition that cannot be judged never hides a field's checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Form rules: required_when and validations
+
+
+def _form_rules(form: Form, raw: dict[str, Any], data: dict[str, Any], errors: dict[str, str],
+                partial: bool, locale: str) -> None:
+    facts = form.facts(data)
+    visible = {f.key for f in form.fields if f.visible_when is None or _visible(f, facts)}
+    for f in form.fields:
+        if f.key not in visible or f.is_computed:
+            continue
+        if f.required_when is not None and f.key not in errors and _holds(f.required_when, facts):
+            missing = not data.get(f.key) if f.type == "table" else f.key not in data
+            if missing and (f.key in raw or not partial):
+                errors[f.key] = "at least 1 row" if f.type == "table" else "required"
+        if f.type == "table":
+            _required_cells(f, raw.get(f.key), data.get(f.key), facts, partial, errors)
+    for check in form.validations:
+        if any(lookup(facts, name) is None for name in compared_fields(check.when)):
+            continue  # an empty field: not judged until it is filled in
+        try:
+            if matches(check.when, facts):
+                continue
+        except RuleError:
+            continue  # validated forms cannot get here; an unjudgeable check blocks nobody
+        message = localize(check.message, locale)
+        for key in [k for k in check.fields if k in visible] or [""]:
+            errors.setdefault(key, message)
+
+
+def _required_cells(f: Field, raw_rows: Any, rows: Any, facts: dict[str, Any], partial: bool,
+                    errors: dict[str, str]) -> None:
+    columns = [c for c in f.columns if c.required_when is not None and not c.is_computed
+               and _holds(c.required_when, facts)]
+    if not columns or not isinstance(rows, list):
+        return
+    raw_rows = raw_rows if isinstance(raw_rows, list) else []
+    for position, row in enumerate(rows):
+        raw_row = raw_rows[position] if position < len(raw_rows) else {}
+        for c in columns:
+            path = paths.key(paths.index(f.key, position), c.key)
+            present = isinstance(raw_row, dict) and c.key in raw_row
+            if c.key not in row and path not in errors and (present or not partial):
+                errors[path] = "required"
+
+
+def _holds(cond: dict[str, Any], facts: dict[str, Any]) -> bool:
+    try:
+        return bool(matches(cond, facts))
+    except RuleError:
+        return False  # cannot be judged: asks for nothing
 
 
 def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,

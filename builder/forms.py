@@ -2,6 +2,13 @@
 
 `Form.from_dict` trusts its input; call `builder.validation.validate_form` first (or use
 `parse_form`, which does both) so that bad documents fail with every problem and its JSON path.
+
+Conditions appear in three places, all in the one condition language of `rules.conditions`:
+a field's `visible_when` (shown only while it holds), its `required_when` (required only while it
+holds), and the form's `validations` (cross-field checks such as "end date on or after the start
+date" or "the invoice lines add up to the claimed amount", each with the message to show). They
+may name derived facts of tables (`items.amount.sum`, `items.count`) and compare two fields
+(`{"$gte": {"end_date": {"$m": "start_date"}}}`).
 """
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import Any
 
 from builder.serial import to_plain
 from builder.text import Label
+from rules.derived import facts_for
 
 # Field type → what its value is. The web layer keeps a registry of templates keyed the same way.
 SCALAR_TYPES = ("text", "textarea", "number", "money", "date", "select")
@@ -41,6 +49,7 @@ class Field:
     columns: tuple[Field, ...] = ()
     computed: str = ""
     visible_when: dict[str, Any] | None = None
+    required_when: dict[str, Any] | None = None
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
@@ -60,6 +69,7 @@ class Field:
             columns=tuple(Field.from_dict(c) for c in doc.get("columns", ())),
             computed=doc.get("computed", ""),
             visible_when=doc.get("visible_when"),
+            required_when=doc.get("required_when"),
             min=doc.get("min"),
             max=doc.get("max"),
             max_length=doc.get("max_length"),
@@ -79,12 +89,28 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """A cross-field check: `when` must hold, else `message` is shown on each of `fields` (the
+    form as a whole, error key "", when none are named). Judged only once every field `when`
+    compares is filled in: an empty field is `required`'s business, not this check's."""
+
+    when: dict[str, Any]
+    message: Label
+    fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Validation:
+        return cls(when=doc["when"], message=doc["message"], fields=tuple(doc.get("fields", ())))
+
+
+@dataclass(frozen=True)
 class Form:
     key: str
     version: int
     title: Label
     fields: tuple[Field, ...] = field(default=(), metadata={"always": True})
     description: Label = ""
+    validations: tuple[Validation, ...] = ()
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Form:
@@ -94,6 +120,7 @@ class Form:
             title=doc.get("title", doc["key"]),
             fields=tuple(Field.from_dict(f) for f in doc.get("fields", ())),
             description=doc.get("description", ""),
+            validations=tuple(Validation.from_dict(v) for v in doc.get("validations", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,3 +137,8 @@ class Form:
             for c in f.columns:
                 types[f"{f.key}.{c.key}"] = c.type
         return types
+
+    def facts(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with the derived facts of its tables (`items.amount.sum`, `items.count`; an
+        absent table counts as empty), for judging conditions or evaluating rulesets."""
+        return facts_for(self.field_types(), data)

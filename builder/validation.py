@@ -20,7 +20,8 @@ from typing import Any
 from builder import paths
 from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
                            ProcessMeta)
-from builder.forms import FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option
+from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
+                           Validation)
 from rules.conditions import condition_fields, validate_condition
 from rules.errors import DefinitionError, Problem, RuleError
 from rules.expressions import expression_fields, validate_expression
@@ -52,6 +53,7 @@ def _json_names(cls: type) -> tuple[str, ...]:
 FORM_PROPERTIES = _json_names(Form)
 FIELD_PROPERTIES = _json_names(Field)
 OPTION_PROPERTIES = _json_names(Option)
+VALIDATION_PROPERTIES = _json_names(Validation)
 FLOW_PROPERTIES = _json_names(Flow)
 META_PROPERTIES = _json_names(ProcessMeta)
 BRANCH_PROPERTIES = _json_names(Branch)
@@ -80,6 +82,8 @@ def validate_form(doc: Any, path: str = "") -> list[Problem]:
     fields = _required_list(doc, "fields", path, "a form needs at least one field", out)
     if fields:
         _fields(fields, paths.key(path, "fields"), out)
+    if "validations" in doc:
+        _validations(doc["validations"], fields or [], paths.key(path, "validations"), out)
     return out
 
 
@@ -307,25 +311,30 @@ def _broken(fields: list[Any], prefix: str = "") -> frozenset[str]:
     return frozenset(names)
 
 
-def _fields(fields: list[Any], fields_path: str, out: list[Problem]) -> None:
+def _form_scope(fields: list[Any]) -> _Scope:
     form_types = form_field_types({"fields": fields})
-    scope = _Scope(expression_types=form_types, condition_types=form_types,
-                   options=form_options({"fields": fields}), broken=_broken(fields))
+    return _Scope(expression_types=form_types, condition_types=form_types,
+                  options=form_options({"fields": fields}), broken=_broken(fields))
+
+
+def _fields(fields: list[Any], fields_path: str, out: list[Problem]) -> None:
+    scope = _form_scope(fields)
     for position, f in enumerate(fields):
         where = paths.index(fields_path, position)
         _field(f, where, out, column=False, scope=scope)
         if isinstance(f, dict) and f.get("type") == "table" and isinstance(f.get("columns"), list):
-            _columns(f["columns"], paths.key(where, "columns"), out)
+            _columns(f["columns"], paths.key(where, "columns"), out, scope)
     _duplicates(fields, "key", fields_path, "key", out)
     _computed_cycles(fields, fields_path, out)
 
 
-def _columns(columns: list[Any], columns_path: str, out: list[Problem]) -> None:
+def _columns(columns: list[Any], columns_path: str, out: list[Problem], form: _Scope) -> None:
+    """A table's columns: expressions see the sibling columns; `required_when` sees the form."""
     scope = _Scope(expression_types={c["key"]: c["type"] for c in columns if _typed(c)},
-                   condition_types={}, options={},
+                   condition_types=form.condition_types, options=form.options,
                    broken=frozenset(c["key"] for c in columns if isinstance(c, dict)
                                     and isinstance(c.get("key"), str)
-                                    and c.get("type") not in FIELD_TYPES))
+                                    and c.get("type") not in FIELD_TYPES) | form.broken)
     for position, c in enumerate(columns):
         _field(c, paths.index(columns_path, position), out, column=True, scope=scope)
     _duplicates(columns, "key", columns_path, "key", out)
@@ -378,6 +387,58 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
         elif not _refers_to_broken(condition_fields(doc["visible_when"]), scope.broken):
             out.extend(validate_condition(doc["visible_when"], scope.condition_types, where,
                                           options=scope.options))
+    if doc.get("required_when") is not None:
+        _required_when(doc, path, out, scope)
+
+
+def _required_when(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope) -> None:
+    where = paths.key(path, "required_when")
+    if doc.get("required") is True:
+        out.append(Problem(where, "a field is either required or required_when, not both"))
+    elif isinstance(doc.get("computed"), str) and doc["computed"].strip():
+        out.append(Problem(where, "a computed field can't be required"))
+    elif not _refers_to_broken(condition_fields(doc["required_when"]), scope.broken):
+        out.extend(validate_condition(doc["required_when"], scope.condition_types, where,
+                                      options=scope.options))
+
+
+def _validations(docs: Any, fields: list[Any], path: str, out: list[Problem]) -> None:
+    """The form's cross-field checks, against the form's fields and their derived facts."""
+    if not isinstance(docs, list):
+        out.append(Problem(path, "must be a list"))
+        return
+    scope = _form_scope(fields)
+    keys = {f["key"] for f in fields if isinstance(f, dict) and isinstance(f.get("key"), str)}
+    for position, doc in enumerate(docs):
+        at = paths.index(path, position)
+        if not isinstance(doc, dict):
+            out.append(Problem(at, "must be an object"))
+            continue
+        _unknown(doc, VALIDATION_PROPERTIES, at, out)
+        if "when" not in doc:
+            out.append(Problem(paths.key(at, "when"), "missing"))
+        elif not _refers_to_broken(condition_fields(doc["when"]), scope.broken):
+            out.extend(validate_condition(doc["when"], scope.condition_types,
+                                          paths.key(at, "when"), options=scope.options))
+        message = doc.get("message")
+        if "message" not in doc:
+            out.append(Problem(paths.key(at, "message"), "missing: the text to show when the "
+                                                         "check fails"))
+        elif message == "" or (isinstance(message, dict) and not any(message.values())):
+            out.append(Problem(paths.key(at, "message"), "must not be empty"))
+        else:
+            _label(doc, "message", at, out)
+        targets = doc.get("fields", [])
+        where = paths.key(at, "fields")
+        if not isinstance(targets, list):
+            out.append(Problem(where, "must be a list of field keys"))
+            continue
+        for index, key in enumerate(targets):
+            if not isinstance(key, str):
+                out.append(Problem(paths.index(where, index),
+                                   f"must be a field key, got {show_value(key)}"))
+            elif key not in keys:
+                out.append(Problem(paths.index(where, index), f'unknown field "{key}"'))
 
 
 def _type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:

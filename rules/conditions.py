@@ -15,8 +15,13 @@ Shapes::
     {"$ex": {"field": 1}}  {"$nex": {"field": 1}} the field is present / absent
     {"$mt": {"field": "[A-Z]+-[0-9]+"}}          the whole value matches a (restricted) pattern
     {"$in": {"field": [..]}}  {"$nin": {"field": [..]}}
+    {"$gte": {"end_date": {"$m": "start_date"}}} compare with another field (equality, $ne and
+                                                 the orderings), durable's own `$m` shape
 
-A field that is absent (or null) makes every comparison false, `$ne` and `$nin` included.
+A field that is absent (or null) makes every comparison false, `$ne` and `$nin` included; so does
+an absent field on the right of a `$m` comparison. A field may also be a derived fact of a table,
+`items.amount.sum`, `items.amount.max`, `items.count` (see `rules.derived`): with field types,
+table columns themselves are replaced by their derived facts (`derived.condition_types`).
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from rules.derived import condition_types, derive, split_name
 from rules.errors import Problem, RuleError
 
 LOGICAL = ("$and", "$or")
@@ -37,6 +43,8 @@ EXISTENCE = ("$ex", "$nex")
 MEMBERSHIP = ("$in", "$nin")
 OPERATORS = LOGICAL + ORDERING + EXISTENCE + MEMBERSHIP + ("$ne", "$mt")
 EQ = "$eq"  # internal name for a bare `{"field": value}`; not accepted as an operator
+REF = "$m"  # `{"$m": "other_field"}` as a value: the other field's value (durable's shape)
+REF_OPERATORS = (EQ, "$ne") + ORDERING
 
 MAX_DEPTH = 16
 MAX_LIST = 100
@@ -181,13 +189,32 @@ def validate_condition(cond: Any, field_types: Mapping[str, str] | None = None, 
                        options: Mapping[str, tuple[str, ...]] | None = None) -> list[Problem]:
     """Every problem in `cond`, each with its JSON path under `path`.
 
-    With `field_types` (field key → form field type) unknown fields and type mismatches are
-    refused; `options` (field key → allowed values) also checks equality against select options.
-    Never raises: malformed input is reported, not thrown.
+    With `field_types` (field key → form field type, as `Form.field_types()` gives them) unknown
+    fields and type mismatches are refused; table columns are named through their derived facts
+    (`items.amount.sum`). `options` (field key → allowed values) also checks equality against
+    select options. Never raises: malformed input is reported, not thrown.
     """
     problems: list[Problem] = []
-    _check(cond, field_types, options or {}, path, problems, 0)
+    types = None
+    if field_types is not None:
+        types = _Types(condition_types(field_types), field_types)
+    _check(cond, types, options or {}, path, problems, 0)
     return problems
+
+
+class _Types(dict):
+    """Condition field types, remembering the form's own names for better messages."""
+
+    def __init__(self, types: Mapping[str, str], given: Mapping[str, str]) -> None:
+        super().__init__(types)
+        self.given = given
+
+    def unknown(self, field: str) -> str:
+        if field in self.given and f"{field}.count" in self:
+            aggregates = [a for a in ("sum", "min", "max") if f"{field}.{a}" in self]
+            names = ", ".join(f"{field}.{a}" for a in aggregates + ["count"])
+            return f'"{field}" is a table column with a value per row; use {names}'
+        return f'unknown field "{field}"'
 
 
 def _check(cond: Any, types: Mapping[str, str] | None, options: Mapping[str, tuple[str, ...]],
@@ -246,9 +273,13 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
     field_type: str | None = None
     if types is not None:
         if field not in types:
-            out.append(Problem(path, f'unknown field "{field}"'))
+            out.append(Problem(path, types.unknown(field) if isinstance(types, _Types)
+                               else f'unknown field "{field}"'))
             return
         field_type = types[field]
+    if isinstance(value, Mapping) and op not in EXISTENCE:
+        _check_reference(op, field, field_type, value, types, path, out)
+        return
     if op in EXISTENCE:
         if not (type(value) is int and value == 1):
             out.append(Problem(path, f"{op} expects 1, got {_show(value)}"))
@@ -273,6 +304,45 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
     problem = literal_problem(value, field_type, field, opts, ordering=op in ORDERING)
     if problem:
         out.append(Problem(path, problem))
+
+
+def _check_reference(op: str, field: str, field_type: str | None, value: Mapping[Any, Any],
+                     types: Mapping[str, str] | None, path: str, out: list[Problem]) -> None:
+    if op not in REF_OPERATORS:
+        shown = "equality" if op == EQ else op
+        out.append(Problem(path, f"{shown} cannot compare with another field; only equality, $ne, "
+                                 "$lt, $lte, $gt and $gte can"))
+        return
+    if len(value) != 1 or REF not in value:
+        out.append(Problem(path, 'a value must be a string, number or boolean, or {"$m": '
+                                 f'"other_field"}}, got {_show(value)}'))
+        return
+    other = value[REF]
+    here = _join(path, REF)
+    if not isinstance(other, str) or not _FIELD_RE.match(other):
+        out.append(Problem(here, f"invalid field name {_show(other)}"))
+        return
+    if other == field:
+        out.append(Problem(here, f'"{field}" is compared with itself'))
+        return
+    if types is None or field_type is None:
+        return
+    if other not in types:
+        out.append(Problem(here, types.unknown(other) if isinstance(types, _Types)
+                           else f'unknown field "{other}"'))
+        return
+    other_type = types[other]
+    cls, other_cls = value_class(field_type), value_class(other_type)
+    if cls == "opaque" or other_cls == "opaque":
+        opaque = field if cls == "opaque" else other
+        kind = field_type if cls == "opaque" else other_type
+        out.append(Problem(here, f'field "{opaque}" of type {kind} can only be tested with $ex or '
+                                 "$nex"))
+    elif cls != other_cls:
+        out.append(Problem(here, f'cannot compare {field_type} field "{field}" with {other_type} '
+                                 f'field "{other}"'))
+    elif cls == "boolean" and op in ORDERING:
+        out.append(Problem(here, f'{field_type} fields cannot be ordered; use equality or $ne'))
 
 
 def _check_pattern(field: str, value: Any, field_type: str | None, path: str,
@@ -462,7 +532,17 @@ def matches(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
         return actual is None
     if actual is None:
         return False
+    if isinstance(value, Mapping):
+        value = _referenced(op, value, facts)
+        if value is None:
+            return False
     return _compare(op, actual, value)
+
+
+def _referenced(op: str, value: Mapping[Any, Any], facts: Mapping[str, Any]) -> Any:
+    if op not in REF_OPERATORS or len(value) != 1 or not isinstance(value.get(REF), str):
+        raise RuleError(f"{op} cannot compare with {_show(value)}")
+    return lookup(facts, value[REF])
 
 
 def _single(cond: Any) -> tuple[str, Any]:
@@ -513,15 +593,25 @@ def equal(a: Any, b: Any) -> bool:
 
 
 def lookup(facts: Mapping[str, Any], field: str) -> Any:
-    """The value of `field` in `facts` (literal key, else a dotted path), or None when absent."""
+    """The value of `field` in `facts` (literal key, else a dotted path, else a derived fact of a
+    table in `facts` such as `items.amount.sum`), or None when absent."""
     if field in facts:
         return facts[field]
     current: Any = facts
     for part in field.split("."):
         if not isinstance(current, Mapping) or part not in current:
-            return None
+            return _derived(facts, field)
         current = current[part]
     return current
+
+
+def _derived(facts: Mapping[str, Any], field: str) -> Any:
+    if split_name(field) is None:
+        return None
+    try:
+        return derive(facts, field)
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- structure
@@ -545,9 +635,39 @@ def _collect_fields(cond: Any, out: set[str], depth: int) -> None:
                 _collect_fields(sub, out, depth + 1)
         elif key.startswith("$"):
             if isinstance(arg, Mapping):
-                out.update(f for f in arg if isinstance(f, str))
+                for field, value in arg.items():
+                    if isinstance(field, str):
+                        out.add(field)
+                    _collect_reference(value, out)
         else:
             out.add(key)
+            _collect_reference(arg, out)
+
+
+def compared_fields(cond: Any) -> set[str]:
+    """The fields a condition compares with something (every field it reads except those only
+    tested with $ex / $nex): when one of them is empty, a comparison cannot be judged."""
+    fields: set[str] = set()
+    _collect_compared(cond, fields, 0)
+    return fields
+
+
+def _collect_compared(cond: Any, out: set[str], depth: int) -> None:
+    if not isinstance(cond, Mapping) or depth > MAX_DEPTH:
+        return
+    for key, arg in cond.items():
+        if key in LOGICAL:
+            for sub in arg if isinstance(arg, list) else ():
+                _collect_compared(sub, out, depth + 1)
+        elif key in EXISTENCE:
+            continue
+        else:
+            _collect_fields({key: arg}, out, depth)
+
+
+def _collect_reference(value: Any, out: set[str]) -> None:
+    if isinstance(value, Mapping) and isinstance(value.get(REF), str):
+        out.add(value[REF])
 
 
 def alternatives(cond: Any, in_values: bool = True) -> int:

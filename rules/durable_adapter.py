@@ -16,6 +16,9 @@ The only module that imports `durable`. What it guards against (measured with 2.
   the subset on which it and Python agree.
 - Ruleset names cannot be reused or removed: each version compiles once, under `key@version`
   (further chunks `key@version#2`, ...), and is cached; `register_rulesets` gets a deep copy.
+- A `{"$m": field}` value (compare with another field) is durable's own shape, but durable
+  compares with an absent property as if the comparison held: each such test also requires the
+  field (`$ex`).
 - State lives per sid: every run uses a fresh uuid sid and deletes it in `finally`.
 - Comparisons on absent properties never match in durable, so rows on missing inputs do not
   match as long as only coerced inputs are posted (absent inputs are left out, never null).
@@ -40,6 +43,7 @@ from rules.conditions import (
     EXISTENCE,
     LOGICAL,
     ORDERING,
+    REF,
     alternatives,
     equal,
     validate_condition,
@@ -249,10 +253,10 @@ def to_durable(cond: Mapping[str, Any]) -> dict[str, Any]:
     if key in LOGICAL:
         return {key: [to_durable(sub) for sub in arg]}
     if not key.startswith("$"):
-        return {key: arg}
+        return _guarded(arg, {key: arg})
     ((field, value),) = arg.items()
     if key == "$ne":
-        return {"$neq": {field: value}}
+        return _guarded(value, {"$neq": {field: value}})
     if key in ("$in", "$nin"):
         distinct: list[Any] = []
         for v in value:
@@ -262,9 +266,19 @@ def to_durable(cond: Mapping[str, Any]) -> dict[str, Any]:
         return tests[0] if len(tests) == 1 else {"$or" if key == "$in" else "$and": tests}
     if key == "$mt":
         return {key: {field: durable_pattern(value)}}
-    if key in ORDERING or key in EXISTENCE:
+    if key in ORDERING:
+        return _guarded(value, {key: {field: value}})
+    if key in EXISTENCE:
         return {key: {field: value}}
     raise RuleError(f'cannot compile operator "{key}"')  # pragma: no cover - validated before
+
+
+def _guarded(value: Any, test: dict[str, Any]) -> dict[str, Any]:
+    """`test`, also requiring the field a `{"$m": field}` value names: durable compares with an
+    absent property as if the comparison held."""
+    if isinstance(value, Mapping) and REF in value:
+        return {"$and": [{"$ex": {value[REF]: 1}}, test]}
+    return test
 
 
 def durable_pattern(pattern: str) -> str:

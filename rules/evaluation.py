@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from rules.conditions import MAX_NUMBER, is_number, lookup, value_class
+from rules.derived import derive, split_name
 from rules.errors import RuleError
 from rules.ruleset import HIT_POLICIES, MAX_INPUTS, MAX_ROWS, Column, Ruleset
 
@@ -97,17 +98,20 @@ def check_evaluable(ruleset: Ruleset) -> None:
 def coerce_inputs(ruleset: Ruleset, data: Mapping[str, Any]) -> dict[str, Any]:
     """The ruleset's inputs picked out of form data and coerced to their declared types.
 
-    Keys are the input keys (`"applicant.level"` is read from a literal key or a nested object).
+    Keys are the input keys (`"applicant.level"` is read from a literal key or a nested object;
+    `"items.amount.sum"` is computed from the table `items`, see `rules.derived`).
     Absent, null and empty-string values are left out: rows that test them do not match.
     Numbers become int when whole, else float (money to cents, numbers to 4 decimals); dates
     become "YYYY-MM-DD". A value that cannot be coerced raises RuleError naming the input.
     """
     out: dict[str, Any] = {}
     for column in ruleset.inputs:
-        raw = lookup(data, column.key)
-        if raw is None or (isinstance(raw, str) and raw == ""):
-            continue
         try:
+            raw = lookup(data, column.key)
+            if raw is None and split_name(column.key) is not None:
+                raw = derive(data, column.key)  # None, or ValueError naming the bad cell
+            if raw is None or (isinstance(raw, str) and raw == ""):
+                continue
             out[column.key] = coerce_value(column, raw)
         except (TypeError, ValueError) as exc:
             raise RuleError(f'ruleset {ruleset.ref}: input "{column.key}" ({column.type}): '

@@ -26,6 +26,7 @@ from rules.conditions import (
     validate_condition,
     value_class,
 )
+from rules.derived import condition_types
 from rules.errors import DefinitionError, Problem
 
 Label = str | Mapping[str, str]
@@ -166,7 +167,8 @@ def validate_ruleset(doc: Any, field_types: Mapping[str, str] | None = None,
     """Every problem in a ruleset document, each with a JSON path prefixed by `path`.
 
     Row conditions are checked against the ruleset's declared inputs; with `field_types`
-    (the form's `Form.field_types()`) each input must also be a form field of a compatible type.
+    (the form's `Form.field_types()`) each input must also be a form field of a compatible type,
+    or a derived fact of one of its tables (`items.amount.sum`, `items.count`).
     """
     at = _Paths(path)
     if not isinstance(doc, Mapping):
@@ -283,9 +285,12 @@ def _validate_column(doc: Any, here: str, is_input: bool, out: list[Problem]) ->
 
 def _check_form_field(column: Column, field_types: Mapping[str, str], here: str,
                       out: list[Problem]) -> None:
-    form_type = field_types.get(column.key)
+    form_type = condition_types(field_types).get(column.key)
     if form_type is None:
-        out.append(Problem(f"{here}.key", f'unknown form field "{column.key}"'))
+        hint = ""
+        if field_types.get(column.key) is not None:
+            hint = f"; a table column is read through {column.key}.sum, .min, .max or .count"
+        out.append(Problem(f"{here}.key", f'unknown form field "{column.key}"{hint}'))
     elif value_class(form_type) != value_class(column.type):
         out.append(Problem(f"{here}.type", f'input "{column.key}" is {column.type} but form field '
                                            f'"{column.key}" is {form_type}'))

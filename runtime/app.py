@@ -12,10 +12,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime import i18n
+from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.web import api, pages
+from runtime.web import api, designer, pages, rules_api
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
         try:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo)
+            app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
             yield
@@ -73,7 +75,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             if own:
                 store.close()
 
-    routes = [*api.routes, *pages.routes, Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
+    routes = [*api.routes, *rules_api.routes, *designer.routes, *pages.routes,
+              Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]
                      lifespan=lifespan)

@@ -35,6 +35,8 @@ TYPES = {
     "items": "table",
     "items.amount": "money",
     "applicant.level": "number",
+    "day2": "date",
+    "urgent2": "checkbox",
 }
 
 
@@ -153,7 +155,14 @@ def problems(cond, types=TYPES, path="rows[0].when", **kw):
     {"$mt": {"day": "2026-.*"}},
     {"$in": {"category": ["travel", "office"]}},
     {"$nin": {"total": [1, 2.5]}},
-    {"$gt": {"items.amount": 100}},
+    {"$gt": {"items.amount.sum": 100}},
+    {"$lte": {"items.amount.max": 5000.5}},
+    {"$gte": {"items.count": 1}},
+    {"items.amount.count": 0},
+    {"$gte": {"total": {"$m": "items.amount.sum"}}},
+    {"$lt": {"day": {"$m": "day2"}}},
+    {"$ne": {"category": {"$m": "reason"}}},
+    {"urgent": {"$m": "urgent2"}},
     {"applicant.level": 3},
     {"$and": [{"category": "travel"}, {"$or": [{"$gt": {"total": 1}}, {"$nex": {"qty": 1}}]}]},
 ])

@@ -1,0 +1,165 @@
+"""Derived facts: a table column's sum, min, max and count, named like fields.
+
+Conditions and ruleset inputs can only compare one value with another; "the invoice lines add up to
+more than 50,000" needs a value computed from a table first. durable-rules cannot add up a list
+(and nothing admins type is `eval`-ed), so these values are computed here, in Decimal arithmetic,
+before any condition is judged or any fact is posted. They are spelled as dotted field names, so
+the condition language needs no new operator:
+
+    items.count                 rows of the table `items` (number)
+    items.amount.sum            sum of the column's filled cells (0 for no rows; the column's type)
+    items.amount.min / .max     smallest / largest filled cell (absent for no rows; the column's
+                                type: number, money or date)
+    items.amount.count          filled cells of the column (number)
+
+A table that is absent from the data counts as empty when the field types say it is a table
+(`facts_for`); without them (`derive`) only a present list is read. A cell that is not a number
+makes the column's sum, min and max unknown: `derive` raises ValueError, `lookup` sees an absent
+fact. Sums are exact (0.1 + 0.2 is 0.3) and come back as JSON numbers (int when whole).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+AGGREGATES = ("sum", "min", "max", "count")
+NUMERIC = ("number", "money")
+ORDERED = NUMERIC + ("date",)  # min and max also apply to date columns
+TABLE = "table"
+
+
+def derived_types(field_types: Mapping[str, str]) -> dict[str, str]:
+    """The derived facts a form offers, name → type, from its field types (`Form.field_types()`
+    shape: `items` → table, `items.amount` → money)."""
+    out: dict[str, str] = {}
+    tables = [key for key, kind in field_types.items() if kind == TABLE]
+    for table in tables:
+        out[f"{table}.count"] = "number"
+        prefix = table + "."
+        for name, kind in field_types.items():
+            if not name.startswith(prefix) or "." in name[len(prefix):] \
+                    or split_name(name) is not None:
+                continue  # not a column, or already a derived fact (`items.count`)
+            if kind in NUMERIC:
+                out[f"{name}.sum"] = kind
+            if kind in ORDERED:
+                out[f"{name}.min"] = kind
+                out[f"{name}.max"] = kind
+            out[f"{name}.count"] = "number"
+    return out
+
+
+def condition_types(field_types: Mapping[str, str]) -> dict[str, str]:
+    """What a condition may name, and as what type: every field except table columns (a column
+    has many values; conditions use its derived facts instead), plus the derived facts.
+    Idempotent, and the identity for types without tables (a ruleset's inputs)."""
+    tables = {key for key, kind in field_types.items() if kind == TABLE}
+    out = {key: kind for key, kind in field_types.items()
+           if not _is_column(key, tables) or split_name(key) is not None}
+    out.update(derived_types(field_types))
+    return out
+
+
+def _is_column(key: str, tables: set[str]) -> bool:
+    table, dot, _ = key.partition(".")
+    return bool(dot) and table in tables
+
+
+def split_name(name: str) -> tuple[str, str | None, str] | None:
+    """(table, column or None, aggregate) for a derived fact's name, else None."""
+    parts = name.split(".")
+    if len(parts) == 2 and parts[1] == "count":
+        return parts[0], None, "count"
+    if len(parts) == 3 and parts[2] in AGGREGATES:
+        return parts[0], parts[1], parts[2]
+    return None
+
+
+def derive(data: Mapping[str, Any], name: str) -> Any:
+    """The value of the derived fact `name` in `data`, or None when `name` is not one, the table
+    is not a list in `data`, or (min, max) no cell is filled. ValueError for a non-number cell."""
+    parts = split_name(name)
+    if parts is None:
+        return None
+    table, column, aggregate = parts
+    rows = data.get(table)
+    if not isinstance(rows, list):
+        return None
+    return _aggregate(rows, column, aggregate)
+
+
+def facts_for(field_types: Mapping[str, str], data: Mapping[str, Any],
+              names: Iterable[str] | None = None) -> dict[str, Any]:
+    """`data` plus its derived facts under their dotted names, ready for `matches` or an
+    evaluator. `names` limits which derived facts are computed (default: all the form offers);
+    a fact that cannot be computed (a bad cell, min of no rows) is left out."""
+    offered = derived_types(field_types)
+    wanted = offered if names is None else [n for n in names if n in offered]
+    facts = dict(data)
+    for name in wanted:
+        parts = split_name(name)
+        if parts is None:
+            continue
+        table, column, aggregate = parts
+        rows = data.get(table)
+        if rows is None:
+            rows = []
+        if not isinstance(rows, list):
+            continue
+        try:
+            value = _aggregate(rows, column, aggregate)
+        except ValueError:
+            continue
+        if value is not None:
+            facts[name] = value
+    return facts
+
+
+def _aggregate(rows: list[Any], column: str | None, aggregate: str) -> Any:
+    if column is None:
+        return len(rows)
+    cells = [row.get(column) if isinstance(row, Mapping) else None for row in rows]
+    filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
+    if aggregate == "count":
+        return len(filled)
+    if filled and all(isinstance(c, str) and _is_date(c) for c in filled):
+        if aggregate == "sum":
+            raise ValueError("dates cannot be added up")
+        return min(filled) if aggregate == "min" else max(filled)
+    numbers = [_decimal(c) for c in filled]
+    if aggregate == "sum":
+        return _plain(sum(numbers, Decimal(0)))
+    if not numbers:
+        return None
+    return _plain(min(numbers) if aggregate == "min" else max(numbers))
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(
+            repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+def _plain(number: Decimal) -> int | float:
+    if number == number.to_integral_value():
+        return int(number)
+    return float(number)
+
+
+def _is_date(text: str) -> bool:
+    if len(text) != 10:
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
