@@ -17,7 +17,7 @@ from typing import Any
 
 from builder.serial import to_plain
 from builder.text import Label
-from rules.derived import facts_for
+from rules.derived import condition_types, facts_for
 
 # Field type → what its value is. The web layer keeps a registry of templates keyed the same way.
 SCALAR_TYPES = ("text", "textarea", "number", "money", "date", "select")
@@ -137,6 +137,11 @@ class Form:
             for c in f.columns:
                 types[f"{f.key}.{c.key}"] = c.type
         return types
+
+    def condition_types(self) -> dict[str, str]:
+        """What conditions on this form may name, and as what type: the fields (not table
+        columns) and the derived facts of tables (`items.amount.sum` → money)."""
+        return condition_types(self.field_types())
 
     def facts(self, data: dict[str, Any]) -> dict[str, Any]:
         """`data` with the derived facts of its tables (`items.amount.sum`, `items.count`; an

@@ -74,6 +74,9 @@ def test_the_form_offers_derived_facts():
     facts = FORM.facts({"items": [{"amount": 0.1}, {"amount": 0.2}]})
     assert facts["items.amount.sum"] == 0.3 and facts["items.count"] == 2
     assert FORM.facts({})["items.count"] == 0
+    types = FORM.condition_types()
+    assert types["items.amount.sum"] == "money" and types["items.count"] == "number"
+    assert "items.amount" not in types and types["end_date"] == "date"
 
 
 def test_export_import_export_keeps_form_rules_byte_for_byte():
