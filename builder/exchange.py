@@ -145,7 +145,7 @@ def _semantic_problems(doc: dict[str, Any], *, roles: set[str],
         out.extend(flow_problems(doc["flow"],
                                  form_key=form_key if isinstance(form_key, str) else None,
                                  rulesets=parsed, known_rulesets=known, roles=roles,
-                                 users=users, path="flow"))
+                                 users=users, path="flow", field_types=field_types))
     return out
 
 

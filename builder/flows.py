@@ -7,7 +7,7 @@ touching the walker.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -101,15 +101,17 @@ class TaskStep(Step):
 
 @dataclass(frozen=True)
 class Branch:
-    """One path of a branch step, taken when the ruleset's outcome matches `outcome`."""
+    """One path of a branch step: taken when its condition `when` holds on the form data, or,
+    in a step that consults a ruleset, when the ruleset's outcome matches `outcome`."""
 
     outcome: dict[str, Any] = field(default_factory=dict)
+    when: dict[str, Any] | None = None
     label: Label = ""
     steps: tuple[Step, ...] = ()
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Branch:
-        return cls(outcome=dict(doc.get("outcome", {})), label=doc.get("label", ""),
+        return cls(outcome=dict(doc.get("outcome", {})), when=doc.get("when"), label=doc.get("label", ""),
                    steps=tuple(Step.from_dict(s) for s in doc.get("steps", ())))
 
     def matches(self, outcome: dict[str, Any]) -> bool:
@@ -121,16 +123,17 @@ class Branch:
 
 @dataclass(frozen=True, kw_only=True)
 class BranchStep(Step):
-    """Picks the first branch whose `outcome` matches the ruleset's outcome, else `otherwise`."""
+    """Picks the first branch that applies, else `otherwise`: by the outcome of `ruleset` when it
+    names one, by each branch's own condition when it does not."""
 
-    ruleset: str
+    ruleset: str = ""
     branches: tuple[Branch, ...] = ()
     otherwise: tuple[Step, ...] = field(default=(), metadata={"json": "else"})
     kind: ClassVar[str] = "branch"
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> BranchStep:
-        return cls(**cls._base(doc), ruleset=doc["ruleset"],
+        return cls(**cls._base(doc), ruleset=doc.get("ruleset", ""),
                    branches=tuple(Branch.from_dict(b) for b in doc.get("branches", ())),
                    otherwise=tuple(Step.from_dict(s) for s in doc.get("else", ())))
 
@@ -141,10 +144,10 @@ class BranchStep(Step):
         out["else"] = [s.to_dict() for s in self.otherwise]
         return out
 
-    def choose(self, outcome: dict[str, Any]) -> tuple[int | None, tuple[Step, ...]]:
-        """The index of the chosen branch (None for else) and its steps."""
+    def choose(self, applies: Callable[[Branch], bool]) -> tuple[int | None, tuple[Step, ...]]:
+        """The index of the first branch that applies (None for else) and its steps."""
         for index, branch in enumerate(self.branches):
-            if branch.matches(outcome):
+            if applies(branch):
                 return index, branch.steps
         return None, self.otherwise
 

@@ -93,7 +93,8 @@ def validate_flow(doc: Any, *, form: Form | None, rulesets: dict[str, Ruleset],
     rulesets it may consult (by key) and the organisation's roles and users."""
     return flow_problems(doc, form_key=form.key if form is not None else None,
                          rulesets=rulesets, known_rulesets=set(rulesets), roles=roles,
-                         users=users, path=path)
+                         users=users, path=path,
+                         field_types=form.field_types() if form is not None else None)
 
 
 def parse_form(doc: Any, path: str = "") -> Form:
@@ -116,7 +117,7 @@ def parse_flow(doc: Any, *, form: Form | None, rulesets: dict[str, Ruleset], rol
 
 def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset],
                   known_rulesets: set[str], roles: set[str], users: set[str],
-                  path: str = "") -> list[Problem]:
+                  path: str = "", field_types: dict[str, str] | None = None) -> list[Problem]:
     """`validate_flow` for callers that know more rulesets by key (`known_rulesets`) than they
     could parse (`rulesets`): the importer, whose broken rulesets are reported on their own
     and must not also be called unknown. Outcomes are checked against parsed rulesets only."""
@@ -135,7 +136,7 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     listed = _ruleset_list(doc, path, known_rulesets, out)
     if "meta" in doc:
         _meta(doc["meta"], paths.key(path, "meta"), out)
-    context = _FlowContext(rulesets=rulesets, known=known_rulesets, listed=listed,
+    context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
     if steps:
@@ -569,6 +570,7 @@ def _rotate(loop: list[str], first: str) -> list[str]:
 
 @dataclasses.dataclass
 class _FlowContext:
+    field_types: dict[str, str] | None
     rulesets: dict[str, Ruleset]
     known: set[str]
     listed: set[str]
@@ -712,7 +714,7 @@ def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
     name = doc.get("ruleset")
     ruleset: Ruleset | None = None
     if "ruleset" not in doc:
-        out.append(Problem(where, "missing: a branch step consults a ruleset"))
+        pass  # each branch carries its own condition
     elif not isinstance(name, str):
         out.append(Problem(where, f"must be a ruleset key, got {show_value(name)}"))
     elif name not in context.known:
@@ -729,21 +731,28 @@ def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
                            else "a branch step needs at least one branch"))
         branches = branches if isinstance(branches, list) else []
     for position, branch in enumerate(branches):
-        _branch(branch, paths.index(branches_path, position), ruleset, context, out)
+        _branch(branch, paths.index(branches_path, position), ruleset, "ruleset" in doc, context, out)
     if "else" in doc:
         _steps(doc["else"], paths.key(path, "else"), context, out)
 
 
-def _branch(doc: Any, path: str, ruleset: Ruleset | None, context: _FlowContext,
-            out: list[Problem]) -> None:
+def _branch(doc: Any, path: str, ruleset: Ruleset | None, by_ruleset: bool,
+            context: _FlowContext, out: list[Problem]) -> None:
     if not isinstance(doc, dict):
         out.append(Problem(path, "must be an object"))
         return
     _unknown(doc, BRANCH_PROPERTIES, path, out)
     _label(doc, "label", path, out)
+    if not by_ruleset:
+        _branch_condition(doc, path, context, out)
+    elif "when" in doc:
+        out.append(Problem(paths.key(path, "when"),
+                           "this step's ruleset picks the branch: match its outcome instead"))
     where = paths.key(path, "outcome")
     outcome = doc.get("outcome")
-    if not isinstance(outcome, dict) or not outcome:
+    if not by_ruleset:
+        pass
+    elif not isinstance(outcome, dict) or not outcome:
         out.append(Problem(where, "must be an object" if "outcome" in doc
                            and not isinstance(outcome, dict)
                            else "a branch needs an outcome to match, e.g. {\"tier\": \"vp\"}"))
@@ -751,6 +760,18 @@ def _branch(doc: Any, path: str, ruleset: Ruleset | None, context: _FlowContext,
         _outcome(outcome, where, ruleset, out)
     if "steps" in doc:
         _steps(doc["steps"], paths.key(path, "steps"), context, out)
+
+
+def _branch_condition(doc: dict[str, Any], path: str, context: _FlowContext,
+                      out: list[Problem]) -> None:
+    where = paths.key(path, "when")
+    if "outcome" in doc:
+        out.append(Problem(paths.key(path, "outcome"),
+                           "only a branch step that consults a ruleset matches outcomes; give this branch a condition (when)"))
+    if "when" not in doc:
+        out.append(Problem(where, 'missing: the condition that takes this branch, e.g. {"$gt": {"total": 5000}}'))
+    else:
+        out.extend(validate_condition(doc["when"], context.field_types, where))
 
 
 def _outcome(outcome: dict[str, Any], path: str, ruleset: Ruleset, out: list[Problem]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from builder.flows import BranchStep, Flow, Step
 from builder.forms import Form
+from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
@@ -97,13 +98,20 @@ class Engine:
 
     def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,
                 at: str) -> tuple[Event, Step | None]:
-        decision = self.evaluator.evaluate(defs.rulesets[step.ruleset], data)
-        index, lane = step.choose(decision.outcome)
-        event = {"action": "decide", "instance": instance_id, "at": at, "actor": SYSTEM,
-                 "step": step.id, "branch": index, "ruleset": decision.ruleset,
-                 "ruleset_version": decision.version, "fired": list(decision.fired),
-                 "default_used": decision.default_used, "outcome": decision.outcome,
-                 "inputs": decision.inputs, "trace": list(decision.trace)}
+        """Pick a branch by the step's ruleset, or by the branches' own conditions, and record why."""
+        facts = defs.form.facts(data)
+        event: Event = {"action": "decide", "instance": instance_id, "at": at, "actor": SYSTEM,
+                        "step": step.id}
+        if step.ruleset:
+            decision = self.evaluator.evaluate(defs.rulesets[step.ruleset], facts)
+            index, lane = step.choose(lambda branch: branch.matches(decision.outcome))
+            event.update(branch=index, ruleset=decision.ruleset, ruleset_version=decision.version,
+                         fired=list(decision.fired), default_used=decision.default_used,
+                         outcome=decision.outcome, inputs=decision.inputs, trace=list(decision.trace))
+        else:
+            index, lane = step.choose(lambda branch: matches(branch.when, facts))
+            read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
+            event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 

@@ -63,17 +63,23 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     """What was decided (the fired row's note, else the branch taken) and why, in words."""
     step = defs.flow.step(event["step"])
     locale = i18n.current_locale.get()
-    ruleset = defs.rulesets.get(event["ruleset"])
+    labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
     chosen = ""
+    branch = None
     if isinstance(step, BranchStep) and event.get("branch") is not None:
         branch = step.branches[event["branch"]]
         chosen = localize(branch.label, locale) or ", ".join(f"{k} = {v}" for k, v in branch.outcome.items())
+    if not event.get("ruleset"):
+        if branch is None:
+            return chosen, i18n.gettext("no branch condition held, so the other path is taken")
+        because = describe_condition(branch.when, event.get("inputs", {}), labels)
+        return chosen, i18n.gettext("because %(because)s") % {"because": because}
+    ruleset = defs.rulesets.get(event["ruleset"])
     ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
     if event.get("default_used") or not event.get("fired"):
         return chosen, i18n.gettext("no rule row matched, so the default applies — %(ref)s") % {"ref": ref}
     row_number = event["fired"][0]
     row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
-    labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
     because = describe_condition(row.when, event.get("inputs", {}), labels) if row else ""
     if row and row.note:
         chosen = localize(row.note, locale)
