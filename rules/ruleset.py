@@ -134,8 +134,7 @@ class Ruleset:
             out["inputs"] = [c.to_dict() for c in self.inputs]
         if self.outputs:
             out["outputs"] = [c.to_dict() for c in self.outputs]
-        if self.rows:
-            out["rows"] = [r.to_dict() for r in self.rows]
+        out["rows"] = [r.to_dict() for r in self.rows]  # required, so written even when empty
         if self.default:
             out["default"] = copy.deepcopy(self.default)
         return out

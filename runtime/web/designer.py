@@ -11,6 +11,7 @@ page-per-edit editor rather than a blank one.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 from collections import defaultdict
@@ -191,7 +192,7 @@ def condition_text(cond: Any, columns: Columns) -> str:
     label = column.label if column else name
     if key in OP_SYMBOLS:
         return f"{label} {OP_SYMBOLS[key]} {show_value(column, value)}"
-    words = {"$in": _("is one of"), "$nin": _("is none of"), "$mt": _("matches")}
+    words = {"$in": _("is one of"), "$nin": _("is none of"), "$mt": _("matches the pattern")}
     if key in words:
         return f"{label} {words[key]} {show_value(column, value)}"
     if key == "$ex":
@@ -615,6 +616,59 @@ def editor_for(case: TestCase | None, index: int | None = None) -> TestEditor:
                       expect={k: raw_value(v) for k, v in case.expect.items()})
 
 
+def version_changes(before: dict[str, Any], after: dict[str, Any], columns: Columns) -> list[str]:
+    """What one published version changed against the previous one, a line per change."""
+    def rule(row: dict[str, Any]) -> str:
+        return f"{condition_text(row['when'], columns)} ⇒ {outcome_text(row['then'], columns)}"
+
+    lines = []
+    if before.get("hit_policy", "first") != after.get("hit_policy", "first"):
+        lines.append(_("Hit policy: %(old)s → %(new)s") % {"old": before.get("hit_policy", "first"),
+                                                           "new": after.get("hit_policy", "first")})
+    old_rows, new_rows = before.get("rows", []), after.get("rows", [])
+    keys = [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in old_rows]
+    matcher = difflib.SequenceMatcher(a=keys, b=[json.dumps(r, sort_keys=True, ensure_ascii=False)
+                                                 for r in new_rows], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for old, new, n in zip(old_rows[i1:i2], new_rows[j1:j2], range(j1 + 1, j2 + 1)):
+                parts = []
+                if old["when"] != new["when"]:
+                    parts.append(f"{condition_text(old['when'], columns)} → {condition_text(new['when'], columns)}")
+                if old["then"] != new["then"]:
+                    parts.append(f"{outcome_text(old['then'], columns)} → {outcome_text(new['then'], columns)}")
+                if not parts:
+                    parts.append(_("note changed"))
+                lines.append(_("Row %(row)s: %(change)s") % {"row": n, "change": "; ".join(parts)})
+            continue
+        lines += [_("Removed row %(row)s: %(rule)s") % {"row": n, "rule": rule(r)}
+                  for n, r in zip(range(i1 + 1, i2 + 1), old_rows[i1:i2])]
+        lines += [_("Added row %(row)s: %(rule)s") % {"row": n, "rule": rule(r)}
+                  for n, r in zip(range(j1 + 1, j2 + 1), new_rows[j1:j2])]
+    if (before.get("default") or {}) != (after.get("default") or {}):
+        lines.append(_("Default: %(old)s → %(new)s") % {"old": outcome_text(before.get("default") or {}, columns),
+                                                        "new": outcome_text(after.get("default") or {}, columns)})
+    if [c.get("key") for c in before.get("inputs", [])] != [c.get("key") for c in after.get("inputs", [])]:
+        lines.append(_("Inputs: %(old)s → %(new)s") % {
+            "old": ", ".join(c["key"] for c in before.get("inputs", [])),
+            "new": ", ".join(c["key"] for c in after.get("inputs", []))})
+    return lines
+
+
+def _history(workflow: Workflow, authoring: RulesetAuthoring, user: User, key: str,
+             columns: Columns) -> list[dict[str, Any]]:
+    """The versions, newest first, each with what it changed against the one before."""
+    history = authoring.history(user, key)
+    previous: dict[str, Any] | None = None
+    for entry in history:
+        doc = workflow.definition("ruleset", key, entry["version"]).to_dict()
+        entry["changes"] = version_changes(previous, doc, columns) if previous is not None else []
+        previous = doc
+    return list(reversed(history))
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -645,7 +699,7 @@ def _table_context(authoring: RulesetAuthoring, user: User, key: str, draft: Dra
         place_findings(table, authoring.lint(user, key))
     return {"key": key, "draft": draft, "columns": columns, "table": table, "saved": False,
             "hit_policies": HIT_POLICY_NAMES, "summary": lambda row: _json_summary(row, columns),
-            "clause_able": lambda row: _clause_able(row, columns)}
+            "clause_able": lambda row: _clause_able(row, columns), "compact": _compact}
 
 
 def _parsed_json(row: RowForm) -> Any:
@@ -653,6 +707,11 @@ def _parsed_json(row: RowForm) -> Any:
         return json.loads(row.json)
     except ValueError:
         return None
+
+
+def _compact(row: RowForm) -> str:
+    cond = _parsed_json(row)
+    return row.json if cond is None else json.dumps(cond, ensure_ascii=False)
 
 
 def _json_summary(row: RowForm, columns: Columns) -> str:
@@ -678,10 +737,14 @@ def _evaluate(authoring: RulesetAuthoring, user: User, key: str, data: dict[str,
     whatif = WhatIf(data)
     try:
         whatif.decision = authoring.evaluate(user, key, data)
-        whatif.published_version = _latest_version(authoring, user, key)
-        whatif.published = authoring.evaluate(user, key, data, whatif.published_version)
     except RuleError as exc:
         whatif.error = str(exc)
+        return whatif
+    whatif.published_version = _latest_version(authoring, user, key)
+    try:
+        whatif.published = authoring.evaluate(user, key, data, whatif.published_version)
+    except RuleError:
+        whatif.published = None  # e.g. a value the published inputs do not accept: no comparison
     return whatif
 
 
@@ -701,11 +764,11 @@ def _page_context(request: Request, user: User, key: str, **overrides: Any) -> d
     context = _table_context(authoring, user, key, draft, columns, overrides.pop("table", None))
     context.update(_tests_context(authoring, user, key, columns, overrides.pop("editor", None)))
     context.update(_whatif_context(draft, columns, overrides.pop("whatif", None)))
-    history = authoring.history(user, key)
+    history = _history(_workflow(request), authoring, user, key, columns)
     org = _workflow(request).org
     context.update({
         "title": localize(draft.ruleset.get("title"), i18n.current_locale.get()) or key,
-        "history": list(reversed(history)), "latest": max((v["version"] for v in history), default=0),
+        "history": history, "latest": max((v["version"] for v in history), default=0),
         "names": {u: localize(org.users[u].name, i18n.current_locale.get()) for u in org.users},
         "published": request.query_params.get("published", ""),
         "publish": {"note": "", "error": "", "note_error": "", "failures": [], "problems": []},
@@ -903,9 +966,12 @@ async def publish(request: Request) -> Response:
                                   "outcome": outcome_text(r.outcome, columns)}
                                  for r in authoring.test_results(user, key) if not r.passed]
         if state["failures"]:
-            state["error"] = _("Publishing is blocked: %(n)s saved test case(s) fail against the draft. "
-                               "Fix the rules or correct the test cases, then publish again.") % {
-                                   "n": len(state["failures"])}
+            state["error"] = i18n.ngettext(
+                "Publishing is blocked: %(n)s saved test case fails against the draft. Fix the rules "
+                "or correct the test case, then publish again.",
+                "Publishing is blocked: %(n)s saved test cases fail against the draft. Fix the rules "
+                "or correct the test cases, then publish again.", len(state["failures"])) % {
+                    "n": len(state["failures"])}
         elif state["problems"]:
             state["error"] = _("The draft has problems; fix them before publishing.")
     except Conflict as exc:

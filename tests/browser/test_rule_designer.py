@@ -75,6 +75,7 @@ def test_a_raised_threshold_applies_to_new_claims_once_published(page: Page, ser
     version = page.locator("#version-2")
     expect(version).to_contain_text("admin")
     expect(version).to_contain_text("VP approval only above 8,000 (finance memo 12/2026)")
+    expect(version).to_contain_text("Row 2: Total > 5,000 → Total > 8,000")
     expect(page.get_by_label("Row 2, condition 1: value")).to_have_value("8000")
 
     after = file_claim(page, server, "6000", "Team dinner after the change")
