@@ -10,6 +10,8 @@ from typing import Any
 
 from builder.formdata import clean_submission, field_name, form_values_from_pairs
 from builder.forms import Field, Form
+from rules.conditions import matches
+from rules.errors import RuleError
 from runtime import i18n
 
 
@@ -44,6 +46,7 @@ class FormState:
     raw: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def value(self, key: str) -> Any:
         return self.raw.get(key, "")
@@ -62,6 +65,23 @@ class FormState:
     def template(self, f: Field) -> str:
         return FIELD_TEMPLATES[f.type]
 
+    def visible(self, f: Field) -> bool:
+        """Whether `visible_when` shows the field for what has been typed so far."""
+        return f.visible_when is None or self._holds(f.visible_when, True)
+
+    def required(self, f: Field) -> bool:
+        return f.required or (f.required_when is not None and self._holds(f.required_when, False))
+
+    def form_error(self) -> str:
+        """A message about the whole form (a cross-field check that names no field)."""
+        return self.error("")
+
+    def _holds(self, condition: dict[str, Any], undecided: bool) -> bool:
+        try:
+            return matches(condition, self.facts)
+        except RuleError:
+            return undecided
+
 
 def blank_state(form: Form) -> FormState:
     raw: dict[str, Any] = {}
@@ -79,10 +99,7 @@ def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool) -
         if f.type == "table":
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    state = FormState(form, raw)
-    if check:
-        _, state.errors = clean_submission(form, _without_empty_rows(form, raw), partial=True)
-    return _with_computed(state)
+    return _with_computed(FormState(form, raw), check=check)
 
 
 def _apply_row_operation(form: Form, raw: dict[str, Any], operation: str) -> None:
@@ -113,7 +130,12 @@ def submission(form: Form, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return _without_empty_rows(form, raw)
 
 
-def _with_computed(state: FormState) -> FormState:
-    data, _ = clean_submission(state.form, _without_empty_rows(state.form, state.raw), partial=True)
+def _with_computed(state: FormState, *, check: bool = False) -> FormState:
+    """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
+    data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw), partial=True,
+                                    locale=i18n.current_locale.get())
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
+    state.facts = state.form.facts(data)
+    if check:
+        state.errors = errors
     return state

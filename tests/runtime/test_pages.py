@@ -158,3 +158,31 @@ def test_signing_in_again_ends_the_previous_session(app, web):
     sign_in(web, "li.na")
     with TestClient(app, follow_redirects=False, cookies={"formflow_session": old}) as replay:
         assert replay.get("/inbox").status_code == 303
+
+
+def test_fields_appear_and_become_required_as_conditions_hold(app, web):
+    import copy
+    import json
+
+    from runtime.setup import INSTALLER
+    from tests.support import DEMO
+
+    bundle = json.loads((DEMO / "processes" / "expense.json").read_text(encoding="utf-8"))
+    trip = copy.deepcopy(bundle)
+    trip["flow"]["key"], trip["form"]["key"], trip["flow"]["form"] = "trip", "trip-claim", "trip-claim"
+    trip["form"]["fields"] += [
+        {"key": "abroad", "type": "select", "label": "Abroad",
+         "options": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]},
+        {"key": "passport", "type": "text", "label": "Passport no.", "visible_when": {"abroad": "yes"},
+         "required_when": {"$gt": {"total": 10000}}},
+    ]
+    trip["form"]["validations"] = [{"when": {"$lte": {"total": 100000}}, "message": "Claims above 100,000 need a contract"}]
+    app.state.workflow.import_bundle(INSTALLER, trip)
+    csrf = sign_in(web, "zhang.wei")
+    assert 'name="passport"' not in web.get("/start/trip", headers={"Accept-Language": "en"}).text
+    shown = web.post("/start/trip/preview", data=expense_form(csrf, abroad="yes"), headers={**HX, "Accept-Language": "en"})
+    assert 'name="passport"' in shown.text
+    assert re.search(r'for="field-passport">Passport no\. <span class="required"', shown.text)  # 12,000 > 10,000
+    huge = web.post("/start/trip", data=expense_form(csrf, **{"abroad": "no", "items-0-amount": "200000"}),
+                    headers={**HX, "Accept-Language": "en"})
+    assert huge.status_code == 422 and "Claims above 100,000 need a contract" in huge.text
