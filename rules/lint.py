@@ -47,6 +47,7 @@ from rules.conditions import (
     matches,
     value_class,
 )
+from rules.errors import Problem
 from rules.ruleset import OPTION_TYPES, Ruleset
 
 KINDS = ("gap", "shadowed", "overlap")
@@ -101,6 +102,13 @@ def lint_ruleset(ruleset: Ruleset) -> list[LintFinding]:
     if ruleset.hit_policy in ("first", "unique") and regions and None not in regions:
         findings += _gaps(space, regions, bool(ruleset.default))
     return findings
+
+
+def publish_blockers(ruleset: Ruleset, path: str = "") -> list[Problem]:
+    """The findings that are errors rather than warnings: overlapping rows of a `unique` table."""
+    prefix = f"{path}." if path else ""
+    return [Problem(prefix + finding.path, finding.message) for finding in lint_ruleset(ruleset)
+            if finding.kind == "overlap"]
 
 
 def _row_path(number: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rules.evaluation import Decision
-from rules.lint import lint_ruleset
+from rules.lint import lint_ruleset, publish_blockers
 from rules.reference import ReferenceEvaluator
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem, RuleError
@@ -166,6 +166,9 @@ class RulesetAuthoring:
         if problems:
             raise DefinitionError(problems)
         ruleset = parse_ruleset(draft.ruleset)
+        overlaps = publish_blockers(ruleset, "ruleset")
+        if overlaps:
+            raise DefinitionError(overlaps)
         failed = [r for r in run_tests(ruleset, draft.tests) if not r.passed]
         if failed:
             raise DefinitionError([Problem(f"tests[{draft.tests.index(r.case)}]", _failure(r)) for r in failed])

@@ -16,6 +16,7 @@ from builder.flows import Flow
 from builder.formdata import clean_submission
 from builder.forms import Form
 from rules.evaluation import Evaluator
+from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine
@@ -96,7 +97,8 @@ class Workflow:
             raise BadRequest(f"the document holds a value that cannot be stored: {exc}") from None
         with self.lock:
             problems = [problem for index, ruleset in enumerate(rulesets)
-                        for problem in self._misfits(ruleset, flow.key, f"rulesets[{index}]")]
+                        for problem in (self._misfits(ruleset, flow.key, f"rulesets[{index}]")
+                                        + publish_blockers(ruleset, f"rulesets[{index}]"))]
             if problems:
                 raise DefinitionError(problems)
             for ruleset in rulesets:

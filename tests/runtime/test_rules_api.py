@@ -122,3 +122,16 @@ def test_new_claims_use_the_new_version_running_ones_keep_theirs(client):
     assert [t["step"] for t in new["tasks"]][-1] == "pay"
     decide = next(e for e in new["events"] if e["action"] == "decide")
     assert decide["ruleset_version"] == 2
+
+
+def test_overlapping_rows_of_a_unique_table_block_publishing(client):
+    admin = auth(client)
+    draft = client.get(URL, headers=admin).json()
+    unique = {"ruleset": {**draft["ruleset"], "hit_policy": "unique"}, "tests": []}
+    assert client.put(URL, json=unique, headers=admin).status_code == 200
+    findings = client.get(URL + "/lint", headers=admin).json()["findings"]
+    assert [f["kind"] for f in findings] == ["overlap"]
+    r = client.post(URL + "/publish", json={"note": "unique"}, headers=admin)
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["path"].startswith("ruleset.rows")
+    assert "both match" in r.json()["problems"][0]["message"]
