@@ -6,6 +6,7 @@ the same state, which `formflow audit verify` checks.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -83,27 +84,32 @@ def evolve(record: _R, **changes: Any) -> _R:
 class Projection:
     """Instances and tasks by id, with indexes; mutated only through `apply`.
 
-    Commands apply events in worker threads while pages read on the event loop without a lock,
-    so the indexes are copied on write: a reader always iterates a collection nobody changes.
+    Commands apply events in worker threads while pages read on the event loop: `lock` guards
+    the indexes for the microseconds of a fold or a read (never across a command's disk write),
+    so a reader never iterates a collection that is being changed.
     """
 
     def __init__(self) -> None:
         self.instances: dict[str, Instance] = {}
         self.tasks: dict[str, Task] = {}
         self.open_by_assignee: dict[str, dict[str, None]] = {}
-        self.by_submitter: dict[str, tuple[str, ...]] = {}
+        self.by_submitter: dict[str, list[str]] = {}
+        self.lock = threading.Lock()
         self.last_seq = 0
 
     def apply(self, event: dict[str, Any]) -> None:
         handler = _HANDLERS.get(event["action"], _record_only)
-        handler(self, event)
-        self.last_seq = event.get("seq", self.last_seq)
+        with self.lock:
+            handler(self, event)
+            self.last_seq = event.get("seq", self.last_seq)
 
     def open_tasks(self, username: str) -> list[Task]:
-        return [self.tasks[t] for t in self.open_by_assignee.get(username, {})]
+        with self.lock:
+            return [self.tasks[t] for t in self.open_by_assignee.get(username, {})]
 
     def requests_of(self, username: str) -> list[Instance]:
-        return [self.instances[i] for i in reversed(self.by_submitter.get(username, ()))]
+        with self.lock:
+            return [self.instances[i] for i in reversed(self.by_submitter.get(username, []))]
 
     def _touch(self, event: dict[str, Any], **changes: Any) -> Instance:
         inst = self.instances[event["instance"]]
@@ -115,8 +121,7 @@ class Projection:
     def _close_task(self, task_id: str, status: TaskStatus, at: str) -> None:
         task = self.tasks[task_id]
         self.tasks[task_id] = evolve(task, status=status, acted_at=at, version=task.version + 1)
-        still_open = self.open_by_assignee.get(task.assignee, {})
-        self.open_by_assignee[task.assignee] = {t: None for t in still_open if t != task_id}
+        self.open_by_assignee.get(task.assignee, {}).pop(task_id, None)
 
 
 def _on_start(p: Projection, e: dict[str, Any]) -> None:
@@ -125,7 +130,7 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
         department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
     )
-    p.by_submitter[e["actor"]] = (*p.by_submitter.get(e["actor"], ()), e["instance"])
+    p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
 
 
 def _on_task(p: Projection, e: dict[str, Any]) -> None:
@@ -133,7 +138,7 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
                 assignee=e["assignee"], created=e["at"], note=e.get("note", ""))
     p.tasks[task.id] = task
-    p.open_by_assignee[task.assignee] = {**p.open_by_assignee.get(task.assignee, {}), task.id: None}
+    p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
     p._touch(e, task_ids=inst.task_ids + (task.id,))
 
 
