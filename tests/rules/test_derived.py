@@ -3,7 +3,6 @@ condition language, in both evaluators, and durable-rules agreeing with the refe
 from __future__ import annotations
 
 import itertools
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,9 +11,9 @@ from hypothesis import strategies as st
 from rules.conditions import condition_fields, matches, validate_condition
 from rules.derived import condition_types, derive, derived_types, facts_for
 from rules.errors import RuleError
-from rules.evaluation import Decision, coerce_inputs
-from rules.reference import ReferenceEvaluator
+from rules.evaluation import coerce_inputs
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
+from tests.rules.evaluators import assert_same_decisions
 
 FORM_TYPES = {
     "total": "money",
@@ -30,17 +29,6 @@ FORM_TYPES = {
 ITEMS = [{"amount": 0.1, "qty": 2, "day": "2026-03-02"},
          {"amount": 0.2, "qty": 1, "day": "2026-03-01", "note": "x"},
          {"note": "no amount"}]
-
-
-def durable_evaluator():
-    pytest.importorskip("durable")
-    from rules.durable_adapter import DurableEvaluator
-    return DurableEvaluator()
-
-
-@pytest.fixture(params=["reference", "durable"])
-def evaluator(request):
-    return ReferenceEvaluator() if request.param == "reference" else durable_evaluator()
 
 
 # ---------------------------------------------------------------- the facts
@@ -294,24 +282,9 @@ FORMS = st.fixed_dictionaries({}, optional={
     "d2": maybe(st.sampled_from(["2026-02-28", "2026-03-01"])),
     "s1": maybe(st.sampled_from(["x", "y", "z"])), "s2": maybe(st.sampled_from(["x", "y"])),
 })
-_durable: list = []
-
-
-def outcome_of(evaluator, ruleset, form):
-    try:
-        return evaluator.evaluate(ruleset, form)
-    except RuleError as exc:
-        return f"RuleError: {exc}"
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rulesets(), st.lists(FORMS, min_size=1, max_size=4))
 def test_durable_agrees_with_the_reference_on_references_and_derived_facts(ruleset, forms):
-    if not _durable:
-        _durable.append(durable_evaluator())
-    reference = ReferenceEvaluator()
-    for form in forms:
-        expected = outcome_of(reference, ruleset, form)
-        assert outcome_of(_durable[0], ruleset, form) == expected, (ruleset.to_dict(), form)
-        if isinstance(expected, Decision):
-            assert json.loads(json.dumps(expected.to_dict())) == expected.to_dict()
+    assert_same_decisions(ruleset, forms)

@@ -15,23 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules.errors import RuleError
-from rules.evaluation import Decision, coerce_inputs, default_evaluator
+from rules.evaluation import coerce_inputs, default_evaluator
 from rules.reference import ReferenceEvaluator
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
+from tests.rules.evaluators import assert_same_decisions, durable_evaluator
 
 DEMO = json.loads((Path(__file__).parents[2] / "demo" / "processes" / "expense.json").read_text("utf-8"))
 DEMO_TIER = parse_ruleset(DEMO["rulesets"][0])
-
-
-def durable_evaluator():
-    pytest.importorskip("durable")
-    from rules.durable_adapter import DurableEvaluator
-    return DurableEvaluator()
-
-
-@pytest.fixture(params=["reference", "durable"])
-def evaluator(request):
-    return ReferenceEvaluator() if request.param == "reference" else durable_evaluator()
 
 
 def table(policy="first", rows=None, default=None, version=1, key="tier", inputs=None):
@@ -461,25 +451,8 @@ FIELDS = {
 }
 FORMS = st.one_of(st.fixed_dictionaries(FIELDS), st.fixed_dictionaries({}, optional=FIELDS))
 
-_durable: list = []
-
-
-def outcome_of(evaluator, ruleset, form):
-    try:
-        return evaluator.evaluate(ruleset, form)
-    except RuleError as exc:
-        return f"RuleError: {exc}"
-
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rulesets(), st.lists(FORMS, min_size=1, max_size=4))
 def test_durable_agrees_with_the_reference_evaluator(ruleset, forms):
-    if not _durable:
-        _durable.append(durable_evaluator())
-    reference = ReferenceEvaluator()
-    for form in forms:
-        expected = outcome_of(reference, ruleset, form)
-        actual = outcome_of(_durable[0], ruleset, form)
-        assert actual == expected, (ruleset.to_dict(), form)
-        if isinstance(expected, Decision):
-            assert json.loads(json.dumps(expected.to_dict())) == expected.to_dict()
+    assert_same_decisions(ruleset, forms)
