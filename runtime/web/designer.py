@@ -11,6 +11,7 @@ page-per-edit editor rather than a blank one.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from collections import defaultdict
 from typing import Any
 
@@ -190,13 +191,29 @@ async def ruleset_page(request: Request) -> Response:
     return render(request, "designer/ruleset.html", _page_context(request, user, request.path_params["key"]))
 
 
-async def edit_table(request: Request) -> Response:
-    """Apply one edit of the table to the draft: 200 with the saved table, 422 with the problems."""
-    user = await require_user(request, write=True)
+@dataclass(frozen=True)
+class _Editing:
+    """What every designer route starts from: who, which ruleset, its draft and its columns."""
+
+    user: User
+    key: str
+    authoring: RulesetAuthoring
+    draft: Draft
+    columns: Columns
+
+
+async def _editing(request: Request, *, write: bool = False) -> _Editing:
+    user = await require_user(request, write=write)
     key = request.path_params["key"]
     authoring = _authoring(request)
     draft = authoring.draft(user, key)
-    columns = columns_for(_workflow(request), draft.ruleset)
+    return _Editing(user, key, authoring, draft, columns_for(_workflow(request), draft.ruleset))
+
+
+async def edit_table(request: Request) -> Response:
+    """Apply one edit of the table to the draft: 200 with the saved table, 422 with the problems."""
+    e = await _editing(request, write=True)
+    user, key, authoring, draft, columns = e.user, e.key, e.authoring, e.draft, e.columns
     form = _form_dict((await request.form()).multi_items())
     table = table_from_form(form, columns)
     apply_operation(table, form.get("op", [""])[0], columns)
@@ -226,11 +243,8 @@ async def edit_table(request: Request) -> Response:
 
 
 async def what_if(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    key = request.path_params["key"]
-    authoring = _authoring(request)
-    draft = authoring.draft(user, key)
-    columns = columns_for(_workflow(request), draft.ruleset)
+    e = await _editing(request, write=True)
+    user, key, authoring, draft, columns = e.user, e.key, e.authoring, e.draft, e.columns
     form = _form_dict((await request.form()).multi_items())
     errors: dict[str, str] = {}
     data = data_from_form(form, columns, "data-", errors)
@@ -256,11 +270,8 @@ async def test_list(request: Request) -> Response:
 
 async def test_editor(request: Request) -> Response:
     """The add/edit form: for case `index`, or a new one (prefilled from the what-if inputs)."""
-    user = await require_user(request)
-    key = request.path_params["key"]
-    authoring = _authoring(request)
-    draft = authoring.draft(user, key)
-    columns = columns_for(_workflow(request), draft.ruleset)
+    e = await _editing(request)
+    user, key, authoring, draft, columns = e.user, e.key, e.authoring, e.draft, e.columns
     index = request.path_params.get("index")
     if index is not None:
         if not 0 <= index < len(draft.tests):
@@ -285,11 +296,8 @@ async def test_editor(request: Request) -> Response:
 
 async def save_test(request: Request) -> Response:
     """Add a test case, or replace case `index`; the whole tests panel comes back."""
-    user = await require_user(request, write=True)
-    key = request.path_params["key"]
-    authoring = _authoring(request)
-    draft = authoring.draft(user, key)
-    columns = columns_for(_workflow(request), draft.ruleset)
+    e = await _editing(request, write=True)
+    user, key, authoring, draft, columns = e.user, e.key, e.authoring, e.draft, e.columns
     index = request.path_params.get("index")
     form = _form_dict((await request.form()).multi_items())
     editor = TestEditor(index=index, name=form.get("name", [""])[0].strip(),
