@@ -55,8 +55,12 @@ class Engine:
         return [started, *self._walk(defs, instance_id, submitter.username, data, first, at)]
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
-            text: str = "") -> list[Event]:
-        """Events for `actor` taking `action` on `task`; checks who may act and in what state."""
+            text: str = "", expected_version: int | None = None) -> list[Event]:
+        """Events for `actor` taking `action` on `task`; checks who may act and in what state.
+
+        `expected_version` is the task version the person saw: if the task has changed since,
+        the action is refused rather than applied to something they did not see.
+        """
         if task.assignee != actor.username:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
@@ -66,6 +70,9 @@ class Engine:
             raise TransitionNotAllowed(action, str(task.status))
         if instance.status is not InstanceStatus.RUNNING:
             raise TransitionNotAllowed(action, str(instance.status), "instance")
+        if expected_version is not None and expected_version != task.version:
+            raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
+                           f"you saw version {expected_version}); reload it and try again")
         text = text.strip()
         if action == "reject" and not text:
             raise ValidationFailed({"reason": "a rejection must state its reason"})

@@ -26,6 +26,7 @@ from runtime.state import Instance, Projection, Task
 from runtime.store.repository import Repository
 
 DESIGNER_ROLES = ("designer", "admin")
+MAX_REQUEST_ID = 100
 READ_ALL_ROLES = ("admin", "auditor")
 _PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "flow": Flow.from_dict, "form": Form.from_dict, "ruleset": Ruleset.from_dict}
@@ -142,26 +143,42 @@ class Workflow:
             raise Forbidden("only a designer or admin may change process definitions")
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any) -> Instance:
+    def start(self, user: User, process: str, raw: Any, request_id: str = "") -> Instance:
+        """Open an instance; a repeated `request_id` from the same person has no second effect."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
+            if repeated := self._repeated(user, request_id):
+                return repeated
             defs = self.latest(process)
             data, errors = clean_submission(defs.form, raw)
             if errors:
                 raise ValidationFailed(errors)
             events = self.engine.start(defs, user, data)
-            self._commit(events)
+            self._commit(events, request_id)
         return self.state.instances[events[0]["instance"]]
 
-    def act(self, user: User, task_id: str, action: str, text: str = "") -> Instance:
+    def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
+            version: int | None = None) -> Instance:
+        """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused."""
         with self.lock:
+            if repeated := self._repeated(user, request_id):
+                return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            self._commit(self.engine.act(self.pinned(instance), instance, task, user, action, text))
+            events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version)
+            self._commit(events, request_id)
             return self.state.instances[instance.id]
 
-    def _commit(self, events: list[dict[str, Any]]) -> None:
+    def _repeated(self, user: User, request_id: str) -> Instance | None:
+        if len(request_id) > MAX_REQUEST_ID:
+            raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
+        done = self.state.requests.get((user.username, request_id)) if request_id else None
+        return self.state.instances[done] if done else None
+
+    def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
+        if request_id:
+            events[0] = {**events[0], "request": request_id}
         for event in self.repo.append_events(events):
             self.state.apply(event)
 

@@ -94,6 +94,7 @@ class Projection:
         self.tasks: dict[str, Task] = {}
         self.open_by_assignee: dict[str, dict[str, None]] = {}
         self.by_submitter: dict[str, list[str]] = {}
+        self.requests: dict[tuple[str, str], str] = {}  # (actor, request id) -> instance
         self.lock = threading.Lock()
         self.last_seq = 0
 
@@ -101,6 +102,8 @@ class Projection:
         handler = _HANDLERS.get(event["action"], _record_only)
         with self.lock:
             handler(self, event)
+            if event.get("request"):
+                self.requests[(event["actor"], event["request"])] = event["instance"]
             self.last_seq = event.get("seq", self.last_seq)
 
     def open_tasks(self, username: str) -> list[Task]:

@@ -1,6 +1,7 @@
 """The JSON API: the paths and shapes here are a contract that outside scripts rely on."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import orjson
@@ -36,6 +37,16 @@ def text_field(body: dict[str, Any], key: str) -> str:
     return value
 
 
+def _version(body: dict[str, Any]) -> int | None:
+    """The task version the caller saw, if it says (optimistic concurrency)."""
+    version = body.get("version")
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationFailed({"version": "must be the task's version number"})
+    return version
+
+
 def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
 
@@ -49,8 +60,8 @@ def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) 
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
     body: dict[str, Any] = {
         "id": instance.id, "process": instance.process, "status": str(instance.status),
-        "tasks": [{"id": t.id, "step": t.step, "assignee": t.assignee, "status": str(t.status)}
-                  for t in tasks],
+        "tasks": [{"id": t.id, "step": t.step, "assignee": t.assignee, "status": str(t.status),
+                   "version": t.version} for t in tasks],
     }
     if full:
         body.update(submitter=instance.submitter, created=instance.created, updated=instance.updated,
@@ -91,7 +102,8 @@ async def start_instance(request: Request) -> Response:
     if not isinstance(process, str) or not process:
         raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
     workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.start, user, process, body.get("data"))
+    instance = await run_in_threadpool(workflow.start, user, process, body.get("data"),
+                                       text_field(body, "request_id"))
     open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee}
                   for t in (workflow.state.tasks[i] for i in instance.task_ids) if t.status == "open"]
     return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks},
@@ -116,8 +128,8 @@ def _task_action(action: str, text_key: str):
         user = await require_user(request, write=True)
         body = await json_object(request)
         workflow = _workflow(request)
-        instance = await run_in_threadpool(workflow.act, user, request.path_params["id"], action,
-                                           text_field(body, text_key))
+        act = partial(workflow.act, request_id=text_field(body, "request_id"), version=_version(body))
+        instance = await run_in_threadpool(act, user, request.path_params["id"], action, text_field(body, text_key))
         return JSONResponse(instance_json(workflow, instance, full=False))
     endpoint.__name__ = f"{action}_task"
     return endpoint

@@ -35,7 +35,7 @@ FIELD_TEMPLATES: dict[str, str] = {
     "select": "partials/fields/select.html",
     "table": "partials/fields/table.html",
 }
-CONTROL_KEYS = ("csrf_token", "_op")
+CONTROL_KEYS = ("csrf_token", "request_id", "_op")
 
 
 @dataclass

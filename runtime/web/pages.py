@@ -1,6 +1,8 @@
 """HTML pages for people: sign in, start a process, inbox, task, my requests, instance record."""
 from __future__ import annotations
 
+import uuid
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -74,7 +76,8 @@ async def set_language(request: Request) -> Response:
 async def start_form(request: Request) -> Response:
     await require_user(request)
     defs = _workflow(request).latest(request.path_params["process"])
-    return render(request, "start.html", {"flow": defs.flow, "state": blank_state(defs.form)})
+    return render(request, "start.html", {"flow": defs.flow, "state": blank_state(defs.form),
+                                          "request_id": uuid.uuid4().hex})
 
 
 async def preview(request: Request) -> Response:
@@ -94,7 +97,8 @@ async def submit(request: Request) -> Response:
     defs = workflow.latest(process)
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     try:
-        instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs))
+        instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs),
+                                           str(dict(pairs).get("request_id", "")))
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False)
         state.errors = failed.errors
@@ -125,7 +129,7 @@ def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[
 def _instance_context(workflow: Workflow, instance: Instance, task: Task | None) -> dict[str, Any]:
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    return {"instance": instance, "defs": defs, "task": task, "tasks": tasks,
+    return {"instance": instance, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
             "timeline": describe_events(instance.events, defs, workflow.org),
             "org": workflow.org}
 
@@ -154,9 +158,12 @@ async def act(request: Request) -> Response:
         raise NotFound(f'no action "{action}"')
     form = await request.form()
     text = str(form.get("reason" if action == "reject" else "comment", ""))
+    version = str(form.get("version", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
+    act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
+                       version=int(version) if version.isdigit() else None)
     try:
-        await run_in_threadpool(workflow.act, user, task.id, action, text)
+        await run_in_threadpool(act_once, user, task.id, action, text)
     except ValidationFailed as failed:
         context = _instance_context(workflow, instance, task)
         context.update(errors=failed.errors, open_action=action, typed=text)

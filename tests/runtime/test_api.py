@@ -173,3 +173,18 @@ def test_text_json_cannot_store_cannot_half_import(client):
 def test_deeply_nested_json_is_a_400_not_a_crash(client):
     body = b'{"username":' + b"[" * 5000 + b"]" * 5000 + b"}"
     assert client.post("/api/login", content=body).status_code == 400
+
+
+def test_request_ids_make_retries_safe_and_versions_catch_stale_actions(client):
+    staff = auth(client, "liu.yang")
+    body = {"process": "expense", "data": claim([450]), "request_id": "retry-me"}
+    first = client.post("/api/instances", json=body, headers=staff).json()
+    again = client.post("/api/instances", json=body, headers=staff)
+    assert again.status_code == 201 and again.json()["id"] == first["id"]
+    task = client.get(f"/api/instances/{first['id']}", headers=staff).json()["tasks"][0]
+    url = f"/api/tasks/{task['id']}/approve"
+    stale = client.post(url, json={"version": task["version"] + 1}, headers=auth(client, "wang.fang"))
+    assert stale.status_code == 409 and "changed since you opened it" in stale.json()["error"]
+    assert client.post(url, json={"version": "one"}, headers=auth(client, "wang.fang")).status_code == 422
+    ok = client.post(url, json={"version": task["version"]}, headers=auth(client, "wang.fang"))
+    assert ok.status_code == 200
