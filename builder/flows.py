@@ -15,7 +15,7 @@ from builder.serial import to_plain
 from builder.text import Label
 
 ASSIGNEE_KINDS = ("user", "role", "dept_head")
-APPROVAL_MODES = ("single",)
+APPROVAL_MODES = ("single", "any", "all", "sequential")  # 或签: any; 会签: all; 依次: sequential
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,21 @@ class TaskStep(Step):
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
 
 
+@dataclass(frozen=True, kw_only=True)
+class NotifyStep(Step):
+    """Copies people in (抄送): they are told and can read the request; nobody has to act."""
+
+    assignee: Assignee
+    kind: ClassVar[str] = "notify"
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> NotifyStep:
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "assignee": self.assignee.to_dict()}
+
+
 @dataclass(frozen=True)
 class Branch:
     """One path of a branch step: taken when its condition `when` holds on the form data, or,
@@ -155,7 +170,7 @@ class BranchStep(Step):
         return tuple(b.steps for b in self.branches) + (self.otherwise,)
 
 
-STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, BranchStep)}
+STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, NotifyStep, BranchStep)}
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,9 @@ class BusinessCalendar:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         object.__setattr__(self, "_windows", tuple((_clock(s), _clock(e)) for s, e in self.workday_hours))
-        bounds = [t for window in self._windows for t in window]
-        if not bounds or bounds != sorted(set(bounds)) or len(set(self.weekend)) >= 7:
+        ordered = all(s < e for s, e in self._windows) and all(
+            earlier[1] <= later[0] for earlier, later in zip(self._windows, self._windows[1:]))
+        if not self._windows or not ordered or len(set(self.weekend)) >= 7:
             raise ValueError(f"calendar {self.name!r} needs ordered, non-overlapping windows and a "
                              "workday in an ordinary week (validate_calendar names the problem)")
 

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from builder.flows import BranchStep, Flow, Step
+from builder.flows import BranchStep, Flow, NotifyStep, Step
 from builder.forms import Form
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
-from runtime.org import Organisation, User
+from runtime.org import Organisation, Resolution, User
 from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
 
 SYSTEM = "system"
@@ -55,11 +55,13 @@ class Engine:
         return [started, *self._walk(defs, instance_id, submitter.username, data, first, at)]
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
-            text: str = "", expected_version: int | None = None) -> list[Event]:
+            text: str = "", expected_version: int | None = None,
+            others_open: tuple[Task, ...] = ()) -> list[Event]:
         """Events for `actor` taking `action` on `task`; checks who may act and in what state.
 
         `expected_version` is the task version the person saw: if the task has changed since,
-        the action is refused rather than applied to something they did not see.
+        the action is refused rather than applied to something they did not see. `others_open`
+        are the step's other open tasks (any/all modes), which this decision may settle.
         """
         if task.assignee != actor.username:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
@@ -80,10 +82,19 @@ class Engine:
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
                        ("reason" if action == "reject" else "comment"): text}
+        cancelled = [_cancel(instance.id, at, other) for other in others_open]
         if action == "reject":
-            return [done, _finish(instance.id, at, InstanceStatus.REJECTED)]
+            return [done, *cancelled, _finish(instance.id, at, InstanceStatus.REJECTED)]
+        step = defs.flow.step(task.step)
+        mode = getattr(step, "mode", "single")
+        if mode == "all" and others_open:
+            return [done]  # 会签: the step waits for everyone
+        if mode == "sequential" and task.queue:
+            following_person = self._task(instance.id, at, step, Resolution(task.queue[0]), task.queue[1:])
+            return [done, following_person]
+        settled = cancelled if mode == "any" else []
         following = defs.flow.successor(task.step)
-        return [done, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
+        return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
 
     def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
               step: Step | None, at: str) -> list[Event]:
@@ -94,14 +105,37 @@ class Engine:
                 decided, step = self._decide(defs, instance_id, data, step, at)
                 events.append(decided)
                 continue
-            assignee = getattr(step, "assignee")
-            resolution = self.org.resolve(assignee, submitter)
-            events.append({"action": "task", "instance": instance_id, "at": at, "actor": SYSTEM,
-                           "step": step.id, "task": self.new_id(), "kind": step.kind,
-                           "assignee": resolution.assignee, "note": resolution.note})
+            if isinstance(step, NotifyStep):
+                people = [r.assignee for r in self.org.resolve_all(step.assignee, submitter)]
+                events.append({"action": "notify", "instance": instance_id, "at": at, "actor": SYSTEM,
+                               "step": step.id, "recipients": people})
+                step = defs.flow.successor(step.id)
+                continue
+            events.extend(self._assign(instance_id, at, step, submitter))
             return events
         events.append(_finish(instance_id, at, InstanceStatus.COMPLETED))
         return events
+
+    def _assign(self, instance_id: str, at: str, step: Step, submitter: str) -> list[Event]:
+        """The task events a human step starts with: one person, everyone (any/all), or the
+        first in line (sequential), the rest queued on that task."""
+        assignee = getattr(step, "assignee")
+        mode = getattr(step, "mode", "single")
+        if mode == "single":
+            return [self._task(instance_id, at, step, self.org.resolve(assignee, submitter))]
+        people = _distinct(self.org.resolve_all(assignee, submitter))
+        if mode == "sequential":
+            return [self._task(instance_id, at, step, people[0], tuple(p.assignee for p in people[1:]))]
+        return [self._task(instance_id, at, step, person) for person in people]
+
+    def _task(self, instance_id: str, at: str, step: Step, person: Resolution,
+              queue: tuple[str, ...] = ()) -> Event:
+        event: Event = {"action": "task", "instance": instance_id, "at": at, "actor": SYSTEM,
+                        "step": step.id, "task": self.new_id(), "kind": step.kind,
+                        "assignee": person.assignee, "note": person.note}
+        if queue:
+            event["queue"] = list(queue)
+        return event
 
     def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,
                 at: str) -> tuple[Event, Step | None]:
@@ -120,6 +154,18 @@ class Engine:
             read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
             event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
         return event, (lane[0] if lane else defs.flow.successor(step.id))
+
+
+def _distinct(people: list[Resolution]) -> list[Resolution]:
+    seen: dict[str, Resolution] = {}
+    for person in people:
+        seen.setdefault(person.assignee, person)
+    return list(seen.values())
+
+
+def _cancel(instance_id: str, at: str, task: Task) -> Event:
+    return {"action": "cancel", "instance": instance_id, "at": at, "actor": SYSTEM,
+            "step": task.step, "task": task.id}
 
 
 def _finish(instance_id: str, at: str, status: InstanceStatus) -> Event:

@@ -110,6 +110,16 @@ class Organisation:
             return Resolution(above, "the submitter may not approve their own request; sent to their superior")
         return Resolution(chosen)
 
+    def resolve_all(self, assignee: Assignee, submitter: str) -> list[Resolution]:
+        """Everyone a multi-person step (any, all, sequential, CC) goes to, in a stable order.
+
+        A role means each of its holders except the submitter; the others name one person."""
+        if assignee.kind == "role":
+            holders = [h for h in self.holders(assignee.role) if h != submitter]
+            if holders:
+                return [Resolution(h) for h in holders]
+        return [self.resolve(assignee, submitter)]
+
     def _fallback(self, why: str) -> Resolution:
         admins = self.holders("admin")
         if not admins:

@@ -22,7 +22,7 @@ from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.org import Organisation, User
-from runtime.state import Instance, Projection, Task
+from runtime.state import Instance, Projection, Task, TaskStatus
 from runtime.store.repository import Repository
 
 DESIGNER_ROLES = ("designer", "admin")
@@ -166,7 +166,10 @@ class Workflow:
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version)
+            others = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
+                           if t.step == task.step and t.id != task.id and t.status is TaskStatus.OPEN)
+            events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
+                                     others)
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 

@@ -23,6 +23,7 @@ class TaskStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"  # another's decision made it moot (或签), or the request ended
 
 
 _R = TypeVar("_R")
@@ -46,6 +47,7 @@ class Task:
     created: str
     status: TaskStatus = TaskStatus.OPEN
     note: str = ""
+    queue: tuple[str, ...] = ()  # sequential (依次) approval: who comes after this person
     acted_at: str = ""
     version: int = 1
 
@@ -65,12 +67,14 @@ class Instance:
     updated: str
     status: InstanceStatus = InstanceStatus.RUNNING
     task_ids: tuple[str, ...] = ()
+    copied: tuple[str, ...] = ()  # people CC'd (抄送): they may read the request
     events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     version: int = 1
 
     def involves(self, username: str, tasks: dict[str, Task]) -> bool:
         """Whether this person filed the request or was ever asked to act on it."""
-        return username == self.submitter or any(tasks[t].assignee == username for t in self.task_ids)
+        return (username == self.submitter or username in self.copied
+                or any(tasks[t].assignee == username for t in self.task_ids))
 
 
 def evolve(record: _R, **changes: Any) -> _R:
@@ -139,7 +143,8 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
 def _on_task(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
-                assignee=e["assignee"], created=e["at"], note=e.get("note", ""))
+                assignee=e["assignee"], created=e["at"], note=e.get("note", ""),
+                queue=tuple(e.get("queue", ())))
     p.tasks[task.id] = task
     p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
     p._touch(e, task_ids=inst.task_ids + (task.id,))
@@ -150,6 +155,16 @@ def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
+def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
+    p._close_task(e["task"], TaskStatus.CANCELLED, e["at"])
+    p._touch(e)
+
+
+def _on_notify(p: Projection, e: dict[str, Any]) -> None:
+    inst = p.instances[e["instance"]]
+    p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
+
+
 def _on_finish(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, status=InstanceStatus(e["status"]))
 
@@ -158,5 +173,6 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
-_HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish,
+_HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
+             "notify": _on_notify,
              **{action: _on_task_action for action in TASK_ACTIONS}}

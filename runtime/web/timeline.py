@@ -92,6 +92,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
     locale = i18n.current_locale.get()
     _ = i18n.gettext
     entries = []
+    task_owner = {e["task"]: e["assignee"] for e in events if e["action"] == "task"}
     for e in events:
         step_title = ""
         if e.get("step"):
@@ -116,6 +117,12 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             chosen, detail = _decision(e, defs)
             text = (_("%(step)s: %(chosen)s") % {"step": step_title, "chosen": chosen} if chosen
                     else _("%(step)s: no extra approval") % {"step": step_title})
+        elif action == "cancel":
+            text = _("closed %(step)s for %(who)s: already decided") % {
+                "step": step_title, "who": _name(org, task_owner.get(e["task"], ""))}
+        elif action == "notify":
+            text = _("copied %(who)s in (%(step)s)") % {
+                "who": ", ".join(_name(org, r) for r in e["recipients"]), "step": step_title}
         elif action == "finish":
             text = _("the request was completed") if e["status"] == "completed" else _("the request was rejected")
         else:

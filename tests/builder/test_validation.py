@@ -252,7 +252,7 @@ def test_several_flow_problems_are_reported_together():
     branch["branches"][0]["steps"][0]["assignee"] = {"kind": "user", "user": "nobody"}
     branch["else"] = [{"id": "head", "kind": "task", "assignee": {"kind": "role", "role": "gm"}}]
     doc["steps"][2] = {"id": "buy", "kind": "task"}
-    doc["steps"].append({"id": "cc", "kind": "notify"})
+    doc["steps"].append({"id": "cc", "kind": "robot"})
     assert flow_problems(doc) == [
         'form: the flow uses form "expense-claim" but the form is "purchase"',
         'rulesets[1]: unknown ruleset "missing"',
@@ -265,7 +265,7 @@ def test_several_flow_problems_are_reported_together():
         'steps[1].branches[0].steps[0].assignee.user: unknown user "nobody"',
         'steps[1].else[0].id: duplicate step id "head"',
         "steps[2].assignee: missing: a task step needs an assignee",
-        'steps[3].kind: unknown step kind "notify" (one of approval, task, branch)',
+        'steps[3].kind: unknown step kind "robot" (one of approval, task, notify, branch)',
     ]
 
 
