@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from builder.flows import BranchStep, Flow, NotifyStep, Step
@@ -63,15 +64,10 @@ class Engine:
         the action is refused rather than applied to something they did not see. `others_open`
         are the step's other open tasks (any/all modes), which this decision may settle.
         """
-        if task.assignee != actor.username:
-            raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
+        self._check_open(instance, task, actor, action)
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
         if action not in allowed:
             raise Conflict(f'cannot {action} here: a "{task.kind}" step allows only {", ".join(allowed)}')
-        if task.status is not TaskStatus.OPEN:
-            raise TransitionNotAllowed(action, str(task.status))
-        if instance.status is not InstanceStatus.RUNNING:
-            raise TransitionNotAllowed(action, str(instance.status), "instance")
         if expected_version is not None and expected_version != task.version:
             raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
                            f"you saw version {expected_version}); reload it and try again")
@@ -95,6 +91,49 @@ class Engine:
         settled = cancelled if mode == "any" else []
         following = defs.flow.successor(task.step)
         return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
+
+    def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
+        """The submitter takes the request back, as long as nobody has acted on it yet."""
+        if actor.username != instance.submitter:
+            raise Forbidden("only the person who filed the request may withdraw it")
+        if instance.status is not InstanceStatus.RUNNING:
+            raise TransitionNotAllowed("withdraw", str(instance.status), "request")
+        acted = next((e for e in instance.events if e["action"] in ACTED), None)
+        if acted is not None:
+            raise Conflict(f"cannot withdraw: {acted['actor']} has already acted on it ({acted['action']})")
+        at = self.now()
+        return [{"action": "withdraw", "instance": instance.id, "at": at, "actor": actor.username},
+                *(_cancel(instance.id, at, task) for task in open_tasks),
+                _finish(instance.id, at, InstanceStatus.WITHDRAWN)]
+
+    def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
+        """转交: the assignee hands the task to someone else, who then acts in their place."""
+        self._check_open(instance, task, actor, "transfer")
+        if to.username in (actor.username, instance.submitter):
+            who = "yourself" if to.username == actor.username else "the person who filed the request"
+            raise ValidationFailed({"to": f"cannot transfer the task to {who}"})
+        return [{"action": "transfer", "instance": instance.id, "at": self.now(), "actor": actor.username,
+                 "step": task.step, "task": task.id, "to": to.username, "comment": comment.strip()}]
+
+    def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
+        """催办: the submitter reminds the assignee; at most once an hour per task."""
+        if actor.username != instance.submitter:
+            raise Forbidden("only the person who filed the request may urge it on")
+        if task.status is not TaskStatus.OPEN:
+            raise TransitionNotAllowed("urge", str(task.status))
+        at = self.now()
+        if task.urged_at and _hours_between(task.urged_at, at) < 1:
+            raise Conflict(f"this task was urged at {task.urged_at}; urging is possible once an hour")
+        return [{"action": "urge", "instance": instance.id, "at": at, "actor": actor.username,
+                 "step": task.step, "task": task.id, "assignee": task.assignee}]
+
+    def _check_open(self, instance: Instance, task: Task, actor: User, action: str) -> None:
+        if task.assignee != actor.username:
+            raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
+        if task.status is not TaskStatus.OPEN:
+            raise TransitionNotAllowed(action, str(task.status))
+        if instance.status is not InstanceStatus.RUNNING:
+            raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
               step: Step | None, at: str) -> list[Event]:
@@ -154,6 +193,17 @@ class Engine:
             read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
             event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
         return event, (lane[0] if lane else defs.flow.successor(step.id))
+
+
+ACTED = ("approve", "reject", "complete", "transfer")
+
+
+def _hours_between(earlier: str, later: str) -> float:
+    return (_moment(later) - _moment(earlier)).total_seconds() / 3600
+
+
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def _distinct(people: list[Resolution]) -> list[Resolution]:

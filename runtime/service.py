@@ -173,6 +173,30 @@ class Workflow:
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 
+    def withdraw(self, user: User, instance_id: str) -> Instance:
+        with self.lock:
+            instance = self.instance_for(user, instance_id)
+            open_tasks = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
+                               if t.status is TaskStatus.OPEN)
+            self._commit(self.engine.withdraw(instance, open_tasks, user))
+            return self.state.instances[instance.id]
+
+    def transfer(self, user: User, task_id: str, to: str, comment: str = "") -> Instance:
+        if not isinstance(to, str) or to not in self.org.users:
+            raise ValidationFailed({"to": f"no user {to!r}"})
+        with self.lock:
+            task = self.task(task_id)
+            instance = self.state.instances[task.instance]
+            self._commit(self.engine.transfer(instance, task, user, self.org.user(to), comment))
+            return self.state.instances[instance.id]
+
+    def urge(self, user: User, task_id: str) -> Instance:
+        with self.lock:
+            task = self.task(task_id)
+            instance = self.instance_for(user, task.instance)
+            self._commit(self.engine.urge(instance, task, user))
+            return self.state.instances[instance.id]
+
     def _repeated(self, user: User, request_id: str) -> Instance | None:
         if len(request_id) > MAX_REQUEST_ID:
             raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})

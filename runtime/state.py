@@ -16,6 +16,7 @@ class InstanceStatus(StrEnum):
     RUNNING = "running"
     REJECTED = "rejected"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
 
 
 class TaskStatus(StrEnum):
@@ -48,6 +49,7 @@ class Task:
     status: TaskStatus = TaskStatus.OPEN
     note: str = ""
     queue: tuple[str, ...] = ()  # sequential (依次) approval: who comes after this person
+    urged_at: str = ""
     acted_at: str = ""
     version: int = 1
 
@@ -160,6 +162,20 @@ def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
+def _on_transfer(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.open_by_assignee.get(task.assignee, {}).pop(task.id, None)
+    p.open_by_assignee.setdefault(e["to"], {})[task.id] = None
+    p.tasks[task.id] = evolve(task, assignee=e["to"], version=task.version + 1)
+    p._touch(e)
+
+
+def _on_urge(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.tasks[task.id] = evolve(task, urged_at=e["at"])
+    p._touch(e)
+
+
 def _on_notify(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
     p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
@@ -174,5 +190,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
-             "notify": _on_notify,
+             "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
              **{action: _on_task_action for action in TASK_ACTIONS}}

@@ -135,6 +135,29 @@ def _task_action(action: str, text_key: str):
     return endpoint
 
 
+async def withdraw_instance(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.withdraw, user, request.path_params["id"])
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
+async def transfer_task(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.transfer, user, request.path_params["id"],
+                                       text_field(body, "to"), text_field(body, "comment"))
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
+async def urge_task(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.urge, user, request.path_params["id"])
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
 async def export_flow(request: Request) -> Response:
     await require_user(request)
     bundle = _workflow(request).export(request.path_params["key"])
@@ -158,6 +181,9 @@ routes = [
     Route("/api/tasks/{id}/approve", _task_action("approve", "comment"), methods=["POST"]),
     Route("/api/tasks/{id}/reject", _task_action("reject", "reason"), methods=["POST"]),
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
+    Route("/api/tasks/{id}/transfer", transfer_task, methods=["POST"]),
+    Route("/api/tasks/{id}/urge", urge_task, methods=["POST"]),
+    Route("/api/instances/{id}/withdraw", withdraw_instance, methods=["POST"]),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

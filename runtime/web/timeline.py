@@ -120,11 +120,19 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "cancel":
             text = _("closed %(step)s for %(who)s: already decided") % {
                 "step": step_title, "who": _name(org, task_owner.get(e["task"], ""))}
+        elif action == "withdraw":
+            text = _("withdrew the request")
+        elif action == "transfer":
+            text = _("transferred %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["to"])}
+            detail = e.get("comment", "")
+        elif action == "urge":
+            text = _("urged %(who)s on %(step)s") % {"step": step_title, "who": _name(org, e["assignee"])}
         elif action == "notify":
             text = _("copied %(who)s in (%(step)s)") % {
                 "who": ", ".join(_name(org, r) for r in e["recipients"]), "step": step_title}
         elif action == "finish":
-            text = _("the request was completed") if e["status"] == "completed" else _("the request was rejected")
+            text = {"completed": _("the request was completed"), "rejected": _("the request was rejected"),
+                    "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])
         else:
             text = action
         entries.append(Entry(e.get("seq", 0), e["at"], _name(org, e["actor"]), action, e.get("step", ""),

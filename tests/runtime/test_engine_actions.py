@@ -1,0 +1,92 @@
+"""Withdraw (撤回), transfer (转交) and urge (催办) on the demo expense flow, engine and API."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from runtime.app import create_app
+from runtime.errors import Conflict, Forbidden, ValidationFailed
+from runtime.settings import Settings
+from runtime.state import InstanceStatus, TaskStatus
+from runtime.store.repository import MemoryRepository
+from tests.support import claim
+
+
+def user(wf, name):
+    return wf.org.user(name)
+
+
+def first_task(wf, instance):
+    return wf.state.tasks[wf.state.instances[instance.id].task_ids[-1]]
+
+
+def test_withdraw_before_anyone_acted(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(Forbidden):
+        workflow.withdraw(user(workflow, "li.na"), instance.id)
+    done = workflow.withdraw(user(workflow, "zhang.wei"), instance.id)
+    assert done.status is InstanceStatus.WITHDRAWN
+    assert workflow.state.tasks[task.id].status is TaskStatus.CANCELLED
+    assert workflow.inbox(user(workflow, "li.na")) == []
+
+
+def test_no_withdrawing_once_someone_acted(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    workflow.act(user(workflow, "li.na"), first_task(workflow, instance).id, "approve")
+    with pytest.raises(Conflict, match="li.na has already acted"):
+        workflow.withdraw(user(workflow, "zhang.wei"), instance.id)
+
+
+def test_transfer_hands_the_task_over(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(ValidationFailed, match="yourself"):
+        workflow.transfer(user(workflow, "li.na"), task.id, "li.na")
+    with pytest.raises(ValidationFailed, match="filed the request"):
+        workflow.transfer(user(workflow, "li.na"), task.id, "zhang.wei")
+    with pytest.raises(ValidationFailed, match="no user"):
+        workflow.transfer(user(workflow, "li.na"), task.id, "nobody")
+    with pytest.raises(Forbidden):
+        workflow.transfer(user(workflow, "wang.fang"), task.id, "yang.hua")
+    workflow.transfer(user(workflow, "li.na"), task.id, "yang.hua", "I am away this week")
+    assert [t.id for t in workflow.inbox(user(workflow, "yang.hua"))] == [task.id]
+    assert workflow.inbox(user(workflow, "li.na")) == []
+    with pytest.raises(Forbidden):
+        workflow.act(user(workflow, "li.na"), task.id, "approve")
+    workflow.act(user(workflow, "yang.hua"), task.id, "approve")
+    assert first_task(workflow, instance).step == "finance"
+
+
+def test_urge_at_most_once_an_hour(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(Forbidden):
+        workflow.urge(user(workflow, "li.na"), task.id)
+    workflow.urge(user(workflow, "zhang.wei"), task.id)
+    with pytest.raises(Conflict, match="once an hour"):
+        workflow.urge(user(workflow, "zhang.wei"), task.id)
+    workflow.engine.now.now += timedelta(minutes=61)
+    workflow.urge(user(workflow, "zhang.wei"), task.id)
+    assert [e["action"] for e in workflow.state.instances[instance.id].events].count("urge") == 2
+
+
+def test_the_api_routes_for_withdraw_transfer_and_urge():
+    with TestClient(create_app(Settings(demo=True), MemoryRepository())) as client:
+        def auth(name):
+            token = client.post("/api/login", json={"username": name, "password": "demo"}).json()["token"]
+            return {"Authorization": f"Bearer {token}"}
+        staff, head = auth("zhang.wei"), auth("li.na")
+        one = client.post("/api/instances", json={"process": "expense", "data": claim([100])}, headers=staff).json()
+        task_id = one["tasks"][0]["id"]
+        assert client.post(f"/api/tasks/{task_id}/urge", headers=staff).status_code == 200
+        assert client.post(f"/api/tasks/{task_id}/urge", headers=staff).status_code == 409
+        r = client.post(f"/api/tasks/{task_id}/transfer", json={"to": "yang.hua"}, headers=head)
+        assert r.status_code == 200 and r.json()["tasks"][0]["assignee"] == "yang.hua"
+        assert client.post(f"/api/instances/{one['id']}/withdraw", headers=staff).status_code == 409
+        two = client.post("/api/instances", json={"process": "expense", "data": claim([100])}, headers=staff).json()
+        assert client.post(f"/api/instances/{two['id']}/withdraw", headers=head).status_code == 403
+        r = client.post(f"/api/instances/{two['id']}/withdraw", headers=staff)
+        assert r.status_code == 200 and r.json()["status"] == "withdrawn"
