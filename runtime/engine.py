@@ -89,6 +89,9 @@ class Engine:
             following_person = self._task(instance.id, at, step, Resolution(task.queue[0]), task.queue[1:])
             return [done, following_person]
         settled = cancelled if mode == "any" else []
+        if instance.resume_at and instance.resume_at != task.step:  # fixed: straight back to who returned it
+            return [done, *settled, *self._assign(instance.id, at, defs.flow.step(instance.resume_at),
+                                                  instance.submitter)]
         following = defs.flow.successor(task.step)
         return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
 
@@ -105,6 +108,34 @@ class Engine:
         return [{"action": "withdraw", "instance": instance.id, "at": at, "actor": actor.username},
                 *(_cancel(instance.id, at, task) for task in open_tasks),
                 _finish(instance.id, at, InstanceStatus.WITHDRAWN)]
+
+    def send_back(self, defs: Definitions, instance: Instance, task: Task, actor: User, to: str,
+                  reason: str, *, done_steps: frozenset[str], others_open: tuple[Task, ...] = ()) -> list[Event]:
+        """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
+        fixed, the request comes straight back to this step."""
+        self._check_open(instance, task, actor, "return")
+        if to != "submitter" and (to == task.step or to not in done_steps):
+            choices = ", ".join(["submitter", *sorted(done_steps - {task.step})])
+            raise ValidationFailed({"to": f'cannot return to "{to}": one of {choices}'})
+        if not reason.strip():
+            raise ValidationFailed({"reason": "say what needs fixing"})
+        at = self.now()
+        event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
+                        "step": task.step, "task": task.id, "to": to, "reason": reason.strip()}
+        cancelled = [_cancel(instance.id, at, other) for other in others_open]
+        if to == "submitter":
+            return [event, *cancelled]
+        return [event, *cancelled, *self._assign(instance.id, at, defs.flow.step(to), instance.submitter)]
+
+    def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
+        """The submitter sends a returned request again, with corrected data."""
+        if actor.username != instance.submitter:
+            raise Forbidden("only the person who filed the request may resubmit it")
+        if instance.status is not InstanceStatus.RETURNED:
+            raise TransitionNotAllowed("resubmit", str(instance.status), "request")
+        at = self.now()
+        return [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username, "data": data},
+                *self._assign(instance.id, at, defs.flow.step(instance.resume_at), instance.submitter)]
 
     def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
         """转交: the assignee hands the task to someone else, who then acts in their place."""
@@ -195,7 +226,7 @@ class Engine:
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
-ACTED = ("approve", "reject", "complete", "transfer")
+ACTED = ("approve", "reject", "complete", "transfer", "return")
 
 
 def _hours_between(earlier: str, later: str) -> float:

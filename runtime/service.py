@@ -181,6 +181,31 @@ class Workflow:
             self._commit(self.engine.withdraw(instance, open_tasks, user))
             return self.state.instances[instance.id]
 
+    def send_back(self, user: User, task_id: str, to: str, reason: str) -> Instance:
+        """Return a task's request to the submitter or to an earlier step that has acted."""
+        with self.lock:
+            task = self.task(task_id)
+            instance = self.state.instances[task.instance]
+            tasks = [self.state.tasks[i] for i in instance.task_ids]
+            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED))
+            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id)
+            self._commit(self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
+                                               done_steps=done, others_open=others))
+            return self.state.instances[instance.id]
+
+    def resubmit(self, user: User, instance_id: str, raw: Any) -> Instance:
+        """Send a returned request again; its data is checked as strictly as at the start."""
+        if not isinstance(raw, dict):
+            raise ValidationFailed({"data": "must be an object of field values"})
+        with self.lock:
+            instance = self.instance_for(user, instance_id)
+            defs = self.pinned(instance)
+            data, errors = clean_submission(defs.form, raw)
+            if errors:
+                raise ValidationFailed(errors)
+            self._commit(self.engine.resubmit(defs, instance, user, data))
+            return self.state.instances[instance.id]
+
     def transfer(self, user: User, task_id: str, to: str, comment: str = "") -> Instance:
         if not isinstance(to, str) or to not in self.org.users:
             raise ValidationFailed({"to": f"no user {to!r}"})

@@ -17,6 +17,7 @@ class InstanceStatus(StrEnum):
     REJECTED = "rejected"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+    RETURNED = "returned"  # back with the submitter, waiting for a resubmission
 
 
 class TaskStatus(StrEnum):
@@ -25,6 +26,7 @@ class TaskStatus(StrEnum):
     REJECTED = "rejected"
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # another's decision made it moot (或签), or the request ended
+    RETURNED = "returned"  # sent back to the submitter or to an earlier step
 
 
 _R = TypeVar("_R")
@@ -70,6 +72,7 @@ class Instance:
     status: InstanceStatus = InstanceStatus.RUNNING
     task_ids: tuple[str, ...] = ()
     copied: tuple[str, ...] = ()  # people CC'd (抄送): they may read the request
+    resume_at: str = ""  # the step that returned the request: where it goes once fixed
     events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     version: int = 1
 
@@ -149,7 +152,8 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
                 queue=tuple(e.get("queue", ())))
     p.tasks[task.id] = task
     p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
-    p._touch(e, task_ids=inst.task_ids + (task.id,))
+    resumed = {"resume_at": ""} if inst.resume_at == task.step else {}
+    p._touch(e, task_ids=inst.task_ids + (task.id,), **resumed)
 
 
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
@@ -160,6 +164,17 @@ def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
 def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TaskStatus.CANCELLED, e["at"])
     p._touch(e)
+
+
+def _on_return(p: Projection, e: dict[str, Any]) -> None:
+    p._close_task(e["task"], TaskStatus.RETURNED, e["at"])
+    to_submitter = e["to"] == "submitter"
+    p._touch(e, resume_at=e["step"],
+             **({"status": InstanceStatus.RETURNED} if to_submitter else {}))
+
+
+def _on_resubmit(p: Projection, e: dict[str, Any]) -> None:
+    p._touch(e, data=e["data"], status=InstanceStatus.RUNNING)
 
 
 def _on_transfer(p: Projection, e: dict[str, Any]) -> None:
@@ -191,4 +206,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
+             "return": _on_return, "resubmit": _on_resubmit,
              **{action: _on_task_action for action in TASK_ACTIONS}}

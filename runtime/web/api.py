@@ -151,6 +151,23 @@ async def transfer_task(request: Request) -> Response:
     return JSONResponse(instance_json(workflow, instance, full=False))
 
 
+async def return_task(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.send_back, user, request.path_params["id"],
+                                       text_field(body, "to") or "submitter", text_field(body, "reason"))
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
+async def resubmit_instance(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.resubmit, user, request.path_params["id"], body.get("data"))
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
 async def urge_task(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
@@ -183,6 +200,8 @@ routes = [
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
     Route("/api/tasks/{id}/transfer", transfer_task, methods=["POST"]),
     Route("/api/tasks/{id}/urge", urge_task, methods=["POST"]),
+    Route("/api/tasks/{id}/return", return_task, methods=["POST"]),
+    Route("/api/instances/{id}/resubmit", resubmit_instance, methods=["POST"]),
     Route("/api/instances/{id}/withdraw", withdraw_instance, methods=["POST"]),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),

@@ -88,18 +88,20 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     return chosen, why
 
 
+def _step_title(defs: Definitions, step_id: str, locale: str) -> str:
+    try:
+        return localize(defs.flow.step(step_id).title, locale) or step_id
+    except KeyError:
+        return step_id
+
+
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
     entries = []
     task_owner = {e["task"]: e["assignee"] for e in events if e["action"] == "task"}
     for e in events:
-        step_title = ""
-        if e.get("step"):
-            try:
-                step_title = localize(defs.flow.step(e["step"]).title, locale) or e["step"]
-            except KeyError:
-                step_title = e["step"]
+        step_title = _step_title(defs, e["step"], locale) if e.get("step") else ""
         action = e["action"]
         detail = ""
         if action == "start":
@@ -120,6 +122,11 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "cancel":
             text = _("closed %(step)s for %(who)s: already decided") % {
                 "step": step_title, "who": _name(org, task_owner.get(e["task"], ""))}
+        elif action == "return":
+            target = _("the submitter") if e["to"] == "submitter" else _step_title(defs, e["to"], locale)
+            text, detail = _("returned %(step)s to %(target)s") % {"step": step_title, "target": target}, e["reason"]
+        elif action == "resubmit":
+            text = _("resubmitted the request")
         elif action == "withdraw":
             text = _("withdrew the request")
         elif action == "transfer":
