@@ -91,6 +91,24 @@ def blank_state(form: Form) -> FormState:
     return _with_computed(FormState(form, raw))
 
 
+def state_from_data(form: Form, data: dict[str, Any]) -> FormState:
+    """The form filled with an instance's stored data, as text, for correcting and resubmitting."""
+    raw: dict[str, Any] = {}
+    for f in form.fields:
+        if f.is_computed or f.key not in data:
+            continue
+        value = data[f.key]
+        if f.type == "table":
+            raw[f.key] = [{k: _text(v) for k, v in row.items()} for row in value]
+        else:
+            raw[f.key] = _text(value)
+    return _with_computed(FormState(form, raw))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool) -> FormState:
     """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
     operation = next((v for k, v in pairs if k == "_op"), "")

@@ -11,10 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runtime import auth, i18n
+from runtime.engine import ACTED
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.service import Workflow
-from runtime.state import TASK_ACTIONS, Instance, Task
-from runtime.web.forms_view import blank_state, state_from_pairs, submission
+from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
+from runtime.web.forms_view import blank_state, state_from_data, state_from_pairs, submission
 from runtime.web.rendering import redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
 from runtime.web.timeline import describe_events
@@ -129,7 +130,11 @@ def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[
 def _instance_context(workflow: Workflow, instance: Instance, task: Task | None) -> dict[str, Any]:
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
+    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)]
+    return_to = [s for s in dict.fromkeys(done_steps) if task is None or s != task.step]
     return {"instance": instance, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
+            "return_to": [(s, defs.flow.step(s).title) for s in return_to],
+            "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(instance.events, defs, workflow.org),
             "org": workflow.org}
 
@@ -154,20 +159,51 @@ async def act(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
     action = request.path_params["action"]
-    if action not in TASK_ACTIONS:
+    if action not in (*TASK_ACTIONS, "return"):
         raise NotFound(f'no action "{action}"')
     form = await request.form()
-    text = str(form.get("reason" if action == "reject" else "comment", ""))
+    text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
     version = str(form.get("version", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
-    act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
-                       version=int(version) if version.isdigit() else None)
+    if action == "return":
+        act_once = partial(workflow.send_back, to=str(form.get("to", "submitter")), reason=text)
+        call = partial(act_once, user, task.id)
+    else:
+        act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
+                           version=int(version) if version.isdigit() else None)
+        call = partial(act_once, user, task.id, action, text)
     try:
-        await run_in_threadpool(act_once, user, task.id, action, text)
+        await run_in_threadpool(call)
     except ValidationFailed as failed:
         context = _instance_context(workflow, instance, task)
         context.update(errors=failed.errors, open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
+    return redirect(request, f"/instances/{instance.id}")
+
+
+async def resubmit_page(request: Request) -> Response:
+    """The returned request's form, filled with its data, to correct and send again."""
+    user = await require_user(request, write=request.method == "POST")
+    workflow = _workflow(request)
+    instance = workflow.instance_for(user, request.path_params["id"])
+    defs = workflow.pinned(instance)
+    context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
+               "returned": next((e["reason"] for e in reversed(instance.events) if e["action"] == "return"), "")}
+    if request.method == "GET":
+        return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data)})
+    pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    try:
+        await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs))
+    except ValidationFailed as failed:
+        state = state_from_pairs(defs.form, pairs, check=False)
+        state.errors = failed.errors
+        return render(request, "start.html", {**context, "state": state}, block="form_body", status=422)
+    return redirect(request, f"/instances/{instance.id}")
+
+
+async def withdraw(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"])
     return redirect(request, f"/instances/{instance.id}")
 
 
@@ -182,6 +218,8 @@ routes = [
     Route("/inbox", inbox),
     Route("/requests", my_requests),
     Route("/instances/{id}", instance_page),
+    Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),
+    Route("/instances/{id}/withdraw", withdraw, methods=["POST"]),
     Route("/tasks/{id}", task_page),
     Route("/tasks/{id}/{action:str}", act, methods=["POST"]),
 ]
