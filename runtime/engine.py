@@ -85,7 +85,7 @@ class Engine:
         mode = getattr(step, "mode", "single")
         if mode == "all" and others_open:
             return [done]  # 会签: the step waits for everyone
-        if mode == "sequential" and task.queue:
+        if task.queue:  # sequential mode, or a signer added after this person (加签)
             following_person = self._task(instance.id, at, step, Resolution(task.queue[0]), task.queue[1:])
             return [done, following_person]
         settled = cancelled if mode == "any" else []
@@ -145,6 +145,18 @@ class Engine:
             raise ValidationFailed({"to": f"cannot transfer the task to {who}"})
         return [{"action": "transfer", "instance": instance.id, "at": self.now(), "actor": actor.username,
                  "step": task.step, "task": task.id, "to": to.username, "comment": comment.strip()}]
+
+    def add_signer(self, instance: Instance, task: Task, actor: User, signer: User, position: str) -> list[Event]:
+        """加签: someone else approves this step too, before this person or after them."""
+        self._check_open(instance, task, actor, "add a signer")
+        if task.kind != "approval":
+            raise Conflict(f'cannot add a signer to a "{task.kind}" step, only to an approval')
+        if position not in ("before", "after"):
+            raise ValidationFailed({"position": 'must be "before" or "after"'})
+        if signer.username in (actor.username, instance.submitter) or signer.username in task.queue:
+            raise ValidationFailed({"user": f"{signer.username} cannot be added: already on this step or filed the request"})
+        return [{"action": "add_signer", "instance": instance.id, "at": self.now(), "actor": actor.username,
+                 "step": task.step, "task": task.id, "user": signer.username, "position": position}]
 
     def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
         """催办: the submitter reminds the assignee; at most once an hour per task."""
@@ -226,7 +238,7 @@ class Engine:
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
-ACTED = ("approve", "reject", "complete", "transfer", "return")
+ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
 
 
 def _hours_between(earlier: str, later: str) -> float:

@@ -215,6 +215,15 @@ class Workflow:
             self._commit(self.engine.transfer(instance, task, user, self.org.user(to), comment))
             return self.state.instances[instance.id]
 
+    def add_signer(self, user: User, task_id: str, signer: str, position: str) -> Instance:
+        if not isinstance(signer, str) or signer not in self.org.users:
+            raise ValidationFailed({"user": f"no user {signer!r}"})
+        with self.lock:
+            task = self.task(task_id)
+            instance = self.state.instances[task.instance]
+            self._commit(self.engine.add_signer(instance, task, user, self.org.user(signer), position))
+            return self.state.instances[instance.id]
+
     def urge(self, user: User, task_id: str) -> Instance:
         with self.lock:
             task = self.task(task_id)

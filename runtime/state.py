@@ -185,6 +185,18 @@ def _on_transfer(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
+def _on_add_signer(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    if e["position"] == "before":  # the added signer goes first; the task then comes back
+        p.open_by_assignee.get(task.assignee, {}).pop(task.id, None)
+        p.open_by_assignee.setdefault(e["user"], {})[task.id] = None
+        changed = {"assignee": e["user"], "queue": (task.assignee, *task.queue)}
+    else:
+        changed = {"queue": (e["user"], *task.queue)}
+    p.tasks[task.id] = evolve(task, version=task.version + 1, **changed)
+    p._touch(e)
+
+
 def _on_urge(p: Projection, e: dict[str, Any]) -> None:
     task = p.tasks[e["task"]]
     p.tasks[task.id] = evolve(task, urged_at=e["at"])
@@ -206,5 +218,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
-             "return": _on_return, "resubmit": _on_resubmit,
+             "return": _on_return, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
              **{action: _on_task_action for action in TASK_ACTIONS}}

@@ -168,6 +168,15 @@ async def resubmit_instance(request: Request) -> Response:
     return JSONResponse(instance_json(workflow, instance, full=False))
 
 
+async def add_signer(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.add_signer, user, request.path_params["id"],
+                                       text_field(body, "user"), text_field(body, "position"))
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
 async def urge_task(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
@@ -200,6 +209,7 @@ routes = [
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
     Route("/api/tasks/{id}/transfer", transfer_task, methods=["POST"]),
     Route("/api/tasks/{id}/urge", urge_task, methods=["POST"]),
+    Route("/api/tasks/{id}/add-signer", add_signer, methods=["POST"]),
     Route("/api/tasks/{id}/return", return_task, methods=["POST"]),
     Route("/api/instances/{id}/resubmit", resubmit_instance, methods=["POST"]),
     Route("/api/instances/{id}/withdraw", withdraw_instance, methods=["POST"]),

@@ -132,6 +132,9 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "transfer":
             text = _("transferred %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["to"])}
             detail = e.get("comment", "")
+        elif action == "add_signer":
+            text = (_("asked %(who)s to approve %(step)s first") if e["position"] == "before"
+                    else _("asked %(who)s to approve %(step)s next")) % {"who": _name(org, e["user"]), "step": step_title}
         elif action == "urge":
             text = _("urged %(who)s on %(step)s") % {"step": step_title, "who": _name(org, e["assignee"])}
         elif action == "notify":

@@ -83,6 +83,11 @@ def test_the_api_routes_for_withdraw_transfer_and_urge():
         task_id = one["tasks"][0]["id"]
         assert client.post(f"/api/tasks/{task_id}/urge", headers=staff).status_code == 200
         assert client.post(f"/api/tasks/{task_id}/urge", headers=staff).status_code == 409
+        signer = client.post(f"/api/tasks/{task_id}/add-signer", json={"user": "zhou.jie", "position": "after"},
+                             headers=head)
+        assert signer.status_code == 200
+        assert client.post(f"/api/tasks/{task_id}/add-signer", json={"user": "zhou.jie", "position": "up"},
+                           headers=head).status_code == 422
         r = client.post(f"/api/tasks/{task_id}/transfer", json={"to": "yang.hua"}, headers=head)
         assert r.status_code == 200 and r.json()["tasks"][0]["assignee"] == "yang.hua"
         assert client.post(f"/api/instances/{one['id']}/withdraw", headers=staff).status_code == 409
@@ -90,3 +95,23 @@ def test_the_api_routes_for_withdraw_transfer_and_urge():
         assert client.post(f"/api/instances/{two['id']}/withdraw", headers=head).status_code == 403
         r = client.post(f"/api/instances/{two['id']}/withdraw", headers=staff)
         assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+
+
+def test_add_signer_before_and_after(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(ValidationFailed, match="before"):
+        workflow.add_signer(user(workflow, "li.na"), task.id, "zhou.jie", "sideways")
+    with pytest.raises(Forbidden):
+        workflow.add_signer(user(workflow, "zhou.jie"), task.id, "wu.qiang", "after")
+    workflow.add_signer(user(workflow, "li.na"), task.id, "zhou.jie", "before")
+    assert [t.id for t in workflow.inbox(user(workflow, "zhou.jie"))] == [task.id]
+    workflow.act(user(workflow, "zhou.jie"), task.id, "approve")
+    back = first_task(workflow, instance)
+    assert (back.step, back.assignee) == ("dept_head", "li.na")  # then back to the one who asked
+    workflow.add_signer(user(workflow, "li.na"), back.id, "wu.qiang", "after")
+    workflow.act(user(workflow, "li.na"), back.id, "approve")
+    after = first_task(workflow, instance)
+    assert (after.step, after.assignee) == ("dept_head", "wu.qiang")
+    workflow.act(user(workflow, "wu.qiang"), after.id, "approve")
+    assert first_task(workflow, instance).step == "finance"
