@@ -198,6 +198,21 @@ class ProcessMeta:
         return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
 
 
+REPEAT_APPROVER = ("ask", "auto_approve")
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Per-flow handling of special cases. `repeat_approver`: when the next approver is the person
+    who approved the step just before, ask them again, or record an automatic approval."""
+
+    repeat_approver: str = "ask"
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Policies:
+        return cls(repeat_approver=doc.get("repeat_approver", "ask"))
+
+
 @dataclass(frozen=True)
 class Flow:
     key: str
@@ -208,6 +223,7 @@ class Flow:
     rulesets: tuple[str, ...] = ()
     description: Label = ""
     meta: ProcessMeta = field(default_factory=ProcessMeta)
+    policies: Policies = field(default_factory=Policies)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -220,6 +236,7 @@ class Flow:
             rulesets=tuple(doc.get("rulesets", ())),
             description=doc.get("description", ""),
             meta=ProcessMeta.from_dict(doc.get("meta", {})),
+            policies=Policies.from_dict(doc.get("policies", {})),
         )
 
     def to_dict(self) -> dict[str, Any]:

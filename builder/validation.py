@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder import paths
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
+from builder.flows import (APPROVAL_MODES, REPEAT_APPROVER, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
                            ProcessMeta)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
@@ -136,6 +136,8 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     listed = _ruleset_list(doc, path, known_rulesets, out)
     if "meta" in doc:
         _meta(doc["meta"], paths.key(path, "meta"), out)
+    if "policies" in doc:
+        _policies(doc["policies"], paths.key(path, "policies"), out)
     context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
@@ -598,6 +600,17 @@ def _ruleset_list(doc: dict[str, Any], path: str, known: set[str],
         if isinstance(name, str):
             keys.add(name)
     return keys
+
+
+def _policies(policies: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(policies, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    _unknown(policies, ("repeat_approver",), path, out)
+    repeat = policies.get("repeat_approver", "ask")
+    if repeat not in REPEAT_APPROVER:
+        out.append(Problem(paths.key(path, "repeat_approver"),
+                           f'unknown policy {show_value(repeat)} (one of {", ".join(REPEAT_APPROVER)})'))
 
 
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:

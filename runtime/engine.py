@@ -93,7 +93,9 @@ class Engine:
             return [done, *settled, *self._assign(instance.id, at, defs.flow.step(instance.resume_at),
                                                   instance.submitter)]
         following = defs.flow.successor(task.step)
-        return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at)]
+        last_approver = actor.username if action == "approve" else ""
+        return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at,
+                                            last_approver)]
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -179,8 +181,12 @@ class Engine:
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
-              step: Step | None, at: str) -> list[Event]:
-        """From `step` on: decide branches until a person must act, or the flow ends."""
+              step: Step | None, at: str, last_approver: str = "") -> list[Event]:
+        """From `step` on: decide branches until a person must act, or the flow ends.
+
+        With the flow's `repeat_approver` policy set to `auto_approve`, a single-approver step
+        that falls to `last_approver` (who approved the step just before) is approved for them,
+        and the record says so."""
         events: list[Event] = []
         while step is not None:
             if isinstance(step, BranchStep):
@@ -193,7 +199,15 @@ class Engine:
                                "step": step.id, "recipients": people})
                 step = defs.flow.successor(step.id)
                 continue
-            events.extend(self._assign(instance_id, at, step, submitter))
+            assigned = self._assign(instance_id, at, step, submitter)
+            if (defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
+                    and len(assigned) == 1 and last_approver and assigned[0]["assignee"] == last_approver):
+                events += [*assigned, {"action": "approve", "instance": instance_id, "at": at, "actor": SYSTEM,
+                                       "step": step.id, "task": assigned[0]["task"], "auto": True,
+                                       "comment": f"approved automatically: {last_approver} approved the step before"}]
+                step = defs.flow.successor(step.id)
+                continue
+            events.extend(assigned)
             return events
         events.append(_finish(instance_id, at, InstanceStatus.COMPLETED))
         return events

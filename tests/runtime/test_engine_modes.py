@@ -106,3 +106,21 @@ def test_cc_needs_no_action_and_lets_them_read(board, demo_bundle):
     assert board.instance_for(board.org.user("wu.qiang"), instance.id).id == instance.id
     with pytest.raises(Forbidden):
         board.instance_for(board.org.user("liu.yang"), instance.id)
+
+
+def test_a_repeat_approver_is_approved_automatically_when_the_flow_says_so(board, demo_bundle):
+    head = {"id": "head", "kind": "approval", "title": "Head", "assignee": {"kind": "dept_head"}}
+    again = {"id": "again", "kind": "approval", "title": "Head again", "assignee": {"kind": "user", "user": "li.na"}}
+    bundle = flow_with(demo_bundle, head, again)
+    bundle["flow"]["policies"] = {"repeat_approver": "auto_approve"}
+    board.import_bundle(INSTALLER, bundle)
+    instance = board.start(board.org.user("zhang.wei"), "review", claim([100]))
+    act(board, open_tasks(board, instance)[0])
+    assert [t.step for t in open_tasks(board, instance)] == ["pay"]
+    auto = [e for e in board.state.instances[instance.id].events if e.get("auto")]
+    assert [(e["step"], e["action"]) for e in auto] == [("again", "approve")]
+    bundle["flow"]["policies"] = {"repeat_approver": "ask"}
+    board.import_bundle(INSTALLER, bundle)
+    asked = board.start(board.org.user("zhang.wei"), "review", claim([100]))
+    act(board, open_tasks(board, asked)[0])
+    assert [t.step for t in open_tasks(board, asked)] == ["again"]
