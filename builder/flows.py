@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from builder.forms import Option
 from builder.serial import to_plain
 from builder.text import Label
 
@@ -224,6 +225,7 @@ class Flow:
     description: Label = ""
     meta: ProcessMeta = field(default_factory=ProcessMeta)
     policies: Policies = field(default_factory=Policies)
+    reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -237,6 +239,7 @@ class Flow:
             description=doc.get("description", ""),
             meta=ProcessMeta.from_dict(doc.get("meta", {})),
             policies=Policies.from_dict(doc.get("policies", {})),
+            reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -138,6 +138,8 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
         _meta(doc["meta"], paths.key(path, "meta"), out)
     if "policies" in doc:
         _policies(doc["policies"], paths.key(path, "policies"), out)
+    if "reject_codes" in doc:
+        _reject_codes(doc["reject_codes"], paths.key(path, "reject_codes"), out)
     context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
@@ -600,6 +602,20 @@ def _ruleset_list(doc: dict[str, Any], path: str, known: set[str],
         if isinstance(name, str):
             keys.add(name)
     return keys
+
+
+def _reject_codes(codes: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(codes, list):
+        out.append(Problem(path, "must be a list of {value, label}"))
+        return
+    for position, code in enumerate(codes):
+        where = paths.index(path, position)
+        if not isinstance(code, dict) or not isinstance(code.get("value"), str) or not code["value"]:
+            out.append(Problem(where, "must be an object with a text value and a label"))
+        else:
+            _unknown(code, ("value", "label"), where, out)
+            _label(code, "label", where, out)
+    _duplicates(codes, "value", path, "value", out)
 
 
 def _policies(policies: Any, path: str, out: list[Problem]) -> None:

@@ -57,7 +57,7 @@ class Engine:
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
-            others_open: tuple[Task, ...] = ()) -> list[Event]:
+            others_open: tuple[Task, ...] = (), code: str = "") -> list[Event]:
         """Events for `actor` taking `action` on `task`; checks who may act and in what state.
 
         `expected_version` is the task version the person saw: if the task has changed since,
@@ -72,12 +72,14 @@ class Engine:
             raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
                            f"you saw version {expected_version}); reload it and try again")
         text = text.strip()
-        if action == "reject" and not text:
-            raise ValidationFailed({"reason": "a rejection must state its reason"})
+        if action == "reject":
+            _check_rejection(defs.flow, text, code)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
                        ("reason" if action == "reject" else "comment"): text}
+        if action == "reject" and code:
+            done["code"] = code
         cancelled = [_cancel(instance.id, at, other) for other in others_open]
         if action == "reject":
             return [done, *cancelled, _finish(instance.id, at, InstanceStatus.REJECTED)]
@@ -253,6 +255,20 @@ class Engine:
 
 
 ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+
+
+def _check_rejection(flow: Flow, reason: str, code: str) -> None:
+    """A refusal states its reason (003 §二(二)2), and its code when the flow keeps a list."""
+    errors = {}
+    if not reason:
+        errors["reason"] = "a rejection must state its reason"
+    allowed = [c.value for c in flow.reject_codes]
+    if allowed and code not in allowed:
+        errors["code"] = f"choose one of: {', '.join(allowed)}"
+    elif not allowed and code:
+        errors["code"] = "this process keeps no list of rejection codes"
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _hours_between(earlier: str, later: str) -> float:

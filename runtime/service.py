@@ -159,7 +159,7 @@ class Workflow:
         return self.state.instances[events[0]["instance"]]
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
-            version: int | None = None) -> Instance:
+            version: int | None = None, code: str = "") -> Instance:
         """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused."""
         with self.lock:
             if repeated := self._repeated(user, request_id):
@@ -169,7 +169,7 @@ class Workflow:
             others = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
                            if t.step == task.step and t.id != task.id and t.status is TaskStatus.OPEN)
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
-                                     others)
+                                     others, code)
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 

@@ -128,7 +128,8 @@ def _task_action(action: str, text_key: str):
         user = await require_user(request, write=True)
         body = await json_object(request)
         workflow = _workflow(request)
-        act = partial(workflow.act, request_id=text_field(body, "request_id"), version=_version(body))
+        act = partial(workflow.act, request_id=text_field(body, "request_id"), version=_version(body),
+                      code=text_field(body, "code"))
         instance = await run_in_threadpool(act, user, request.path_params["id"], action, text_field(body, text_key))
         return JSONResponse(instance_json(workflow, instance, full=False))
     endpoint.__name__ = f"{action}_task"

@@ -170,7 +170,7 @@ async def act(request: Request) -> Response:
         call = partial(act_once, user, task.id)
     else:
         act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
-                           version=int(version) if version.isdigit() else None)
+                           version=int(version) if version.isdigit() else None, code=str(form.get("code", "")))
         call = partial(act_once, user, task.id, action, text)
     try:
         await run_in_threadpool(call)

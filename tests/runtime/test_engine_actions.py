@@ -115,3 +115,23 @@ def test_add_signer_before_and_after(workflow):
     assert (after.step, after.assignee) == ("dept_head", "wu.qiang")
     workflow.act(user(workflow, "wu.qiang"), after.id, "approve")
     assert first_task(workflow, instance).step == "finance"
+
+
+def test_a_rejection_names_a_code_when_the_process_keeps_a_list(workflow, demo_bundle):
+    import copy
+
+    from runtime.setup import INSTALLER
+
+    coded = copy.deepcopy(demo_bundle)
+    coded["flow"]["reject_codes"] = [{"value": "no-invoice", "label": "No valid invoice"},
+                                     {"value": "not-business", "label": "Not a business expense"}]
+    workflow.import_bundle(INSTALLER, coded)
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(ValidationFailed, match="choose one of: no-invoice, not-business"):
+        workflow.act(user(workflow, "li.na"), task.id, "reject", "Receipt missing")
+    with pytest.raises(ValidationFailed, match="choose one of"):
+        workflow.act(user(workflow, "li.na"), task.id, "reject", "Receipt missing", code="other")
+    done = workflow.act(user(workflow, "li.na"), task.id, "reject", "Receipt missing", code="no-invoice")
+    assert done.status is InstanceStatus.REJECTED
+    assert [e.get("code") for e in done.events if e["action"] == "reject"] == ["no-invoice"]
