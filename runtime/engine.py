@@ -162,6 +162,13 @@ class Engine:
         return [{"action": "add_signer", "instance": instance.id, "at": self.now(), "actor": actor.username,
                  "step": task.step, "task": task.id, "user": signer.username, "position": position}]
 
+    def comment(self, instance: Instance, actor: User, text: str) -> list[Event]:
+        """A remark on the record by anyone involved; it changes nothing else."""
+        if not text.strip():
+            raise ValidationFailed({"comment": "write something"})
+        return [{"action": "comment", "instance": instance.id, "at": self.now(), "actor": actor.username,
+                 "comment": text.strip()}]
+
     def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
         """催办: the submitter reminds the assignee; at most once an hour per task."""
         if actor.username != instance.submitter:

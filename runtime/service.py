@@ -224,6 +224,12 @@ class Workflow:
             self._commit(self.engine.add_signer(instance, task, user, self.org.user(signer), position))
             return self.state.instances[instance.id]
 
+    def comment(self, user: User, instance_id: str, text: str) -> Instance:
+        with self.lock:
+            instance = self.instance_for(user, instance_id)
+            self._commit(self.engine.comment(instance, user, text))
+            return self.state.instances[instance.id]
+
     def urge(self, user: User, task_id: str) -> Instance:
         with self.lock:
             task = self.task(task_id)

@@ -178,6 +178,15 @@ async def add_signer(request: Request) -> Response:
     return JSONResponse(instance_json(workflow, instance, full=False))
 
 
+async def comment_instance(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    workflow = _workflow(request)
+    instance = await run_in_threadpool(workflow.comment, user, request.path_params["id"],
+                                       text_field(body, "comment"))
+    return JSONResponse(instance_json(workflow, instance, full=False))
+
+
 async def urge_task(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
@@ -214,6 +223,7 @@ routes = [
     Route("/api/tasks/{id}/return", return_task, methods=["POST"]),
     Route("/api/instances/{id}/resubmit", resubmit_instance, methods=["POST"]),
     Route("/api/instances/{id}/withdraw", withdraw_instance, methods=["POST"]),
+    Route("/api/instances/{id}/comment", comment_instance, methods=["POST"]),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

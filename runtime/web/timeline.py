@@ -127,6 +127,8 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             text, detail = _("returned %(step)s to %(target)s") % {"step": step_title, "target": target}, e["reason"]
         elif action == "resubmit":
             text = _("resubmitted the request")
+        elif action == "comment":
+            text, detail = _("commented"), e["comment"]
         elif action == "withdraw":
             text = _("withdrew the request")
         elif action == "transfer":

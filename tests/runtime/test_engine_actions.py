@@ -135,3 +135,16 @@ def test_a_rejection_names_a_code_when_the_process_keeps_a_list(workflow, demo_b
     done = workflow.act(user(workflow, "li.na"), task.id, "reject", "Receipt missing", code="no-invoice")
     assert done.status is InstanceStatus.REJECTED
     assert [e.get("code") for e in done.events if e["action"] == "reject"] == ["no-invoice"]
+
+
+def test_anyone_involved_may_comment_and_nothing_else_changes(workflow):
+    instance = workflow.start(user(workflow, "zhang.wei"), "expense", claim([100]))
+    task = first_task(workflow, instance)
+    with pytest.raises(Forbidden):
+        workflow.comment(user(workflow, "liu.yang"), instance.id, "Hello")
+    with pytest.raises(ValidationFailed):
+        workflow.comment(user(workflow, "li.na"), instance.id, "  ")
+    after = workflow.comment(user(workflow, "li.na"), instance.id, "Which client was it?")
+    assert after.events[-1]["comment"] == "Which client was it?"
+    assert first_task(workflow, instance) == workflow.state.tasks[task.id]
+    assert after.status is InstanceStatus.RUNNING
