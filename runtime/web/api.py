@@ -1,6 +1,7 @@
 """The JSON API: the paths and shapes here are a contract that outside scripts rely on."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,7 @@ from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
 from runtime.errors import BadRequest, ValidationFailed
+from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import Instance, Task
 from runtime.web.session import require_user
@@ -136,62 +138,31 @@ def _task_action(action: str, text_key: str):
     return endpoint
 
 
-async def withdraw_instance(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.withdraw, user, request.path_params["id"])
-    return JSONResponse(instance_json(workflow, instance, full=False))
+def _command(call: Callable[[Workflow, User, str, dict[str, Any]], Instance]):
+    """An endpoint for one command on the task or instance named in the path: sign-in and CSRF,
+    the JSON body, the call off the event loop, the instance's new state as the answer."""
+    async def endpoint(request: Request) -> Response:
+        user = await require_user(request, write=True)
+        body = await json_object(request)
+        workflow = _workflow(request)
+        instance = await run_in_threadpool(call, workflow, user, request.path_params["id"], body)
+        return JSONResponse(instance_json(workflow, instance, full=False))
+    return endpoint
 
 
-async def transfer_task(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    body = await json_object(request)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.transfer, user, request.path_params["id"],
-                                       text_field(body, "to"), text_field(body, "comment"))
-    return JSONResponse(instance_json(workflow, instance, full=False))
-
-
-async def return_task(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    body = await json_object(request)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.send_back, user, request.path_params["id"],
-                                       text_field(body, "to") or "submitter", text_field(body, "reason"))
-    return JSONResponse(instance_json(workflow, instance, full=False))
-
-
-async def resubmit_instance(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    body = await json_object(request)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.resubmit, user, request.path_params["id"], body.get("data"))
-    return JSONResponse(instance_json(workflow, instance, full=False))
-
-
-async def add_signer(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    body = await json_object(request)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.add_signer, user, request.path_params["id"],
-                                       text_field(body, "user"), text_field(body, "position"))
-    return JSONResponse(instance_json(workflow, instance, full=False))
-
-
-async def comment_instance(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    body = await json_object(request)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.comment, user, request.path_params["id"],
-                                       text_field(body, "comment"))
-    return JSONResponse(instance_json(workflow, instance, full=False))
-
-
-async def urge_task(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    workflow = _workflow(request)
-    instance = await run_in_threadpool(workflow.urge, user, request.path_params["id"])
-    return JSONResponse(instance_json(workflow, instance, full=False))
+COMMANDS: dict[str, Callable[[Workflow, User, str, dict[str, Any]], Instance]] = {
+    "/api/tasks/{id}/transfer": lambda wf, user, id_, body: wf.transfer(
+        user, id_, text_field(body, "to"), text_field(body, "comment")),
+    "/api/tasks/{id}/return": lambda wf, user, id_, body: wf.send_back(
+        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason")),
+    "/api/tasks/{id}/add-signer": lambda wf, user, id_, body: wf.add_signer(
+        user, id_, text_field(body, "user"), text_field(body, "position")),
+    "/api/tasks/{id}/urge": lambda wf, user, id_, body: wf.urge(user, id_),
+    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(user, id_),
+    "/api/instances/{id}/resubmit": lambda wf, user, id_, body: wf.resubmit(user, id_, body.get("data")),
+    "/api/instances/{id}/comment": lambda wf, user, id_, body: wf.comment(
+        user, id_, text_field(body, "comment")),
+}
 
 
 async def export_flow(request: Request) -> Response:
@@ -217,13 +188,7 @@ routes = [
     Route("/api/tasks/{id}/approve", _task_action("approve", "comment"), methods=["POST"]),
     Route("/api/tasks/{id}/reject", _task_action("reject", "reason"), methods=["POST"]),
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
-    Route("/api/tasks/{id}/transfer", transfer_task, methods=["POST"]),
-    Route("/api/tasks/{id}/urge", urge_task, methods=["POST"]),
-    Route("/api/tasks/{id}/add-signer", add_signer, methods=["POST"]),
-    Route("/api/tasks/{id}/return", return_task, methods=["POST"]),
-    Route("/api/instances/{id}/resubmit", resubmit_instance, methods=["POST"]),
-    Route("/api/instances/{id}/withdraw", withdraw_instance, methods=["POST"]),
-    Route("/api/instances/{id}/comment", comment_instance, methods=["POST"]),
+    *(Route(path, _command(call), methods=["POST"]) for path, call in COMMANDS.items()),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]
