@@ -12,7 +12,6 @@ The properties a document may hold are read from the dataclasses themselves, so 
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +22,7 @@ from builder.flows import (APPROVAL_MODES, REPEAT_APPROVER, ASSIGNEE_KINDS, STEP
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
 from rules.conditions import condition_fields, validate_condition
+from rules.derived import is_iso_date
 from rules.errors import DefinitionError, Problem, RuleError
 from rules.expressions import expression_fields, validate_expression
 from rules.ruleset import Ruleset, output_value_problem
@@ -650,19 +650,9 @@ def _meta(meta: Any, path: str, out: list[Problem]) -> None:
         out.append(Problem(paths.key(path, "level"),
                            f'unknown level "{level}" (one of {", ".join(PROCESS_LEVELS)})'))
     effective = meta.get("effective_date")
-    if isinstance(effective, str) and effective and not _is_date(effective):
+    if isinstance(effective, str) and effective and not is_iso_date(effective):
         out.append(Problem(paths.key(path, "effective_date"),
                            f'must be a date (YYYY-MM-DD), got "{effective}"'))
-
-
-def _is_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return False
-    try:
-        _dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _steps(steps: Any, path: str, context: _FlowContext, out: list[Problem]) -> None:

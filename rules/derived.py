@@ -20,6 +20,7 @@ fact. Sums are exact (0.1 + 0.2 is 0.3) and come back as JSON numbers (int when 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -124,7 +125,7 @@ def _aggregate(rows: list[Any], column: str | None, aggregate: str) -> Any:
     filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
     if aggregate == "count":
         return len(filled)
-    if filled and all(isinstance(c, str) and _is_date(c) for c in filled):
+    if filled and all(isinstance(c, str) and is_iso_date(c) for c in filled):
         if aggregate == "sum":
             raise ValueError("dates cannot be added up")
         return min(filled) if aggregate == "min" else max(filled)
@@ -155,8 +156,9 @@ def _plain(number: Decimal) -> int | float:
     return float(number)
 
 
-def _is_date(text: str) -> bool:
-    if len(text) != 10:
+def is_iso_date(text: str) -> bool:
+    """`YYYY-MM-DD` and a real date (not 2026-02-30)."""
+    if len(text) != 10 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return False
     try:
         _dt.date.fromisoformat(text)

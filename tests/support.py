@@ -47,3 +47,9 @@ def kill_9_after(code: str, path: Path, acknowledged: int) -> int:
             seen = int(writer.stdout.readline())
         writer.kill()
     return seen
+
+
+def bearer(client: Any, username: str) -> dict[str, str]:
+    """Sign `username` in through the JSON API; the headers that carry its token."""
+    token = client.post("/api/login", json={"username": username, "password": "demo"}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}

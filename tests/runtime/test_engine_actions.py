@@ -11,7 +11,7 @@ from runtime.errors import Conflict, Forbidden, ValidationFailed
 from runtime.settings import Settings
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import claim
+from tests.support import bearer, claim
 
 
 def user(wf, name):
@@ -75,10 +75,7 @@ def test_urge_at_most_once_an_hour(workflow):
 
 def test_the_api_routes_for_withdraw_transfer_and_urge():
     with TestClient(create_app(Settings(demo=True), MemoryRepository())) as client:
-        def auth(name):
-            token = client.post("/api/login", json={"username": name, "password": "demo"}).json()["token"]
-            return {"Authorization": f"Bearer {token}"}
-        staff, head = auth("zhang.wei"), auth("li.na")
+        staff, head = bearer(client, "zhang.wei"), bearer(client, "li.na")
         one = client.post("/api/instances", json={"process": "expense", "data": claim([100])}, headers=staff).json()
         task_id = one["tasks"][0]["id"]
         assert client.post(f"/api/tasks/{task_id}/urge", headers=staff).status_code == 200

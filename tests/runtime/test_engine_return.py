@@ -10,7 +10,7 @@ from runtime.errors import Conflict, Forbidden, ValidationFailed
 from runtime.settings import Settings
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import claim
+from tests.support import bearer, claim
 
 
 def user(wf, name):
@@ -67,10 +67,7 @@ def test_return_to_an_earlier_step_then_straight_back(workflow):
 
 def test_the_api_shapes_for_return_and_resubmit():
     with TestClient(create_app(Settings(demo=True), MemoryRepository())) as client:
-        def auth(name):
-            token = client.post("/api/login", json={"username": name, "password": "demo"}).json()["token"]
-            return {"Authorization": f"Bearer {token}"}
-        staff, head = auth("zhang.wei"), auth("li.na")
+        staff, head = bearer(client, "zhang.wei"), bearer(client, "li.na")
         one = client.post("/api/instances", json={"process": "expense", "data": claim([100])}, headers=staff).json()
         url = f"/api/tasks/{one['tasks'][0]['id']}/return"
         assert client.post(url, json={"to": "submitter"}, headers=head).status_code == 422
