@@ -135,6 +135,8 @@ def _is_empty(value: Any) -> bool:
 def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
                  errors: dict[str, str]) -> Any:
     """One scalar value from `source[f.key]`, or _MISSING (with an error when it must be there)."""
+    if f.type == "checkbox":
+        return _clean_checkbox(f, source, path, partial, errors)
     present = f.key in source
     value = source.get(f.key)
     if _is_empty(value):
@@ -146,6 +148,27 @@ def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
     except ValueError as exc:
         errors[path] = str(exc)
         return _MISSING
+
+
+_TRUE = ("on", "true", "1", "yes")
+_FALSE = ("off", "false", "0", "no", "")
+
+
+def _clean_checkbox(f: Field, source: dict[str, Any], path: str, partial: bool,
+                    errors: dict[str, str]) -> Any:
+    """True or False, never missing: an HTML form sends "on" for a ticked box and nothing for an
+    unticked one, so absent means False. A required checkbox must be ticked ("I confirm…")."""
+    value = source.get(f.key)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        value = value.strip().lower() in _TRUE
+    elif value is None:
+        value = False
+    if not isinstance(value, bool):
+        errors[path] = "must be true or false"
+        return _MISSING
+    if f.required and not value and (f.key in source or not partial):
+        errors[path] = "required"
+    return value
 
 
 def _coerce(f: Field, value: Any) -> Any:
@@ -319,7 +342,7 @@ def _form_rules(form: Form, raw: dict[str, Any], data: dict[str, Any], errors: d
         if f.key not in visible or f.is_computed:
             continue
         if f.required_when is not None and f.key not in errors and _holds(f.required_when, facts):
-            missing = not data.get(f.key) if f.type == "table" else f.key not in data
+            missing = not data.get(f.key) if f.type in ("table", "checkbox") else f.key not in data
             if missing and (f.key in raw or not partial):
                 errors[f.key] = "at least 1 row" if f.type == "table" else "required"
         if f.type == "table":

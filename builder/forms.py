@@ -21,7 +21,7 @@ from rules.derived import condition_types, facts_for
 
 # Field type → what its value is. The web layer keeps a registry of templates keyed the same way.
 SCALAR_TYPES = ("text", "textarea", "number", "money", "date", "select")
-FIELD_TYPES = SCALAR_TYPES + ("table",)
+FIELD_TYPES = SCALAR_TYPES + ("checkbox", "table")  # checkbox: true/false, never left empty
 NUMERIC_TYPES = ("number", "money")
 
 

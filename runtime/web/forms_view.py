@@ -24,7 +24,7 @@ def N_(message: str) -> str:
 FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
                   N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
                   N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
-                  N_("at least 1 row"))
+                  N_("at least 1 row"), N_("must be true or false"))
 
 FIELD_TEMPLATES: dict[str, str] = {
     "text": "partials/fields/text.html",
@@ -33,6 +33,7 @@ FIELD_TEMPLATES: dict[str, str] = {
     "money": "partials/fields/number.html",
     "date": "partials/fields/date.html",
     "select": "partials/fields/select.html",
+    "checkbox": "partials/fields/checkbox.html",
     "table": "partials/fields/table.html",
 }
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
@@ -100,6 +101,9 @@ def state_from_data(form: Form, data: dict[str, Any]) -> FormState:
         value = data[f.key]
         if f.type == "table":
             raw[f.key] = [{k: _text(v) for k, v in row.items()} for row in value]
+        elif f.type == "checkbox":
+            if value:
+                raw[f.key] = "on"  # as a browser posts a ticked box; an unticked one posts nothing
         else:
             raw[f.key] = _text(value)
     return _with_computed(FormState(form, raw))

@@ -265,3 +265,44 @@ def test_templates_and_parsing_agree_on_names():
 def test_any_submission_gives_data_and_errors_never_an_exception(raw, partial):
     data, errors = clean(raw, partial=partial)
     assert isinstance(data, dict) and all(isinstance(v, str) for v in errors.values())
+
+
+# ------------------------------------------------------------------ checkbox
+
+TICKS = Form.from_dict({
+    "key": "contract", "version": 1, "title": "Contract",
+    "fields": [
+        {"key": "foreign", "type": "checkbox"},
+        {"key": "country", "type": "text", "required_when": {"foreign": True}},
+        {"key": "confirmed", "type": "checkbox", "required": True},
+    ],
+})
+
+
+@pytest.mark.parametrize("raw, value", [
+    ({}, False), ({"foreign": "on"}, True), ({"foreign": True}, True), ({"foreign": False}, False),
+    ({"foreign": "false"}, False), ({"foreign": ""}, False), ({"foreign": None}, False),
+])
+def test_a_checkbox_is_true_or_false_and_absent_means_unticked(raw, value):
+    data, errors = clean_submission(TICKS, {**raw, "country": "DE", "confirmed": True})
+    assert errors == {}
+    assert data["foreign"] is value
+
+
+@pytest.mark.parametrize("raw", [{"foreign": "maybe"}, {"foreign": 1}, {"foreign": [True]}])
+def test_a_checkbox_refuses_anything_but_a_yes_or_no(raw):
+    _, errors = clean_submission(TICKS, {**raw, "confirmed": True})
+    assert errors == {"foreign": "must be true or false"}
+
+
+def test_a_ticked_checkbox_drives_conditions_and_a_required_one_must_be_ticked():
+    _, errors = clean_submission(TICKS, {"foreign": "on"})
+    assert errors == {"country": "required", "confirmed": "required"}
+    _, errors = clean_submission(TICKS, {"foreign": "on"}, partial=True)
+    assert errors == {}  # an untouched box is not an error while the person types
+
+
+def test_html_form_pairs_carry_a_ticked_box_as_on_and_omit_an_unticked_one():
+    raw = form_values_from_pairs(TICKS, [("confirmed", "on")])
+    data, errors = clean_submission(TICKS, raw)
+    assert (data, errors) == ({"foreign": False, "confirmed": True}, {})

@@ -154,11 +154,31 @@ def test_paths_are_rooted_where_the_caller_says():
      ['fields[4].visible_when.kind: "food" is not an option of "kind" (goods, service)']),
     ({"key": "x", "type": "text", "visible_when": {"$gtt": {"total": 5}}},
      ['fields[4].visible_when: unknown operator "$gtt"']),
+    ({"key": "x", "type": "checkbox", "placeholder": "tick"},
+     ["fields[4].placeholder: a checkbox field can't have placeholder (only text, textarea, "
+      "number, money, date, select)"]),
+    ({"key": "x", "type": "checkbox", "computed": "total > 5"},
+     ["fields[4].computed: a checkbox field can't have computed (only text, textarea, number, "
+      "money, date)"]),
+    ({"key": "x", "type": "table", "columns": [{"key": "ok", "type": "checkbox"}]},
+     ['fields[4].columns[0].type: a table column must be one of text, textarea, number, money, '
+      'date, select, not "checkbox"']),
 ])
 def test_field_problems(field, problems):
     doc = form_doc()
     doc["fields"].append(field)
     assert [str(p) for p in validate_form(doc)] == problems
+
+
+def test_a_checkbox_is_a_field_conditions_compare_with_true():
+    doc = form_doc()
+    doc["fields"] += [{"key": "urgent", "type": "checkbox", "label": "Urgent"},
+                      {"key": "why", "type": "text", "required_when": {"urgent": True}}]
+    assert validate_form(doc) == []
+    assert Form.from_dict(doc).condition_types()["urgent"] == "checkbox"
+    doc["fields"][-1]["required_when"] = {"urgent": "yes"}
+    assert [str(p) for p in validate_form(doc)] == [
+        'fields[5].required_when.urgent: checkbox field "urgent" needs true or false, got "yes"']
 
 
 def test_table_columns_are_checked_like_fields():
