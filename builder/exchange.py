@@ -101,7 +101,25 @@ def bundle_problems(doc: Any, *, roles: set[str], users: set[str]) -> list[Probl
 
 
 def schema_problems(doc: Any) -> list[Problem]:
-    """What the JSON Schema says is wrong with `doc`, as problems with our paths."""
+    """What the JSON Schema says is wrong with `doc`, as problems with our paths.
+
+    Schema validation is the slow part of an import, and the same documents come back again and
+    again (the demo is published into every new data directory), so the answer is remembered by
+    the document's JSON text."""
+    try:
+        text = json.dumps(doc, sort_keys=True, allow_nan=False)
+        same = json.loads(text) == doc  # not so for tuples or non-text keys: check those as they are
+    except (TypeError, ValueError, RecursionError):
+        same = False
+    return list(_schema_problems_of_text(text)) if same else _schema_problems(doc)
+
+
+@functools.lru_cache(maxsize=64)
+def _schema_problems_of_text(text: str) -> tuple[Problem, ...]:
+    return tuple(_schema_problems(json.loads(text)))
+
+
+def _schema_problems(doc: Any) -> list[Problem]:
     found: list[Problem] = []
     for error in _validator().iter_errors(doc):
         found.extend(_from_schema_error(error))

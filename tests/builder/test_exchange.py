@@ -166,6 +166,13 @@ def test_schema_problems_use_our_path_style():
     ]
 
 
+def test_schema_problems_are_remembered_only_for_documents_json_spells_the_same():
+    doc = demo()
+    assert schema_problems(doc) == schema_problems(demo()) == []
+    doc["form"]["fields"] = tuple(doc["form"]["fields"])  # not a JSON list: checked as it is
+    assert [str(p) for p in schema_problems(doc)] == ["form.fields: must be a list, got tuple"]
+
+
 def test_loads_refuses_text_that_is_not_json():
     with pytest.raises(DefinitionError, match=r"not valid JSON: Expecting value \(line 1, column 1\)"):
         loads("nope", roles=ROLES, users=USERS)

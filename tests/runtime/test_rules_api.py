@@ -38,7 +38,7 @@ def test_only_designers_see_rules(client):
     assert client.get("/api/rulesets", headers=staff).status_code == 403
     assert client.get(URL, headers=staff).status_code == 403
     assert client.put(URL, json={}, headers=staff).status_code == 403
-    assert client.get("/api/rulesets", headers=auth(client)).json()[0]["key"] == KEY
+    assert KEY in [r["key"] for r in client.get("/api/rulesets", headers=auth(client)).json()]
 
 
 def test_the_draft_starts_as_the_next_version_of_the_latest(client):

@@ -1,0 +1,273 @@
+"""The seven seed processes of the demo, each run end to end with the demo organisation: a
+realistic submitter files it, every assignee acts in turn, and the path taken is the one the
+policy describes. Every demo bundle also survives export -> import -> export byte for byte."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from builder.exchange import dumps, export_bundle, import_bundle
+from runtime.app import create_app
+from runtime.errors import ValidationFailed
+from runtime.settings import Settings
+from runtime.state import InstanceStatus, TaskStatus
+from runtime.store.repository import MemoryRepository
+from tests.support import DEMO, claim
+
+PROCESSES = ("expense", "contract", "appointment", "initiation",
+             "document-access")
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers: act as whoever holds the open task, and read back the path taken
+
+
+class Run:
+    """One instance driven through the workflow by the people its tasks go to."""
+
+    def __init__(self, workflow: Any, submitter: str, process: str, data: dict[str, Any]) -> None:
+        self.wf = workflow
+        self.instance = workflow.start(workflow.org.user(submitter), process, data)
+
+    @property
+    def id(self) -> str:
+        return self.instance.id
+
+    @property
+    def status(self) -> InstanceStatus:
+        return self.wf.state.instances[self.id].status
+
+    def tasks(self) -> list[Any]:
+        return [self.wf.state.tasks[t] for t in self.wf.state.instances[self.id].task_ids]
+
+    def waiting(self) -> list[tuple[str, str]]:
+        """(step, assignee) of every open task, in the order they were created."""
+        return [(t.step, t.assignee) for t in self.tasks() if t.status is TaskStatus.OPEN]
+
+    def task_of(self, username: str) -> Any:
+        (task,) = [t for t in self.tasks() if t.status is TaskStatus.OPEN and t.assignee == username]
+        return task
+
+    def act(self, username: str, action: str = "approve", text: str = "", **kwargs: Any) -> None:
+        self.wf.act(self.wf.org.user(username), self.task_of(username).id, action, text, **kwargs)
+
+    def send_back(self, username: str, to: str, reason: str) -> None:
+        self.wf.send_back(self.wf.org.user(username), self.task_of(username).id, to, reason)
+
+    def path(self) -> list[tuple[str, str, str]]:
+        """(step, assignee, outcome) of every task so far."""
+        return [(t.step, t.assignee, str(t.status)) for t in self.tasks()]
+
+    def branches(self) -> dict[str, Any]:
+        """Which branch each branch step took (None: its else)."""
+        events = self.wf.state.instances[self.id].events
+        return {e["step"]: e["branch"] for e in events if e["action"] == "decide"}
+
+
+def bundle(process: str) -> dict[str, Any]:
+    return json.loads((DEMO / "processes" / f"{process}.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Contract approval (001 §7.2)
+
+
+def contract(**changes: Any) -> dict[str, Any]:
+    return {"title": "Control cabinet supply 2026", "counterparty": "Huadian Equipment Co.",
+            "type": "purchase", "amount": "380,000", "risk": "low", "start_date": "2026-04-01",
+            "end_date": "2027-03-31", "payment_terms": "30% advance, 70% within 30 days of acceptance",
+            "summary": "Supply of 12 control cabinets, delivery in May", **changes}
+
+
+CONTRACT_CHAIN = [("dept_head", "wang.fang"), ("legal", "zhou.jie"), ("finance", "zhao.min"),
+                  ("vp", "chen.gang")]
+
+
+def test_an_ordinary_contract_goes_head_legal_finance_vp_then_signing(workflow):
+    run = Run(workflow, "liu.yang", "contract", contract())
+    assert run.instance.data["foreign"] is False and run.instance.data["amount"] == 380000
+    for _, who in CONTRACT_CHAIN:
+        run.act(who)
+    assert run.branches() == {"major": None}
+    assert run.waiting() == [("sign", "wang.fang")]
+    run.act("wang.fang", "complete", "Signed on 2026-03-20")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [s for s, _, _ in run.path()] == ["dept_head", "legal", "finance", "vp", "sign"]
+
+
+@pytest.mark.parametrize("changes", [
+    {"amount": "1500000"},
+    {"foreign": "on"},
+    {"risk": "high", "risk_measures": "Letter of credit; penalty clause"},
+], ids=["amount", "foreign", "risk"])
+def test_a_major_contract_also_needs_the_gm(workflow, changes):
+    run = Run(workflow, "liu.yang", "contract", contract(**changes))
+    for _, who in CONTRACT_CHAIN:
+        run.act(who)
+    assert run.branches() == {"major": 0}
+    assert run.waiting() == [("gm", "yang.hua")]
+    run.act("yang.hua")
+    run.act("wang.fang", "complete")
+    assert [s for s, _, _ in run.path()] == ["dept_head", "legal", "finance", "vp", "gm", "sign"]
+    assert run.status is InstanceStatus.COMPLETED
+
+
+def test_a_contract_is_checked_on_filing_and_legal_rejects_with_a_reason_code(workflow):
+    with pytest.raises(ValidationFailed) as failed:
+        Run(workflow, "liu.yang", "contract", contract(risk="high", end_date="2026-01-01"))
+    assert set(failed.value.errors) == {"risk_measures", "end_date"}
+    run = Run(workflow, "liu.yang", "contract", contract())
+    run.act("wang.fang")
+    with pytest.raises(ValidationFailed):
+        run.act("zhou.jie", "reject", "Governing law clause missing")  # no code chosen
+    run.act("zhou.jie", "reject", "Governing law clause missing", code="legality")
+    assert run.status is InstanceStatus.REJECTED
+
+
+# ---------------------------------------------------------------------------------------------
+# Personnel appointment (001 §7.3)
+
+
+def appointment(level: str) -> dict[str, Any]:
+    return {"kind": "promote", "employee": "Zhang Wei", "employee_no": "RD-0042",
+            "current_position": "Engineer", "new_position": "Team lead", "level": level,
+            "effective_date": "2026-04-01", "reason": "Led the metering project to delivery"}
+
+
+@pytest.mark.parametrize("level, chain", [
+    ("supervisor", ["hr_review", "vp", "announce"]),
+    ("manager", ["hr_review", "vp", "gm", "announce"]),
+])
+def test_the_hiring_department_proposes_hr_and_leaders_approve_hr_announces(workflow, level, chain):
+    run = Run(workflow, "li.na", "appointment", appointment(level))
+    for step in chain:
+        ((waiting, who),) = run.waiting()
+        assert waiting == step
+        run.act(who, "complete" if step == "announce" else "approve")
+    assert [(s, who) for s, who, _ in run.path()] == [
+        (s, {"hr_review": "wu.qiang", "vp": "chen.gang", "gm": "yang.hua", "announce": "wu.qiang"}[s])
+        for s in chain]
+    assert run.status is InstanceStatus.COMPLETED
+
+
+def test_a_removal_names_the_current_position_and_no_new_one(workflow):
+    data = {**appointment("staff"), "kind": "dismiss"}
+    del data["current_position"]
+    with pytest.raises(ValidationFailed) as failed:
+        Run(workflow, "li.na", "appointment", data)
+    assert failed.value.errors == {"current_position": "required"}
+    run = Run(workflow, "li.na", "appointment", {**data, "current_position": "Engineer"})
+    assert "new_position" not in run.instance.data  # hidden for a removal, so dropped
+
+
+# ---------------------------------------------------------------------------------------------
+# Document access request (003 §三)
+
+
+def access(scope: str = "read", **changes: Any) -> dict[str, Any]:
+    return {"document": "Acceptance report, metering project", "doc_class": "acceptance",
+            "purpose": "Prepare the follow-up project", "scope": scope, "date_from": "2026-03-03",
+            "date_until": "2026-03-06", "confidentiality": True, **changes}
+
+
+def test_reading_a_document_is_approved_by_the_head_and_the_access_is_logged(workflow):
+    run = Run(workflow, "zhang.wei", "document-access", access())
+    run.act("li.na")
+    assert run.waiting() == [("grant", "qian.hui")]
+    run.act("qian.hui", "complete", "Read in the archive room, 2026-03-04 10:00-11:30")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [(s, who) for s, who, _ in run.path()] == [("dept_head", "li.na"), ("grant", "qian.hui")]
+    logged = [e for e in run.wf.state.instances[run.id].events if e["action"] == "complete"]
+    assert logged[0]["comment"].startswith("Read in the archive room")
+
+
+def test_providing_a_document_outside_also_needs_the_vp(workflow):
+    with pytest.raises(ValidationFailed) as failed:
+        Run(workflow, "zhang.wei", "document-access", access("external", confidentiality=False))
+    assert failed.value.errors == {"recipient": "required", "confidentiality": "required"}
+    run = Run(workflow, "zhang.wei", "document-access", access("external", recipient="State Grid audit team"))
+    run.act("li.na")
+    run.act("chen.gang")
+    run.act("qian.hui", "complete")
+    assert [s for s, _, _ in run.path()] == ["dept_head", "vp", "grant"]
+    assert run.status is InstanceStatus.COMPLETED
+
+
+# ---------------------------------------------------------------------------------------------
+# Business initiation -> approval by tier -> execution -> acceptance with rectification (003 §二)
+
+
+def initiation(**changes: Any) -> dict[str, Any]:
+    return {"name": "Smart meter field trial", "department": "R&D", "owner": "Li Na",
+            "nature": "project", "budget": "120000", "risk": "medium", "start_date": "2026-04-01",
+            "end_date": "2026-06-30", "background": "Validate the new meter in 50 households",
+            "acceptance_criteria": "Error below 0.5% in 95% of readings", **changes}
+
+
+def test_ordinary_business_needs_only_the_head_and_acceptance_loops_until_it_passes(workflow):
+    run = Run(workflow, "zhang.wei", "initiation", initiation())
+    run.act("li.na")
+    assert run.branches() == {"tier": None}
+    assert run.waiting() == [("execute", "li.na")]
+    run.act("li.na", "complete", "Installed 50 meters; readings collected for 4 weeks")
+    for round_ in (1, 2):
+        assert run.waiting() == [("acceptance", "ma.li")]
+        run.send_back("ma.li", "execute", f"Round {round_}: 7% of readings above 0.5% error; recalibrate")
+        assert run.waiting() == [("execute", "li.na")]
+        assert run.status is InstanceStatus.RUNNING
+        run.act("li.na", "complete", f"Recalibrated, round {round_}")
+    assert run.waiting() == [("acceptance", "ma.li")]
+    run.act("ma.li", "approve", "Passed: 97% of readings within 0.5%")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [(s, outcome) for s, _, outcome in run.path()] == [
+        ("dept_head", "approved"), ("execute", "completed"),
+        ("acceptance", "returned"), ("execute", "completed"),
+        ("acceptance", "returned"), ("execute", "completed"),
+        ("acceptance", "approved")]
+
+
+@pytest.mark.parametrize("changes", [
+    {"budget": "800000"},
+    {"risk": "high", "risk_measures": "Pilot in two districts first"},
+    {"nature": "new_business"},
+], ids=["amount", "risk", "nature"])
+def test_important_business_also_goes_to_the_vp_and_the_gm(workflow, changes):
+    run = Run(workflow, "zhang.wei", "initiation", initiation(**changes))
+    run.act("li.na")
+    assert run.branches() == {"tier": 0}
+    run.act("chen.gang")
+    run.act("yang.hua")
+    run.act("li.na", "complete")
+    run.act("ma.li")
+    assert [s for s, _, _ in run.path()] == ["dept_head", "vp", "gm", "execute", "acceptance"]
+    assert run.status is InstanceStatus.COMPLETED
+
+
+# ---------------------------------------------------------------------------------------------
+# Every demo process: published, its start page renders, its bundle round-trips
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_every_bundle_exports_imports_and_exports_byte_identically(workflow, process):
+    org = workflow.org
+    exported = dumps(workflow.export(process))
+    assert exported == (DEMO / "processes" / f"{process}.json").read_text(encoding="utf-8")
+    again = dumps(export_bundle(*import_bundle(json.loads(exported), roles=set(org.roles),
+                                               users=set(org.users))))
+    assert again == exported
+
+
+def test_every_process_is_published_and_its_start_page_renders():
+    with TestClient(create_app(Settings(demo=True), MemoryRepository())) as client:
+        client.post("/login", data={"username": "zhang.wei", "password": "demo"})
+        home = client.get("/")
+        for process in PROCESSES:
+            assert f'href="/start/{process}"' in home.text
+            page = client.get(f"/start/{process}", headers={"Accept-Language": "en"})
+            assert page.status_code == 200, process
+            assert 'id="start-form"' in page.text
+        contract_page = client.get("/start/contract").text
+        assert 'type="checkbox"' in contract_page and 'name="foreign"' in contract_page
