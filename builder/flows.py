@@ -1,8 +1,9 @@
 """Flow definitions: structured approval flows (the DingTalk/Feishu shape), as frozen data.
 
 A flow is an ordered list of steps; a `branch` step holds ordered branches, each its own list of
-steps, plus an `else` list. Structured flows cannot dangle or deadlock, and the engine walks them
-with `Flow.successor`. Step kinds are a registry (`STEP_KINDS`) so new kinds slot in without
+steps, plus an `else` list; a `parallel` step holds lanes that all run and are joined before the
+step after it. Structured flows cannot dangle or deadlock, and the engine walks them with
+`Flow.successor`, which names a `Join` where a parallel lane ends. Step kinds are a registry (`STEP_KINDS`) so new kinds slot in without
 touching the walker.
 """
 from __future__ import annotations
@@ -15,34 +16,37 @@ from builder.forms import Option
 from builder.serial import to_plain
 from builder.text import Label
 
-ASSIGNEE_KINDS = ("user", "role", "dept_head")
+# dept_heads: every head up to `levels` (连续多级主管); field: the user or department a form field
+# names; ruleset: the user or role a ruleset's output names.
+ASSIGNEE_KINDS = ("user", "role", "dept_head", "dept_heads", "field", "ruleset")
 APPROVAL_MODES = ("single", "any", "all", "sequential")  # 或签: any; 会签: all; 依次: sequential
+# The properties each assignee kind uses; to_dict writes exactly these, so an export reads the
+# same whatever defaults the importer assumed.
+ASSIGNEE_USES: dict[str, tuple[str, ...]] = {
+    "user": ("user",), "role": ("role",), "dept_head": ("levels",), "dept_heads": ("levels",),
+    "field": ("field",), "ruleset": ("ruleset", "output")}
 
 
 @dataclass(frozen=True)
 class Assignee:
-    """Who a step's task goes to: a named user, a role, or the submitter's head `levels` up."""
+    """Who a step's task goes to (see ASSIGNEE_KINDS)."""
 
     kind: str
     user: str = ""
     role: str = ""
     levels: int = 1
+    field: str = ""
+    ruleset: str = ""
+    output: str = ""
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Assignee:
         return cls(kind=doc["kind"], user=doc.get("user", ""), role=doc.get("role", ""),
-                   levels=int(doc.get("levels", 1)))
+                   levels=int(doc.get("levels", 1)), field=doc.get("field", ""),
+                   ruleset=doc.get("ruleset", ""), output=doc.get("output", ""))
 
     def to_dict(self) -> dict[str, Any]:
-        """The kind and the one property it uses, always spelled out (`levels` even when 1), so
-        an export reads the same whatever defaults the importer assumed."""
-        if self.kind == "user":
-            return {"kind": self.kind, "user": self.user}
-        if self.kind == "role":
-            return {"kind": self.kind, "role": self.role}
-        if self.kind == "dept_head":
-            return {"kind": self.kind, "levels": self.levels}
-        return {"kind": self.kind, **to_plain(self)}
+        return {"kind": self.kind, **{name: getattr(self, name) for name in ASSIGNEE_USES[self.kind]}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +175,65 @@ class BranchStep(Step):
         return tuple(b.steps for b in self.branches) + (self.otherwise,)
 
 
-STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, NotifyStep, BranchStep)}
+@dataclass(frozen=True)
+class Lane:
+    """One lane of a parallel step: its steps run alongside the other lanes'."""
+
+    label: Label = ""
+    steps: tuple[Step, ...] = ()
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Lane:
+        return cls(label=doc.get("label", ""), steps=tuple(Step.from_dict(s) for s in doc.get("steps", ())))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**to_plain(self), "steps": [s.to_dict() for s in self.steps]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParallelStep(Step):
+    """并行: every lane runs at once; the flow goes on once all of them have finished."""
+
+    branches: tuple[Lane, ...] = ()
+    kind: ClassVar[str] = "parallel"
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> ParallelStep:
+        return cls(**cls._base(doc), branches=tuple(Lane.from_dict(b) for b in doc.get("branches", ())))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "branches": [b.to_dict() for b in self.branches]}
+
+    def lanes(self) -> tuple[tuple[Step, ...], ...]:
+        return tuple(b.steps for b in self.branches)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubflowStep(Step):
+    """Starts another published process for the same submitter and waits until it ends.
+
+    `inputs` maps the sub-process's form fields to this form's fields whose values they take."""
+
+    process: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    kind: ClassVar[str] = "subflow"
+
+    @classmethod
+    def _from_dict(cls, doc: dict[str, Any]) -> SubflowStep:
+        return cls(**cls._base(doc), process=doc["process"], inputs=dict(doc.get("inputs", {})))
+
+
+@dataclass(frozen=True)
+class Join:
+    """Where a parallel lane ends: the engine records the lane's arrival and, once every lane of
+    `step` has arrived, goes on after it."""
+
+    step: str
+    lane: int
+
+
+STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, NotifyStep, BranchStep,
+                                                         ParallelStep, SubflowStep)}
 
 
 @dataclass(frozen=True)
@@ -199,19 +261,31 @@ class ProcessMeta:
         return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
 
 
-REPEAT_APPROVER = ("ask", "auto_approve")
+# Each policy's choices, the default first.
+POLICY_CHOICES: dict[str, tuple[str, ...]] = {
+    "repeat_approver": ("ask", "auto_approve"),
+    "no_assignee": ("admin", "skip", "auto_approve"),
+    "submitter_approver": ("superior", "skip", "self"),
+}
+REPEAT_APPROVER = POLICY_CHOICES["repeat_approver"]
 
 
 @dataclass(frozen=True)
 class Policies:
-    """Per-flow handling of special cases. `repeat_approver`: when the next approver is the person
-    who approved the step just before, ask them again, or record an automatic approval."""
+    """Per-flow handling of special cases, each recorded as an event when it applies.
+
+    `repeat_approver`: the next approver approved the step just before: ask them again, or
+    approve for them. `no_assignee`: nobody fits a step: route it to the process admin, skip the
+    step, or approve it automatically. `submitter_approver`: the submitter is an approver of their
+    own request: send it to their superior instead, skip them, or let them decide."""
 
     repeat_approver: str = "ask"
+    no_assignee: str = "admin"
+    submitter_approver: str = "superior"
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Policies:
-        return cls(repeat_approver=doc.get("repeat_approver", "ask"))
+        return cls(**{name: doc.get(name, choices[0]) for name, choices in POLICY_CHOICES.items()})
 
 
 @dataclass(frozen=True)
@@ -257,16 +331,26 @@ class Flow:
                 return s
         raise KeyError(step_id)
 
-    def successor(self, step_id: str) -> Step | None:
-        """The step that runs after `step_id` finishes (leaving branches as needed), or None at the end."""
+    def successor(self, step_id: str) -> Step | Join | None:
+        """What runs after `step_id` finishes: the next step (leaving branches as needed), the
+        `Join` of the parallel lane it ends, or None at the end of the flow."""
         found = _successor(self.steps, step_id, None)
-        return found if isinstance(found, Step) else None
+        return None if found is _NOT_HERE else found
+
+    def parallel_of(self, step_id: str) -> ParallelStep | None:
+        """The innermost parallel step whose lanes hold `step_id`, if any (depth first, so an
+        inner parallel step is met after the one around it)."""
+        found = None
+        for s in self.walk():
+            if isinstance(s, ParallelStep) and any(x.id == step_id for lane in s.lanes() for x in _walk(lane)):
+                found = s
+        return found
 
 
 def _walk(steps: tuple[Step, ...]) -> Iterator[Step]:
     for s in steps:
         yield s
-        if isinstance(s, BranchStep):
+        if isinstance(s, (BranchStep, ParallelStep)):
             for lane in s.lanes():
                 yield from _walk(lane)
 
@@ -280,9 +364,10 @@ def _successor(steps: tuple[Step, ...], step_id: str, after: Step | None) -> Any
         follow = steps[index + 1] if index + 1 < len(steps) else after
         if s.id == step_id:
             return follow
-        if isinstance(s, BranchStep):
-            for lane in s.lanes():
-                found = _successor(lane, step_id, follow)
+        if isinstance(s, (BranchStep, ParallelStep)):
+            for index, lane in enumerate(s.lanes()):
+                end = Join(s.id, index) if isinstance(s, ParallelStep) else follow
+                found = _successor(lane, step_id, end)
                 if found is not _NOT_HERE:
                     return found
     return _NOT_HERE

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder import paths
-from builder.flows import (APPROVAL_MODES, REPEAT_APPROVER, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
-                           ProcessMeta)
+from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY_CHOICES, STEP_KINDS, Assignee,
+                           Branch, Flow, Lane, ProcessMeta)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
 from rules.conditions import condition_fields, validate_condition
@@ -57,12 +57,11 @@ VALIDATION_PROPERTIES = _json_names(Validation)
 FLOW_PROPERTIES = _json_names(Flow)
 META_PROPERTIES = _json_names(ProcessMeta)
 BRANCH_PROPERTIES = _json_names(Branch)
+LANE_PROPERTIES = _json_names(Lane)
 ASSIGNEE_PROPERTIES = _json_names(Assignee)
 STEP_PROPERTIES: dict[str, tuple[str, ...]] = {
     kind: ("kind",) + _json_names(cls) for kind, cls in STEP_KINDS.items()
 }
-# Which Assignee property each assignee kind uses.
-ASSIGNEE_USES: dict[str, str] = {"user": "user", "role": "role", "dept_head": "levels"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,11 +621,12 @@ def _policies(policies: Any, path: str, out: list[Problem]) -> None:
     if not isinstance(policies, dict):
         out.append(Problem(path, "must be an object"))
         return
-    _unknown(policies, ("repeat_approver",), path, out)
-    repeat = policies.get("repeat_approver", "ask")
-    if repeat not in REPEAT_APPROVER:
-        out.append(Problem(paths.key(path, "repeat_approver"),
-                           f'unknown policy {show_value(repeat)} (one of {", ".join(REPEAT_APPROVER)})'))
+    _unknown(policies, tuple(POLICY_CHOICES), path, out)
+    for name, choices in POLICY_CHOICES.items():
+        chosen = policies.get(name, choices[0])
+        if chosen not in choices:
+            out.append(Problem(paths.key(path, name),
+                               f'unknown policy {show_value(chosen)} (one of {", ".join(choices)})'))
 
 
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:
@@ -693,6 +693,10 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
                                                     f'(one of {", ".join(APPROVAL_MODES)})'))
     if kind == "branch":
         _branch_step(doc, path, context, out)
+    elif kind == "parallel":
+        _parallel_step(doc, path, context, out)
+    elif kind == "subflow":
+        _subflow_step(doc, path, context, out)
 
 
 def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> None:
@@ -709,22 +713,50 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
                                                     f'(one of {", ".join(ASSIGNEE_KINDS)})'))
         return
     uses = ASSIGNEE_USES[kind]
-    where = paths.key(path, uses)
-    value = doc.get(uses)
-    if kind == "dept_head":
-        levels = doc.get("levels", 1)
-        if not _is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:
-            out.append(Problem(where, f"must be a whole number from 1 to {MAX_DEPT_LEVELS}, "
-                                      f"got {show_value(levels)}"))
-    elif uses not in doc:
-        out.append(Problem(where, f'missing: a "{kind}" assignee names a {uses}'))
-    elif not isinstance(value, str):
-        out.append(Problem(where, f"must be a {uses} key, got {show_value(value)}"))
-    elif value not in (context.users if kind == "user" else context.roles):
-        out.append(Problem(where, f'unknown {uses} "{value}"'))
-    for name in ASSIGNEE_USES.values():
-        if name != uses and name in doc:
+    for name in uses:
+        where = paths.key(path, name)
+        value = doc.get(name)
+        if name == "levels":
+            levels = doc.get("levels", 1)
+            if not _is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:
+                out.append(Problem(where, f"must be a whole number from 1 to {MAX_DEPT_LEVELS}, "
+                                          f"got {show_value(levels)}"))
+        elif name not in doc:
+            out.append(Problem(where, f'missing: a "{kind}" assignee names a {name}'))
+        elif not isinstance(value, str):
+            out.append(Problem(where, f"must be a {name} key, got {show_value(value)}"))
+        else:
+            problem = _assignee_reference(name, value, doc, context)
+            if problem:
+                out.append(Problem(where, problem))
+    for name in ASSIGNEE_PROPERTIES:
+        if name not in uses and name != "kind" and name in doc:
             out.append(Problem(paths.key(path, name), f'not used by a "{kind}" assignee'))
+
+
+def _assignee_reference(name: str, value: str, doc: dict[str, Any], context: _FlowContext) -> str:
+    """What is wrong with the user, role, field, ruleset or output an assignee names, if anything."""
+    if name == "user" and value not in context.users:
+        return f'unknown user "{value}"'
+    if name == "role" and value not in context.roles:
+        return f'unknown role "{value}"'
+    if name == "field" and context.field_types is not None:
+        kind = context.field_types.get(value)
+        if kind is None:
+            return f'unknown field "{value}"'
+        if kind not in ("text", "select"):
+            return f'field "{value}" is a {kind}; a user or department is chosen in a text or select field'
+    if name == "ruleset":
+        if value not in context.known:
+            return f'unknown ruleset "{value}"'
+        if value not in context.listed:
+            return f'ruleset "{value}" is not listed in the flow\'s rulesets'
+    if name == "output" and isinstance(doc.get("ruleset"), str) and doc["ruleset"] in context.rulesets:
+        ruleset = context.rulesets[doc["ruleset"]]
+        if ruleset.output(value) is None:
+            names = ", ".join(o.key for o in ruleset.outputs) or "none"
+            return f'"{value}" is not an output of ruleset "{ruleset.key}" (outputs: {names})'
+    return ""
 
 
 def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
@@ -753,6 +785,39 @@ def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
         _branch(branch, paths.index(branches_path, position), ruleset, "ruleset" in doc, context, out)
     if "else" in doc:
         _steps(doc["else"], paths.key(path, "else"), context, out)
+
+
+def _parallel_step(doc: dict[str, Any], path: str, context: _FlowContext, out: list[Problem]) -> None:
+    where = paths.key(path, "branches")
+    lanes = doc.get("branches")
+    if not isinstance(lanes, list) or len(lanes) < 2:
+        out.append(Problem(where, "a parallel step needs a list of at least two branches"))
+        return
+    for position, lane in enumerate(lanes):
+        at = paths.index(where, position)
+        if not isinstance(lane, dict):
+            out.append(Problem(at, "must be an object"))
+            continue
+        _unknown(lane, LANE_PROPERTIES, at, out)
+        _label(lane, "label", at, out)
+        if not isinstance(lane.get("steps"), list) or not lane["steps"]:
+            out.append(Problem(paths.key(at, "steps"), "each parallel branch needs at least one step"))
+        else:
+            _steps(lane["steps"], paths.key(at, "steps"), context, out)
+
+
+def _subflow_step(doc: dict[str, Any], path: str, context: _FlowContext, out: list[Problem]) -> None:
+    _slug(doc, "process", path, out, required=True)
+    inputs = doc.get("inputs", {})
+    where = paths.key(path, "inputs")
+    if not isinstance(inputs, dict):
+        out.append(Problem(where, 'must map the sub-process\'s fields to this form\'s, e.g. {"amount": "total"}'))
+        return
+    for child, parent in inputs.items():
+        if not isinstance(parent, str):
+            out.append(Problem(paths.key(where, child), f"must be a field key, got {show_value(parent)}"))
+        elif context.field_types is not None and parent not in context.field_types:
+            out.append(Problem(paths.key(where, child), f'unknown field "{parent}"'))
 
 
 def _branch(doc: Any, path: str, ruleset: Ruleset | None, by_ruleset: bool,

@@ -7,17 +7,19 @@ and makes the event log the complete record of why an instance went where it wen
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from builder.flows import BranchStep, Flow, NotifyStep, Step
+from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
+from builder.formdata import clean_submission
 from builder.forms import Form
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
+from runtime.assignment import Assignment, Delegations, assign
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
-from runtime.org import Organisation, Resolution, User
+from runtime.org import Organisation, Resolution, User, describe
 from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
 
 SYSTEM = "system"
@@ -38,22 +40,61 @@ class Definitions:
                 "rulesets": {k: r.version for k, r in sorted(self.rulesets.items())}}
 
 
+@dataclass
+class Lookups:
+    """What the engine may read beyond the instance at hand: other instances (a sub-process's
+    parent and children) and definitions. The service supplies them from its in-memory state."""
+
+    instance: Callable[[str], Instance | None] = lambda _: None
+    open_tasks: Callable[[str], tuple[Task, ...]] = lambda _: ()
+    latest: Callable[[str], Definitions] | None = None
+    pinned: Callable[[Event], Definitions] | None = None  # by the versions a start event pins
+    away: Delegations | None = None
+
+
+@dataclass
+class _Run:
+    """One walk through one instance's flow: what it reads, and the events it has caused so far
+    (`events` may also hold a sub-process's events, which carry their own instance id)."""
+
+    defs: Definitions
+    instance: str
+    submitter: str
+    data: dict[str, Any]
+    at: str
+    history: tuple[Event, ...] = ()
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def mine(self) -> list[Event]:
+        """This instance's events, recorded and new, oldest first."""
+        return [*self.history, *(e for e in self.events if e["instance"] == self.instance)]
+
+
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
 
     def __init__(self, org: Organisation, evaluator: Evaluator,
                  now: Callable[[], str], new_id: Callable[[], str]) -> None:
         self.org, self.evaluator, self.now, self.new_id = org, evaluator, now, new_id
+        self.lookups = Lookups()
 
-    def start(self, defs: Definitions, submitter: User, data: dict[str, Any]) -> list[Event]:
-        """Events that open a new instance on clean `data` and walk to its first waiting step."""
+    def start(self, defs: Definitions, submitter: User, data: dict[str, Any],
+              parent: dict[str, str] | None = None) -> list[Event]:
+        """Events that open a new instance on clean `data` and walk to its first waiting step;
+        `parent` names the instance and step that started it as a sub-process."""
         at = self.now()
         instance_id = self.new_id()
         started = {"action": "start", "instance": instance_id, "at": at, "actor": submitter.username,
                    "process": defs.flow.key, "department": submitter.department, "data": data,
                    **defs.pins()}
-        first = defs.flow.steps[0] if defs.flow.steps else None
-        return [started, *self._walk(defs, instance_id, submitter.username, data, first, at)]
+        if parent:
+            started["parent"] = parent
+        run = _Run(defs, instance_id, submitter.username, data, at, events=[started])
+        self._walk(run, defs.flow.steps[0] if defs.flow.steps else None)
+        return run.events
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -80,24 +121,25 @@ class Engine:
                        ("reason" if action == "reject" else "comment"): text}
         if action == "reject" and code:
             done["code"] = code
-        cancelled = [_cancel(instance.id, at, other) for other in others_open]
         if action == "reject":
-            return [done, *cancelled, _finish(instance.id, at, InstanceStatus.REJECTED)]
+            return [done, *(_cancel(instance.id, at, other) for other in others_open),
+                    _finish(instance.id, at, InstanceStatus.REJECTED)]
+        same_step = [other for other in others_open if other.step == task.step]
         step = defs.flow.step(task.step)
         mode = getattr(step, "mode", "single")
-        if mode == "all" and others_open:
+        if mode == "all" and same_step:
             return [done]  # 会签: the step waits for everyone
-        if task.queue:  # sequential mode, or a signer added after this person (加签)
-            following_person = self._task(instance.id, at, step, Resolution(task.queue[0]), task.queue[1:])
-            return [done, following_person]
-        settled = cancelled if mode == "any" else []
+        run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events, [done])
+        if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
+            run.emit(self._task(run, step, Resolution(task.queue[0]), task.queue[1:]))
+            return run.events
+        if mode == "any":
+            run.events += [_cancel(instance.id, at, other) for other in same_step]
         if instance.resume_at and instance.resume_at != task.step:  # fixed: straight back to who returned it
-            return [done, *settled, *self._assign(instance.id, at, defs.flow.step(instance.resume_at),
-                                                  instance.submitter)]
-        following = defs.flow.successor(task.step)
-        last_approver = actor.username if action == "approve" else ""
-        return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at,
-                                            last_approver)]
+            self._walk(run, defs.flow.step(instance.resume_at))
+        else:
+            self._walk(run, defs.flow.successor(task.step), actor.username if action == "approve" else "")
+        return run.events
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -118,18 +160,22 @@ class Engine:
         """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
-        if to != "submitter" and (to == task.step or to not in done_steps):
-            choices = ", ".join(["submitter", *sorted(done_steps - {task.step})])
+        targets = {s for s in done_steps if s != task.step and defs.flow.parallel_of(s) is None}
+        if to != "submitter" and to not in targets:
+            choices = ", ".join(["submitter", *sorted(targets)])
             raise ValidationFailed({"to": f'cannot return to "{to}": one of {choices}'})
         if not reason.strip():
             raise ValidationFailed({"reason": "say what needs fixing"})
         at = self.now()
+        around = defs.flow.parallel_of(task.step)  # inside parallel review, the whole review runs again
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
-                        "step": task.step, "task": task.id, "to": to, "reason": reason.strip()}
-        cancelled = [_cancel(instance.id, at, other) for other in others_open]
-        if to == "submitter":
-            return [event, *cancelled]
-        return [event, *cancelled, *self._assign(instance.id, at, defs.flow.step(to), instance.submitter)]
+                        "step": task.step, "task": task.id, "to": to, "reason": reason.strip(),
+                        "resume": around.id if around else task.step}
+        run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events,
+                   [event, *(_cancel(instance.id, at, other) for other in others_open)])
+        if to != "submitter":
+            self._assign_step(run, defs.flow.step(to))
+        return run.events
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
         """The submitter sends a returned request again, with corrected data."""
@@ -138,8 +184,11 @@ class Engine:
         if instance.status is not InstanceStatus.RETURNED:
             raise TransitionNotAllowed("resubmit", str(instance.status), "request")
         at = self.now()
-        return [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username, "data": data},
-                *self._assign(instance.id, at, defs.flow.step(instance.resume_at), instance.submitter)]
+        run = _Run(defs, instance.id, instance.submitter, data, at, instance.events,
+                   [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username,
+                     "data": data}])
+        self._walk(run, defs.flow.step(instance.resume_at))
+        return run.events
 
     def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
         """转交: the assignee hands the task to someone else, who then acts in their place."""
@@ -189,65 +238,181 @@ class Engine:
         if instance.status is not InstanceStatus.RUNNING:
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
-    def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
-              step: Step | None, at: str, last_approver: str = "") -> list[Event]:
-        """From `step` on: decide branches until a person must act, or the flow ends.
+    def settle(self, events: list[Event]) -> list[Event]:
+        """The events of a command, plus what the end of an instance causes elsewhere: a finished
+        sub-process lets its parent go on (or rejects it), and a parent that ends takes its
+        running sub-processes with it. All of it is committed together."""
+        out = list(events)
+        index = 0
+        while index < len(out):
+            event = out[index]
+            index += 1
+            if event["action"] != "finish":
+                continue
+            started = _start_of(event["instance"], out, self.lookups)
+            parent = started.get("parent") if started else None
+            if parent and _status_in(parent["instance"], out, self.lookups) is InstanceStatus.RUNNING:
+                out += self._child_ended(parent, event, out)
+            for child in _running_children(event["instance"], out, self.lookups):
+                out += self._end_child(child, event, out)
+        return out
+
+    def _child_ended(self, parent: dict[str, str], finish: Event, batch: list[Event]) -> list[Event]:
+        instance = self.lookups.instance(parent["instance"])
+        started = _start_of(parent["instance"], batch, self.lookups)
+        assert started is not None and self.lookups.pinned is not None
+        defs = self.lookups.pinned(started)
+        history = (instance.events if instance else ()) + tuple(e for e in batch if e["instance"] == started["instance"])
+        run = _Run(defs, started["instance"], started["actor"], instance.data if instance else started["data"],
+                   finish["at"], history)
+        run.emit({"action": "subflow_done", "instance": instance.id, "at": finish["at"], "actor": SYSTEM,
+                  "step": parent["step"], "child": finish["instance"], "status": finish["status"]})
+        if finish["status"] == str(InstanceStatus.COMPLETED):
+            self._walk(run, defs.flow.successor(parent["step"]))
+        else:
+            run.events += [_cancel(run.instance, finish["at"], task)
+                           for task in _open_in(run.instance, batch, self.lookups)]
+            run.emit(_finish(run.instance, finish["at"], InstanceStatus.REJECTED))
+        return run.events
+
+    def _end_child(self, child: str, finish: Event, batch: list[Event]) -> list[Event]:
+        at = finish["at"]
+        return [*(_cancel(child, at, task) for task in _open_in(child, batch, self.lookups)),
+                {"action": "finish", "instance": child, "at": at, "actor": SYSTEM,
+                 "status": str(InstanceStatus.WITHDRAWN), "reason": "the request that started it ended"}]
+
+    def _walk(self, run: _Run, step: Step | Join | None, last_approver: str = "") -> None:
+        """From `step` on: decide branches, fork parallel lanes, start sub-processes, until every
+        path waits for a person, or the flow ends.
 
         With the flow's `repeat_approver` policy set to `auto_approve`, a single-approver step
         that falls to `last_approver` (who approved the step just before) is approved for them,
         and the record says so."""
-        events: list[Event] = []
+        flow = run.defs.flow
         while step is not None:
-            if isinstance(step, BranchStep):
-                decided, step = self._decide(defs, instance_id, data, step, at)
-                events.append(decided)
-                continue
-            if isinstance(step, NotifyStep):
-                people = [r.assignee for r in self.org.resolve_all(step.assignee, submitter)]
-                events.append({"action": "notify", "instance": instance_id, "at": at, "actor": SYSTEM,
-                               "step": step.id, "recipients": people})
-                step = defs.flow.successor(step.id)
-                continue
-            assigned = self._assign(instance_id, at, step, submitter)
-            if (defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
-                    and len(assigned) == 1 and last_approver and assigned[0]["assignee"] == last_approver):
-                events += [*assigned, {"action": "approve", "instance": instance_id, "at": at, "actor": SYSTEM,
-                                       "step": step.id, "task": assigned[0]["task"], "auto": True,
-                                       "comment": f"approved automatically: {last_approver} approved the step before"}]
-                step = defs.flow.successor(step.id)
-                continue
-            events.extend(assigned)
-            return events
-        events.append(_finish(instance_id, at, InstanceStatus.COMPLETED))
-        return events
+            if isinstance(step, Join):
+                if not self._arrive(run, step):
+                    return
+                step = flow.successor(step.step)
+            elif isinstance(step, BranchStep):
+                decided, step = self._decide(run, step)
+                run.emit(decided)
+            elif isinstance(step, ParallelStep):
+                run.emit(self._event(run, "fork", step=step.id, lanes=len(step.branches)))
+                for lane in step.lanes():
+                    self._walk(run, lane[0], last_approver)
+                return
+            elif isinstance(step, SubflowStep):
+                self._start_child(run, step)
+                return
+            elif isinstance(step, NotifyStep):
+                people = self.org.candidates(step.assignee, run.submitter, run.data)
+                run.emit(self._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
+                step = flow.successor(step.id)
+            elif self._assign_step(run, step, last_approver):
+                last_approver = ""
+                step = flow.successor(step.id)
+            else:
+                return
+        run.emit(_finish(run.instance, run.at, InstanceStatus.COMPLETED))
 
-    def _assign(self, instance_id: str, at: str, step: Step, submitter: str) -> list[Event]:
-        """The task events a human step starts with: one person, everyone (any/all), or the
-        first in line (sequential), the rest queued on that task."""
-        assignee = getattr(step, "assignee")
+    def _arrive(self, run: _Run, join: Join) -> bool:
+        """Record that a parallel lane has finished; True once all lanes have (exactly once:
+        commands run one at a time, and the lane that completes the set is the one that joins)."""
+        run.emit(self._event(run, "arrive", step=join.step, lane=join.lane))
+        arrived: set[int] = set()
+        for event in reversed(run.mine()):
+            if event["action"] == "fork" and event["step"] == join.step:
+                break
+            if event["action"] == "arrive" and event["step"] == join.step:
+                arrived.add(event["lane"])
+        parallel = run.defs.flow.step(join.step)
+        if len(arrived) < len(getattr(parallel, "branches")):
+            return False
+        run.emit(self._event(run, "join", step=join.step))
+        return True
+
+    def _start_child(self, run: _Run, step: SubflowStep) -> None:
+        if self.lookups.latest is None:
+            raise Conflict(f'cannot start sub-process "{step.process}" here')
+        defs = self.lookups.latest(step.process)
+        raw = {child: run.data[own] for child, own in step.inputs.items() if own in run.data}
+        data, errors = clean_submission(defs.form, raw)
+        if errors:
+            detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
+            raise Conflict(f'cannot start sub-process "{step.process}" with this request\'s data ({detail})')
+        child = self.start(defs, self.org.user(run.submitter), data,
+                           parent={"instance": run.instance, "step": step.id})
+        run.emit(self._event(run, "subflow", step=step.id, process=step.process, child=child[0]["instance"]))
+        run.events += child
+
+    def _assign_step(self, run: _Run, step: Step, last_approver: str = "") -> bool:
+        """Open the tasks of a human step; True when the step is passed without anyone (skipped,
+        or approved automatically by a policy), so the walk goes on."""
         mode = getattr(step, "mode", "single")
-        if mode == "single":
-            return [self._task(instance_id, at, step, self.org.resolve(assignee, submitter))]
-        people = _distinct(self.org.resolve_all(assignee, submitter))
+        assignee = getattr(step, "assignee")
+        if assignee.kind == "dept_heads" and mode == "single":
+            mode = "sequential"  # 连续多级主管: each head in turn
+        assignment = self._assignment(run, step, single=mode == "single")
+        if assignment.skip:
+            run.emit(self._event(run, "skip", step=step.id, reason=assignment.why))
+            return True
+        if assignment.auto_approve:
+            self._auto_pass(run, step, Resolution(SYSTEM, assignment.why), assignment.why)
+            return True
+        people = assignment.people
+        if (run.defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
+                and len(people) == 1 and last_approver and people[0].assignee == last_approver):
+            self._auto_pass(run, step, people[0],
+                            f"approved automatically: {last_approver} approved the step before")
+            return True
         if mode == "sequential":
-            return [self._task(instance_id, at, step, people[0], tuple(p.assignee for p in people[1:]))]
-        return [self._task(instance_id, at, step, person) for person in people]
+            run.emit(self._task(run, step, people[0], tuple(p.assignee for p in people[1:])))
+        else:
+            run.events += [self._task(run, step, person) for person in people]
+        return False
 
-    def _task(self, instance_id: str, at: str, step: Step, person: Resolution,
-              queue: tuple[str, ...] = ()) -> Event:
-        event: Event = {"action": "task", "instance": instance_id, "at": at, "actor": SYSTEM,
-                        "step": step.id, "task": self.new_id(), "kind": step.kind,
-                        "assignee": person.assignee, "note": person.note}
+    def _auto_pass(self, run: _Run, step: Step, person: Resolution, why: str) -> None:
+        task = self._task(run, step, person)
+        action = "approve" if step.kind == "approval" else "complete"
+        run.events += [task, self._event(run, action, step=step.id, task=task["task"], auto=True, comment=why)]
+
+    def _assignment(self, run: _Run, step: Step, *, single: bool) -> Assignment:
+        """Who the step goes to, by its assignee and the flow's policies."""
+        assignee = getattr(step, "assignee")
+        interchangeable = assignee.kind == "role"
+        why = f"nobody fits {describe(assignee)}"
+        if assignee.kind == "ruleset":
+            decision = self.evaluator.evaluate(run.defs.rulesets[assignee.ruleset], run.defs.form.facts(run.data))
+            named = decision.outcome.get(assignee.output)
+            interchangeable = named in self.org.roles
+            candidates = (self.org.holders(named) if interchangeable
+                          else [named] if named in self.org.users else [])
+            why = f'ruleset "{decision.ruleset}" v{decision.version} named {named!r}, who is nobody here'
+        else:
+            candidates = self.org.candidates(assignee, run.submitter, run.data)
+        chosen = assign(self.org, candidates, run.submitter, run.defs.flow.policies, nobody_fits=why,
+                        single=single, interchangeable=interchangeable, at=run.at, away=self.lookups.away)
+        if assignee.kind == "ruleset" and chosen.people:
+            named_by = f'named by ruleset "{decision.ruleset}" v{decision.version}, output "{assignee.output}"'
+            chosen = Assignment(tuple(Resolution(p.assignee, p.note or named_by) for p in chosen.people))
+        return chosen
+
+    def _event(self, run: _Run, action: str, **details: Any) -> Event:
+        return {"action": action, "instance": run.instance, "at": run.at, "actor": SYSTEM, **details}
+
+    def _task(self, run: _Run, step: Step, person: Resolution, queue: tuple[str, ...] = ()) -> Event:
+        event = self._event(run, "task", step=step.id, task=self.new_id(), kind=step.kind,
+                            assignee=person.assignee, note=person.note)
         if queue:
             event["queue"] = list(queue)
         return event
 
-    def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,
-                at: str) -> tuple[Event, Step | None]:
+    def _decide(self, run: _Run, step: BranchStep) -> tuple[Event, Step | Join | None]:
         """Pick a branch by the step's ruleset, or by the branches' own conditions, and record why."""
-        facts = defs.form.facts(data)
-        event: Event = {"action": "decide", "instance": instance_id, "at": at, "actor": SYSTEM,
-                        "step": step.id}
+        defs = run.defs
+        facts = defs.form.facts(run.data)
+        event = self._event(run, "decide", step=step.id)
         if step.ruleset:
             decision = self.evaluator.evaluate(defs.rulesets[step.ruleset], facts)
             index, lane = step.choose(lambda branch: branch.matches(decision.outcome))
@@ -261,6 +426,7 @@ class Engine:
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
+CLOSES = ("approve", "reject", "complete", "cancel", "return")
 ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
 
 
@@ -286,16 +452,42 @@ def _moment(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def _distinct(people: list[Resolution]) -> list[Resolution]:
-    seen: dict[str, Resolution] = {}
-    for person in people:
-        seen.setdefault(person.assignee, person)
-    return list(seen.values())
+def _start_of(instance_id: str, batch: list[Event], lookups: Lookups) -> Event | None:
+    instance = lookups.instance(instance_id)
+    if instance is not None:
+        return instance.events[0]
+    return next((e for e in batch if e["action"] == "start" and e["instance"] == instance_id), None)
 
 
-def _cancel(instance_id: str, at: str, task: Task) -> Event:
+def _status_in(instance_id: str, batch: list[Event], lookups: Lookups) -> InstanceStatus:
+    """The instance's status once `batch` is applied (for the statuses `settle` cares about)."""
+    ended = [e for e in batch if e["instance"] == instance_id and e["action"] == "finish"]
+    if ended:
+        return InstanceStatus(ended[-1]["status"])
+    instance = lookups.instance(instance_id)
+    return instance.status if instance is not None else InstanceStatus.RUNNING
+
+
+def _running_children(instance_id: str, batch: list[Event], lookups: Lookups) -> list[str]:
+    instance = lookups.instance(instance_id)
+    events = [*(instance.events if instance else ()), *(e for e in batch if e["instance"] == instance_id)]
+    children = [e["child"] for e in events if e["action"] == "subflow"]
+    return [c for c in children if _status_in(c, batch, lookups) is InstanceStatus.RUNNING]
+
+
+def _open_in(instance_id: str, batch: list[Event], lookups: Lookups) -> list[Task | Event]:
+    """The instance's open tasks once `batch` is applied: recorded ones not closed by the batch,
+    and ones the batch opened and did not close."""
+    closed = {e["task"] for e in batch if e["instance"] == instance_id and e["action"] in CLOSES}
+    recorded = [t for t in lookups.open_tasks(instance_id) if t.id not in closed]
+    opened = [e for e in batch if e["instance"] == instance_id and e["action"] == "task" and e["task"] not in closed]
+    return [*recorded, *opened]
+
+
+def _cancel(instance_id: str, at: str, task: Task | Event) -> Event:
+    step, task_id = (task["step"], task["task"]) if isinstance(task, dict) else (task.step, task.id)
     return {"action": "cancel", "instance": instance_id, "at": at, "actor": SYSTEM,
-            "step": task.step, "task": task.id}
+            "step": step, "task": task_id}
 
 
 def _finish(instance_id: str, at: str, status: InstanceStatus) -> Event:

@@ -92,46 +92,55 @@ class Organisation:
             person = self.superior(person) if person else None
         return person
 
-    def resolve(self, assignee: Assignee, submitter: str) -> Resolution:
-        """The user who must act on a step for this submitter; never the submitter themself."""
+    def heads_up_to(self, username: str, levels: int) -> list[str]:
+        """The chain of heads above this person, nearest first, at most `levels` long (连续多级主管)."""
+        chain: list[str] = []
+        person: str | None = username
+        for _ in range(levels):
+            person = self.superior(person) if person else None
+            if person is None:
+                break
+            if person not in chain:
+                chain.append(person)
+        return chain
+
+    def candidates(self, assignee: Assignee, submitter: str, data: dict[str, Any]) -> list[str]:
+        """Everyone an assignee names for this submitter and form data, in a stable order;
+        empty when nobody fits. Policies (the submitter among them, nobody found) are applied
+        by the engine, which records what it decided."""
         if assignee.kind == "user":
-            chosen: str | None = assignee.user
-        elif assignee.kind == "role":
-            holders = self.holders(assignee.role)
-            chosen = next((h for h in holders if h != submitter), holders[0] if holders else None)
-        else:
-            chosen = self.head_levels_up(submitter, assignee.levels)
-        if chosen is None:
-            return self._fallback(f"nobody fits {_describe(assignee)}")
-        if chosen == submitter:
-            above = self.superior(submitter)
-            if above is None:
-                return self._fallback("the submitter may not approve their own request and has no superior")
-            return Resolution(above, "the submitter may not approve their own request; sent to their superior")
-        return Resolution(chosen)
-
-    def resolve_all(self, assignee: Assignee, submitter: str) -> list[Resolution]:
-        """Everyone a multi-person step (any, all, sequential, CC) goes to, in a stable order.
-
-        A role means each of its holders except the submitter; the others name one person."""
+            return [assignee.user] if assignee.user in self.users else []
         if assignee.kind == "role":
-            holders = [h for h in self.holders(assignee.role) if h != submitter]
-            if holders:
-                return [Resolution(h) for h in holders]
-        return [self.resolve(assignee, submitter)]
+            return self.holders(assignee.role)
+        if assignee.kind == "dept_head":
+            head = self.head_levels_up(submitter, assignee.levels)
+            return [head] if head else []
+        if assignee.kind == "dept_heads":
+            return self.heads_up_to(submitter, assignee.levels)
+        if assignee.kind == "field":
+            chosen = data.get(assignee.field)
+            if isinstance(chosen, str) and chosen in self.users:
+                return [chosen]
+            if isinstance(chosen, str) and chosen in self.departments:
+                return [self.departments[chosen].head]
+        return []
 
-    def _fallback(self, why: str) -> Resolution:
+    def admin(self) -> str | None:
+        """The process admin that work nobody else fits is routed to."""
         admins = self.holders("admin")
-        if not admins:
-            raise NotFound(f"{why}, and there is no process admin to route it to")
-        return Resolution(admins[0], f"{why}; routed to the process admin")
+        return admins[0] if admins else None
 
 
-def _describe(assignee: Assignee) -> str:
+def describe(assignee: Assignee) -> str:
+    """The assignee in words, for the record."""
     if assignee.kind == "role":
         return f'role "{assignee.role}"'
     if assignee.kind == "user":
         return f'user "{assignee.user}"'
+    if assignee.kind == "dept_heads":
+        return f"the submitter's heads up to {assignee.levels} level(s)"
+    if assignee.kind == "field":
+        return f'the person or department in field "{assignee.field}"'
     return f"the submitter's head {assignee.levels} level(s) up"
 
 

@@ -19,7 +19,7 @@ from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime.clock import new_id, utc_now
-from runtime.engine import Definitions, Engine
+from runtime.engine import Definitions, Engine, Lookups
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.org import Organisation, User
 from runtime.state import Instance, Projection, Task, TaskStatus
@@ -43,6 +43,8 @@ class Workflow:
             raise NotFound("no organisation loaded; start with --demo or load one first")
         self.org = Organisation(org_doc)
         self.engine = Engine(self.org, evaluator, now, make_id)
+        self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
+                                      latest=self.latest, pinned=self.pinned_by)
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -77,6 +79,12 @@ class Workflow:
         return Definitions(self.definition("flow", instance.process, instance.flow_version),
                            self.definition("form", instance.form, instance.form_version),
                            {k: self.definition("ruleset", k, v) for k, v in instance.rulesets.items()})
+
+    def pinned_by(self, started: dict[str, Any]) -> Definitions:
+        """The definitions a start event pinned (for an instance not yet in the projection)."""
+        return Definitions(self.definition("flow", started["process"], started["flow_version"]),
+                           self.definition("form", started["form"], started["form_version"]),
+                           {k: self.definition("ruleset", k, v) for k, v in started["rulesets"].items()})
 
     def export(self, process: str) -> dict[str, Any]:
         defs = self.latest(process)
@@ -166,8 +174,7 @@ class Workflow:
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            others = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
-                           if t.step == task.step and t.id != task.id and t.status is TaskStatus.OPEN)
+            others = tuple(t for t in self.open_tasks_of(instance.id) if t.id != task.id)
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
                                      others, code)
             self._commit(events, request_id)
@@ -176,9 +183,7 @@ class Workflow:
     def withdraw(self, user: User, instance_id: str) -> Instance:
         with self.lock:
             instance = self.instance_for(user, instance_id)
-            open_tasks = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
-                               if t.status is TaskStatus.OPEN)
-            self._commit(self.engine.withdraw(instance, open_tasks, user))
+            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id), user))
             return self.state.instances[instance.id]
 
     def send_back(self, user: User, task_id: str, to: str, reason: str) -> Instance:
@@ -246,10 +251,17 @@ class Workflow:
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
         if request_id:
             events[0] = {**events[0], "request": request_id}
-        for event in self.repo.append_events(events):
+        for event in self.repo.append_events(self.engine.settle(events)):
             self.state.apply(event)
 
     # --- queries -------------------------------------------------------------------------
+    def state_instance(self, instance_id: str) -> Instance | None:
+        return self.state.instances.get(instance_id)
+
+    def open_tasks_of(self, instance_id: str) -> tuple[Task, ...]:
+        instance = self.state.instances[instance_id]
+        return tuple(t for t in (self.state.tasks[i] for i in instance.task_ids) if t.status is TaskStatus.OPEN)
+
     def task(self, task_id: str) -> Task:
         try:
             return self.state.tasks[task_id]

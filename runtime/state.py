@@ -73,6 +73,8 @@ class Instance:
     task_ids: tuple[str, ...] = ()
     copied: tuple[str, ...] = ()  # people CC'd (抄送): they may read the request
     resume_at: str = ""  # the step that returned the request: where it goes once fixed
+    parent: str = ""  # the instance that started this one as a sub-process
+    children: tuple[str, ...] = ()  # sub-processes this one started
     events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     version: int = 1
 
@@ -141,6 +143,7 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         id=e["instance"], process=e["process"], flow_version=e["flow_version"], form=e["form"],
         form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
         department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
+        parent=e.get("parent", {}).get("instance", ""),
     )
     p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
 
@@ -169,7 +172,7 @@ def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
 def _on_return(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TaskStatus.RETURNED, e["at"])
     to_submitter = e["to"] == "submitter"
-    p._touch(e, resume_at=e["step"],
+    p._touch(e, resume_at=e.get("resume", e["step"]),
              **({"status": InstanceStatus.RETURNED} if to_submitter else {}))
 
 
@@ -208,6 +211,15 @@ def _on_notify(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
 
 
+def _on_fork(p: Projection, e: dict[str, Any]) -> None:
+    inst = p.instances[e["instance"]]
+    p._touch(e, **({"resume_at": ""} if inst.resume_at == e["step"] else {}))
+
+
+def _on_subflow(p: Projection, e: dict[str, Any]) -> None:
+    p._touch(e, children=p.instances[e["instance"]].children + (e["child"],))
+
+
 def _on_finish(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, status=InstanceStatus(e["status"]))
 
@@ -218,5 +230,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
-             "return": _on_return, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
+             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
              **{action: _on_task_action for action in TASK_ACTIONS}}

@@ -53,3 +53,14 @@ def bearer(client: Any, username: str) -> dict[str, str]:
     """Sign `username` in through the JSON API; the headers that carry its token."""
     token = client.post("/api/login", json={"username": username, "password": "demo"}).json()["token"]
     return {"Authorization": f"Bearer {token}"}
+
+
+def assert_reloads(workflow: Any) -> None:
+    """Replaying the workflow's stored events rebuilds exactly the state it holds in memory
+    (SpiffWorkflow's habit: save and restore at each step, assert nothing changed)."""
+    from runtime.service import Workflow
+
+    reopened = Workflow(workflow.repo, workflow.engine.evaluator)
+    assert reopened.state.instances == workflow.state.instances
+    assert reopened.state.tasks == workflow.state.tasks
+    assert reopened.state.open_by_assignee == {k: v for k, v in workflow.state.open_by_assignee.items()}

@@ -285,7 +285,7 @@ def test_several_flow_problems_are_reported_together():
         'steps[1].branches[0].steps[0].assignee.user: unknown user "nobody"',
         'steps[1].else[0].id: duplicate step id "head"',
         "steps[2].assignee: missing: a task step needs an assignee",
-        'steps[3].kind: unknown step kind "robot" (one of approval, task, notify, branch)',
+        'steps[3].kind: unknown step kind "robot" (one of approval, task, notify, branch, parallel, subflow)',
     ]
 
 
