@@ -17,7 +17,7 @@ from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
 from tests.support import DEMO, claim
 
-PROCESSES = ("expense", "contract", "appointment", "initiation",
+PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation",
              "document-access")
 
 
@@ -244,6 +244,72 @@ def test_important_business_also_goes_to_the_vp_and_the_gm(workflow, changes):
     run.act("ma.li")
     assert [s for s, _, _ in run.path()] == ["dept_head", "vp", "gm", "execute", "acceptance"]
     assert run.status is InstanceStatus.COMPLETED
+
+
+# ---------------------------------------------------------------------------------------------
+# Order review (002 订单管理办法): regular orders by two, non-regular by four in parallel, then the GM
+
+
+def order(order_type: str = "non_regular", **changes: Any) -> dict[str, Any]:
+    data = {"customer": "Jiangnan Power Supply Co.", "project": "110 kV substation upgrade",
+            "product": "Switchgear set", "model": "KYN28-12", "quantity": "6", "amount": "1,860,000",
+            "delivery_date": "2026-06-30", "order_type": order_type,
+            "requirements": "IEC 62271-200; five-prevention interlocks", "penalty": "on"}
+    if order_type == "non_regular":
+        data["non_regular_reason"] = "new_design"
+    return {**data, **changes}
+
+
+REVIEWERS = {"tech_review": "he.ming", "quality_review": "ma.li", "logistics_review": "guo.qing",
+             "production_review": "lin.tao"}
+
+
+def test_a_regular_order_is_checked_by_the_contract_desk_and_the_production_manager(workflow):
+    run = Run(workflow, "liu.yang", "order-review", order("regular"))
+    assert run.branches() == {"order_type": 0}
+    run.act("xu.jing", "approve", "Specs match the 2025 supply")
+    assert run.waiting() == [("production_check", "lin.tao")]
+    run.act("lin.tao", "approve", "Fits the June plan")
+    run.act("xu.jing", "complete", "Quoted and signed")
+    run.act("lin.tao", "complete", "Production order PO-2026-031")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [(s, who) for s, who, _ in run.path()] == [
+        ("desk_check", "xu.jing"), ("production_check", "lin.tao"), ("quote", "xu.jing"),
+        ("production_order", "lin.tao")]
+
+
+def test_a_non_regular_order_is_reviewed_by_four_departments_in_parallel_then_the_gm(workflow):
+    run = Run(workflow, "liu.yang", "order-review", order())
+    assert run.branches() == {"order_type": 1}
+    assert sorted(run.waiting()) == sorted(REVIEWERS.items())  # all four at once
+    for step in ("logistics_review", "tech_review", "production_review"):
+        run.act(REVIEWERS[step])
+        assert ("gm_decision", "yang.hua") not in run.waiting()
+    run.act("ma.li", "approve", "Type tests on file")
+    assert run.waiting() == [("gm_decision", "yang.hua")]
+    events = [e["action"] for e in run.wf.state.instances[run.id].events]
+    assert events.count("join") == 1
+    run.act("yang.hua")
+    run.act("xu.jing", "complete")
+    run.act("lin.tao", "complete")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [s for s, _, _ in run.path()][4:] == ["gm_decision", "quote", "production_order"]
+
+
+def test_the_gm_declines_a_non_regular_order_with_a_reason_code(workflow):
+    run = Run(workflow, "liu.yang", "order-review", order())
+    for who in REVIEWERS.values():
+        run.act(who)
+    run.act("yang.hua", "reject", "Cannot make June with the new design", code="delivery")
+    assert run.status is InstanceStatus.REJECTED
+    assert run.waiting() == []
+
+
+def test_one_department_refusing_in_the_review_declines_the_order_at_once(workflow):
+    run = Run(workflow, "liu.yang", "order-review", order())
+    run.act("guo.qing", "reject", "Vacuum breakers: 20 weeks lead time", code="materials")
+    assert run.status is InstanceStatus.REJECTED
+    assert run.waiting() == []
 
 
 # ---------------------------------------------------------------------------------------------
