@@ -72,6 +72,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.settings = settings
             yield
         finally:
+            if hasattr(app.state, "workflow"):
+                app.state.workflow.save_checkpoint()
             if own:
                 store.close()
 

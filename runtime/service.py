@@ -21,6 +21,8 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine, Lookups
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
+from runtime.checkpoint import SETTING as CHECKPOINT
+from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
 from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus
@@ -263,6 +265,11 @@ class Workflow:
             instance = self.instance_for(user, task.instance)
             self._commit(self.engine.urge(instance, task, user))
             return self.state.instances[instance.id]
+
+    def save_checkpoint(self) -> None:
+        """Record a digest of the current state, for `formflow audit verify` to replay against."""
+        with self.lock:
+            self.repo.put_setting(CHECKPOINT, checkpoint(self.state))
 
     # --- delegation while away ------------------------------------------------------------
     def delegation(self, user: User) -> Delegation | None:

@@ -35,5 +35,6 @@ def open_workflow(repo: Repository, *, demo: bool, evaluator: Evaluator | None =
     workflow = Workflow(repo, evaluator or default_evaluator(), timezone=timezone)
     if demo:
         publish_demo_processes(workflow)
+    workflow.save_checkpoint()
     return workflow
 
