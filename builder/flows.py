@@ -347,6 +347,16 @@ class Flow:
         return found
 
 
+def step_paths(steps: list[dict[str, Any]], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every step document under a (valid) list of step documents, with its JSON path, depth first."""
+    for index, step in enumerate(steps):
+        where = f"{path}[{index}]"
+        yield where, step
+        for number, lane in enumerate(step.get("branches", ())):
+            yield from step_paths(lane.get("steps", []), f"{where}.branches[{number}].steps")
+        yield from step_paths(step.get("else", []), f"{where}.else")
+
+
 def _walk(steps: tuple[Step, ...]) -> Iterator[Step]:
     for s in steps:
         yield s

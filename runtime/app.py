@@ -66,12 +66,14 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
         store = open_repository(settings.data_dir) if own else repo
         try:
             app.state.repo = store
-            app.state.workflow = open_workflow(store, demo=settings.demo)
+            app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone)
             app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
             yield
         finally:
+            if hasattr(app.state, "workflow"):
+                app.state.workflow.save_checkpoint()
             if own:
                 store.close()
 

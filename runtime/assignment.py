@@ -41,6 +41,8 @@ def assign(org: Organisation, candidates: list[str], submitter: str, policies: P
         people = others
     elif len(others) < len(people):
         people = _submitter_among(org, people, submitter, policies.submitter_approver)
+        if not people and policies.submitter_approver == "skip":
+            return Assignment(skip=True, why="the submitter is this step's only approver; step skipped (flow policy)")
     if single:
         people = people[:1]
     if not people:

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runtime.checkpoint import SETTING as CHECKPOINT
+from runtime.checkpoint import checkpoint, differences
 from runtime.state import Projection
 from runtime.store.eventlog import verify
 
 EVENTS_FILE = "events.jsonl"
+SETTINGS_FILE = "settings.json"
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,15 @@ class AuditReport:
 
 
 def verify_data_dir(data_dir: Path) -> AuditReport:
-    """Check the hash chain and seq continuity, then replay every event into a fresh projection."""
+    """Check the hash chain and seq continuity, then replay every event into a fresh projection
+    and compare it, at the server's last checkpoint, with the state the server held there."""
     chain = verify(data_dir / EVENTS_FILE)
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
+    stored = _stored_checkpoint(data_dir)
     projection = Projection()
     batch: list[dict[str, Any]] = []
+    compared = _compare(stored, projection) if stored and stored["seq"] == 0 else ""
     try:
         for event in _events(data_dir / EVENTS_FILE):
             batch.append(event)
@@ -37,11 +43,40 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
                 for committed in batch:
                     projection.apply(committed)
                 batch = []
+                if stored and projection.last_seq == stored["seq"]:
+                    compared = _compare(stored, projection)
+                    if compared.startswith("MISMATCH"):
+                        return AuditReport(False, compared)
     except (KeyError, ValueError, TypeError) as exc:
         return AuditReport(False, f"event {projection.last_seq + 1} cannot be replayed: {exc!r}")
+    if compared.startswith("MISMATCH") or (stored and not compared):
+        return AuditReport(False, compared or f"MISMATCH: the checkpoint names event {stored['seq']}, "
+                                              "which does not end a command in the log")
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
     return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
-                             f"{len(projection.tasks)} tasks{unfinished}")
+                             f"{len(projection.tasks)} tasks{unfinished}; {compared or 'no checkpoint to compare with yet'}")
+
+
+def _compare(stored: dict[str, Any], projection: Projection) -> str:
+    rebuilt = checkpoint(projection)
+    if rebuilt["state"] == stored["state"]:
+        return f"replay rebuilds exactly the state stored at event {stored['seq']}"
+    differing = differences(stored, rebuilt)
+    return (f"MISMATCH: replaying to event {stored['seq']} does not rebuild the stored state; "
+            f"instances that differ: {', '.join(differing) or '(none by instance: the set differs)'}")
+
+
+def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:
+    """The checkpoint in the settings document (read directly: the audit takes no lock)."""
+    path = data_dir / SETTINGS_FILE
+    if not path.exists():
+        return None
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    for table in tables.values():
+        for doc in table.values():
+            if doc.get("key") == CHECKPOINT:
+                return doc["value"]
+    return None
 
 
 def _events(path: Path) -> Iterator[dict[str, Any]]:

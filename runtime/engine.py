@@ -265,7 +265,7 @@ class Engine:
         history = (instance.events if instance else ()) + tuple(e for e in batch if e["instance"] == started["instance"])
         run = _Run(defs, started["instance"], started["actor"], instance.data if instance else started["data"],
                    finish["at"], history)
-        run.emit({"action": "subflow_done", "instance": instance.id, "at": finish["at"], "actor": SYSTEM,
+        run.emit({"action": "subflow_done", "instance": run.instance, "at": finish["at"], "actor": SYSTEM,
                   "step": parent["step"], "child": finish["instance"], "status": finish["status"]})
         if finish["status"] == str(InstanceStatus.COMPLETED):
             self._walk(run, defs.flow.successor(parent["step"]))

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from builder.exchange import export_bundle, import_bundle
-from builder.flows import Flow
+from builder.flows import Flow, step_paths
 from builder.formdata import clean_submission
 from builder.forms import Form
 from rules.evaluation import Evaluator
@@ -21,7 +21,10 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine, Lookups
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
-from runtime.org import Organisation, User
+from runtime.checkpoint import SETTING as CHECKPOINT
+from runtime.checkpoint import checkpoint
+from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
+from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus
 from runtime.store.repository import Repository
 
@@ -36,15 +39,18 @@ class Workflow:
     """Instances, tasks and published definitions, backed by a `Repository`."""
 
     def __init__(self, repo: Repository, evaluator: Evaluator, *,
-                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id) -> None:
+                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
+                 timezone: str = "Asia/Shanghai") -> None:
         self.repo = repo
         org_doc = repo.get_org()
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
         self.org = Organisation(org_doc)
         self.engine = Engine(self.org, evaluator, now, make_id)
+        self.timezone = timezone
+        self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
-                                      latest=self.latest, pinned=self.pinned_by)
+                                      latest=self.latest, pinned=self.pinned_by, away=self._away)
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -108,6 +114,7 @@ class Workflow:
             problems = [problem for index, ruleset in enumerate(rulesets)
                         for problem in (self._misfits(ruleset, flow.key, f"rulesets[{index}]")
                                         + publish_blockers(ruleset, f"rulesets[{index}]"))]
+            problems += self._subflow_problems(doc["flow"], flow)
             if problems:
                 raise DefinitionError(problems)
             for ruleset in rulesets:
@@ -145,6 +152,23 @@ class Workflow:
         """Problems of a ruleset against the forms of the other processes that share it."""
         others = self.field_types_for_ruleset(ruleset.key, except_flow=flow_key)
         return [] if others is None else validate_ruleset(ruleset.to_dict(), others, path)
+
+    def _subflow_problems(self, doc: dict[str, Any], flow: Flow) -> list[Problem]:
+        """Sub-processes must be published already, and take only fields their forms have."""
+        problems = []
+        for path, step in step_paths(doc["steps"], "flow.steps"):
+            if step.get("kind") != "subflow":
+                continue
+            if step["process"] == flow.key:
+                problems.append(Problem(f"{path}.process", "a process cannot start itself"))
+                continue
+            if not self.repo.definition_versions("flow", step["process"]):
+                problems.append(Problem(f"{path}.process", f'no published process "{step["process"]}"'))
+                continue
+            child_form = self.latest(step["process"]).form.field_types()
+            problems += [Problem(f"{path}.inputs.{name}", f'the form of "{step["process"]}" has no field "{name}"')
+                         for name in step.get("inputs", {}) if name not in child_form]
+        return problems
 
     def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):
@@ -241,6 +265,34 @@ class Workflow:
             instance = self.instance_for(user, task.instance)
             self._commit(self.engine.urge(instance, task, user))
             return self.state.instances[instance.id]
+
+    def save_checkpoint(self) -> None:
+        """Record a digest of the current state, for `formflow audit verify` to replay against."""
+        with self.lock:
+            self.repo.put_setting(CHECKPOINT, checkpoint(self.state))
+
+    # --- delegation while away ------------------------------------------------------------
+    def delegation(self, user: User) -> Delegation | None:
+        rule = self._delegations.get(user.username)
+        return Delegation(**rule) if rule else None
+
+    def set_delegation(self, user: User, body: Any) -> Delegation:
+        """Send this person's new tasks to someone else for a range of dates (replaces any earlier rule)."""
+        delegation = parse_delegation(body, user.username, self.org)
+        with self.lock:
+            self._save_delegations({**self._delegations, user.username: delegation.to_dict()})
+        return delegation
+
+    def clear_delegation(self, user: User) -> None:
+        with self.lock:
+            self._save_delegations({k: v for k, v in self._delegations.items() if k != user.username})
+
+    def _save_delegations(self, rules: dict[str, dict[str, str]]) -> None:
+        self.repo.put_setting(DELEGATIONS, rules)
+        self._delegations = rules
+
+    def _away(self, username: str, at: str) -> Resolution | None:
+        return delegate_for(self._delegations, username, at, self.timezone)
 
     def _repeated(self, user: User, request_id: str) -> Instance | None:
         if len(request_id) > MAX_REQUEST_ID:

@@ -27,12 +27,14 @@ def publish_demo_processes(workflow: Workflow, demo_dir: Path = DEMO_DIR) -> Non
         workflow.import_bundle(INSTALLER, json.loads(path.read_text(encoding="utf-8")))
 
 
-def open_workflow(repo: Repository, *, demo: bool, evaluator: Evaluator | None = None) -> Workflow:
+def open_workflow(repo: Repository, *, demo: bool, evaluator: Evaluator | None = None,
+                  timezone: str = "Asia/Shanghai") -> Workflow:
     if demo:
         load_demo(repo)
     purge_expired_sessions(repo)
-    workflow = Workflow(repo, evaluator or default_evaluator())
+    workflow = Workflow(repo, evaluator or default_evaluator(), timezone=timezone)
     if demo:
         publish_demo_processes(workflow)
+    workflow.save_checkpoint()
     return workflow
 

@@ -165,6 +165,18 @@ COMMANDS: dict[str, Callable[[Workflow, User, str, dict[str, Any]], Instance]] =
 }
 
 
+async def delegation(request: Request) -> Response:
+    """GET: this person's rule for while they are away; PUT {to, start, end, note?} sets it; DELETE clears it."""
+    user = await require_user(request, write=request.method != "GET")
+    workflow = _workflow(request)
+    if request.method == "PUT":
+        await run_in_threadpool(workflow.set_delegation, user, await json_object(request))
+    elif request.method == "DELETE":
+        await run_in_threadpool(workflow.clear_delegation, user)
+    rule = workflow.delegation(user)
+    return JSONResponse({"delegation": rule.to_dict() if rule else None})
+
+
 async def export_flow(request: Request) -> Response:
     await require_user(request)
     bundle = _workflow(request).export(request.path_params["key"])
@@ -189,6 +201,7 @@ routes = [
     Route("/api/tasks/{id}/reject", _task_action("reject", "reason"), methods=["POST"]),
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
     *(Route(path, _command(call), methods=["POST"]) for path, call in COMMANDS.items()),
+    Route("/api/me/delegation", delegation, methods=["GET", "PUT", "DELETE"]),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

@@ -69,3 +69,26 @@ def test_audit_verify_passes_and_then_catches_an_edited_record(data_dir, capsys)
     log.write_bytes(b"".join(lines))
     assert main(["audit", "verify", "--data", str(data_dir)]) == 1
     assert "line 3" in capsys.readouterr().out
+
+
+def test_audit_verify_checks_replay_rebuilds_the_state_the_server_held(data_dir, capsys):
+    with FileRepository(data_dir) as repo:
+        workflow = open_workflow(repo, demo=False)  # start-up writes a checkpoint of the replayed state
+        (instance_id,) = workflow.state.instances
+        task = next(t for t in workflow.state.tasks.values() if t.status == "open")
+        workflow.act(workflow.org.user(task.assignee), task.id, "approve")
+        workflow.save_checkpoint()  # as the server does when it stops
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 0
+    assert "replay rebuilds exactly the state stored at event" in capsys.readouterr().out
+
+    settings = data_dir / "settings.json"
+    doc = json.loads(settings.read_text(encoding="utf-8"))
+    for table in doc.values():
+        for record in table.values():
+            if record.get("key") == "checkpoint":
+                record["value"]["instances"][instance_id] = "0" * 64
+                record["value"]["state"] = "0" * 64
+    settings.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "does not rebuild the stored state" in out and instance_id in out
