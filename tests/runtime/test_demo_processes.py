@@ -17,7 +17,7 @@ from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
 from tests.support import DEMO, claim
 
-PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation",
+PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation", "recruitment",
              "document-access")
 
 
@@ -310,6 +310,28 @@ def test_one_department_refusing_in_the_review_declines_the_order_at_once(workfl
     run.act("guo.qing", "reject", "Vacuum breakers: 20 weeks lead time", code="materials")
     assert run.status is InstanceStatus.REJECTED
     assert run.waiting() == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Recruitment (002, BPM section): department -> leader -> HR computes the salary -> department
+
+
+def candidate(**changes: Any) -> dict[str, Any]:
+    return {"candidate": "Zhou Xin", "position": "Embedded engineer", "level": "staff",
+            "interviewers": "Zhang Wei, Li Na", "interview_result": "Strong on RTOS; two rounds passed",
+            "expected_salary": "18000", "start_date": "2026-04-13", **changes}
+
+
+def test_the_department_proposes_the_leader_approves_hr_sets_the_salary_the_department_tells(workflow):
+    run = Run(workflow, "zhang.wei", "recruitment", candidate())
+    run.act("li.na", "approve", "Agreed, within headcount")
+    assert run.waiting() == [("salary", "wu.qiang")]
+    run.act("wu.qiang", "complete", "Base 16,000; allowance 2,000; probation 3 months")
+    assert run.waiting() == [("notify_candidate", "li.na")]
+    run.act("li.na", "complete", "Offer accepted by phone")
+    assert run.status is InstanceStatus.COMPLETED
+    assert [(s, who) for s, who, _ in run.path()] == [
+        ("leader", "li.na"), ("salary", "wu.qiang"), ("notify_candidate", "li.na")]
 
 
 # ---------------------------------------------------------------------------------------------
