@@ -17,7 +17,8 @@ DEFAULT_DATA = Path("formflow-data")
 DEMO_LOGINS = """Demo sign-ins (password "demo" for all):
   admin (admin, designer) · zhang.wei (R&D staff) · li.na (R&D head) · liu.yang (Sales staff)
   wang.fang (Sales head) · zhao.min (finance) · sun.li (cashier) · zhou.jie (legal) · wu.qiang (hr)
-  chen.gang (vp) · yang.hua (gm)"""
+  chen.gang (vp) · yang.hua (gm) · xu.jing (Sales, contract desk) · he.ming (Technology head)
+  ma.li (Quality head) · guo.qing (Logistics head) · lin.tao (Production head) · qian.hui (documents)"""
 
 
 def _serve(args: argparse.Namespace) -> int:
