@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.routing import Route
 from runtime import auth, i18n
 from runtime.engine import ACTED
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
+from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
 from runtime.web.forms_view import blank_state, state_from_data, state_from_pairs, submission
@@ -131,11 +133,15 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None)
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
     done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)]
-    return_to = [s for s in dict.fromkeys(done_steps) if task is None or s != task.step]
+    return_to = [s for s in dict.fromkeys(done_steps)
+                 if (task is None or s != task.step) and defs.flow.parallel_of(s) is None]
+    colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),
+                        key=lambda u: u.username)
     return {"instance": instance, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
             "return_to": [(s, defs.flow.step(s).title) for s in return_to],
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
-            "timeline": describe_events(instance.events, defs, workflow.org),
+            "timeline": describe_events(instance.events, defs, workflow.org), "colleagues": colleagues,
+            "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
             "org": workflow.org}
 
 
@@ -159,15 +165,14 @@ async def act(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
     action = request.path_params["action"]
-    if action not in (*TASK_ACTIONS, "return"):
+    if action not in (*TASK_ACTIONS, *OTHER_TASK_ACTIONS):
         raise NotFound(f'no action "{action}"')
     form = await request.form()
     text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
     version = str(form.get("version", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
-    if action == "return":
-        act_once = partial(workflow.send_back, to=str(form.get("to", "submitter")), reason=text)
-        call = partial(act_once, user, task.id)
+    if action in OTHER_TASK_ACTIONS:
+        call = partial(OTHER_TASK_ACTIONS[action], workflow, user, task.id, {k: str(v) for k, v in form.items()})
     else:
         act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
                            version=int(version) if version.isdigit() else None, code=str(form.get("code", "")))
@@ -179,6 +184,17 @@ async def act(request: Request) -> Response:
         context.update(errors=failed.errors, open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
     return redirect(request, f"/instances/{instance.id}")
+
+
+# Task actions besides deciding, as the forms on the task page post them.
+OTHER_TASK_ACTIONS: dict[str, Callable[[Workflow, User, str, dict[str, str]], Instance]] = {
+    "return": lambda wf, user, task_id, form: wf.send_back(
+        user, task_id, form.get("to", "submitter"), form.get("reason", "")),
+    "transfer": lambda wf, user, task_id, form: wf.transfer(user, task_id, form.get("to", ""), form.get("comment", "")),
+    "add-signer": lambda wf, user, task_id, form: wf.add_signer(
+        user, task_id, form.get("user", ""), form.get("position", "")),
+    "urge": lambda wf, user, task_id, form: wf.urge(user, task_id),
+}
 
 
 async def resubmit_page(request: Request) -> Response:

@@ -95,6 +95,31 @@ def _step_title(defs: Definitions, step_id: str, locale: str) -> str:
         return step_id
 
 
+_FLOW_EVENTS = ("fork", "arrive", "join", "skip", "subflow", "subflow_done")
+
+
+def _flow_event(event: dict[str, Any], defs: Definitions, step_title: str, locale: str) -> tuple[str, str]:
+    """Parallel lanes, skipped steps and sub-processes, in words."""
+    _ = i18n.gettext
+    action = event["action"]
+    if action == "fork":
+        return _("%(step)s: %(count)s reviews run in parallel") % {"step": step_title, "count": event["lanes"]}, ""
+    if action == "arrive":
+        lanes = getattr(defs.flow.step(event["step"]), "branches", ())
+        label = localize(lanes[event["lane"]].label, locale) if event["lane"] < len(lanes) else ""
+        return _("%(step)s: the %(lane)s review is done") % {
+            "step": step_title, "lane": label or str(event["lane"] + 1)}, ""
+    if action == "join":
+        return _("%(step)s: all parallel reviews are done") % {"step": step_title}, ""
+    if action == "skip":
+        return _("skipped %(step)s") % {"step": step_title}, event["reason"]
+    if action == "subflow":
+        return _("%(step)s: started sub-process %(process)s") % {"step": step_title, "process": event["process"]}, \
+            event["child"]
+    return _("%(step)s: the sub-process ended (%(status)s)") % {"step": step_title, "status": event["status"]}, \
+        event["child"]
+
+
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
@@ -142,6 +167,8 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "notify":
             text = _("copied %(who)s in (%(step)s)") % {
                 "who": ", ".join(_name(org, r) for r in e["recipients"]), "step": step_title}
+        elif action in _FLOW_EVENTS:
+            text, detail = _flow_event(e, defs, step_title, locale)
         elif action == "finish":
             text = {"completed": _("the request was completed"), "rejected": _("the request was rejected"),
                     "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])
