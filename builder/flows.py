@@ -63,8 +63,10 @@ class Step:
 
     @classmethod
     def _base(cls, doc: dict[str, Any]) -> dict[str, Any]:
-        return {"id": doc["id"], "title": doc.get("title", ""),
-                "description": doc.get("description", "")}
+        base = {"id": doc["id"], "title": doc.get("title", ""), "description": doc.get("description", "")}
+        if cls.is_human:  # who acts here may see, read or change the form's fields (builder.permissions)
+            base["fields"] = dict(doc.get("fields", {}))
+        return base
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **to_plain(self)}
@@ -76,6 +78,7 @@ class ApprovalStep(Step):
 
     assignee: Assignee
     mode: str = "single"
+    fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
     kind: ClassVar[str] = "approval"
     is_human: ClassVar[bool] = True
 
@@ -93,6 +96,7 @@ class TaskStep(Step):
     """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
 
     assignee: Assignee
+    fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
     kind: ClassVar[str] = "task"
     is_human: ClassVar[bool] = True
 
@@ -300,6 +304,7 @@ class Flow:
     meta: ProcessMeta = field(default_factory=ProcessMeta)
     policies: Policies = field(default_factory=Policies)
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
+    start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -314,6 +319,7 @@ class Flow:
             meta=ProcessMeta.from_dict(doc.get("meta", {})),
             policies=Policies.from_dict(doc.get("policies", {})),
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
+            start_fields=dict(doc.get("start_fields", {})),
         )
 
     def to_dict(self) -> dict[str, Any]:

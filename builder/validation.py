@@ -21,6 +21,7 @@ from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY
                            Branch, Flow, Lane, ProcessMeta)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
+from builder.permissions import permission_problems
 from rules.conditions import condition_fields, validate_condition
 from rules.derived import is_iso_date
 from rules.errors import DefinitionError, Problem, RuleError
@@ -139,6 +140,9 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
         _policies(doc["policies"], paths.key(path, "policies"), out)
     if "reject_codes" in doc:
         _reject_codes(doc["reject_codes"], paths.key(path, "reject_codes"), out)
+    if "start_fields" in doc:
+        out.extend(permission_problems(doc["start_fields"], paths.key(path, "start_fields"), field_types,
+                                       at_start=True))
     context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
@@ -691,6 +695,9 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
     if "mode" in doc and "mode" in STEP_PROPERTIES[kind] and doc["mode"] not in APPROVAL_MODES:
         out.append(Problem(paths.key(path, "mode"), f'unknown mode {show_value(doc["mode"])} '
                                                     f'(one of {", ".join(APPROVAL_MODES)})'))
+    if "fields" in doc and "fields" in STEP_PROPERTIES[kind]:
+        out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types,
+                                       at_start=False))
     if kind == "branch":
         _branch_step(doc, path, context, out)
     elif kind == "parallel":

@@ -14,6 +14,7 @@ from typing import Any
 from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
 from builder.formdata import clean_submission
 from builder.forms import Form
+from builder.permissions import edit, editable_at_step
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
@@ -98,12 +99,15 @@ class Engine:
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
-            others_open: tuple[Task, ...] = (), code: str = "") -> list[Event]:
+            others_open: tuple[Task, ...] = (), code: str = "",
+            edits: dict[str, Any] | None = None) -> list[Event]:
         """Events for `actor` taking `action` on `task`; checks who may act and in what state.
 
         `expected_version` is the task version the person saw: if the task has changed since,
         the action is refused rather than applied to something they did not see. `others_open`
         are the step's other open tasks (any/all modes), which this decision may settle.
+        `edits` changes fields editable at this step; the event records the diff, and what the
+        flow decides next sees the new data.
         """
         self._check_open(instance, task, actor, action)
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
@@ -115,12 +119,15 @@ class Engine:
         text = text.strip()
         if action == "reject":
             _check_rejection(defs.flow, text, code)
+        data, changes = _edited(defs, instance, task, action, edits)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
                        ("reason" if action == "reject" else "comment"): text}
         if action == "reject" and code:
             done["code"] = code
+        if changes:
+            done["changes"] = changes
         if action == "reject":
             return [done, *(_cancel(instance.id, at, other) for other in others_open),
                     _finish(instance.id, at, InstanceStatus.REJECTED)]
@@ -129,7 +136,7 @@ class Engine:
         mode = getattr(step, "mode", "single")
         if mode == "all" and same_step:
             return [done]  # 会签: the step waits for everyone
-        run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events, [done])
+        run = _Run(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
             run.emit(self._task(run, step, Resolution(task.queue[0]), task.queue[1:]))
             return run.events
@@ -442,6 +449,23 @@ def _check_rejection(flow: Flow, reason: str, code: str) -> None:
         errors["code"] = "this process keeps no list of rejection codes"
     if errors:
         raise ValidationFailed(errors)
+
+
+def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
+            edits: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The instance's data after `edits` at this task's step, and the diff; a step with editable
+    fields checks them even when nothing is sent, since required ones are required from here."""
+    if action not in ("approve", "complete"):
+        if edits:
+            raise ValidationFailed({"data": f"cannot change the data when you {action}"})
+        return instance.data, {}
+    editable = editable_at_step(defs.flow.step(task.step), defs.form)
+    if not editable and not edits:
+        return instance.data, {}
+    result = edit(defs.form, instance.data, edits or {}, editable)
+    if result.errors:
+        raise ValidationFailed(result.errors)
+    return result.data, result.changes
 
 
 def _hours_between(earlier: str, later: str) -> float:

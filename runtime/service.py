@@ -15,6 +15,7 @@ from builder.exchange import export_bundle, import_bundle
 from builder.flows import Flow, step_paths
 from builder.formdata import clean_submission
 from builder.forms import Form
+from builder.permissions import edit, editable_at_start, hidden_at_start
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
@@ -25,8 +26,9 @@ from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
 from runtime.org import Organisation, Resolution, User
-from runtime.state import Instance, Projection, Task, TaskStatus
+from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
+from runtime.visibility import redact_events, visible_fields
 
 DESIGNER_ROLES = ("designer", "admin")
 MAX_REQUEST_ID = 100
@@ -183,7 +185,7 @@ class Workflow:
             if repeated := self._repeated(user, request_id):
                 return repeated
             defs = self.latest(process)
-            data, errors = clean_submission(defs.form, raw)
+            data, errors = clean_submission(defs.form, raw, skip=hidden_at_start(defs.flow, defs.form))
             if errors:
                 raise ValidationFailed(errors)
             events = self.engine.start(defs, user, data)
@@ -191,8 +193,11 @@ class Workflow:
         return self.state.instances[events[0]["instance"]]
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
-            version: int | None = None, code: str = "") -> Instance:
-        """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused."""
+            version: int | None = None, code: str = "", data: Any = None) -> Instance:
+        """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused.
+        `data` changes the fields editable at the task's step (approve or complete only)."""
+        if data is not None and not isinstance(data, dict):
+            raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
             if repeated := self._repeated(user, request_id):
                 return repeated
@@ -200,7 +205,7 @@ class Workflow:
             instance = self.state.instances[task.instance]
             others = tuple(t for t in self.open_tasks_of(instance.id) if t.id != task.id)
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
-                                     others, code)
+                                     others, code, data)
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 
@@ -223,16 +228,17 @@ class Workflow:
             return self.state.instances[instance.id]
 
     def resubmit(self, user: User, instance_id: str, raw: Any) -> Instance:
-        """Send a returned request again; its data is checked as strictly as at the start."""
+        """Send a returned request again; its data is checked as strictly as at the start, with
+        the start's permissions: fields hidden there keep what later steps filled in."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
             instance = self.instance_for(user, instance_id)
             defs = self.pinned(instance)
-            data, errors = clean_submission(defs.form, raw)
-            if errors:
-                raise ValidationFailed(errors)
-            self._commit(self.engine.resubmit(defs, instance, user, data))
+            result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True)
+            if result.errors:
+                raise ValidationFailed(result.errors)
+            self._commit(self.engine.resubmit(defs, instance, user, result.data))
             return self.state.instances[instance.id]
 
     def transfer(self, user: User, task_id: str, to: str, comment: str = "") -> Instance:
@@ -329,6 +335,26 @@ class Workflow:
                 or any(user.has_role(r) for r in READ_ALL_ROLES)):
             raise Forbidden("you are not involved in this request")
         return instance
+
+    def hidden_for(self, user: User, instance: Instance) -> frozenset[str]:
+        """The fields of `instance` this person may not see (none for admins and auditors)."""
+        if any(user.has_role(r) for r in READ_ALL_ROLES):
+            return frozenset()
+        defs = self.pinned(instance)
+        steps = {t.step for t in (self.state.tasks[i] for i in instance.task_ids) if t.assignee == user.username}
+        steps |= {e["step"] for e in instance.events
+                  if e["action"] == "notify" and user.username in e.get("recipients", ())}
+        shown = visible_fields(defs.flow, defs.form, steps, user.username == instance.submitter)
+        return frozenset(f.key for f in defs.form.fields) - shown
+
+    def view(self, user: User, instance: Instance, hidden: frozenset[str] | None = None) -> Instance:
+        """The instance as this person may read it: hidden fields out of its data and its record
+        (`hidden`: `hidden_for(user, instance)`, when the caller has it already)."""
+        hidden = self.hidden_for(user, instance) if hidden is None else hidden
+        if not hidden:
+            return instance
+        return evolve(instance, data={k: v for k, v in instance.data.items() if k not in hidden},
+                      events=redact_events(instance.events, hidden))
 
     def task_for(self, user: User, task_id: str) -> tuple[Task, Instance]:
         task = self.task(task_id)

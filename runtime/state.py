@@ -161,7 +161,19 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
 
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
-    p._touch(e)
+    changed = {"data": _changed(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
+    p._touch(e, **changed)
+
+
+def _changed(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The data with a step's recorded edits (`{"field": {"from", "to"}}`; `to` None: cleared)."""
+    out = dict(data)
+    for key, change in changes.items():
+        if change["to"] is None:
+            out.pop(key, None)
+        else:
+            out[key] = change["to"]
+    return out
 
 
 def _on_cancel(p: Projection, e: dict[str, Any]) -> None:

@@ -116,7 +116,7 @@ async def get_instance(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
-    return JSONResponse(instance_json(workflow, instance))
+    return JSONResponse(instance_json(workflow, workflow.view(user, instance)))
 
 
 async def my_tasks(request: Request) -> Response:
@@ -131,7 +131,7 @@ def _task_action(action: str, text_key: str):
         body = await json_object(request)
         workflow = _workflow(request)
         act = partial(workflow.act, request_id=text_field(body, "request_id"), version=_version(body),
-                      code=text_field(body, "code"))
+                      code=text_field(body, "code"), data=body.get("data"))
         instance = await run_in_threadpool(act, user, request.path_params["id"], action, text_field(body, text_key))
         return JSONResponse(instance_json(workflow, instance, full=False))
     endpoint.__name__ = f"{action}_task"
