@@ -200,6 +200,35 @@ class ProcessMeta:
 
 
 REPEAT_APPROVER = ("ask", "auto_approve")
+DURATION_UNITS = ("hours", "days")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of working time on the business calendar: `{"amount": 2, "unit": "days"}`."""
+
+    amount: int
+    unit: str
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Duration:
+        return cls(amount=int(doc["amount"]), unit=doc["unit"])
+
+
+@dataclass(frozen=True)
+class Urgent:
+    """The green channel (003 §二(二)3, 特事特办，事后补齐审批手续): an urgent start goes straight to
+    the `execution` task step; the approvals it skips are done afterwards, each within `deadline`.
+    All three properties are always written, so a switched-off channel keeps its settings."""
+
+    allowed: bool
+    execution: str
+    deadline: Duration
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Urgent:
+        return cls(allowed=doc["allowed"], execution=doc["execution"],
+                   deadline=Duration.from_dict(doc["deadline"]))
 
 
 @dataclass(frozen=True)
@@ -226,6 +255,7 @@ class Flow:
     meta: ProcessMeta = field(default_factory=ProcessMeta)
     policies: Policies = field(default_factory=Policies)
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
+    urgent: Urgent | None = None  # the green channel, when the process has one
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -240,6 +270,7 @@ class Flow:
             meta=ProcessMeta.from_dict(doc.get("meta", {})),
             policies=Policies.from_dict(doc.get("policies", {})),
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
+            urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

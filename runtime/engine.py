@@ -48,12 +48,15 @@ class Engine:
     def start(self, defs: Definitions, submitter: User, data: dict[str, Any]) -> list[Event]:
         """Events that open a new instance on clean `data` and walk to its first waiting step."""
         at = self.now()
-        instance_id = self.new_id()
-        started = {"action": "start", "instance": instance_id, "at": at, "actor": submitter.username,
-                   "process": defs.flow.key, "department": submitter.department, "data": data,
-                   **defs.pins()}
+        started = self._started(defs, submitter, data, at)
         first = defs.flow.steps[0] if defs.flow.steps else None
-        return [started, *self._walk(defs, instance_id, submitter.username, data, first, at)]
+        return [started, *self._walk(defs, started["instance"], submitter.username, data, first, at)]
+
+    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+        """The event that opens a new instance (a normal start, or an urgent one)."""
+        return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
+                "process": defs.flow.key, "department": submitter.department, "data": data,
+                **defs.pins()}
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -80,6 +83,8 @@ class Engine:
                        ("reason" if action == "reject" else "comment"): text}
         if action == "reject" and code:
             done["code"] = code
+        if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
+            return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         cancelled = [_cancel(instance.id, at, other) for other in others_open]
         if action == "reject":
             return [done, *cancelled, _finish(instance.id, at, InstanceStatus.REJECTED)]
@@ -118,6 +123,9 @@ class Engine:
         """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
+        if task.post_hoc:
+            raise Conflict("a post-hoc approval cannot return the request: it has already gone ahead; "
+                           "approve it, or reject it to flag it for review")
         if to != "submitter" and (to == task.step or to not in done_steps):
             choices = ", ".join(["submitter", *sorted(done_steps - {task.step})])
             raise ValidationFailed({"to": f'cannot return to "{to}": one of {choices}'})
@@ -186,7 +194,7 @@ class Engine:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed(action, str(task.status))
-        if instance.status is not InstanceStatus.RUNNING:
+        if instance.status is not InstanceStatus.RUNNING and not task.post_hoc:  # post-hoc: whatever became of it
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def _walk(self, defs: Definitions, instance_id: str, submitter: str, data: dict[str, Any],
@@ -241,6 +249,20 @@ class Engine:
         if queue:
             event["queue"] = list(queue)
         return event
+
+    def _settle_post_hoc(self, defs: Definitions, instance: Instance, task: Task, action: str,
+                         others_open: tuple[Task, ...], at: str) -> list[Event]:
+        """What follows a post-hoc decision (runtime/green_channel.py): the next person in a queue
+        (same due date), or, after a rejection or a first approval in `any` mode, the step's other
+        post-hoc tasks closed. Never a move of the request: a post-hoc rejection is recorded and
+        flags the instance for review, but cannot undo what was done."""
+        if action == "approve" and task.queue:
+            following = self._task(instance.id, at, defs.flow.step(task.step), Resolution(task.queue[0]),
+                                   task.queue[1:])
+            return [{**following, "post_hoc": True, "due": task.due}]
+        if action == "reject" or getattr(defs.flow.step(task.step), "mode", "single") == "any":
+            return [_cancel(instance.id, at, other) for other in others_open]
+        return []
 
     def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,
                 at: str) -> tuple[Event, Step | None]:

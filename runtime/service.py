@@ -18,9 +18,11 @@ from builder.forms import Form
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
+from runtime.calendar import BusinessCalendar
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
+from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, shipped_calendar, urgent_start
 from runtime.org import Organisation, User
 from runtime.state import Instance, Projection, Task, TaskStatus
 from runtime.store.repository import Repository
@@ -36,8 +38,10 @@ class Workflow:
     """Instances, tasks and published definitions, backed by a `Repository`."""
 
     def __init__(self, repo: Repository, evaluator: Evaluator, *,
-                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id) -> None:
+                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
+                 calendar: BusinessCalendar | None = None) -> None:
         self.repo = repo
+        self.calendar = calendar or shipped_calendar()  # post-hoc due dates (green channel)
         org_doc = repo.get_org()
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
@@ -143,8 +147,9 @@ class Workflow:
             raise Forbidden("only a designer or admin may change process definitions")
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any, request_id: str = "") -> Instance:
-        """Open an instance; a repeated `request_id` from the same person has no second effect."""
+    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
+        """Open an instance; a repeated `request_id` from the same person has no second effect.
+        With `urgent` ({"reason"}), through the green channel, if the process allows one."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
@@ -152,9 +157,11 @@ class Workflow:
                 return repeated
             defs = self.latest(process)
             data, errors = clean_submission(defs.form, raw)
-            if errors:
-                raise ValidationFailed(errors)
-            events = self.engine.start(defs, user, data)
+            reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
+            if errors or urgent_errors:
+                raise ValidationFailed({**errors, **urgent_errors})
+            events = (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
+                      else self.engine.start(defs, user, data))
             self._commit(events, request_id)
         return self.state.instances[events[0]["instance"]]
 
@@ -167,7 +174,8 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             others = tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
-                           if t.step == task.step and t.id != task.id and t.status is TaskStatus.OPEN)
+                           if t.step == task.step and t.id != task.id and t.status is TaskStatus.OPEN
+                           and t.post_hoc == task.post_hoc)
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
                                      others, code)
             self._commit(events, request_id)
@@ -187,8 +195,9 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
-            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED))
-            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id)
+            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
+                             and not t.post_hoc)  # the request never went through a post-hoc step
+            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
             self._commit(self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
                                                done_steps=done, others_open=others))
             return self.state.instances[instance.id]
@@ -269,6 +278,15 @@ class Workflow:
     def task_for(self, user: User, task_id: str) -> tuple[Task, Instance]:
         task = self.task(task_id)
         return task, self.instance_for(user, task.instance)
+
+    def post_hoc_report(self, user: User) -> list[PostHocRow]:
+        """Open post-hoc approvals of the green channel, overdue first; for admins and auditors."""
+        if not any(user.has_role(r) for r in READ_ALL_ROLES):
+            raise Forbidden("only an admin or auditor may see the post-hoc approvals report")
+        with self.state.lock:
+            marked = {i.id: i for i in self.state.instances.values() if i.post_hoc_open}
+            tasks = [self.state.tasks[t] for i in marked.values() for t in i.task_ids]
+        return open_post_hoc(tasks, marked, self.engine.now())
 
     def inbox(self, user: User) -> list[Task]:
         return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)

@@ -97,9 +97,11 @@ async def submit(request: Request) -> Response:
     process = request.path_params["process"]
     defs = workflow.latest(process)
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    posted = dict(pairs)
+    urgent = {"reason": posted.get("_urgent_reason", "")} if posted.get("_urgent") else None  # green channel
     try:
         instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs),
-                                           str(dict(pairs).get("request_id", "")))
+                                           posted.get("request_id", ""), urgent)
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False)
         state.errors = failed.errors
@@ -130,13 +132,13 @@ def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[
 def _instance_context(workflow: Workflow, instance: Instance, task: Task | None) -> dict[str, Any]:
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)]
+    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and not t.post_hoc]
     return_to = [s for s in dict.fromkeys(done_steps) if task is None or s != task.step]
     return {"instance": instance, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
             "return_to": [(s, defs.flow.step(s).title) for s in return_to],
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(instance.events, defs, workflow.org),
-            "org": workflow.org}
+            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now()}
 
 
 async def instance_page(request: Request) -> Response:
@@ -201,6 +203,17 @@ async def resubmit_page(request: Request) -> Response:
     return redirect(request, f"/instances/{instance.id}")
 
 
+async def post_hoc_report(request: Request) -> Response:
+    """Open post-hoc approvals of the green channel, overdue first (admins and auditors)."""
+    user = await require_user(request)
+    workflow = _workflow(request)
+    rows = workflow.post_hoc_report(user)
+    titles = {r.task.id: workflow.pinned(r.instance).flow.step(r.task.step).title for r in rows}
+    flows = {f.key: f for f in workflow.processes()}
+    return render(request, "post_hoc_report.html", {"rows": rows, "titles": titles, "flows": flows,
+                                                    "org": workflow.org})
+
+
 async def withdraw(request: Request) -> Response:
     user = await require_user(request, write=True)
     instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"])
@@ -220,6 +233,7 @@ routes = [
     Route("/instances/{id}", instance_page),
     Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),
     Route("/instances/{id}/withdraw", withdraw, methods=["POST"]),
+    Route("/reports/post-hoc", post_hoc_report),
     Route("/tasks/{id}", task_page),
     Route("/tasks/{id}/{action:str}", act, methods=["POST"]),
 ]
