@@ -271,7 +271,35 @@ POLICY_CHOICES: dict[str, tuple[str, ...]] = {
     "no_assignee": ("admin", "skip", "auto_approve"),
     "submitter_approver": ("superior", "skip", "self"),
 }
-REPEAT_APPROVER = POLICY_CHOICES["repeat_approver"]
+DURATION_UNITS = ("hours", "days")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of working time on the business calendar: `{"amount": 2, "unit": "days"}`."""
+
+    amount: int
+    unit: str
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Duration:
+        return cls(amount=int(doc["amount"]), unit=doc["unit"])
+
+
+@dataclass(frozen=True)
+class Urgent:
+    """The green channel (003 §二(二)3, 特事特办，事后补齐审批手续): an urgent start goes straight to
+    the `execution` task step; the approvals it skips are done afterwards, each within `deadline`.
+    All three properties are always written, so a switched-off channel keeps its settings."""
+
+    allowed: bool
+    execution: str
+    deadline: Duration
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Urgent:
+        return cls(allowed=doc["allowed"], execution=doc["execution"],
+                   deadline=Duration.from_dict(doc["deadline"]))
 
 
 @dataclass(frozen=True)
@@ -305,6 +333,7 @@ class Flow:
     policies: Policies = field(default_factory=Policies)
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
     start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
+    urgent: Urgent | None = None  # the green channel, when the process has one
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -320,6 +349,7 @@ class Flow:
             policies=Policies.from_dict(doc.get("policies", {})),
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
             start_fields=dict(doc.get("start_fields", {})),
+            urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder import paths
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY_CHOICES, STEP_KINDS, Assignee,
-                           Branch, Flow, Lane, ProcessMeta)
+from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, DURATION_UNITS, POLICY_CHOICES,
+                           STEP_KINDS, Assignee, Branch, Duration, Flow, Lane, ProcessMeta, Urgent)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
 from builder.permissions import permission_problems
@@ -148,6 +148,8 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
     if steps:
         _steps(steps, paths.key(path, "steps"), context, out)
+    if "urgent" in doc:
+        _urgent(doc["urgent"], paths.key(path, "urgent"), steps or [], out)
     return out
 
 
@@ -631,6 +633,71 @@ def _policies(policies: Any, path: str, out: list[Problem]) -> None:
         if chosen not in choices:
             out.append(Problem(paths.key(path, name),
                                f'unknown policy {show_value(chosen)} (one of {", ".join(choices)})'))
+
+
+def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> None:
+    """The green channel: its execution step must be a task step on the main path (reached
+    whichever branches an instance takes) with at least one step before it to skip."""
+    if not isinstance(urgent, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    _unknown(urgent, _json_names(Urgent), path, out)
+    for name in ("allowed", "deadline", "execution"):
+        if name not in urgent:
+            out.append(Problem(paths.key(path, name), "missing"))
+    _bool(urgent, "allowed", path, out)
+    if "deadline" in urgent:
+        _duration(urgent["deadline"], paths.key(path, "deadline"), out)
+    if "execution" not in urgent:
+        return
+    where, execution = paths.key(path, "execution"), urgent["execution"]
+    main = {s["id"]: (index, s.get("kind")) for index, s in reversed(list(enumerate(steps)))
+            if isinstance(s, dict) and isinstance(s.get("id"), str)}
+    if not isinstance(execution, str):
+        out.append(Problem(where, f"must be a step id, got {show_value(execution)}"))
+    elif execution not in main:
+        nested = execution in _nested_step_ids(steps)
+        out.append(Problem(where, f'step "{execution}" is inside a branch: the execution step must be on the main path'
+                           if nested else f'unknown step "{execution}"'))
+    elif (kind := main[execution][1]) != "task":
+        if isinstance(kind, str) and kind in STEP_KINDS:  # an unknown kind is reported at the step
+            out.append(Problem(where, f'step "{execution}" is {"an" if kind[0] in "aeiou" else "a"} {kind} step: '
+                                      "the execution step must be a task step"))
+    elif main[execution][0] == 0:
+        out.append(Problem(where, f'step "{execution}" is the first step: an urgent start would skip nothing'))
+
+
+def _nested_step_ids(steps: list[Any]) -> set[str]:
+    """Ids of the steps inside the branches of `steps`, at any depth (not the steps themselves)."""
+    found: set[str] = set()
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        branches = step.get("branches")
+        lanes = [b.get("steps") for b in branches if isinstance(b, dict)] if isinstance(branches, list) else []
+        for lane in [*lanes, step.get("else")]:
+            if isinstance(lane, list):
+                found |= {s["id"] for s in lane if isinstance(s, dict) and isinstance(s.get("id"), str)}
+                found |= _nested_step_ids(lane)
+    return found
+
+
+def _duration(doc: Any, path: str, out: list[Problem]) -> None:
+    """Working time: `{"amount": <whole number, 1 or more>, "unit": "hours"|"days"}`."""
+    if not isinstance(doc, dict):
+        out.append(Problem(path, 'must be an object like {"amount": 2, "unit": "days"}'))
+        return
+    _unknown(doc, _json_names(Duration), path, out)
+    amount, unit = doc.get("amount"), doc.get("unit")
+    if "amount" not in doc:
+        out.append(Problem(paths.key(path, "amount"), "missing"))
+    elif not _is_int(amount) or amount < 1:
+        out.append(Problem(paths.key(path, "amount"), f"must be a whole number, 1 or more, got {show_value(amount)}"))
+    if "unit" not in doc:
+        out.append(Problem(paths.key(path, "unit"), "missing"))
+    elif unit not in DURATION_UNITS:
+        out.append(Problem(paths.key(path, "unit"),
+                           f'unknown unit {show_value(unit)} (one of {", ".join(DURATION_UNITS)})'))
 
 
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:

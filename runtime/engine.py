@@ -87,15 +87,18 @@ class Engine:
         """Events that open a new instance on clean `data` and walk to its first waiting step;
         `parent` names the instance and step that started it as a sub-process."""
         at = self.now()
-        instance_id = self.new_id()
-        started = {"action": "start", "instance": instance_id, "at": at, "actor": submitter.username,
-                   "process": defs.flow.key, "department": submitter.department, "data": data,
-                   **defs.pins()}
+        started = self._started(defs, submitter, data, at)
         if parent:
             started["parent"] = parent
-        run = _Run(defs, instance_id, submitter.username, data, at, events=[started])
+        run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
         self._walk(run, defs.flow.steps[0] if defs.flow.steps else None)
         return run.events
+
+    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+        """The event that opens a new instance (a normal start, or an urgent one)."""
+        return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
+                "process": defs.flow.key, "department": submitter.department, "data": data,
+                **defs.pins()}
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -128,6 +131,8 @@ class Engine:
             done["code"] = code
         if changes:
             done["changes"] = changes
+        if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
+            return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         if action == "reject":
             return [done, *(_cancel(instance.id, at, other) for other in others_open),
                     _finish(instance.id, at, InstanceStatus.REJECTED)]
@@ -167,6 +172,9 @@ class Engine:
         """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
+        if task.post_hoc:
+            raise Conflict("a post-hoc approval cannot return the request: it has already gone ahead; "
+                           "approve it, or reject it to flag it for review")
         targets = {s for s in done_steps if s != task.step and defs.flow.parallel_of(s) is None}
         if to != "submitter" and to not in targets:
             choices = ", ".join(["submitter", *sorted(targets)])
@@ -242,7 +250,7 @@ class Engine:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed(action, str(task.status))
-        if instance.status is not InstanceStatus.RUNNING:
+        if instance.status is not InstanceStatus.RUNNING and not task.post_hoc:  # post-hoc: whatever became of it
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def settle(self, events: list[Event]) -> list[Event]:
@@ -414,6 +422,20 @@ class Engine:
         if queue:
             event["queue"] = list(queue)
         return event
+
+    def _settle_post_hoc(self, defs: Definitions, instance: Instance, task: Task, action: str,
+                         others_open: tuple[Task, ...], at: str) -> list[Event]:
+        """What follows a post-hoc decision (runtime/green_channel.py): the next person in a queue
+        (same due date), or, after a rejection or a first approval in `any` mode, the step's other
+        post-hoc tasks closed. Never a move of the request: a post-hoc rejection is recorded and
+        flags the instance for review, but cannot undo what was done."""
+        if action == "approve" and task.queue:
+            run = _Run(defs, instance.id, instance.submitter, instance.data, at)
+            following = self._task(run, defs.flow.step(task.step), Resolution(task.queue[0]), task.queue[1:])
+            return [{**following, "post_hoc": True, "due": task.due}]
+        if action == "reject" or getattr(defs.flow.step(task.step), "mode", "single") == "any":
+            return [_cancel(instance.id, at, other) for other in others_open]
+        return []
 
     def _decide(self, run: _Run, step: BranchStep) -> tuple[Event, Step | Join | None]:
         """Pick a branch by the step's ruleset, or by the branches' own conditions, and record why."""

@@ -19,12 +19,14 @@ from builder.permissions import edit, editable_at_start, hidden_at_start
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
+from runtime.calendar import BusinessCalendar
 from runtime.clock import new_id, utc_now
 from runtime.engine import Definitions, Engine, Lookups
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
+from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, shipped_calendar, urgent_start
 from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
@@ -42,8 +44,9 @@ class Workflow:
 
     def __init__(self, repo: Repository, evaluator: Evaluator, *,
                  now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
-                 timezone: str = "Asia/Shanghai") -> None:
+                 timezone: str = "Asia/Shanghai", calendar: BusinessCalendar | None = None) -> None:
         self.repo = repo
+        self.calendar = calendar or shipped_calendar()  # post-hoc due dates (green channel)
         org_doc = repo.get_org()
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
@@ -177,8 +180,9 @@ class Workflow:
             raise Forbidden("only a designer or admin may change process definitions")
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any, request_id: str = "") -> Instance:
-        """Open an instance; a repeated `request_id` from the same person has no second effect."""
+    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
+        """Open an instance; a repeated `request_id` from the same person has no second effect.
+        With `urgent` ({"reason"}), through the green channel, if the process allows one."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
@@ -186,9 +190,11 @@ class Workflow:
                 return repeated
             defs = self.latest(process)
             data, errors = clean_submission(defs.form, raw, skip=hidden_at_start(defs.flow, defs.form))
-            if errors:
-                raise ValidationFailed(errors)
-            events = self.engine.start(defs, user, data)
+            reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
+            if errors or urgent_errors:
+                raise ValidationFailed({**errors, **urgent_errors})
+            events = (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
+                      else self.engine.start(defs, user, data))
             self._commit(events, request_id)
         return self.state.instances[events[0]["instance"]]
 
@@ -203,7 +209,8 @@ class Workflow:
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            others = tuple(t for t in self.open_tasks_of(instance.id) if t.id != task.id)
+            others = tuple(t for t in self.open_tasks_of(instance.id, post_hoc=task.post_hoc)
+                           if t.id != task.id and (t.step == task.step or not task.post_hoc))
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
                                      others, code, data)
             self._commit(events, request_id)
@@ -212,7 +219,7 @@ class Workflow:
     def withdraw(self, user: User, instance_id: str) -> Instance:
         with self.lock:
             instance = self.instance_for(user, instance_id)
-            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id), user))
+            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user))
             return self.state.instances[instance.id]
 
     def send_back(self, user: User, task_id: str, to: str, reason: str) -> Instance:
@@ -221,8 +228,9 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
-            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED))
-            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id)
+            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
+                             and not t.post_hoc)  # the request never went through a post-hoc step
+            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
             self._commit(self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
                                                done_steps=done, others_open=others))
             return self.state.instances[instance.id]
@@ -316,9 +324,12 @@ class Workflow:
     def state_instance(self, instance_id: str) -> Instance | None:
         return self.state.instances.get(instance_id)
 
-    def open_tasks_of(self, instance_id: str) -> tuple[Task, ...]:
+    def open_tasks_of(self, instance_id: str, *, post_hoc: bool | None = False) -> tuple[Task, ...]:
+        """The instance's open tasks on its main path (`post_hoc=False`, what the flow's own steps
+        settle), its open post-hoc approvals (True), or all of them (None)."""
         instance = self.state.instances[instance_id]
-        return tuple(t for t in (self.state.tasks[i] for i in instance.task_ids) if t.status is TaskStatus.OPEN)
+        return tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
+                     if t.status is TaskStatus.OPEN and post_hoc in (None, t.post_hoc))
 
     def task(self, task_id: str) -> Task:
         try:
@@ -359,6 +370,15 @@ class Workflow:
     def task_for(self, user: User, task_id: str) -> tuple[Task, Instance]:
         task = self.task(task_id)
         return task, self.instance_for(user, task.instance)
+
+    def post_hoc_report(self, user: User) -> list[PostHocRow]:
+        """Open post-hoc approvals of the green channel, overdue first; for admins and auditors."""
+        if not any(user.has_role(r) for r in READ_ALL_ROLES):
+            raise Forbidden("only an admin or auditor may see the post-hoc approvals report")
+        with self.state.lock:
+            marked = {i.id: i for i in self.state.instances.values() if i.post_hoc_open}
+            tasks = [self.state.tasks[t] for i in marked.values() for t in i.task_ids]
+        return open_post_hoc(tasks, marked, self.engine.now())
 
     def inbox(self, user: User) -> list[Task]:
         return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)

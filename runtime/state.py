@@ -54,6 +54,8 @@ class Task:
     urged_at: str = ""
     acted_at: str = ""
     version: int = 1
+    post_hoc: bool = False  # green channel: an approval the urgent start skipped, done afterwards
+    due: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Instance:
     resume_at: str = ""  # the step that returned the request: where it goes once fixed
     parent: str = ""  # the instance that started this one as a sub-process
     children: tuple[str, ...] = ()  # sub-processes this one started
+    urgent_reason: str = ""  # green channel: why it was started urgently (empty for a normal start)
+    post_hoc_open: int = 0  # post-hoc approvals still to do: the instance is marked while any are
+    post_hoc_refused: bool = False  # a post-hoc approval was rejected: what was done needs review
     events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     version: int = 1
 
@@ -136,6 +141,10 @@ class Projection:
         task = self.tasks[task_id]
         self.tasks[task_id] = evolve(task, status=status, acted_at=at, version=task.version + 1)
         self.open_by_assignee.get(task.assignee, {}).pop(task_id, None)
+        if task.post_hoc and task.status is TaskStatus.OPEN:
+            inst = self.instances[task.instance]
+            self.instances[inst.id] = evolve(inst, post_hoc_open=inst.post_hoc_open - 1,
+                                             post_hoc_refused=inst.post_hoc_refused or status is TaskStatus.REJECTED)
 
 
 def _on_start(p: Projection, e: dict[str, Any]) -> None:
@@ -144,6 +153,7 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
         department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
         parent=e.get("parent", {}).get("instance", ""),
+        urgent_reason=e.get("urgent", {}).get("reason", ""),
     )
     p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
 
@@ -152,9 +162,12 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
                 assignee=e["assignee"], created=e["at"], note=e.get("note", ""),
-                queue=tuple(e.get("queue", ())))
+                queue=tuple(e.get("queue", ())), post_hoc=e.get("post_hoc", False), due=e.get("due", ""))
     p.tasks[task.id] = task
     p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
+    if task.post_hoc:
+        p._touch(e, task_ids=inst.task_ids + (task.id,), post_hoc_open=inst.post_hoc_open + 1)
+        return
     resumed = {"resume_at": ""} if inst.resume_at == task.step else {}
     p._touch(e, task_ids=inst.task_ids + (task.id,), **resumed)
 

@@ -103,9 +103,11 @@ async def submit(request: Request) -> Response:
     defs = workflow.latest(process)
     omit = hidden_at_start(defs.flow, defs.form)
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    posted = dict(pairs)
+    urgent = {"reason": posted.get("_urgent_reason", "")} if posted.get("_urgent") else None  # green channel
     try:
         instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs, omit),
-                                           str(dict(pairs).get("request_id", "")))
+                                           posted.get("request_id", ""), urgent)
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
         state.errors = failed.errors
@@ -140,7 +142,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
     their open task as inputs, in `edit`, instead of as values) and the record, both redacted."""
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)]
+    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and not t.post_hoc]
     return_to = [s for s in dict.fromkeys(done_steps)
                  if (task is None or s != task.step) and defs.flow.parallel_of(s) is None]
     colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),
@@ -157,7 +159,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
-            "org": workflow.org}
+            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now()}
 
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
@@ -269,6 +271,17 @@ async def resubmit_page(request: Request) -> Response:
     return redirect(request, f"/instances/{instance.id}")
 
 
+async def post_hoc_report(request: Request) -> Response:
+    """Open post-hoc approvals of the green channel, overdue first (admins and auditors)."""
+    user = await require_user(request)
+    workflow = _workflow(request)
+    rows = workflow.post_hoc_report(user)
+    titles = {r.task.id: workflow.pinned(r.instance).flow.step(r.task.step).title for r in rows}
+    flows = {f.key: f for f in workflow.processes()}
+    return render(request, "post_hoc_report.html", {"rows": rows, "titles": titles, "flows": flows,
+                                                    "org": workflow.org})
+
+
 async def withdraw(request: Request) -> Response:
     user = await require_user(request, write=True)
     instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"])
@@ -288,6 +301,7 @@ routes = [
     Route("/instances/{id}", instance_page),
     Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),
     Route("/instances/{id}/withdraw", withdraw, methods=["POST"]),
+    Route("/reports/post-hoc", post_hoc_report),
     Route("/tasks/{id}", task_page),
     Route("/tasks/{id}/preview", task_preview, methods=["POST"]),
     Route("/tasks/{id}/{action:str}", act, methods=["POST"]),

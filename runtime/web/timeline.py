@@ -174,16 +174,29 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
     _ = i18n.gettext
     entries = []
     task_owner = {e["task"]: e["assignee"] for e in events if e["action"] == "task"}
+    post_hoc = {e["task"] for e in events if e["action"] == "task" and e.get("post_hoc")}
     for e in events:
         step_title = _step_title(defs, e["step"], locale) if e.get("step") else ""
         action = e["action"]
         detail = ""
         changes = describe_changes(e["changes"], defs.form) if e.get("changes") else ()
-        if action == "start":
+        if action == "start" and "urgent" in e:
+            text, detail = _("submitted the request as urgent (green channel)"), e["urgent"]["reason"]
+        elif action == "start":
             text = _("submitted the request")
+        elif action == "task" and e.get("post_hoc"):
+            text = _("asked %(who)s to approve %(step)s after the fact") % {
+                "step": step_title, "who": _name(org, e["assignee"])}
+            detail = e.get("note", "")
         elif action == "task":
             text = _("assigned %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["assignee"])}
             detail = e.get("note", "")
+        elif action == "urgent_skip":
+            text = _("skipped %(step)s: urgent start") % {"step": step_title}
+        elif action in ("approve", "reject") and e.get("task") in post_hoc:
+            text = (_("approved %(step)s after the fact") if action == "approve"
+                    else _("rejected %(step)s after the fact: flagged for review")) % {"step": step_title}
+            detail = e.get("comment" if action == "approve" else "reason", "")
         elif action == "approve":
             text, detail = _("approved %(step)s") % {"step": step_title}, e.get("comment", "")
         elif action == "reject":

@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 
 from builder.exchange import (FORMAT, dumps, export_bundle, export_schema, import_bundle, loads,
                               schema_problems)
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
-                           ProcessMeta)
+from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, DURATION_UNITS, STEP_KINDS, Assignee, Branch,
+                           Duration, Flow, ProcessMeta, Urgent)
 from builder.forms import FIELD_TYPES, SCALAR_TYPES, Field, Form, Option
 from builder.serial import canonical_json
 from rules.errors import DefinitionError
@@ -43,6 +43,19 @@ def test_export_import_export_is_byte_identical_on_the_demo():
     assert dumps(export_bundle(flow, form, rulesets)) == text
     again = loads(dumps(export_bundle(flow, form, rulesets)), roles=ROLES, users=USERS)
     assert again == (flow, form, rulesets)
+
+
+def test_the_green_channel_round_trips_byte_identical_and_passes_the_schema():
+    doc = demo()
+    doc["flow"]["urgent"] = {"allowed": True, "execution": "pay", "deadline": {"amount": 3, "unit": "days"}}
+    text = dumps(doc)
+    flow, form, rulesets = import_bundle(json.loads(text), roles=ROLES, users=USERS)
+    assert flow.urgent == Urgent(allowed=True, execution="pay", deadline=Duration(3, "days"))
+    assert dumps(export_bundle(flow, form, rulesets)) == text
+    assert list(Draft202012Validator(export_schema()).iter_errors(json.loads(text))) == []
+    doc["flow"]["urgent"]["allowed"] = False  # switched off, its settings kept
+    off = dumps(doc)
+    assert dumps(export_bundle(*import_bundle(json.loads(off), roles=ROLES, users=USERS))) == off
 
 
 def test_import_builds_the_definitions():
@@ -201,6 +214,9 @@ def test_the_schema_keeps_in_step_with_the_dataclasses():
     assert defs["column"]["properties"]["type"]["enum"] == list(SCALAR_TYPES)
     assert defs["step"]["properties"]["kind"]["enum"] == list(STEP_KINDS)
     assert defs["assignee"]["properties"]["kind"]["enum"] == list(ASSIGNEE_KINDS)
+    assert set(defs["urgent"]["properties"]) == set(defs["urgent"]["required"]) == _json_names(Urgent)
+    assert set(defs["duration"]["properties"]) == _json_names(Duration)
+    assert defs["duration"]["properties"]["unit"]["enum"] == list(DURATION_UNITS)
     assert defs["approval"]["properties"]["mode"]["enum"] == list(APPROVAL_MODES)
     assert defs["ruleset"]["properties"]["hit_policy"]["enum"] == list(HIT_POLICIES)
     for kind, cls in STEP_KINDS.items():

@@ -298,6 +298,44 @@ def test_flow_header_problems(change, problems):
     assert flow_problems(doc) == problems
 
 
+URGENT = {"allowed": True, "execution": "buy", "deadline": {"amount": 2, "unit": "days"}}
+
+
+def test_a_green_channel_to_a_task_step_on_the_main_path_is_valid():
+    assert flow_problems({**FLOW, "urgent": URGENT}) == []
+    assert flow_problems({**FLOW, "urgent": {**URGENT, "allowed": False}}) == []
+
+
+@pytest.mark.parametrize("urgent, problems", [
+    ([], ["urgent: must be an object"]),
+    ({}, ["urgent.allowed: missing", "urgent.deadline: missing", "urgent.execution: missing"]),
+    ({**URGENT, "allowed": "yes", "why": 1}, ["urgent.why: unknown key", 'urgent.allowed: must be true or false, got "yes"']),
+    ({**URGENT, "execution": "nowhere"}, ['urgent.execution: unknown step "nowhere"']),
+    ({**URGENT, "execution": "gm"},
+     ['urgent.execution: step "gm" is inside a branch: the execution step must be on the main path']),
+    ({**URGENT, "execution": "tier"},
+     ['urgent.execution: step "tier" is a branch step: the execution step must be a task step']),
+    ({**URGENT, "execution": 7}, ["urgent.execution: must be a step id, got 7"]),
+    ({**URGENT, "deadline": {"amount": 0, "unit": "weeks", "x": 1}},
+     ["urgent.deadline.x: unknown key", "urgent.deadline.amount: must be a whole number, 1 or more, got 0",
+      'urgent.deadline.unit: unknown unit "weeks" (one of hours, days)']),
+    ({**URGENT, "deadline": {"amount": True}},
+     ["urgent.deadline.amount: must be a whole number, 1 or more, got true", "urgent.deadline.unit: missing"]),
+    ({**URGENT, "deadline": "2d"}, ['urgent.deadline: must be an object like {"amount": 2, "unit": "days"}']),
+])
+def test_green_channel_problems_have_paths(urgent, problems):
+    assert flow_problems({**FLOW, "urgent": urgent}) == problems
+
+
+def test_the_execution_step_cannot_be_the_first_step():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"].insert(0, {"id": "prep", "kind": "task", "assignee": {"kind": "role", "role": "gm"}})
+    assert flow_problems({**doc, "urgent": {**URGENT, "execution": "prep"}}) == [
+        'urgent.execution: step "prep" is the first step: an urgent start would skip nothing']
+    assert flow_problems({**FLOW, "urgent": {**URGENT, "execution": "head"}}) == [
+        'urgent.execution: step "head" is an approval step: the execution step must be a task step']
+
+
 def test_flows_can_be_checked_without_a_form():
     doc = copy.deepcopy(FLOW)
     doc["form"] = "anything"
@@ -320,7 +358,8 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["key", "type", "fields", "columns", "options", "value", "computed",
                          "visible_when", "min", "max", "steps", "kind", "id", "assignee", "role",
-                         "branches", "outcome", "ruleset", "else", "meta", "levels", "version"]),
+                         "branches", "outcome", "ruleset", "else", "meta", "levels", "version",
+                         "urgent", "execution", "deadline", "amount", "unit"]),
         inner, max_size=6),
     max_leaves=30,
 )
