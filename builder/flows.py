@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from builder.deadlines import Duration, Rung, timing_from_dict
 from builder.forms import Option
 from builder.serial import to_plain
 from builder.text import Label
@@ -72,13 +73,15 @@ class ApprovalStep(Step):
 
     assignee: Assignee
     mode: str = "single"
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "approval"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> ApprovalStep:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
-                   mode=doc.get("mode", "single"))
+                   mode=doc.get("mode", "single"), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
@@ -89,12 +92,14 @@ class TaskStep(Step):
     """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
 
     assignee: Assignee
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "task"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
-        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}

@@ -16,11 +16,14 @@ from builder.forms import Form
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
+from runtime.calendar import BusinessCalendar
+from runtime.deadlines import due_stamp, plain_calendar
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
 from runtime.org import Organisation, Resolution, User
-from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
+from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
 
 SYSTEM = "system"
+SYSTEM_USER = User(SYSTEM, "formflow", "")  # who decides when a deadline's escalation does
 Event = dict[str, Any]
 
 
@@ -40,6 +43,8 @@ class Definitions:
 
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
+
+    calendar: BusinessCalendar = plain_calendar()  # due dates; the Workflow sets the configured one
 
     def __init__(self, org: Organisation, evaluator: Evaluator,
                  now: Callable[[], str], new_id: Callable[[], str]) -> None:
@@ -72,7 +77,7 @@ class Engine:
             raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
                            f"you saw version {expected_version}); reload it and try again")
         text = text.strip()
-        if action == "reject":
+        if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
@@ -98,6 +103,14 @@ class Engine:
         last_approver = actor.username if action == "approve" else ""
         return [done, *settled, *self._walk(defs, instance.id, instance.submitter, instance.data, following, at,
                                             last_approver)]
+
+    def act_as_system(self, defs: Definitions, instance: Instance, task: Task, action: str, text: str,
+                      others_open: tuple[Task, ...] = ()) -> list[Event]:
+        """An automatic decision (a deadline's escalation): exactly the events the assignee's own
+        decision would cause, the flow moving on the same way, recorded as the system's."""
+        events = self.act(defs, instance, evolve(task, assignee=SYSTEM), SYSTEM_USER, action, text,
+                          others_open=others_open)
+        return [{**events[0], "auto": True}, *events[1:]]
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -240,6 +253,8 @@ class Engine:
                         "assignee": person.assignee, "note": person.note}
         if queue:
             event["queue"] = list(queue)
+        if due := due_stamp(self.calendar, at, getattr(step, "deadline", None)):
+            event["due"] = due
         return event
 
     def _decide(self, defs: Definitions, instance_id: str, data: dict[str, Any], step: BranchStep,

@@ -18,8 +18,11 @@ from builder.forms import Form
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
-from runtime.clock import new_id, utc_now
+from runtime.calendar import BusinessCalendar
+from runtime.clock import from_stamp, new_id, utc_now
+from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
 from runtime.engine import Definitions, Engine
+from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.org import Organisation, User
 from runtime.state import Instance, Projection, Task, TaskStatus
@@ -27,6 +30,7 @@ from runtime.store.repository import Repository
 
 DESIGNER_ROLES = ("designer", "admin")
 MAX_REQUEST_ID = 100
+MAX_ESCALATION_PASSES = 50
 READ_ALL_ROLES = ("admin", "auditor")
 _PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "flow": Flow.from_dict, "form": Form.from_dict, "ruleset": Ruleset.from_dict}
@@ -36,13 +40,15 @@ class Workflow:
     """Instances, tasks and published definitions, backed by a `Repository`."""
 
     def __init__(self, repo: Repository, evaluator: Evaluator, *,
-                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id) -> None:
+                 now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
+                 calendar: BusinessCalendar | None = None) -> None:
         self.repo = repo
         org_doc = repo.get_org()
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
         self.org = Organisation(org_doc)
         self.engine = Engine(self.org, evaluator, now, make_id)
+        self.engine.calendar = self.calendar = calendar or plain_calendar()
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -237,6 +243,26 @@ class Workflow:
             self._commit(self.engine.urge(instance, task, user))
             return self.state.instances[instance.id]
 
+    def escalate_due(self) -> list[dict[str, Any]]:
+        """Fire what the passing of working time calls for (reminders, urges, transfers, automatic
+        decisions, overdue records), each once; the scheduler calls this on every tick."""
+        committed: list[dict[str, Any]] = []
+        with self.lock:
+            for _ in range(MAX_ESCALATION_PASSES):  # a decision defers its instance's other tasks
+                running = sorted((self.state.instances[i] for i in {t.instance for t in self._open_tasks()}),
+                                 key=lambda i: (i.created, i.id))
+                events = due_escalations(self.engine, from_stamp(self.engine.now()), running, self.state.tasks,
+                                         self.pinned, self.calendar)
+                if not events:
+                    break
+                self._commit(events)
+                committed += events
+        return committed
+
+    def _open_tasks(self) -> list[Task]:
+        with self.state.lock:
+            return [self.state.tasks[t] for tasks in self.state.open_by_assignee.values() for t in tasks]
+
     def _repeated(self, user: User, request_id: str) -> Instance | None:
         if len(request_id) > MAX_REQUEST_ID:
             raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
@@ -271,7 +297,12 @@ class Workflow:
         return task, self.instance_for(user, task.instance)
 
     def inbox(self, user: User) -> list[Task]:
-        return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)
+        """This person's open tasks: overdue first, then by due, then by creation."""
+        return inbox_order(self.state.open_tasks(user.username), from_stamp(self.engine.now()))
+
+    def time_left(self, task: Task) -> TimeLeft | None:
+        """Where the task stands against its deadline now, in working time (None without one)."""
+        return time_left(self.calendar, task, from_stamp(self.engine.now()))
 
     def requests(self, user: User) -> list[Instance]:
         return self.state.requests_of(user.username)

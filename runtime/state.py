@@ -54,6 +54,9 @@ class Task:
     urged_at: str = ""
     acted_at: str = ""
     version: int = 1
+    due: str = ""  # when the step's deadline passes (working time from creation), "" without one
+    overdue_at: str = ""  # when the scheduler recorded the deadline as passed
+    escalated: tuple[int, ...] = ()  # the escalation rungs already fired, each fires once
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
                 assignee=e["assignee"], created=e["at"], note=e.get("note", ""),
-                queue=tuple(e.get("queue", ())))
+                queue=tuple(e.get("queue", ())), due=e.get("due", ""))
     p.tasks[task.id] = task
     p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
     resumed = {"resume_at": ""} if inst.resume_at == task.step else {}
@@ -212,6 +215,18 @@ def _on_finish(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, status=InstanceStatus(e["status"]))
 
 
+def _on_overdue(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.tasks[task.id] = evolve(task, overdue_at=e["at"])
+    p._touch(e)
+
+
+def _on_escalate(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.tasks[task.id] = evolve(task, escalated=task.escalated + (e["rung"],))
+    p._touch(e)
+
+
 def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
@@ -219,4 +234,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
              "return": _on_return, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
+             "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}

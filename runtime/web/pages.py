@@ -15,6 +15,7 @@ from runtime.engine import ACTED
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.service import Workflow
 from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
+from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import blank_state, state_from_data, state_from_pairs, submission
 from runtime.web.rendering import redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
@@ -113,7 +114,8 @@ async def inbox(request: Request) -> Response:
     workflow = _workflow(request)
     tasks = workflow.inbox(user)
     rows = [(t, workflow.state.instances[t.instance]) for t in tasks]
-    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows)})
+    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows),
+                                          "deadlines": _deadlines(workflow, tasks)})
 
 
 async def my_requests(request: Request) -> Response:
@@ -121,6 +123,13 @@ async def my_requests(request: Request) -> Response:
     workflow = _workflow(request)
     return render(request, "requests.html", {"instances": workflow.requests(user),
                                              "flows": {f.key: f for f in workflow.processes()}})
+
+
+def _deadlines(workflow: Workflow, tasks: list[Task]) -> dict[str, tuple[bool, str]]:
+    """For each task with a deadline: whether it is overdue, and the time left (or past) in words."""
+    workday = workflow.calendar.working_hours_per_day()
+    return {t.id: (standing.overdue, time_left_text(standing, workday))
+            for t in tasks if (standing := workflow.time_left(t)) is not None}
 
 
 def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[str, Any]:
