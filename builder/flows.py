@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from builder.deadlines import Duration, Rung, timing_from_dict
 from builder.forms import Option
 from builder.serial import to_plain
 from builder.text import Label
@@ -79,13 +80,15 @@ class ApprovalStep(Step):
     assignee: Assignee
     mode: str = "single"
     fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "approval"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> ApprovalStep:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
-                   mode=doc.get("mode", "single"))
+                   mode=doc.get("mode", "single"), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
@@ -97,12 +100,14 @@ class TaskStep(Step):
 
     assignee: Assignee
     fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "task"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
-        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
@@ -271,21 +276,6 @@ POLICY_CHOICES: dict[str, tuple[str, ...]] = {
     "no_assignee": ("admin", "skip", "auto_approve"),
     "submitter_approver": ("superior", "skip", "self"),
 }
-DURATION_UNITS = ("hours", "days")
-
-
-@dataclass(frozen=True)
-class Duration:
-    """An amount of working time on the business calendar: `{"amount": 2, "unit": "days"}`."""
-
-    amount: int
-    unit: str
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> Duration:
-        return cls(amount=int(doc["amount"]), unit=doc["unit"])
-
-
 @dataclass(frozen=True)
 class Urgent:
     """The green channel (003 §二(二)3, 特事特办，事后补齐审批手续): an urgent start goes straight to

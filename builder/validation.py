@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder import paths
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, DURATION_UNITS, POLICY_CHOICES,
-                           STEP_KINDS, Assignee, Branch, Duration, Flow, Lane, ProcessMeta, Urgent)
+from builder.deadlines import DECIDING_ACTIONS, ESCALATION_ACTIONS, MAX_AMOUNT, TIME_UNITS
+from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY_CHOICES, STEP_KINDS, Assignee,
+                           Branch, Flow, Lane, ProcessMeta, Urgent)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
 from builder.permissions import permission_problems
@@ -665,6 +666,11 @@ def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> Non
                                       "the execution step must be a task step"))
     elif main[execution][0] == 0:
         out.append(Problem(where, f'step "{execution}" is the first step: an urgent start would skip nothing'))
+    else:
+        for before in steps[:main[execution][0]]:
+            if isinstance(before, dict) and before.get("kind") in ("parallel", "subflow"):
+                out.append(Problem(where, f'step "{before.get("id")}" before it is a {before["kind"]} step, '
+                                          "which an urgent start cannot skip past"))
 
 
 def _nested_step_ids(steps: list[Any]) -> set[str]:
@@ -680,24 +686,6 @@ def _nested_step_ids(steps: list[Any]) -> set[str]:
                 found |= {s["id"] for s in lane if isinstance(s, dict) and isinstance(s.get("id"), str)}
                 found |= _nested_step_ids(lane)
     return found
-
-
-def _duration(doc: Any, path: str, out: list[Problem]) -> None:
-    """Working time: `{"amount": <whole number, 1 or more>, "unit": "hours"|"days"}`."""
-    if not isinstance(doc, dict):
-        out.append(Problem(path, 'must be an object like {"amount": 2, "unit": "days"}'))
-        return
-    _unknown(doc, _json_names(Duration), path, out)
-    amount, unit = doc.get("amount"), doc.get("unit")
-    if "amount" not in doc:
-        out.append(Problem(paths.key(path, "amount"), "missing"))
-    elif not _is_int(amount) or amount < 1:
-        out.append(Problem(paths.key(path, "amount"), f"must be a whole number, 1 or more, got {show_value(amount)}"))
-    if "unit" not in doc:
-        out.append(Problem(paths.key(path, "unit"), "missing"))
-    elif unit not in DURATION_UNITS:
-        out.append(Problem(paths.key(path, "unit"),
-                           f'unknown unit {show_value(unit)} (one of {", ".join(DURATION_UNITS)})'))
 
 
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:
@@ -765,6 +753,8 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
     if "fields" in doc and "fields" in STEP_PROPERTIES[kind]:
         out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types,
                                        at_start=False))
+    if "deadline" in STEP_PROPERTIES[kind]:
+        _timing(doc, path, kind, out)
     if kind == "branch":
         _branch_step(doc, path, context, out)
     elif kind == "parallel":
@@ -944,3 +934,69 @@ def _outcome(outcome: dict[str, Any], path: str, ruleset: Ruleset, out: list[Pro
         problem = output_value_problem(output, value)
         if problem:
             out.append(Problem(where, f'{problem} (output "{name}" of ruleset "{ruleset.key}")'))
+
+
+def _timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> None:
+    """A human step's `deadline` and `escalation` ladder (builder.deadlines).
+
+    The rung that decides (auto_approve / auto_reject) ends the task, so it comes last, and only an
+    approval can be decided. Rungs in the same unit must climb; hours against days depend on the
+    calendar's working day, so they are not compared here."""
+    if "deadline" in doc:
+        _duration(doc["deadline"], paths.key(path, "deadline"), out)
+    if "escalation" not in doc:
+        return
+    ladder, where = doc["escalation"], paths.key(path, "escalation")
+    if not isinstance(ladder, list):
+        out.append(Problem(where, "must be a list of rungs, each {after, action}"))
+        return
+    last: dict[str, int] = {}  # unit -> the latest amount so far in that unit
+    for position, rung in enumerate(ladder):
+        at = paths.index(where, position)
+        if not isinstance(rung, dict):
+            out.append(Problem(at, "must be an object with after and action"))
+            continue
+        _unknown(rung, ("after", "action"), at, out)
+        if "after" not in rung:
+            out.append(Problem(paths.key(at, "after"), "missing: how long after the task was created"))
+        elif (after := _duration(rung["after"], paths.key(at, "after"), out)) is not None:
+            amount, unit = after
+            if unit in last and amount <= last[unit]:
+                out.append(Problem(paths.key(at, "after"),
+                                   f"must be later than the rung before it ({last[unit]} {unit})"))
+            last[unit] = max(amount, last.get(unit, 0))
+        action, action_at = rung.get("action"), paths.key(at, "action")
+        if "action" not in rung:
+            out.append(Problem(action_at, f'missing: one of {", ".join(ESCALATION_ACTIONS)}'))
+        elif not isinstance(action, str) or action not in ESCALATION_ACTIONS:
+            out.append(Problem(action_at, f"unknown action {show_value(action)} "
+                                          f'(one of {", ".join(ESCALATION_ACTIONS)})'))
+        elif action in DECIDING_ACTIONS and kind != "approval":
+            out.append(Problem(action_at, f'a {kind} step is completed, not decided: {action} needs an approval step'))
+        elif action in DECIDING_ACTIONS and position != len(ladder) - 1:
+            out.append(Problem(action_at, f"{action} ends the task, so it must be the last rung"))
+
+
+def _duration(doc: Any, path: str, out: list[Problem]) -> tuple[int, str] | None:
+    """An amount of working time {"amount": n, "unit": "hours"|"days"}; (amount, unit) when valid."""
+    if not isinstance(doc, dict):
+        out.append(Problem(path, f'must be {{"amount": n, "unit": "hours" or "days"}}, got {show_value(doc)}'))
+        return None
+    _unknown(doc, ("amount", "unit"), path, out)
+    amount, unit = doc.get("amount"), doc.get("unit")
+    valid = True
+    if "amount" not in doc:
+        out.append(Problem(paths.key(path, "amount"), "missing"))
+        valid = False
+    elif not _is_int(amount) or not 1 <= amount <= MAX_AMOUNT:
+        out.append(Problem(paths.key(path, "amount"),
+                           f"must be a whole number from 1 to {MAX_AMOUNT}, got {show_value(amount)}"))
+        valid = False
+    if "unit" not in doc:
+        out.append(Problem(paths.key(path, "unit"), f'missing: {" or ".join(TIME_UNITS)}'))
+        valid = False
+    elif unit not in TIME_UNITS:
+        out.append(Problem(paths.key(path, "unit"),
+                           f'unknown unit {show_value(unit)} (one of {", ".join(TIME_UNITS)})'))
+        valid = False
+    return (amount, unit) if valid else None

@@ -6,7 +6,7 @@ and makes the event log the complete record of why an instance went where it wen
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,11 +19,14 @@ from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
 from runtime.assignment import Assignment, Delegations, assign
+from runtime.calendar import BusinessCalendar
+from runtime.deadlines import due_stamp, plain_calendar
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
 from runtime.org import Organisation, Resolution, User, describe
-from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
+from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
 
 SYSTEM = "system"
+SYSTEM_USER = User(SYSTEM, "formflow", "")  # who decides when a deadline's escalation does
 Event = dict[str, Any]
 
 
@@ -77,6 +80,8 @@ class _Run:
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
 
+    calendar: BusinessCalendar = plain_calendar()  # due dates; the Workflow sets the configured one
+
     def __init__(self, org: Organisation, evaluator: Evaluator,
                  now: Callable[[], str], new_id: Callable[[], str]) -> None:
         self.org, self.evaluator, self.now, self.new_id = org, evaluator, now, new_id
@@ -120,7 +125,7 @@ class Engine:
             raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
                            f"you saw version {expected_version}); reload it and try again")
         text = text.strip()
-        if action == "reject":
+        if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
         data, changes = _edited(defs, instance, task, action, edits)
         at = self.now()
@@ -152,6 +157,14 @@ class Engine:
         else:
             self._walk(run, defs.flow.successor(task.step), actor.username if action == "approve" else "")
         return run.events
+
+    def act_as_system(self, defs: Definitions, instance: Instance, task: Task, action: str, text: str,
+                      others_open: tuple[Task, ...] = ()) -> list[Event]:
+        """An automatic decision (a deadline's escalation): exactly the events the assignee's own
+        decision would cause, the flow moving on the same way, recorded as the system's."""
+        events = self.act(defs, instance, evolve(task, assignee=SYSTEM), SYSTEM_USER, action, text,
+                          others_open=others_open)
+        return [{**events[0], "auto": True}, *events[1:]]
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -421,6 +434,8 @@ class Engine:
                             assignee=person.assignee, note=person.note)
         if queue:
             event["queue"] = list(queue)
+        if due := due_stamp(self.calendar, run.at, getattr(step, "deadline", None)):
+            event["due"] = due
         return event
 
     def _settle_post_hoc(self, defs: Definitions, instance: Instance, task: Task, action: str,
@@ -453,6 +468,13 @@ class Engine:
             read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
             event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
         return event, (lane[0] if lane else defs.flow.successor(step.id))
+
+
+def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, ...]:
+    """The other open tasks a decision on `task` may settle: all of the main path's (a rejection
+    ends the request), or, for a post-hoc approval, only its own step's post-hoc ones."""
+    return tuple(t for t in open_tasks if t.id != task.id and t.post_hoc == task.post_hoc
+                 and (t.step == task.step or not task.post_hoc))
 
 
 CLOSES = ("approve", "reject", "complete", "cancel", "return")

@@ -23,18 +23,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from builder.flows import BranchStep, Duration, Flow, Join, NotifyStep, Step
-from runtime.calendar import BusinessCalendar, load_calendar
+from builder.deadlines import Duration
+from builder.flows import BranchStep, Flow, Join, NotifyStep, Step
+from runtime.calendar import BusinessCalendar
 from runtime.engine import Definitions, Engine, Event, _Run
 from runtime.org import User
-from runtime.settings import DEMO_DIR
 from runtime.state import Instance, Task, TaskStatus
 
 MAX_REASON = 2000
-SHIPPED_CALENDAR = DEMO_DIR / "calendar-cn-2026.json"
 
 
 def N_(message: str) -> str:
@@ -72,12 +70,6 @@ def post_hoc_due(calendar: BusinessCalendar, at: str, deadline: Duration) -> str
     due = (calendar.add_working_hours(start, deadline.amount) if deadline.unit == "hours"
            else calendar.add_working_days(start, deadline.amount))
     return due.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@cache
-def shipped_calendar() -> BusinessCalendar:
-    """The calendar the product ships (2026 mainland China) until an admin-edited one is wired in."""
-    return load_calendar(SHIPPED_CALENDAR)
 
 
 def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, submitter: User,

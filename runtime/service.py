@@ -20,13 +20,15 @@ from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
-from runtime.clock import new_id, utc_now
-from runtime.engine import Definitions, Engine, Lookups
+from runtime.clock import from_stamp, new_id, utc_now
+from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
+from runtime.engine import Definitions, Engine, Lookups, others_settled_with
+from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
-from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, shipped_calendar, urgent_start
+from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, urgent_start
 from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
@@ -34,6 +36,7 @@ from runtime.visibility import redact_events, visible_fields
 
 DESIGNER_ROLES = ("designer", "admin")
 MAX_REQUEST_ID = 100
+MAX_ESCALATION_PASSES = 50
 READ_ALL_ROLES = ("admin", "auditor")
 _PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "flow": Flow.from_dict, "form": Form.from_dict, "ruleset": Ruleset.from_dict}
@@ -46,7 +49,6 @@ class Workflow:
                  now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
                  timezone: str = "Asia/Shanghai", calendar: BusinessCalendar | None = None) -> None:
         self.repo = repo
-        self.calendar = calendar or shipped_calendar()  # post-hoc due dates (green channel)
         org_doc = repo.get_org()
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
@@ -56,6 +58,7 @@ class Workflow:
         self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
                                       latest=self.latest, pinned=self.pinned_by, away=self._away)
+        self.engine.calendar = self.calendar = calendar or plain_calendar()
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -209,8 +212,7 @@ class Workflow:
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            others = tuple(t for t in self.open_tasks_of(instance.id, post_hoc=task.post_hoc)
-                           if t.id != task.id and (t.step == task.step or not task.post_hoc))
+            others = others_settled_with(task, self.open_tasks_of(instance.id, post_hoc=None))
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
                                      others, code, data)
             self._commit(events, request_id)
@@ -308,6 +310,26 @@ class Workflow:
     def _away(self, username: str, at: str) -> Resolution | None:
         return delegate_for(self._delegations, username, at, self.timezone)
 
+    def escalate_due(self) -> list[dict[str, Any]]:
+        """Fire what the passing of working time calls for (reminders, urges, transfers, automatic
+        decisions, overdue records), each once; the scheduler calls this on every tick."""
+        committed: list[dict[str, Any]] = []
+        with self.lock:
+            for _ in range(MAX_ESCALATION_PASSES):  # a decision defers its instance's other tasks
+                running = sorted((self.state.instances[i] for i in {t.instance for t in self._open_tasks()}),
+                                 key=lambda i: (i.created, i.id))
+                events = due_escalations(self.engine, from_stamp(self.engine.now()), running, self.state.tasks,
+                                         self.pinned, self.calendar)
+                if not events:
+                    break
+                self._commit(events)
+                committed += events
+        return committed
+
+    def _open_tasks(self) -> list[Task]:
+        with self.state.lock:
+            return [self.state.tasks[t] for tasks in self.state.open_by_assignee.values() for t in tasks]
+
     def _repeated(self, user: User, request_id: str) -> Instance | None:
         if len(request_id) > MAX_REQUEST_ID:
             raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
@@ -381,7 +403,12 @@ class Workflow:
         return open_post_hoc(tasks, marked, self.engine.now())
 
     def inbox(self, user: User) -> list[Task]:
-        return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)
+        """This person's open tasks: overdue first, then by due, then by creation."""
+        return inbox_order(self.state.open_tasks(user.username), from_stamp(self.engine.now()))
+
+    def time_left(self, task: Task) -> TimeLeft | None:
+        """Where the task stands against its deadline now, in working time (None without one)."""
+        return time_left(self.calendar, task, from_stamp(self.engine.now()))
 
     def requests(self, user: User) -> list[Instance]:
         return self.state.requests_of(user.username)

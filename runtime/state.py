@@ -55,7 +55,9 @@ class Task:
     acted_at: str = ""
     version: int = 1
     post_hoc: bool = False  # green channel: an approval the urgent start skipped, done afterwards
-    due: str = ""
+    due: str = ""  # when the step's deadline (or a post-hoc approval's) passes, "" without one
+    overdue_at: str = ""  # when the scheduler recorded the deadline as passed
+    escalated: tuple[int, ...] = ()  # the escalation rungs already fired, each fires once
 
 
 @dataclass(frozen=True)
@@ -249,11 +251,24 @@ def _on_finish(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, status=InstanceStatus(e["status"]))
 
 
+def _on_overdue(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.tasks[task.id] = evolve(task, overdue_at=e["at"])
+    p._touch(e)
+
+
+def _on_escalate(p: Projection, e: dict[str, Any]) -> None:
+    task = p.tasks[e["task"]]
+    p.tasks[task.id] = evolve(task, escalated=task.escalated + (e["rung"],))
+    p._touch(e)
+
+
 def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
-             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
+             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit,
+             "add_signer": _on_add_signer, "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
+from runtime.deadlines import TimeLeft
 from runtime.errors import BadRequest, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
@@ -53,14 +54,13 @@ def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
 
 
-def _post_hoc(task: Task) -> dict[str, Any]:
-    """The green-channel members of a task's JSON: only a post-hoc task has them."""
-    return {"post_hoc": True, "due": task.due} if task.post_hoc else {}
-
-
-def task_json(task: Task) -> dict[str, Any]:
+def task_json(task: Task, standing: TimeLeft | None = None) -> dict[str, Any]:
+    """A task; `due` is null without a deadline, `overdue` whether it has passed (`standing`, now);
+    `post_hoc` marks an approval a green-channel start skipped, done afterwards."""
     return {"id": task.id, "instance": task.instance, "process": task.process, "step": task.step,
-            "assignee": task.assignee, "created": task.created, "status": str(task.status), **_post_hoc(task)}
+            "assignee": task.assignee, "created": task.created, "status": str(task.status),
+            "due": task.due or None, "overdue": bool(standing and standing.overdue),
+            **({"post_hoc": True} if task.post_hoc else {})}
 
 
 def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:
@@ -135,8 +135,9 @@ async def get_instance(request: Request) -> Response:
 
 async def my_tasks(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse([{k: v for k, v in task_json(t).items() if k != "status"}
-                         for t in _workflow(request).inbox(user)])
+    workflow = _workflow(request)
+    return JSONResponse([{k: v for k, v in task_json(t, workflow.time_left(t)).items() if k != "status"}
+                         for t in workflow.inbox(user)])
 
 
 def _task_action(action: str, text_key: str):

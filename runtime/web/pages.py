@@ -19,6 +19,7 @@ from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
+from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
 from runtime.web.rendering import redirect, render, safe_next
@@ -121,7 +122,8 @@ async def inbox(request: Request) -> Response:
     workflow = _workflow(request)
     tasks = workflow.inbox(user)
     rows = [(t, workflow.view(user, workflow.state.instances[t.instance])) for t in tasks]
-    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows)})
+    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows),
+                                          "deadlines": _deadlines(workflow, tasks)})
 
 
 async def my_requests(request: Request) -> Response:
@@ -130,6 +132,13 @@ async def my_requests(request: Request) -> Response:
     mine = [workflow.view(user, i) for i in workflow.requests(user)]
     return render(request, "requests.html", {"instances": mine,
                                              "flows": {f.key: f for f in workflow.processes()}})
+
+
+def _deadlines(workflow: Workflow, tasks: list[Task]) -> dict[str, tuple[bool, str]]:
+    """For each task with a deadline: whether it is overdue, and the time left (or past) in words."""
+    workday = workflow.calendar.working_hours_per_day()
+    return {t.id: (standing.overdue, time_left_text(standing, workday))
+            for t in tasks if (standing := workflow.time_left(t)) is not None}
 
 
 def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[str, Any]:

@@ -169,6 +169,14 @@ def _flow_event(event: dict[str, Any], defs: Definitions, step_title: str, local
         event["child"]
 
 
+def _after(after: dict[str, Any]) -> str:
+    """An escalation threshold in words: "4 working hours", "1 working day"."""
+    n = after["amount"]
+    if after["unit"] == "days":
+        return i18n.ngettext("%(num)d working day", "%(num)d working days", n) % {"num": n}
+    return i18n.ngettext("%(num)d working hour", "%(num)d working hours", n) % {"num": n}
+
+
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
@@ -232,6 +240,13 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
                 "who": ", ".join(_name(org, r) for r in e["recipients"]), "step": step_title}
         elif action in _FLOW_EVENTS:
             text, detail = _flow_event(e, defs, step_title, locale)
+        elif action == "overdue":
+            text = _("%(step)s is overdue (%(who)s)") % {"step": step_title, "who": _name(org, e["assignee"])}
+        elif action == "escalate":
+            values = {"step": step_title, "who": _name(org, e["assignee"]), "after": _after(e["after"])}
+            text = (_("reminded %(who)s of %(step)s after %(after)s") if e["do"] == "remind"
+                    else _("escalated %(step)s after %(after)s")) % values
+            detail = e.get("skipped", "")
         elif action == "finish":
             text = {"completed": _("the request was completed"), "rejected": _("the request was rejected"),
                     "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])
