@@ -54,13 +54,17 @@ def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
 
 
+def _post_hoc(task: Task) -> dict[str, Any]:
+    """The green-channel members of a task's JSON: only a post-hoc task has them."""
+    return {"post_hoc": True, "due": task.due} if task.post_hoc else {}
+
+
 def task_json(task: Task, standing: TimeLeft | None = None) -> dict[str, Any]:
     """A task; `due` is null without a deadline, `overdue` whether it has passed (`standing`, now);
     `post_hoc` marks an approval a green-channel start skipped, done afterwards."""
     return {"id": task.id, "instance": task.instance, "process": task.process, "step": task.step,
             "assignee": task.assignee, "created": task.created, "status": str(task.status),
-            "due": task.due or None, "overdue": bool(standing and standing.overdue),
-            **({"post_hoc": True} if task.post_hoc else {})}
+            "due": task.due or None, "overdue": bool(standing and standing.overdue), **_post_hoc(task)}
 
 
 def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:

@@ -168,7 +168,8 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
-            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now()}
+            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now(),
+            "deadline": _deadlines(workflow, [task]).get(task.id) if task else None}
 
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
@@ -248,6 +249,29 @@ async def act(request: Request) -> Response:
     return redirect(request, f"/instances/{instance.id}")
 
 
+async def away(request: Request) -> Response:
+    """GET: this person's delegation while away; POST sets it (errors name the field), or clears it."""
+    user = await require_user(request, write=request.method == "POST")
+    workflow = _workflow(request)
+    typed: dict[str, str] = {"to": "", "start": "", "end": "", "note": ""}
+    errors: dict[str, str] = {}
+    if request.url.path.endswith("/clear"):
+        await run_in_threadpool(workflow.clear_delegation, user)
+    elif request.method == "POST":
+        typed.update({k: str(v) for k, v in (await request.form()).items() if k in typed})
+        try:
+            await run_in_threadpool(workflow.set_delegation, user, typed)
+        except ValidationFailed as failed:
+            errors = failed.errors
+    rule = workflow.delegation(user)
+    if rule and not errors:
+        typed = rule.to_dict()
+    context = {"rule": rule, "typed": typed, "errors": errors, "org": workflow.org,
+               "colleagues": sorted((u for u in workflow.org.users.values() if u.username != user.username),
+                                    key=lambda u: u.username)}
+    return render(request, "away.html", context, block="away_form", status=422 if errors else 200)
+
+
 # Task actions besides deciding, as the forms on the task page post them.
 OTHER_TASK_ACTIONS: dict[str, Callable[[Workflow, User, str, dict[str, str]], Instance]] = {
     "return": lambda wf, user, task_id, form: wf.send_back(
@@ -306,6 +330,8 @@ routes = [
     Route("/start/{process}", submit, methods=["POST"]),
     Route("/start/{process}/preview", preview, methods=["POST"]),
     Route("/inbox", inbox),
+    Route("/me/away", away, methods=["GET", "POST"]),
+    Route("/me/away/clear", away, methods=["POST"]),
     Route("/requests", my_requests),
     Route("/instances/{id}", instance_page),
     Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),

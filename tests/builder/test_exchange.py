@@ -12,8 +12,7 @@ from jsonschema import Draft202012Validator
 from builder.deadlines import ESCALATION_ACTIONS, TIME_UNITS, Duration, Rung
 from builder.exchange import (FORMAT, dumps, export_bundle, export_schema, import_bundle, loads,
                               schema_problems)
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, DURATION_UNITS, STEP_KINDS, Assignee, Branch,
-                           Duration, Flow, ProcessMeta, Urgent)
+from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow, ProcessMeta, Urgent
 from builder.forms import FIELD_TYPES, SCALAR_TYPES, Field, Form, Option
 from builder.serial import canonical_json
 from rules.errors import DefinitionError
@@ -239,8 +238,6 @@ def test_the_schema_keeps_in_step_with_the_dataclasses():
     assert defs["step"]["properties"]["kind"]["enum"] == list(STEP_KINDS)
     assert defs["assignee"]["properties"]["kind"]["enum"] == list(ASSIGNEE_KINDS)
     assert set(defs["urgent"]["properties"]) == set(defs["urgent"]["required"]) == _json_names(Urgent)
-    assert set(defs["duration"]["properties"]) == _json_names(Duration)
-    assert defs["duration"]["properties"]["unit"]["enum"] == list(DURATION_UNITS)
     assert defs["approval"]["properties"]["mode"]["enum"] == list(APPROVAL_MODES)
     assert defs["duration"]["properties"]["unit"]["enum"] == list(TIME_UNITS)
     assert defs["escalation"]["items"]["properties"]["action"]["enum"] == list(ESCALATION_ACTIONS)

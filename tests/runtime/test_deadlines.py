@@ -263,6 +263,8 @@ def test_the_inbox_shows_overdue_work_first_then_by_due_then_by_creation(demo_bu
         shown = re.findall(r'<span class="due"[^>]*>([^<]*)</span>', page)
         # Mon 16-18 + Tue 9-11; Tue 10-11; to Thursday 10:00: Tue 11-18 (6 h), Wed (8 h), Thu 9-10 (1 h)
         assert shown == ["overdue by 4 h", "overdue by 1 h", "1 working day 7 h left"]
+        quick = next(i for i, name in started.items() if name == "quick")
+        assert re.search(r'id="task-due"[^>]*>Due [^<]*· overdue by 4 h<', client.get(f"/tasks/{quick}").text)
         client.cookies.set("formflow_lang", "zh_CN")
         assert "已超期 4 小时" in client.get("/inbox").text
 

@@ -56,3 +56,20 @@ def test_the_api_sets_reads_and_clears_ones_own_rule(repo):
         bad = client.put("/api/me/delegation", json={**rule, "to": "li.na"}, headers=li_na)
         assert bad.status_code == 422 and "to" in bad.text
         assert client.delete("/api/me/delegation", headers=li_na).json() == {"delegation": None}
+
+
+def test_the_away_page_sets_shows_and_clears_the_rule(repo):
+    from tests.runtime.test_pages import HX, sign_in
+
+    with TestClient(create_app(Settings(demo=True), repo), follow_redirects=False) as web:
+        csrf = sign_in(web, "li.na")
+        assert 'id="away-form"' in web.get("/me/away").text
+        bad = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-05",
+                                         "end": "2026-12-01"}, headers=HX)
+        assert bad.status_code == 422 and "must not be before the start" in bad.text and "<html" not in bad.text
+        saved = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-01",
+                                           "end": "2026-12-05", "note": "Leave"}, headers=HX)
+        assert saved.status_code == 200 and 'id="away-active"' in saved.text
+        assert web.app.state.workflow.delegation(web.app.state.workflow.org.user("li.na")).to == "chen.gang"
+        cleared = web.post("/me/away/clear", data={"csrf_token": csrf}, headers=HX)
+        assert 'id="away-active"' not in cleared.text
