@@ -24,6 +24,13 @@ def test_a_task_goes_to_the_delegate_while_the_person_is_away(workflow):
     assert_reloads(workflow)
 
 
+def test_a_delegate_never_approves_their_own_request(workflow):
+    publish(workflow, "away", approval("head", "li.na"))
+    workflow.set_delegation(workflow.org.user("li.na"), {"to": "zhang.wei", "start": "2026-03-01", "end": "2026-03-06"})
+    instance = workflow.start(workflow.org.user("zhang.wei"), "away", claim([100])).id
+    assert [t.assignee for t in open_tasks(workflow, instance)] == ["li.na"]
+
+
 def test_outside_the_dates_the_task_stays_with_the_person(workflow):
     publish(workflow, "away", approval("head", "li.na"))
     workflow.set_delegation(workflow.org.user("li.na"), {"to": "chen.gang", "start": "2026-03-03", "end": "2026-03-04"})
