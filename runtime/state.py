@@ -227,10 +227,14 @@ def _on_add_signer(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
-def _on_urge(p: Projection, e: dict[str, Any]) -> None:
-    task = p.tasks[e["task"]]
-    p.tasks[task.id] = evolve(task, urged_at=e["at"])
+def _note_on_task(p: Projection, e: dict[str, Any], **changes: Any) -> None:
+    """An event that marks its task (urged, overdue, escalated) without changing who holds it."""
+    p.tasks[e["task"]] = evolve(p.tasks[e["task"]], **changes)
     p._touch(e)
+
+
+def _on_urge(p: Projection, e: dict[str, Any]) -> None:
+    _note_on_task(p, e, urged_at=e["at"])
 
 
 def _on_notify(p: Projection, e: dict[str, Any]) -> None:
@@ -252,15 +256,11 @@ def _on_finish(p: Projection, e: dict[str, Any]) -> None:
 
 
 def _on_overdue(p: Projection, e: dict[str, Any]) -> None:
-    task = p.tasks[e["task"]]
-    p.tasks[task.id] = evolve(task, overdue_at=e["at"])
-    p._touch(e)
+    _note_on_task(p, e, overdue_at=e["at"])
 
 
 def _on_escalate(p: Projection, e: dict[str, Any]) -> None:
-    task = p.tasks[e["task"]]
-    p.tasks[task.id] = evolve(task, escalated=task.escalated + (e["rung"],))
-    p._touch(e)
+    _note_on_task(p, e, escalated=p.tasks[e["task"]].escalated + (e["rung"],))
 
 
 def _record_only(p: Projection, e: dict[str, Any]) -> None:
