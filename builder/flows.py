@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from builder.deadlines import Duration, Rung, timing_from_dict
 from builder.forms import Option
 from builder.serial import to_plain
 from builder.text import Label
@@ -63,8 +64,10 @@ class Step:
 
     @classmethod
     def _base(cls, doc: dict[str, Any]) -> dict[str, Any]:
-        return {"id": doc["id"], "title": doc.get("title", ""),
-                "description": doc.get("description", "")}
+        base = {"id": doc["id"], "title": doc.get("title", ""), "description": doc.get("description", "")}
+        if cls.is_human:  # who acts here may see, read or change the form's fields (builder.permissions)
+            base["fields"] = dict(doc.get("fields", {}))
+        return base
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **to_plain(self)}
@@ -76,13 +79,16 @@ class ApprovalStep(Step):
 
     assignee: Assignee
     mode: str = "single"
+    fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "approval"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> ApprovalStep:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
-                   mode=doc.get("mode", "single"))
+                   mode=doc.get("mode", "single"), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
@@ -93,12 +99,15 @@ class TaskStep(Step):
     """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
 
     assignee: Assignee
+    fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
+    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
+    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
     kind: ClassVar[str] = "task"
     is_human: ClassVar[bool] = True
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
-        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]))
+        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]), **timing_from_dict(doc))
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
@@ -267,7 +276,20 @@ POLICY_CHOICES: dict[str, tuple[str, ...]] = {
     "no_assignee": ("admin", "skip", "auto_approve"),
     "submitter_approver": ("superior", "skip", "self"),
 }
-REPEAT_APPROVER = POLICY_CHOICES["repeat_approver"]
+@dataclass(frozen=True)
+class Urgent:
+    """The green channel (003 §二(二)3, 特事特办，事后补齐审批手续): an urgent start goes straight to
+    the `execution` task step; the approvals it skips are done afterwards, each within `deadline`.
+    All three properties are always written, so a switched-off channel keeps its settings."""
+
+    allowed: bool
+    execution: str
+    deadline: Duration
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Urgent:
+        return cls(allowed=doc["allowed"], execution=doc["execution"],
+                   deadline=Duration.from_dict(doc["deadline"]))
 
 
 @dataclass(frozen=True)
@@ -300,6 +322,8 @@ class Flow:
     meta: ProcessMeta = field(default_factory=ProcessMeta)
     policies: Policies = field(default_factory=Policies)
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
+    start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
+    urgent: Urgent | None = None  # the green channel, when the process has one
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -314,6 +338,8 @@ class Flow:
             meta=ProcessMeta.from_dict(doc.get("meta", {})),
             policies=Policies.from_dict(doc.get("policies", {})),
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
+            start_fields=dict(doc.get("start_fields", {})),
+            urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

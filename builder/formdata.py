@@ -4,6 +4,8 @@
 with an error message per field path (`reason`, `items[1].amount`, `items`). It recomputes every
 computed field from the cleaned inputs, so a forged `total` is simply overwritten, and it applies
 conditional visibility (`visible_when`): a hidden field's value is dropped and it is not required.
+Fields the flow does not ask of this person (`skip`: hidden at the start, say) are neither read
+nor required; a value sent for one is refused, since nobody could have typed it.
 Then the form's rules run on the settled data: `required_when` (a visible field, or a table
 column in every row, is required while its condition holds) and the form's `validations`, whose
 message lands on each field they name, or under the key `""` (the form as a whole) when they
@@ -38,20 +40,23 @@ CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _ROW = re.compile(r"(\d{1,6})-(.+)\Z", re.ASCII | re.DOTALL)
 _MISSING = object()
+NOT_ASKED = "cannot be filled in here"
 
 
 # ---------------------------------------------------------------------------------------------
 # Public API
 
 
-def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False,
-                     locale: str = "en") -> tuple[dict[str, Any], dict[str, str]]:
+def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, locale: str = "en",
+                     skip: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean `raw` against `form`: (data of the declared types, errors by field path).
 
     Missing or empty values are left out of the data. With `partial=True` (validation as the
     person types) "required" is reported only for fields present in `raw`, so an untouched form
     shows no errors; every other check is the same. `locale` picks the language of the form's
     own validation messages (admin-typed labels); built-in messages are English, for gettext.
+    `skip` names input fields not asked here: left out, never required, refused when sent;
+    computed fields are still computed (from what was asked).
     """
     if not isinstance(raw, dict):
         return {}, {"": "must be an object"}
@@ -60,8 +65,10 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False,
     for name in raw:
         if form.field(str(name)) is None:
             errors[str(name)] = "unknown field"
+        elif name in skip:
+            errors[str(name)] = NOT_ASKED
     for f in form.fields:
-        if f.is_computed:
+        if f.is_computed or f.key in skip:
             continue
         value = (_clean_table(f, raw, partial, errors) if f.type == "table"
                  else _clean_input(f, raw, f.key, partial, errors))
@@ -71,7 +78,7 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False,
     if form.validations or any(f.required_when is not None or
                                any(c.required_when is not None for c in f.columns)
                                for f in form.fields):
-        _form_rules(form, raw, data, errors, partial, locale)
+        _form_rules(form, raw, data, errors, partial, locale, skip)
     return data, errors
 
 
@@ -335,9 +342,10 @@ def _visible(f: Field, facts: dict[str, Any]) -> bool:
 
 
 def _form_rules(form: Form, raw: dict[str, Any], data: dict[str, Any], errors: dict[str, str],
-                partial: bool, locale: str) -> None:
+                partial: bool, locale: str, skip: frozenset[str]) -> None:
     facts = form.facts(data)
-    visible = {f.key for f in form.fields if f.visible_when is None or _visible(f, facts)}
+    visible = {f.key for f in form.fields
+               if f.key not in skip and (f.visible_when is None or _visible(f, facts))}
     for f in form.fields:
         if f.key not in visible or f.is_computed:
             continue

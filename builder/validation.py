@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder import paths
+from builder.deadlines import DECIDING_ACTIONS, ESCALATION_ACTIONS, MAX_AMOUNT, TIME_UNITS
 from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY_CHOICES, STEP_KINDS, Assignee,
-                           Branch, Flow, Lane, ProcessMeta)
+                           Branch, Flow, Lane, ProcessMeta, Urgent)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
+from builder.permissions import permission_problems
 from rules.conditions import condition_fields, validate_condition
 from rules.derived import is_iso_date
 from rules.errors import DefinitionError, Problem, RuleError
@@ -139,11 +141,16 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
         _policies(doc["policies"], paths.key(path, "policies"), out)
     if "reject_codes" in doc:
         _reject_codes(doc["reject_codes"], paths.key(path, "reject_codes"), out)
+    if "start_fields" in doc:
+        out.extend(permission_problems(doc["start_fields"], paths.key(path, "start_fields"), field_types,
+                                       at_start=True))
     context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
     if steps:
         _steps(steps, paths.key(path, "steps"), context, out)
+    if "urgent" in doc:
+        _urgent(doc["urgent"], paths.key(path, "urgent"), steps or [], out)
     return out
 
 
@@ -629,6 +636,58 @@ def _policies(policies: Any, path: str, out: list[Problem]) -> None:
                                f'unknown policy {show_value(chosen)} (one of {", ".join(choices)})'))
 
 
+def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> None:
+    """The green channel: its execution step must be a task step on the main path (reached
+    whichever branches an instance takes) with at least one step before it to skip."""
+    if not isinstance(urgent, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    _unknown(urgent, _json_names(Urgent), path, out)
+    for name in ("allowed", "deadline", "execution"):
+        if name not in urgent:
+            out.append(Problem(paths.key(path, name), "missing"))
+    _bool(urgent, "allowed", path, out)
+    if "deadline" in urgent:
+        _duration(urgent["deadline"], paths.key(path, "deadline"), out)
+    if "execution" not in urgent:
+        return
+    where, execution = paths.key(path, "execution"), urgent["execution"]
+    main = {s["id"]: (index, s.get("kind")) for index, s in reversed(list(enumerate(steps)))
+            if isinstance(s, dict) and isinstance(s.get("id"), str)}
+    if not isinstance(execution, str):
+        out.append(Problem(where, f"must be a step id, got {show_value(execution)}"))
+    elif execution not in main:
+        nested = execution in _nested_step_ids(steps)
+        out.append(Problem(where, f'step "{execution}" is inside a branch: the execution step must be on the main path'
+                           if nested else f'unknown step "{execution}"'))
+    elif (kind := main[execution][1]) != "task":
+        if isinstance(kind, str) and kind in STEP_KINDS:  # an unknown kind is reported at the step
+            out.append(Problem(where, f'step "{execution}" is {"an" if kind[0] in "aeiou" else "a"} {kind} step: '
+                                      "the execution step must be a task step"))
+    elif main[execution][0] == 0:
+        out.append(Problem(where, f'step "{execution}" is the first step: an urgent start would skip nothing'))
+    else:
+        for before in steps[:main[execution][0]]:
+            if isinstance(before, dict) and before.get("kind") in ("parallel", "subflow"):
+                out.append(Problem(where, f'step "{before.get("id")}" before it is a {before["kind"]} step, '
+                                          "which an urgent start cannot skip past"))
+
+
+def _nested_step_ids(steps: list[Any]) -> set[str]:
+    """Ids of the steps inside the branches of `steps`, at any depth (not the steps themselves)."""
+    found: set[str] = set()
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        branches = step.get("branches")
+        lanes = [b.get("steps") for b in branches if isinstance(b, dict)] if isinstance(branches, list) else []
+        for lane in [*lanes, step.get("else")]:
+            if isinstance(lane, list):
+                found |= {s["id"] for s in lane if isinstance(s, dict) and isinstance(s.get("id"), str)}
+                found |= _nested_step_ids(lane)
+    return found
+
+
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:
     if not isinstance(meta, dict):
         out.append(Problem(path, "must be an object"))
@@ -691,6 +750,11 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
     if "mode" in doc and "mode" in STEP_PROPERTIES[kind] and doc["mode"] not in APPROVAL_MODES:
         out.append(Problem(paths.key(path, "mode"), f'unknown mode {show_value(doc["mode"])} '
                                                     f'(one of {", ".join(APPROVAL_MODES)})'))
+    if "fields" in doc and "fields" in STEP_PROPERTIES[kind]:
+        out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types,
+                                       at_start=False))
+    if "deadline" in STEP_PROPERTIES[kind]:
+        _timing(doc, path, kind, out)
     if kind == "branch":
         _branch_step(doc, path, context, out)
     elif kind == "parallel":
@@ -870,3 +934,69 @@ def _outcome(outcome: dict[str, Any], path: str, ruleset: Ruleset, out: list[Pro
         problem = output_value_problem(output, value)
         if problem:
             out.append(Problem(where, f'{problem} (output "{name}" of ruleset "{ruleset.key}")'))
+
+
+def _timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> None:
+    """A human step's `deadline` and `escalation` ladder (builder.deadlines).
+
+    The rung that decides (auto_approve / auto_reject) ends the task, so it comes last, and only an
+    approval can be decided. Rungs in the same unit must climb; hours against days depend on the
+    calendar's working day, so they are not compared here."""
+    if "deadline" in doc:
+        _duration(doc["deadline"], paths.key(path, "deadline"), out)
+    if "escalation" not in doc:
+        return
+    ladder, where = doc["escalation"], paths.key(path, "escalation")
+    if not isinstance(ladder, list):
+        out.append(Problem(where, "must be a list of rungs, each {after, action}"))
+        return
+    last: dict[str, int] = {}  # unit -> the latest amount so far in that unit
+    for position, rung in enumerate(ladder):
+        at = paths.index(where, position)
+        if not isinstance(rung, dict):
+            out.append(Problem(at, "must be an object with after and action"))
+            continue
+        _unknown(rung, ("after", "action"), at, out)
+        if "after" not in rung:
+            out.append(Problem(paths.key(at, "after"), "missing: how long after the task was created"))
+        elif (after := _duration(rung["after"], paths.key(at, "after"), out)) is not None:
+            amount, unit = after
+            if unit in last and amount <= last[unit]:
+                out.append(Problem(paths.key(at, "after"),
+                                   f"must be later than the rung before it ({last[unit]} {unit})"))
+            last[unit] = max(amount, last.get(unit, 0))
+        action, action_at = rung.get("action"), paths.key(at, "action")
+        if "action" not in rung:
+            out.append(Problem(action_at, f'missing: one of {", ".join(ESCALATION_ACTIONS)}'))
+        elif not isinstance(action, str) or action not in ESCALATION_ACTIONS:
+            out.append(Problem(action_at, f"unknown action {show_value(action)} "
+                                          f'(one of {", ".join(ESCALATION_ACTIONS)})'))
+        elif action in DECIDING_ACTIONS and kind != "approval":
+            out.append(Problem(action_at, f'a {kind} step is completed, not decided: {action} needs an approval step'))
+        elif action in DECIDING_ACTIONS and position != len(ladder) - 1:
+            out.append(Problem(action_at, f"{action} ends the task, so it must be the last rung"))
+
+
+def _duration(doc: Any, path: str, out: list[Problem]) -> tuple[int, str] | None:
+    """An amount of working time {"amount": n, "unit": "hours"|"days"}; (amount, unit) when valid."""
+    if not isinstance(doc, dict):
+        out.append(Problem(path, f'must be {{"amount": n, "unit": "hours" or "days"}}, got {show_value(doc)}'))
+        return None
+    _unknown(doc, ("amount", "unit"), path, out)
+    amount, unit = doc.get("amount"), doc.get("unit")
+    valid = True
+    if "amount" not in doc:
+        out.append(Problem(paths.key(path, "amount"), "missing"))
+        valid = False
+    elif not _is_int(amount) or not 1 <= amount <= MAX_AMOUNT:
+        out.append(Problem(paths.key(path, "amount"),
+                           f"must be a whole number from 1 to {MAX_AMOUNT}, got {show_value(amount)}"))
+        valid = False
+    if "unit" not in doc:
+        out.append(Problem(paths.key(path, "unit"), f'missing: {" or ".join(TIME_UNITS)}'))
+        valid = False
+    elif unit not in TIME_UNITS:
+        out.append(Problem(paths.key(path, "unit"),
+                           f'unknown unit {show_value(unit)} (one of {", ".join(TIME_UNITS)})'))
+        valid = False
+    return (amount, unit) if valid else None

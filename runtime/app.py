@@ -11,10 +11,10 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runtime import i18n
+from runtime import i18n, scheduler
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
-from runtime.setup import open_workflow
+from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
 from runtime.web import api, designer, pages, rules_api
 from runtime.web.errors import HANDLERS
@@ -66,11 +66,13 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
         store = open_repository(settings.data_dir) if own else repo
         try:
             app.state.repo = store
-            app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone)
+            app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone,
+                                               calendar=load_business_calendar(settings))
             app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
-            yield
+            async with scheduler.every(settings.escalate_every, app.state.workflow.escalate_due):
+                yield
         finally:
             if hasattr(app.state, "workflow"):
                 app.state.workflow.save_checkpoint()

@@ -48,8 +48,8 @@ def assign(org: Organisation, candidates: list[str], submitter: str, policies: P
     if not people:
         return _nobody(org, policies.no_assignee, nobody_fits if not candidates else
                        "the submitter may not approve their own request and nobody else fits")
-    if away is not None:
-        people = [away(p.assignee, at) or p for p in people]
+    if away is not None:  # never to the submitter: nobody approves their own request by delegation
+        people = [d if (d := away(p.assignee, at)) and d.assignee != submitter else p for p in people]
     return Assignment(tuple(_distinct(people)))
 
 

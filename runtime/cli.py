@@ -26,7 +26,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from runtime.app import create_app
 
-    settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port)
+    settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
+                        calendar=args.calendar, escalate_every=args.escalate_every)
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
@@ -88,6 +89,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the demo organisation and processes")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--calendar", type=Path, default=None,
+                       help="business calendar file (default: calendar.json in the data directory)")
+    serve.add_argument("--escalate-every", type=float, default=60.0, metavar="SECONDS",
+                       help="how often deadlines are checked and escalated (default 60; 0 turns it off)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

@@ -6,7 +6,7 @@ and makes the event log the complete record of why an instance went where it wen
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,15 +14,19 @@ from typing import Any
 from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
 from builder.formdata import clean_submission
 from builder.forms import Form
+from builder.permissions import edit, editable_at_step
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
 from runtime.assignment import Assignment, Delegations, assign
+from runtime.calendar import BusinessCalendar
+from runtime.deadlines import due_stamp, plain_calendar
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
 from runtime.org import Organisation, Resolution, User, describe
-from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus
+from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
 
 SYSTEM = "system"
+SYSTEM_USER = User(SYSTEM, "formflow", "")  # who decides when a deadline's escalation does
 Event = dict[str, Any]
 
 
@@ -76,6 +80,8 @@ class _Run:
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
 
+    calendar: BusinessCalendar = plain_calendar()  # due dates; the Workflow sets the configured one
+
     def __init__(self, org: Organisation, evaluator: Evaluator,
                  now: Callable[[], str], new_id: Callable[[], str]) -> None:
         self.org, self.evaluator, self.now, self.new_id = org, evaluator, now, new_id
@@ -86,24 +92,30 @@ class Engine:
         """Events that open a new instance on clean `data` and walk to its first waiting step;
         `parent` names the instance and step that started it as a sub-process."""
         at = self.now()
-        instance_id = self.new_id()
-        started = {"action": "start", "instance": instance_id, "at": at, "actor": submitter.username,
-                   "process": defs.flow.key, "department": submitter.department, "data": data,
-                   **defs.pins()}
+        started = self._started(defs, submitter, data, at)
         if parent:
             started["parent"] = parent
-        run = _Run(defs, instance_id, submitter.username, data, at, events=[started])
+        run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
         self._walk(run, defs.flow.steps[0] if defs.flow.steps else None)
         return run.events
 
+    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+        """The event that opens a new instance (a normal start, or an urgent one)."""
+        return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
+                "process": defs.flow.key, "department": submitter.department, "data": data,
+                **defs.pins()}
+
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
-            others_open: tuple[Task, ...] = (), code: str = "") -> list[Event]:
+            others_open: tuple[Task, ...] = (), code: str = "",
+            edits: dict[str, Any] | None = None) -> list[Event]:
         """Events for `actor` taking `action` on `task`; checks who may act and in what state.
 
         `expected_version` is the task version the person saw: if the task has changed since,
         the action is refused rather than applied to something they did not see. `others_open`
         are the step's other open tasks (any/all modes), which this decision may settle.
+        `edits` changes fields editable at this step; the event records the diff, and what the
+        flow decides next sees the new data.
         """
         self._check_open(instance, task, actor, action)
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
@@ -113,14 +125,19 @@ class Engine:
             raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
                            f"you saw version {expected_version}); reload it and try again")
         text = text.strip()
-        if action == "reject":
+        if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
+        data, changes = _edited(defs, instance, task, action, edits)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
                        ("reason" if action == "reject" else "comment"): text}
         if action == "reject" and code:
             done["code"] = code
+        if changes:
+            done["changes"] = changes
+        if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
+            return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         if action == "reject":
             return [done, *(_cancel(instance.id, at, other) for other in others_open),
                     _finish(instance.id, at, InstanceStatus.REJECTED)]
@@ -129,7 +146,7 @@ class Engine:
         mode = getattr(step, "mode", "single")
         if mode == "all" and same_step:
             return [done]  # 会签: the step waits for everyone
-        run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events, [done])
+        run = _Run(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
             run.emit(self._task(run, step, Resolution(task.queue[0]), task.queue[1:]))
             return run.events
@@ -140,6 +157,14 @@ class Engine:
         else:
             self._walk(run, defs.flow.successor(task.step), actor.username if action == "approve" else "")
         return run.events
+
+    def act_as_system(self, defs: Definitions, instance: Instance, task: Task, action: str, text: str,
+                      others_open: tuple[Task, ...] = ()) -> list[Event]:
+        """An automatic decision (a deadline's escalation): exactly the events the assignee's own
+        decision would cause, the flow moving on the same way, recorded as the system's."""
+        events = self.act(defs, instance, evolve(task, assignee=SYSTEM), SYSTEM_USER, action, text,
+                          others_open=others_open)
+        return [{**events[0], "auto": True}, *events[1:]]
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -160,6 +185,9 @@ class Engine:
         """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
+        if task.post_hoc:
+            raise Conflict("a post-hoc approval cannot return the request: it has already gone ahead; "
+                           "approve it, or reject it to flag it for review")
         targets = {s for s in done_steps if s != task.step and defs.flow.parallel_of(s) is None}
         if to != "submitter" and to not in targets:
             choices = ", ".join(["submitter", *sorted(targets)])
@@ -235,7 +263,7 @@ class Engine:
             raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed(action, str(task.status))
-        if instance.status is not InstanceStatus.RUNNING:
+        if instance.status is not InstanceStatus.RUNNING and not task.post_hoc:  # post-hoc: whatever became of it
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def settle(self, events: list[Event]) -> list[Event]:
@@ -406,7 +434,23 @@ class Engine:
                             assignee=person.assignee, note=person.note)
         if queue:
             event["queue"] = list(queue)
+        if due := due_stamp(self.calendar, run.at, getattr(step, "deadline", None)):
+            event["due"] = due
         return event
+
+    def _settle_post_hoc(self, defs: Definitions, instance: Instance, task: Task, action: str,
+                         others_open: tuple[Task, ...], at: str) -> list[Event]:
+        """What follows a post-hoc decision (runtime/green_channel.py): the next person in a queue
+        (same due date), or, after a rejection or a first approval in `any` mode, the step's other
+        post-hoc tasks closed. Never a move of the request: a post-hoc rejection is recorded and
+        flags the instance for review, but cannot undo what was done."""
+        if action == "approve" and task.queue:
+            run = _Run(defs, instance.id, instance.submitter, instance.data, at)
+            following = self._task(run, defs.flow.step(task.step), Resolution(task.queue[0]), task.queue[1:])
+            return [{**following, "post_hoc": True, "due": task.due}]
+        if action == "reject" or getattr(defs.flow.step(task.step), "mode", "single") == "any":
+            return [_cancel(instance.id, at, other) for other in others_open]
+        return []
 
     def _decide(self, run: _Run, step: BranchStep) -> tuple[Event, Step | Join | None]:
         """Pick a branch by the step's ruleset, or by the branches' own conditions, and record why."""
@@ -426,6 +470,13 @@ class Engine:
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
+def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, ...]:
+    """The other open tasks a decision on `task` may settle: all of the main path's (a rejection
+    ends the request), or, for a post-hoc approval, only its own step's post-hoc ones."""
+    return tuple(t for t in open_tasks if t.id != task.id and t.post_hoc == task.post_hoc
+                 and (t.step == task.step or not task.post_hoc))
+
+
 CLOSES = ("approve", "reject", "complete", "cancel", "return")
 ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
 
@@ -442,6 +493,23 @@ def _check_rejection(flow: Flow, reason: str, code: str) -> None:
         errors["code"] = "this process keeps no list of rejection codes"
     if errors:
         raise ValidationFailed(errors)
+
+
+def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
+            edits: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The instance's data after `edits` at this task's step, and the diff; a step with editable
+    fields checks them even when nothing is sent, since required ones are required from here."""
+    if action not in ("approve", "complete"):
+        if edits:
+            raise ValidationFailed({"data": f"cannot change the data when you {action}"})
+        return instance.data, {}
+    editable = editable_at_step(defs.flow.step(task.step), defs.form)
+    if not editable and not edits:
+        return instance.data, {}
+    result = edit(defs.form, instance.data, edits or {}, editable)
+    if result.errors:
+        raise ValidationFailed(result.errors)
+    return result.data, result.changes
 
 
 def _hours_between(earlier: str, later: str) -> float:

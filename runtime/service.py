@@ -15,21 +15,28 @@ from builder.exchange import export_bundle, import_bundle
 from builder.flows import Flow, step_paths
 from builder.formdata import clean_submission
 from builder.forms import Form
+from builder.permissions import edit, editable_at_start, hidden_at_start
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
-from runtime.clock import new_id, utc_now
-from runtime.engine import Definitions, Engine, Lookups
+from runtime.calendar import BusinessCalendar
+from runtime.clock import from_stamp, new_id, utc_now
+from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
+from runtime.engine import Definitions, Engine, Lookups, others_settled_with
+from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
+from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, urgent_start
 from runtime.org import Organisation, Resolution, User
-from runtime.state import Instance, Projection, Task, TaskStatus
+from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
+from runtime.visibility import redact_events, visible_fields
 
 DESIGNER_ROLES = ("designer", "admin")
 MAX_REQUEST_ID = 100
+MAX_ESCALATION_PASSES = 50
 READ_ALL_ROLES = ("admin", "auditor")
 _PARSERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "flow": Flow.from_dict, "form": Form.from_dict, "ruleset": Ruleset.from_dict}
@@ -40,7 +47,7 @@ class Workflow:
 
     def __init__(self, repo: Repository, evaluator: Evaluator, *,
                  now: Callable[[], str] = utc_now, make_id: Callable[[], str] = new_id,
-                 timezone: str = "Asia/Shanghai") -> None:
+                 timezone: str = "Asia/Shanghai", calendar: BusinessCalendar | None = None) -> None:
         self.repo = repo
         org_doc = repo.get_org()
         if org_doc is None:
@@ -51,6 +58,7 @@ class Workflow:
         self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
                                       latest=self.latest, pinned=self.pinned_by, away=self._away)
+        self.engine.calendar = self.calendar = calendar or plain_calendar()
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -175,39 +183,45 @@ class Workflow:
             raise Forbidden("only a designer or admin may change process definitions")
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any, request_id: str = "") -> Instance:
-        """Open an instance; a repeated `request_id` from the same person has no second effect."""
+    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
+        """Open an instance; a repeated `request_id` from the same person has no second effect.
+        With `urgent` ({"reason"}), through the green channel, if the process allows one."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
             if repeated := self._repeated(user, request_id):
                 return repeated
             defs = self.latest(process)
-            data, errors = clean_submission(defs.form, raw)
-            if errors:
-                raise ValidationFailed(errors)
-            events = self.engine.start(defs, user, data)
+            data, errors = clean_submission(defs.form, raw, skip=hidden_at_start(defs.flow, defs.form))
+            reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
+            if errors or urgent_errors:
+                raise ValidationFailed({**errors, **urgent_errors})
+            events = (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
+                      else self.engine.start(defs, user, data))
             self._commit(events, request_id)
         return self.state.instances[events[0]["instance"]]
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
-            version: int | None = None, code: str = "") -> Instance:
-        """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused."""
+            version: int | None = None, code: str = "", data: Any = None) -> Instance:
+        """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused.
+        `data` changes the fields editable at the task's step (approve or complete only)."""
+        if data is not None and not isinstance(data, dict):
+            raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
             if repeated := self._repeated(user, request_id):
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
-            others = tuple(t for t in self.open_tasks_of(instance.id) if t.id != task.id)
+            others = others_settled_with(task, self.open_tasks_of(instance.id, post_hoc=None))
             events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
-                                     others, code)
+                                     others, code, data)
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 
     def withdraw(self, user: User, instance_id: str) -> Instance:
         with self.lock:
             instance = self.instance_for(user, instance_id)
-            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id), user))
+            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user))
             return self.state.instances[instance.id]
 
     def send_back(self, user: User, task_id: str, to: str, reason: str) -> Instance:
@@ -216,23 +230,25 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
-            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED))
-            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id)
+            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
+                             and not t.post_hoc)  # the request never went through a post-hoc step
+            others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
             self._commit(self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
                                                done_steps=done, others_open=others))
             return self.state.instances[instance.id]
 
     def resubmit(self, user: User, instance_id: str, raw: Any) -> Instance:
-        """Send a returned request again; its data is checked as strictly as at the start."""
+        """Send a returned request again; its data is checked as strictly as at the start, with
+        the start's permissions: fields hidden there keep what later steps filled in."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
             instance = self.instance_for(user, instance_id)
             defs = self.pinned(instance)
-            data, errors = clean_submission(defs.form, raw)
-            if errors:
-                raise ValidationFailed(errors)
-            self._commit(self.engine.resubmit(defs, instance, user, data))
+            result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True)
+            if result.errors:
+                raise ValidationFailed(result.errors)
+            self._commit(self.engine.resubmit(defs, instance, user, result.data))
             return self.state.instances[instance.id]
 
     def transfer(self, user: User, task_id: str, to: str, comment: str = "") -> Instance:
@@ -294,6 +310,26 @@ class Workflow:
     def _away(self, username: str, at: str) -> Resolution | None:
         return delegate_for(self._delegations, username, at, self.timezone)
 
+    def escalate_due(self) -> list[dict[str, Any]]:
+        """Fire what the passing of working time calls for (reminders, urges, transfers, automatic
+        decisions, overdue records), each once; the scheduler calls this on every tick."""
+        committed: list[dict[str, Any]] = []
+        with self.lock:
+            for _ in range(MAX_ESCALATION_PASSES):  # a decision defers its instance's other tasks
+                running = sorted((self.state.instances[i] for i in {t.instance for t in self._open_tasks()}),
+                                 key=lambda i: (i.created, i.id))
+                events = due_escalations(self.engine, from_stamp(self.engine.now()), running, self.state.tasks,
+                                         self.pinned, self.calendar)
+                if not events:
+                    break
+                self._commit(events)
+                committed += events
+        return committed
+
+    def _open_tasks(self) -> list[Task]:
+        with self.state.lock:
+            return [self.state.tasks[t] for tasks in self.state.open_by_assignee.values() for t in tasks]
+
     def _repeated(self, user: User, request_id: str) -> Instance | None:
         if len(request_id) > MAX_REQUEST_ID:
             raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
@@ -310,9 +346,12 @@ class Workflow:
     def state_instance(self, instance_id: str) -> Instance | None:
         return self.state.instances.get(instance_id)
 
-    def open_tasks_of(self, instance_id: str) -> tuple[Task, ...]:
+    def open_tasks_of(self, instance_id: str, *, post_hoc: bool | None = False) -> tuple[Task, ...]:
+        """The instance's open tasks on its main path (`post_hoc=False`, what the flow's own steps
+        settle), its open post-hoc approvals (True), or all of them (None)."""
         instance = self.state.instances[instance_id]
-        return tuple(t for t in (self.state.tasks[i] for i in instance.task_ids) if t.status is TaskStatus.OPEN)
+        return tuple(t for t in (self.state.tasks[i] for i in instance.task_ids)
+                     if t.status is TaskStatus.OPEN and post_hoc in (None, t.post_hoc))
 
     def task(self, task_id: str) -> Task:
         try:
@@ -330,12 +369,46 @@ class Workflow:
             raise Forbidden("you are not involved in this request")
         return instance
 
+    def hidden_for(self, user: User, instance: Instance) -> frozenset[str]:
+        """The fields of `instance` this person may not see (none for admins and auditors)."""
+        if any(user.has_role(r) for r in READ_ALL_ROLES):
+            return frozenset()
+        defs = self.pinned(instance)
+        steps = {t.step for t in (self.state.tasks[i] for i in instance.task_ids) if t.assignee == user.username}
+        steps |= {e["step"] for e in instance.events
+                  if e["action"] == "notify" and user.username in e.get("recipients", ())}
+        shown = visible_fields(defs.flow, defs.form, steps, user.username == instance.submitter)
+        return frozenset(f.key for f in defs.form.fields) - shown
+
+    def view(self, user: User, instance: Instance, hidden: frozenset[str] | None = None) -> Instance:
+        """The instance as this person may read it: hidden fields out of its data and its record
+        (`hidden`: `hidden_for(user, instance)`, when the caller has it already)."""
+        hidden = self.hidden_for(user, instance) if hidden is None else hidden
+        if not hidden:
+            return instance
+        return evolve(instance, data={k: v for k, v in instance.data.items() if k not in hidden},
+                      events=redact_events(instance.events, hidden))
+
     def task_for(self, user: User, task_id: str) -> tuple[Task, Instance]:
         task = self.task(task_id)
         return task, self.instance_for(user, task.instance)
 
+    def post_hoc_report(self, user: User) -> list[PostHocRow]:
+        """Open post-hoc approvals of the green channel, overdue first; for admins and auditors."""
+        if not any(user.has_role(r) for r in READ_ALL_ROLES):
+            raise Forbidden("only an admin or auditor may see the post-hoc approvals report")
+        with self.state.lock:
+            marked = {i.id: i for i in self.state.instances.values() if i.post_hoc_open}
+            tasks = [self.state.tasks[t] for i in marked.values() for t in i.task_ids]
+        return open_post_hoc(tasks, marked, self.engine.now())
+
     def inbox(self, user: User) -> list[Task]:
-        return sorted(self.state.open_tasks(user.username), key=lambda t: t.created)
+        """This person's open tasks: overdue first, then by due, then by creation."""
+        return inbox_order(self.state.open_tasks(user.username), from_stamp(self.engine.now()))
+
+    def time_left(self, task: Task) -> TimeLeft | None:
+        """Where the task stands against its deadline now, in working time (None without one)."""
+        return time_left(self.calendar, task, from_stamp(self.engine.now()))
 
     def requests(self, user: User) -> list[Instance]:
         return self.state.requests_of(user.username)

@@ -14,3 +14,5 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Asia/Shanghai"  # how times are shown; events are always stored in UTC
+    calendar: Path | None = None  # the business calendar file; default: calendar.json in the data dir
+    escalate_every: float = 60.0  # seconds between deadline checks (escalation); 0 turns them off

@@ -54,6 +54,10 @@ class Task:
     urged_at: str = ""
     acted_at: str = ""
     version: int = 1
+    post_hoc: bool = False  # green channel: an approval the urgent start skipped, done afterwards
+    due: str = ""  # when the step's deadline (or a post-hoc approval's) passes, "" without one
+    overdue_at: str = ""  # when the scheduler recorded the deadline as passed
+    escalated: tuple[int, ...] = ()  # the escalation rungs already fired, each fires once
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class Instance:
     resume_at: str = ""  # the step that returned the request: where it goes once fixed
     parent: str = ""  # the instance that started this one as a sub-process
     children: tuple[str, ...] = ()  # sub-processes this one started
+    urgent_reason: str = ""  # green channel: why it was started urgently (empty for a normal start)
+    post_hoc_open: int = 0  # post-hoc approvals still to do: the instance is marked while any are
+    post_hoc_refused: bool = False  # a post-hoc approval was rejected: what was done needs review
     events: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     version: int = 1
 
@@ -136,6 +143,10 @@ class Projection:
         task = self.tasks[task_id]
         self.tasks[task_id] = evolve(task, status=status, acted_at=at, version=task.version + 1)
         self.open_by_assignee.get(task.assignee, {}).pop(task_id, None)
+        if task.post_hoc and task.status is TaskStatus.OPEN:
+            inst = self.instances[task.instance]
+            self.instances[inst.id] = evolve(inst, post_hoc_open=inst.post_hoc_open - 1,
+                                             post_hoc_refused=inst.post_hoc_refused or status is TaskStatus.REJECTED)
 
 
 def _on_start(p: Projection, e: dict[str, Any]) -> None:
@@ -144,6 +155,7 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         form_version=e["form_version"], rulesets=dict(e["rulesets"]), submitter=e["actor"],
         department=e["department"], data=e["data"], created=e["at"], updated=e["at"], events=(e,),
         parent=e.get("parent", {}).get("instance", ""),
+        urgent_reason=e.get("urgent", {}).get("reason", ""),
     )
     p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
 
@@ -152,16 +164,31 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
     task = Task(id=e["task"], instance=inst.id, process=inst.process, step=e["step"], kind=e["kind"],
                 assignee=e["assignee"], created=e["at"], note=e.get("note", ""),
-                queue=tuple(e.get("queue", ())))
+                queue=tuple(e.get("queue", ())), post_hoc=e.get("post_hoc", False), due=e.get("due", ""))
     p.tasks[task.id] = task
     p.open_by_assignee.setdefault(task.assignee, {})[task.id] = None
+    if task.post_hoc:
+        p._touch(e, task_ids=inst.task_ids + (task.id,), post_hoc_open=inst.post_hoc_open + 1)
+        return
     resumed = {"resume_at": ""} if inst.resume_at == task.step else {}
     p._touch(e, task_ids=inst.task_ids + (task.id,), **resumed)
 
 
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
-    p._touch(e)
+    changed = {"data": _changed(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
+    p._touch(e, **changed)
+
+
+def _changed(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The data with a step's recorded edits (`{"field": {"from", "to"}}`; `to` None: cleared)."""
+    out = dict(data)
+    for key, change in changes.items():
+        if change["to"] is None:
+            out.pop(key, None)
+        else:
+            out[key] = change["to"]
+    return out
 
 
 def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
@@ -200,10 +227,14 @@ def _on_add_signer(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
-def _on_urge(p: Projection, e: dict[str, Any]) -> None:
-    task = p.tasks[e["task"]]
-    p.tasks[task.id] = evolve(task, urged_at=e["at"])
+def _note_on_task(p: Projection, e: dict[str, Any], **changes: Any) -> None:
+    """An event that marks its task (urged, overdue, escalated) without changing who holds it."""
+    p.tasks[e["task"]] = evolve(p.tasks[e["task"]], **changes)
     p._touch(e)
+
+
+def _on_urge(p: Projection, e: dict[str, Any]) -> None:
+    _note_on_task(p, e, urged_at=e["at"])
 
 
 def _on_notify(p: Projection, e: dict[str, Any]) -> None:
@@ -224,11 +255,20 @@ def _on_finish(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, status=InstanceStatus(e["status"]))
 
 
+def _on_overdue(p: Projection, e: dict[str, Any]) -> None:
+    _note_on_task(p, e, overdue_at=e["at"])
+
+
+def _on_escalate(p: Projection, e: dict[str, Any]) -> None:
+    _note_on_task(p, e, escalated=p.tasks[e["task"]].escalated + (e["rung"],))
+
+
 def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
-             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit, "add_signer": _on_add_signer,
+             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit,
+             "add_signer": _on_add_signer, "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
+from runtime.deadlines import TimeLeft
 from runtime.errors import BadRequest, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
@@ -53,9 +54,17 @@ def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
 
 
-def task_json(task: Task) -> dict[str, Any]:
+def _post_hoc(task: Task) -> dict[str, Any]:
+    """The green-channel members of a task's JSON: only a post-hoc task has them."""
+    return {"post_hoc": True, "due": task.due} if task.post_hoc else {}
+
+
+def task_json(task: Task, standing: TimeLeft | None = None) -> dict[str, Any]:
+    """A task; `due` is null without a deadline, `overdue` whether it has passed (`standing`, now);
+    `post_hoc` marks an approval a green-channel start skipped, done afterwards."""
     return {"id": task.id, "instance": task.instance, "process": task.process, "step": task.step,
-            "assignee": task.assignee, "created": task.created, "status": str(task.status)}
+            "assignee": task.assignee, "created": task.created, "status": str(task.status),
+            "due": task.due or None, "overdue": bool(standing and standing.overdue), **_post_hoc(task)}
 
 
 def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:
@@ -63,7 +72,8 @@ def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) 
     body: dict[str, Any] = {
         "id": instance.id, "process": instance.process, "status": str(instance.status),
         "tasks": [{"id": t.id, "step": t.step, "assignee": t.assignee, "status": str(t.status),
-                   "version": t.version} for t in tasks],
+                   "version": t.version, **_post_hoc(t)} for t in tasks],
+        **_urgent(instance),
     }
     if full:
         body.update(submitter=instance.submitter, created=instance.created, updated=instance.updated,
@@ -73,6 +83,14 @@ def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) 
                     events=[{k: v for k, v in e.items() if k not in ("prev", "instance", "commit")}
                             for e in instance.events])
     return body
+
+
+def _urgent(instance: Instance) -> dict[str, Any]:
+    """How an urgent start stands: its reason, post-hoc approvals still open, whether one was refused."""
+    if not instance.urgent_reason:
+        return {}
+    return {"urgent": {"reason": instance.urgent_reason, "post_hoc_open": instance.post_hoc_open,
+                       "post_hoc_refused": instance.post_hoc_refused}}
 
 
 async def login(request: Request) -> Response:
@@ -105,24 +123,25 @@ async def start_instance(request: Request) -> Response:
         raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
     workflow = _workflow(request)
     instance = await run_in_threadpool(workflow.start, user, process, body.get("data"),
-                                       text_field(body, "request_id"))
-    open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee}
+                                       text_field(body, "request_id"), body.get("urgent"))
+    open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee, **_post_hoc(t)}
                   for t in (workflow.state.tasks[i] for i in instance.task_ids) if t.status == "open"]
-    return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks},
-                        status_code=201)
+    return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks,
+                         **_urgent(instance)}, status_code=201)
 
 
 async def get_instance(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
-    return JSONResponse(instance_json(workflow, instance))
+    return JSONResponse(instance_json(workflow, workflow.view(user, instance)))
 
 
 async def my_tasks(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse([{k: v for k, v in task_json(t).items() if k != "status"}
-                         for t in _workflow(request).inbox(user)])
+    workflow = _workflow(request)
+    return JSONResponse([{k: v for k, v in task_json(t, workflow.time_left(t)).items() if k != "status"}
+                         for t in workflow.inbox(user)])
 
 
 def _task_action(action: str, text_key: str):
@@ -131,7 +150,7 @@ def _task_action(action: str, text_key: str):
         body = await json_object(request)
         workflow = _workflow(request)
         act = partial(workflow.act, request_id=text_field(body, "request_id"), version=_version(body),
-                      code=text_field(body, "code"))
+                      code=text_field(body, "code"), data=body.get("data"))
         instance = await run_in_threadpool(act, user, request.path_params["id"], action, text_field(body, text_key))
         return JSONResponse(instance_json(workflow, instance, full=False))
     endpoint.__name__ = f"{action}_task"
@@ -177,6 +196,16 @@ async def delegation(request: Request) -> Response:
     return JSONResponse({"delegation": rule.to_dict() if rule else None})
 
 
+async def post_hoc_report(request: Request) -> Response:
+    """Open post-hoc approvals (green channel), overdue first; admins and auditors only."""
+    user = await require_user(request)
+    rows = _workflow(request).post_hoc_report(user)
+    return JSONResponse([{"task": r.task.id, "instance": r.instance.id, "process": r.instance.process,
+                          "step": r.task.step, "assignee": r.task.assignee, "due": r.task.due,
+                          "overdue": r.overdue, "submitter": r.instance.submitter,
+                          "reason": r.instance.urgent_reason} for r in rows])
+
+
 async def export_flow(request: Request) -> Response:
     await require_user(request)
     bundle = _workflow(request).export(request.path_params["key"])
@@ -202,6 +231,7 @@ routes = [
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
     *(Route(path, _command(call), methods=["POST"]) for path, call in COMMANDS.items()),
     Route("/api/me/delegation", delegation, methods=["GET", "PUT", "DELETE"]),
+    Route("/api/reports/post-hoc", post_hoc_report),
     Route("/api/flows/{key}/export", export_flow),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.formdata import clean_submission, field_name, form_values_from_pairs
+from builder.formdata import NOT_ASKED, clean_submission, field_name, form_values_from_pairs
 from builder.forms import Field, Form
+from builder.permissions import NOT_EDITABLE
 from rules.conditions import matches
 from rules.errors import RuleError
 from runtime import i18n
@@ -24,7 +25,9 @@ def N_(message: str) -> str:
 FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
                   N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
                   N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
-                  N_("at least 1 row"), N_("must be true or false"))
+                  N_("at least 1 row"), N_("cannot be filled in here"), N_("cannot be changed here"),
+                  N_("must be true or false"))
+assert NOT_ASKED in FIELD_MESSAGES and NOT_EDITABLE in FIELD_MESSAGES  # the catalog needs them spelled out
 
 FIELD_TEMPLATES: dict[str, str] = {
     "text": "partials/fields/text.html",
@@ -37,17 +40,27 @@ FIELD_TEMPLATES: dict[str, str] = {
     "table": "partials/fields/table.html",
 }
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
+STEP_PREFIX = "data."  # a step's editable fields share a form with the decision's own inputs (comment, …)
 
 
 @dataclass
 class FormState:
-    """The form as the person sees it now: raw values to redisplay, errors, computed values."""
+    """The form as the person sees it now: raw values to redisplay, errors, computed values.
+
+    `omit` names fields not shown here (hidden at the start; not editable at a step); `prefix`
+    goes before every input name; `preview`, `scope` and `body` say where the form re-checks
+    itself as the person types (the URL, the form posted, the element replaced)."""
 
     form: Form
     raw: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    omit: frozenset[str] = frozenset()
+    prefix: str = ""
+    preview: str = ""
+    scope: str = "#start-form"
+    body: str = "#form-body"
 
     def value(self, key: str) -> Any:
         return self.raw.get(key, "")
@@ -57,7 +70,7 @@ class FormState:
         return rows if isinstance(rows, list) else []
 
     def name(self, key: str, row: int | None = None, column: str | None = None) -> str:
-        return field_name(key, row, column)
+        return self.prefix + field_name(key, row, column)
 
     def error(self, key: str) -> str:
         message = self.errors.get(key, "")
@@ -67,8 +80,8 @@ class FormState:
         return FIELD_TEMPLATES[f.type]
 
     def visible(self, f: Field) -> bool:
-        """Whether `visible_when` shows the field for what has been typed so far."""
-        return f.visible_when is None or self._holds(f.visible_when, True)
+        """Whether the field is shown here and `visible_when` shows it for what has been typed."""
+        return f.key not in self.omit and (f.visible_when is None or self._holds(f.visible_when, True))
 
     def required(self, f: Field) -> bool:
         return f.required or (f.required_when is not None and self._holds(f.required_when, False))
@@ -84,16 +97,20 @@ class FormState:
             return undecided
 
 
-def blank_state(form: Form) -> FormState:
+def blank_state(form: Form, omit: frozenset[str] = frozenset()) -> FormState:
     raw: dict[str, Any] = {}
     for f in form.fields:
-        if f.type == "table":
+        if f.type == "table" and f.key not in omit:
             raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
-    return _with_computed(FormState(form, raw))
+    return _with_computed(FormState(form, raw, omit=omit))
 
 
-def state_from_data(form: Form, data: dict[str, Any]) -> FormState:
+def state_from_data(form: Form, data: dict[str, Any], omit: frozenset[str] = frozenset()) -> FormState:
     """The form filled with an instance's stored data, as text, for correcting and resubmitting."""
+    return _with_computed(FormState(form, _raw_from_data(form, data), omit=omit))
+
+
+def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for f in form.fields:
         if f.is_computed or f.key not in data:
@@ -106,22 +123,49 @@ def state_from_data(form: Form, data: dict[str, Any]) -> FormState:
                 raw[f.key] = "on"  # as a browser posts a ticked box; an unticked one posts nothing
         else:
             raw[f.key] = _text(value)
-    return _with_computed(FormState(form, raw))
+    return raw
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool) -> FormState:
+def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
+                     omit: frozenset[str] = frozenset()) -> FormState:
     """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
-        if f.type == "table":
+        if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw), check=check)
+    return _with_computed(FormState(form, raw, omit=omit), check=check)
+
+
+def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
+               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState:
+    """The fields editable at a step, as inputs filled with the request's data, or with what was
+    posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
+    computed fields and conditions see the whole request."""
+    raw = _raw_from_data(form, data)
+    if pairs is not None:
+        raw.update(_step_raw(form, pairs, editable))
+        _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
+    state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
+    return _with_computed(state, check=check)
+
+
+def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
+    """What a step's form posted for its editable fields: every one of them, since an input left
+    empty clears its field (blank table rows dropped)."""
+    return _without_empty_rows(form, _step_raw(form, pairs, editable))
+
+
+def _step_raw(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
+    posted = form_values_from_pairs(form, [(k[len(STEP_PREFIX):], v) for k, v in pairs
+                                           if k.startswith(STEP_PREFIX)])
+    return {f.key: posted.get(f.key, [] if f.type == "table" else None)
+            for f in form.fields if f.key in editable}
 
 
 def _apply_row_operation(form: Form, raw: dict[str, Any], operation: str) -> None:
@@ -137,25 +181,26 @@ def _apply_row_operation(form: Form, raw: dict[str, Any], operation: str) -> Non
         rows.pop(int(index))
 
 
-def _without_empty_rows(form: Form, raw: dict[str, Any]) -> dict[str, Any]:
+def _without_empty_rows(form: Form, raw: dict[str, Any], omit: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Blank rows are what 'add row' leaves before typing; they are not data yet."""
     cleaned = dict(raw)
     for f in form.fields:
-        if f.type == "table":
+        if f.type == "table" and f.key not in omit:
             cleaned[f.key] = [r for r in raw.get(f.key, []) if any(v not in ("", None) for v in r.values())]
     return cleaned
 
 
-def submission(form: Form, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """The raw data a submit sends to the engine (which validates it again, fully)."""
+def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The raw data a submit sends to the engine (which validates it again, fully); `omit`: the
+    fields the form did not show."""
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
-    return _without_empty_rows(form, raw)
+    return _without_empty_rows(form, raw, omit)
 
 
 def _with_computed(state: FormState, *, check: bool = False) -> FormState:
     """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
-    data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw), partial=True,
-                                    locale=i18n.current_locale.get())
+    data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw, state.omit),
+                                    partial=True, locale=i18n.current_locale.get())
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
     state.facts = state.form.facts(data)
     if check:

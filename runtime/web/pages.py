@@ -11,13 +11,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from builder.forms import Form
+from builder.permissions import editable_at_step, hidden_at_start
 from runtime import auth, i18n
 from runtime.engine import ACTED
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
-from runtime.web.forms_view import blank_state, state_from_data, state_from_pairs, submission
+from runtime.web.deadlines_view import time_left_text
+from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
+                                    step_state, submission)
 from runtime.web.rendering import redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
 from runtime.web.timeline import describe_events
@@ -79,8 +83,8 @@ async def set_language(request: Request) -> Response:
 async def start_form(request: Request) -> Response:
     await require_user(request)
     defs = _workflow(request).latest(request.path_params["process"])
-    return render(request, "start.html", {"flow": defs.flow, "state": blank_state(defs.form),
-                                          "request_id": uuid.uuid4().hex})
+    return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex,
+                                          "state": blank_state(defs.form, hidden_at_start(defs.flow, defs.form))})
 
 
 async def preview(request: Request) -> Response:
@@ -88,7 +92,7 @@ async def preview(request: Request) -> Response:
     await require_user(request, write=True)
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
-    state = state_from_pairs(defs.form, pairs, check=True)
+    state = state_from_pairs(defs.form, pairs, check=True, omit=hidden_at_start(defs.flow, defs.form))
     return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
                   status=422 if state.errors else 200)
 
@@ -98,12 +102,15 @@ async def submit(request: Request) -> Response:
     workflow = _workflow(request)
     process = request.path_params["process"]
     defs = workflow.latest(process)
+    omit = hidden_at_start(defs.flow, defs.form)
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    posted = dict(pairs)
+    urgent = {"reason": posted.get("_urgent_reason", "")} if posted.get("_urgent") else None  # green channel
     try:
-        instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs),
-                                           str(dict(pairs).get("request_id", "")))
+        instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs, omit),
+                                           posted.get("request_id", ""), urgent)
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False)
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
         state.errors = failed.errors
         return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
                       status=422)
@@ -114,42 +121,74 @@ async def inbox(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     tasks = workflow.inbox(user)
-    rows = [(t, workflow.state.instances[t.instance]) for t in tasks]
-    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows)})
+    rows = [(t, workflow.view(user, workflow.state.instances[t.instance])) for t in tasks]
+    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows),
+                                          "deadlines": _deadlines(workflow, tasks)})
 
 
 async def my_requests(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
-    return render(request, "requests.html", {"instances": workflow.requests(user),
+    mine = [workflow.view(user, i) for i in workflow.requests(user)]
+    return render(request, "requests.html", {"instances": mine,
                                              "flows": {f.key: f for f in workflow.processes()}})
+
+
+def _deadlines(workflow: Workflow, tasks: list[Task]) -> dict[str, tuple[bool, str]]:
+    """For each task with a deadline: whether it is overdue, and the time left (or past) in words."""
+    workday = workflow.calendar.working_hours_per_day()
+    return {t.id: (standing.overdue, time_left_text(standing, workday))
+            for t in tasks if (standing := workflow.time_left(t)) is not None}
 
 
 def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[str, Any]:
     return {t.id: workflow.pinned(i).flow.step(t.step).title for t, i in rows}
 
 
-def _instance_context(workflow: Workflow, instance: Instance, task: Task | None) -> dict[str, Any]:
+def _instance_context(workflow: Workflow, instance: Instance, task: Task | None, user: User,
+                      edit: FormState | None = None) -> dict[str, Any]:
+    """What the instance page shows this person: the fields they may see (those they may edit at
+    their open task as inputs, in `edit`, instead of as values) and the record, both redacted."""
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)]
+    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and not t.post_hoc]
     return_to = [s for s in dict.fromkeys(done_steps)
                  if (task is None or s != task.step) and defs.flow.parallel_of(s) is None]
     colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),
                         key=lambda u: u.username)
-    return {"instance": instance, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
+    if edit is None and task is not None and task.status is TaskStatus.OPEN and task.assignee == user.username:
+        edit = _step_form(task, defs.form, instance.data, editable_at_step(defs.flow.step(task.step), defs.form))
+    hidden = workflow.hidden_for(user, instance)
+    shown = workflow.view(user, instance, hidden)
+    return {"instance": shown, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
+            "fields": [f for f in defs.form.fields
+                       if f.key not in hidden and (edit is None or f.key in edit.omit)],
+            "edit": edit,
             "return_to": [(s, defs.flow.step(s).title) for s in return_to],
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
-            "timeline": describe_events(instance.events, defs, workflow.org), "colleagues": colleagues,
+            "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
-            "org": workflow.org}
+            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now(),
+            "deadline": _deadlines(workflow, [task]).get(task.id) if task else None}
+
+
+def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
+               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState | None:
+    """The editable fields of the task's step as inputs inside its approve/complete form, or None."""
+    if not editable:
+        return None
+    state = step_state(form, data, editable, pairs=pairs, check=check)
+    state.preview = f"/tasks/{task.id}/preview"
+    state.scope = "#approve-form" if task.kind == "approval" else "#complete-form"
+    state.body = "#step-fields"
+    return state
 
 
 async def instance_page(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
-    context = _instance_context(workflow, instance, None)
+    context = _instance_context(workflow, instance, None, user)
     context["submitted"] = request.query_params.get("submitted") == "1"
     return render(request, "instance.html", context)
 
@@ -158,7 +197,23 @@ async def task_page(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     task, instance = workflow.task_for(user, request.path_params["id"])
-    return render(request, "instance.html", _instance_context(workflow, instance, task))
+    return render(request, "instance.html", _instance_context(workflow, instance, task, user))
+
+
+async def task_preview(request: Request) -> Response:
+    """As-you-type at a step: re-check the editable fields, recompute, apply row add/remove."""
+    user = await require_user(request, write=True)
+    workflow = _workflow(request)
+    task, instance = workflow.task_for(user, request.path_params["id"])
+    defs = workflow.pinned(instance)
+    mine = task.assignee == user.username and task.status is TaskStatus.OPEN
+    editable = editable_at_step(defs.flow.step(task.step), defs.form) if mine else frozenset()
+    if not editable:
+        raise NotFound("nothing to fill in at this task")
+    pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
+    state = _step_form(task, defs.form, instance.data, editable, pairs, check=True)
+    return render(request, "partials/step_fields.html", {"state": state, "task": task},
+                  status=422 if state and state.errors else 200)
 
 
 async def act(request: Request) -> Response:
@@ -171,19 +226,50 @@ async def act(request: Request) -> Response:
     text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
     version = str(form.get("version", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
+    defs = workflow.pinned(instance)
+    editing = action in ("approve", "complete")
+    editable = editable_at_step(defs.flow.step(task.step), defs.form) if editing else frozenset()
+    pairs = [(k, str(v)) for k, v in form.multi_items()]
     if action in OTHER_TASK_ACTIONS:
         call = partial(OTHER_TASK_ACTIONS[action], workflow, user, task.id, {k: str(v) for k, v in form.items()})
     else:
         act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
-                           version=int(version) if version.isdigit() else None, code=str(form.get("code", "")))
+                           version=int(version) if version.isdigit() else None, code=str(form.get("code", "")),
+                           data=step_edits(defs.form, pairs, editable) if editable else None)
         call = partial(act_once, user, task.id, action, text)
     try:
         await run_in_threadpool(call)
     except ValidationFailed as failed:
-        context = _instance_context(workflow, instance, task)
+        edit = _step_form(task, defs.form, instance.data, editable, pairs)
+        if edit is not None:
+            edit.errors = failed.errors
+        context = _instance_context(workflow, instance, task, user, edit)
         context.update(errors=failed.errors, open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
     return redirect(request, f"/instances/{instance.id}")
+
+
+async def away(request: Request) -> Response:
+    """GET: this person's delegation while away; POST sets it (errors name the field), or clears it."""
+    user = await require_user(request, write=request.method == "POST")
+    workflow = _workflow(request)
+    typed: dict[str, str] = {"to": "", "start": "", "end": "", "note": ""}
+    errors: dict[str, str] = {}
+    if request.url.path.endswith("/clear"):
+        await run_in_threadpool(workflow.clear_delegation, user)
+    elif request.method == "POST":
+        typed.update({k: str(v) for k, v in (await request.form()).items() if k in typed})
+        try:
+            await run_in_threadpool(workflow.set_delegation, user, typed)
+        except ValidationFailed as failed:
+            errors = failed.errors
+    rule = workflow.delegation(user)
+    if rule and not errors:
+        typed = rule.to_dict()
+    context = {"rule": rule, "typed": typed, "errors": errors, "org": workflow.org,
+               "colleagues": sorted((u for u in workflow.org.users.values() if u.username != user.username),
+                                    key=lambda u: u.username)}
+    return render(request, "away.html", context, block="away_form", status=422 if errors else 200)
 
 
 # Task actions besides deciding, as the forms on the task page post them.
@@ -203,18 +289,30 @@ async def resubmit_page(request: Request) -> Response:
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
     defs = workflow.pinned(instance)
+    omit = hidden_at_start(defs.flow, defs.form)
     context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
                "returned": next((e["reason"] for e in reversed(instance.events) if e["action"] == "return"), "")}
     if request.method == "GET":
-        return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data)})
+        return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data, omit)})
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     try:
-        await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs))
+        await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs, omit))
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False)
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
         state.errors = failed.errors
         return render(request, "start.html", {**context, "state": state}, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}")
+
+
+async def post_hoc_report(request: Request) -> Response:
+    """Open post-hoc approvals of the green channel, overdue first (admins and auditors)."""
+    user = await require_user(request)
+    workflow = _workflow(request)
+    rows = workflow.post_hoc_report(user)
+    titles = {r.task.id: workflow.pinned(r.instance).flow.step(r.task.step).title for r in rows}
+    flows = {f.key: f for f in workflow.processes()}
+    return render(request, "post_hoc_report.html", {"rows": rows, "titles": titles, "flows": flows,
+                                                    "org": workflow.org})
 
 
 async def withdraw(request: Request) -> Response:
@@ -232,10 +330,14 @@ routes = [
     Route("/start/{process}", submit, methods=["POST"]),
     Route("/start/{process}/preview", preview, methods=["POST"]),
     Route("/inbox", inbox),
+    Route("/me/away", away, methods=["GET", "POST"]),
+    Route("/me/away/clear", away, methods=["POST"]),
     Route("/requests", my_requests),
     Route("/instances/{id}", instance_page),
     Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),
     Route("/instances/{id}/withdraw", withdraw, methods=["POST"]),
+    Route("/reports/post-hoc", post_hoc_report),
     Route("/tasks/{id}", task_page),
+    Route("/tasks/{id}/preview", task_preview, methods=["POST"]),
     Route("/tasks/{id}/{action:str}", act, methods=["POST"]),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from builder.flows import BranchStep
+from builder.forms import Field, Form
 from builder.text import localize
 from runtime import i18n
 from runtime.engine import SYSTEM, Definitions
@@ -25,6 +26,7 @@ class Entry:
     step: str
     text: str
     detail: str = ""
+    changes: tuple[str, ...] = ()  # what an edit at a step changed, a line per field (or table cell)
 
 
 def _name(org: Organisation, username: str) -> str:
@@ -88,6 +90,53 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     return chosen, why
 
 
+def describe_changes(changes: dict[str, dict[str, Any]], form: Form) -> tuple[str, ...]:
+    """A recorded diff in words: `Amount: 1,200.00 → 1,150.00`; a table line by line and cell by
+    cell (`Invoices, line 2, Amount: 1,200.00 → 1,150.00`), lines added or removed as such."""
+    _ = i18n.gettext
+    locale = i18n.current_locale.get()
+    lines: list[str] = []
+    for key, change in changes.items():
+        f = form.field(key)
+        label = localize(f.label, locale) or key if f else key
+        before, after = change.get("from"), change.get("to")
+        if f is None or f.type != "table":
+            lines.append(_("%(field)s: %(from)s → %(to)s") % {
+                "field": label, "from": _shown(f, before), "to": _shown(f, after)})
+            continue
+        old_rows = before if isinstance(before, list) else []
+        new_rows = after if isinstance(after, list) else []
+        for index in range(max(len(old_rows), len(new_rows))):
+            number = index + 1
+            if index >= len(old_rows):
+                cells = ", ".join(f"{localize(c.label, locale) or c.key} {_shown(c, new_rows[index].get(c.key))}"
+                                  for c in f.columns if new_rows[index].get(c.key) is not None)
+                lines.append(_("%(table)s, line %(n)s added: %(cells)s") % {
+                    "table": label, "n": number, "cells": cells})
+            elif index >= len(new_rows):
+                lines.append(_("%(table)s, line %(n)s removed") % {"table": label, "n": number})
+            else:
+                for c in f.columns:
+                    was, now = old_rows[index].get(c.key), new_rows[index].get(c.key)
+                    if was != now:
+                        lines.append(_("%(table)s, line %(n)s, %(column)s: %(from)s → %(to)s") % {
+                            "table": label, "n": number, "column": localize(c.label, locale) or c.key,
+                            "from": _shown(c, was), "to": _shown(c, now)})
+    return tuple(lines)
+
+
+def _shown(f: Field | None, value: Any) -> str:
+    """A field's value as a person reads it: money with cents, a select's option label, — for empty."""
+    if value is None or value == "":
+        return "—"
+    if f is not None and f.type == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=i18n.current_locale.get())
+    if f is not None and f.type == "select":
+        option = next((o for o in f.options if o.value == value), None)
+        return localize(option.label, i18n.current_locale.get()) or str(value) if option else str(value)
+    return _value(value)
+
+
 def _step_title(defs: Definitions, step_id: str, locale: str) -> str:
     try:
         return localize(defs.flow.step(step_id).title, locale) or step_id
@@ -120,20 +169,42 @@ def _flow_event(event: dict[str, Any], defs: Definitions, step_title: str, local
         event["child"]
 
 
+def _after(after: dict[str, Any]) -> str:
+    """An escalation threshold in words: "4 working hours", "1 working day"."""
+    n = after["amount"]
+    if after["unit"] == "days":
+        return i18n.ngettext("%(num)d working day", "%(num)d working days", n) % {"num": n}
+    return i18n.ngettext("%(num)d working hour", "%(num)d working hours", n) % {"num": n}
+
+
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
     entries = []
     task_owner = {e["task"]: e["assignee"] for e in events if e["action"] == "task"}
+    post_hoc = {e["task"] for e in events if e["action"] == "task" and e.get("post_hoc")}
     for e in events:
         step_title = _step_title(defs, e["step"], locale) if e.get("step") else ""
         action = e["action"]
         detail = ""
-        if action == "start":
+        changes = describe_changes(e["changes"], defs.form) if e.get("changes") else ()
+        if action == "start" and "urgent" in e:
+            text, detail = _("submitted the request as urgent (green channel)"), e["urgent"]["reason"]
+        elif action == "start":
             text = _("submitted the request")
+        elif action == "task" and e.get("post_hoc"):
+            text = _("asked %(who)s to approve %(step)s after the fact") % {
+                "step": step_title, "who": _name(org, e["assignee"])}
+            detail = e.get("note", "")
         elif action == "task":
             text = _("assigned %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["assignee"])}
             detail = e.get("note", "")
+        elif action == "urgent_skip":
+            text = _("skipped %(step)s: urgent start") % {"step": step_title}
+        elif action in ("approve", "reject") and e.get("task") in post_hoc:
+            text = (_("approved %(step)s after the fact") if action == "approve"
+                    else _("rejected %(step)s after the fact: flagged for review")) % {"step": step_title}
+            detail = e.get("comment" if action == "approve" else "reason", "")
         elif action == "approve":
             text, detail = _("approved %(step)s") % {"step": step_title}, e.get("comment", "")
         elif action == "reject":
@@ -169,11 +240,18 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
                 "who": ", ".join(_name(org, r) for r in e["recipients"]), "step": step_title}
         elif action in _FLOW_EVENTS:
             text, detail = _flow_event(e, defs, step_title, locale)
+        elif action == "overdue":
+            text = _("%(step)s is overdue (%(who)s)") % {"step": step_title, "who": _name(org, e["assignee"])}
+        elif action == "escalate":
+            values = {"step": step_title, "who": _name(org, e["assignee"]), "after": _after(e["after"])}
+            text = (_("reminded %(who)s of %(step)s after %(after)s") if e["do"] == "remind"
+                    else _("escalated %(step)s after %(after)s")) % values
+            detail = e.get("skipped", "")
         elif action == "finish":
             text = {"completed": _("the request was completed"), "rejected": _("the request was rejected"),
                     "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])
         else:
             text = action
         entries.append(Entry(e.get("seq", 0), e["at"], _name(org, e["actor"]), action, e.get("step", ""),
-                             text, detail))
+                             text, detail, changes))
     return entries

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from builder.deadlines import ESCALATION_ACTIONS, TIME_UNITS, Duration, Rung
 from builder.exchange import (FORMAT, dumps, export_bundle, export_schema, import_bundle, loads,
                               schema_problems)
-from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow,
-                           ProcessMeta)
+from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS, STEP_KINDS, Assignee, Branch, Flow, ProcessMeta, Urgent
 from builder.forms import FIELD_TYPES, SCALAR_TYPES, Field, Form, Option
 from builder.serial import canonical_json
 from rules.errors import DefinitionError
@@ -45,6 +45,19 @@ def test_export_import_export_is_byte_identical_on_the_demo():
     assert again == (flow, form, rulesets)
 
 
+def test_the_green_channel_round_trips_byte_identical_and_passes_the_schema():
+    doc = demo()
+    doc["flow"]["urgent"] = {"allowed": True, "execution": "pay", "deadline": {"amount": 3, "unit": "days"}}
+    text = dumps(doc)
+    flow, form, rulesets = import_bundle(json.loads(text), roles=ROLES, users=USERS)
+    assert flow.urgent == Urgent(allowed=True, execution="pay", deadline=Duration(3, "days"))
+    assert dumps(export_bundle(flow, form, rulesets)) == text
+    assert list(Draft202012Validator(export_schema()).iter_errors(json.loads(text))) == []
+    doc["flow"]["urgent"]["allowed"] = False  # switched off, its settings kept
+    off = dumps(doc)
+    assert dumps(export_bundle(*import_bundle(json.loads(off), roles=ROLES, users=USERS))) == off
+
+
 def test_import_builds_the_definitions():
     flow, form, rulesets = import_bundle(demo(), roles=ROLES, users=USERS)
     assert isinstance(flow, Flow) and flow.key == "expense" and flow.form == form.key
@@ -62,6 +75,29 @@ def test_a_first_export_normalises_and_then_stays_stable():
     assert first == DEMO.read_text("utf-8")  # `else: []` and `levels: 1` spelled out
     second = dumps(export_bundle(*import_bundle(json.loads(first), roles=ROLES, users=USERS)))
     assert second == first
+
+
+def test_deadlines_and_escalation_round_trip_byte_identical():
+    doc = demo()
+    doc["flow"]["steps"][0]["deadline"] = {"amount": 2, "unit": "days"}
+    doc["flow"]["steps"][0]["escalation"] = [
+        {"after": {"amount": 4, "unit": "hours"}, "action": "remind"},
+        {"after": {"amount": 3, "unit": "days"}, "action": "auto_approve"}]
+    doc["flow"]["steps"][-1]["deadline"] = {"amount": 16, "unit": "hours"}
+    text = dumps(doc)
+    flow, form, rulesets = import_bundle(json.loads(text), roles=ROLES, users=USERS)
+    assert dumps(export_bundle(flow, form, rulesets)) == text
+    assert list(Draft202012Validator(export_schema()).iter_errors(json.loads(text))) == []
+
+
+def test_import_names_a_broken_deadline_or_ladder_by_its_path():
+    doc = demo()
+    doc["flow"]["steps"][0]["escalation"] = [{"after": {"amount": 0, "unit": "days"}, "action": "remind"}]
+    doc["flow"]["steps"][-1]["deadline"] = {"unit": "weeks", "amount": 1}
+    assert problems_of(doc) == [
+        "flow.steps[0].escalation[0].after.amount: must be a whole number from 1 to 1000, got 0",
+        'flow.steps[3].deadline.unit: unknown unit "weeks" (one of hours, days)',
+    ]
 
 
 def test_export_sorts_rulesets_by_key():
@@ -208,7 +244,12 @@ def test_the_schema_keeps_in_step_with_the_dataclasses():
     assert defs["column"]["properties"]["type"]["enum"] == list(SCALAR_TYPES)
     assert defs["step"]["properties"]["kind"]["enum"] == list(STEP_KINDS)
     assert defs["assignee"]["properties"]["kind"]["enum"] == list(ASSIGNEE_KINDS)
+    assert set(defs["urgent"]["properties"]) == set(defs["urgent"]["required"]) == _json_names(Urgent)
     assert defs["approval"]["properties"]["mode"]["enum"] == list(APPROVAL_MODES)
+    assert defs["duration"]["properties"]["unit"]["enum"] == list(TIME_UNITS)
+    assert defs["escalation"]["items"]["properties"]["action"]["enum"] == list(ESCALATION_ACTIONS)
+    assert set(defs["escalation"]["items"]["properties"]) == _json_names(Rung)
+    assert set(defs["duration"]["properties"]) == _json_names(Duration)
     assert defs["ruleset"]["properties"]["hit_policy"]["enum"] == list(HIT_POLICIES)
     for kind, cls in STEP_KINDS.items():
         assert set(defs[kind]["properties"]) == {"kind"} | _json_names(cls), kind

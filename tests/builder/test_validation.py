@@ -318,6 +318,94 @@ def test_flow_header_problems(change, problems):
     assert flow_problems(doc) == problems
 
 
+URGENT = {"allowed": True, "execution": "buy", "deadline": {"amount": 2, "unit": "days"}}
+
+
+def test_a_green_channel_to_a_task_step_on_the_main_path_is_valid():
+    assert flow_problems({**FLOW, "urgent": URGENT}) == []
+    assert flow_problems({**FLOW, "urgent": {**URGENT, "allowed": False}}) == []
+
+
+@pytest.mark.parametrize("urgent, problems", [
+    ([], ["urgent: must be an object"]),
+    ({}, ["urgent.allowed: missing", "urgent.deadline: missing", "urgent.execution: missing"]),
+    ({**URGENT, "allowed": "yes", "why": 1}, ["urgent.why: unknown key", 'urgent.allowed: must be true or false, got "yes"']),
+    ({**URGENT, "execution": "nowhere"}, ['urgent.execution: unknown step "nowhere"']),
+    ({**URGENT, "execution": "gm"},
+     ['urgent.execution: step "gm" is inside a branch: the execution step must be on the main path']),
+    ({**URGENT, "execution": "tier"},
+     ['urgent.execution: step "tier" is a branch step: the execution step must be a task step']),
+    ({**URGENT, "execution": 7}, ["urgent.execution: must be a step id, got 7"]),
+    ({**URGENT, "deadline": {"amount": 0, "unit": "weeks", "x": 1}},
+     ["urgent.deadline.x: unknown key", "urgent.deadline.amount: must be a whole number from 1 to 1000, got 0",
+      'urgent.deadline.unit: unknown unit "weeks" (one of hours, days)']),
+    ({**URGENT, "deadline": {"amount": True}},
+     ["urgent.deadline.amount: must be a whole number from 1 to 1000, got true",
+      "urgent.deadline.unit: missing: hours or days"]),
+    ({**URGENT, "deadline": "2d"}, ['urgent.deadline: must be {"amount": n, "unit": "hours" or "days"}, got "2d"']),
+])
+def test_green_channel_problems_have_paths(urgent, problems):
+    assert flow_problems({**FLOW, "urgent": urgent}) == problems
+
+
+def test_the_execution_step_cannot_be_the_first_step():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"].insert(0, {"id": "prep", "kind": "task", "assignee": {"kind": "role", "role": "gm"}})
+    assert flow_problems({**doc, "urgent": {**URGENT, "execution": "prep"}}) == [
+        'urgent.execution: step "prep" is the first step: an urgent start would skip nothing']
+    assert flow_problems({**FLOW, "urgent": {**URGENT, "execution": "head"}}) == [
+        'urgent.execution: step "head" is an approval step: the execution step must be a task step']
+LADDER = [{"after": {"amount": 4, "unit": "hours"}, "action": "remind"},
+          {"after": {"amount": 1, "unit": "days"}, "action": "urge"},
+          {"after": {"amount": 2, "unit": "days"}, "action": "transfer_superior"},
+          {"after": {"amount": 3, "unit": "days"}, "action": "auto_reject"}]
+
+
+def test_deadlines_and_escalation_ladders_are_accepted_on_human_steps():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"][0].update(deadline={"amount": 2, "unit": "days"}, escalation=LADDER)
+    doc["steps"][2].update(deadline={"amount": 8, "unit": "hours"},
+                           escalation=[{"after": {"amount": 1, "unit": "days"}, "action": "transfer_superior"}])
+    assert flow_problems(doc) == []
+    flow = Flow.from_dict(doc)
+    assert flow.to_dict()["steps"][0]["escalation"] == LADDER
+    assert flow.step("head").deadline.amount == 2 and flow.step("buy").escalation[0].after.unit == "days"
+
+
+@pytest.mark.parametrize("step, timing, problems", [
+    (0, {"deadline": {"amount": 0, "unit": "weeks", "soon": True}},
+     ["steps[0].deadline.soon: unknown key",
+      "steps[0].deadline.amount: must be a whole number from 1 to 1000, got 0",
+      'steps[0].deadline.unit: unknown unit "weeks" (one of hours, days)']),
+    (0, {"deadline": 3}, ['steps[0].deadline: must be {"amount": n, "unit": "hours" or "days"}, got 3']),
+    (0, {"deadline": {"amount": 1.5}}, ["steps[0].deadline.amount: must be a whole number from 1 to 1000, got 1.5",
+                                         "steps[0].deadline.unit: missing: hours or days"]),
+    (0, {"escalation": {"after": 1}}, ["steps[0].escalation: must be a list of rungs, each {after, action}"]),
+    (0, {"escalation": [{"after": {"amount": 1, "unit": "days"}, "action": "auto_approve"},
+                        {"after": {"amount": 1, "unit": "days"}, "action": "remind"}, "urge",
+                        {"action": "fire", "when": 1}]},
+     ["steps[0].escalation[0].action: auto_approve ends the task, so it must be the last rung",
+      "steps[0].escalation[1].after: must be later than the rung before it (1 days)",
+      "steps[0].escalation[2]: must be an object with after and action",
+      "steps[0].escalation[3].when: unknown key",
+      "steps[0].escalation[3].after: missing: how long after the task was created",
+      'steps[0].escalation[3].action: unknown action "fire" '
+      "(one of remind, urge, transfer_superior, auto_approve, auto_reject)"]),
+    (2, {"escalation": [{"after": {"amount": 2, "unit": "hours"}, "action": "auto_reject"}]},
+     ["steps[2].escalation[0].action: a task step is completed, not decided: auto_reject needs an approval step"]),
+])
+def test_deadline_and_escalation_problems_name_their_paths(step, timing, problems):
+    doc = copy.deepcopy(FLOW)
+    doc["steps"][step].update(timing)
+    assert flow_problems(doc) == problems
+
+
+def test_only_human_steps_take_a_deadline():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"][1]["deadline"] = {"amount": 1, "unit": "days"}
+    assert flow_problems(doc) == ["steps[1].deadline: unknown key"]
+
+
 def test_flows_can_be_checked_without_a_form():
     doc = copy.deepcopy(FLOW)
     doc["form"] = "anything"
@@ -340,7 +428,8 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["key", "type", "fields", "columns", "options", "value", "computed",
                          "visible_when", "min", "max", "steps", "kind", "id", "assignee", "role",
-                         "branches", "outcome", "ruleset", "else", "meta", "levels", "version"]),
+                         "branches", "outcome", "ruleset", "else", "meta", "levels", "version",
+                         "urgent", "execution", "deadline", "amount", "unit"]),
         inner, max_size=6),
     max_leaves=30,
 )

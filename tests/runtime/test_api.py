@@ -87,7 +87,7 @@ def test_the_whole_chain_over_the_api(client):
     for who, action in [("li.na", "approve"), ("zhao.min", "approve"), ("chen.gang", "approve"), ("sun.li", "complete")]:
         mine = client.get("/api/tasks", headers=auth(client, who)).json()
         (task,) = [t for t in mine if t["instance"] == instance["id"]]
-        assert set(task) == {"id", "instance", "process", "step", "assignee", "created"}
+        assert set(task) == {"id", "instance", "process", "step", "assignee", "created", "due", "overdue"}
         r = client.post(f"/api/tasks/{task['id']}/{action}", json={"comment": f"ok from {who}"}, headers=auth(client, who))
         assert r.status_code == 200, r.text
     full = client.get(f"/api/instances/{instance['id']}", headers=auth(client, "zhang.wei")).json()

@@ -24,6 +24,13 @@ def test_a_task_goes_to_the_delegate_while_the_person_is_away(workflow):
     assert_reloads(workflow)
 
 
+def test_a_delegate_never_approves_their_own_request(workflow):
+    publish(workflow, "away", approval("head", "li.na"))
+    workflow.set_delegation(workflow.org.user("li.na"), {"to": "zhang.wei", "start": "2026-03-01", "end": "2026-03-06"})
+    instance = workflow.start(workflow.org.user("zhang.wei"), "away", claim([100])).id
+    assert [t.assignee for t in open_tasks(workflow, instance)] == ["li.na"]
+
+
 def test_outside_the_dates_the_task_stays_with_the_person(workflow):
     publish(workflow, "away", approval("head", "li.na"))
     workflow.set_delegation(workflow.org.user("li.na"), {"to": "chen.gang", "start": "2026-03-03", "end": "2026-03-04"})
@@ -56,3 +63,20 @@ def test_the_api_sets_reads_and_clears_ones_own_rule(repo):
         bad = client.put("/api/me/delegation", json={**rule, "to": "li.na"}, headers=li_na)
         assert bad.status_code == 422 and "to" in bad.text
         assert client.delete("/api/me/delegation", headers=li_na).json() == {"delegation": None}
+
+
+def test_the_away_page_sets_shows_and_clears_the_rule(repo):
+    from tests.runtime.test_pages import HX, sign_in
+
+    with TestClient(create_app(Settings(demo=True), repo), follow_redirects=False) as web:
+        csrf = sign_in(web, "li.na")
+        assert 'id="away-form"' in web.get("/me/away").text
+        bad = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-05",
+                                         "end": "2026-12-01"}, headers=HX)
+        assert bad.status_code == 422 and "must not be before the start" in bad.text and "<html" not in bad.text
+        saved = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-01",
+                                           "end": "2026-12-05", "note": "Leave"}, headers=HX)
+        assert saved.status_code == 200 and 'id="away-active"' in saved.text
+        assert web.app.state.workflow.delegation(web.app.state.workflow.org.user("li.na")).to == "chen.gang"
+        cleared = web.post("/me/away/clear", data={"csrf_token": csrf}, headers=HX)
+        assert 'id="away-active"' not in cleared.text

@@ -1,0 +1,142 @@
+"""Per-step field permissions: which form fields a person sees, reads or changes, and where.
+
+A flow's `start_fields` and each human step's `fields` map field keys to `hidden`, `readonly` or
+`editable`. A field left unnamed is editable on the start form (the submitter fills it in) and
+read-only at a step (approvers read what was filed), so a flow without permissions behaves as
+before. A table's permission covers the whole table: finance corrects an invoice line by having
+the table editable at its step. Computed fields follow from the others, so they are never
+editable; where the designer said so, they are shown like read-only ones.
+
+A field hidden at the start is not asked and not required there; a step that has it editable is
+where it gets filled in (HR computes the salary), and required fields editable at a step are
+required from then on. `edit` applies what a person changed at a step and returns the change as
+a diff, which the event records and the projection (`runtime.state`) folds into the data.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from builder import paths
+from builder.flows import Flow, Step
+from builder.formdata import clean_submission
+from builder.forms import Form
+from rules.errors import Problem
+
+HIDDEN, READONLY, EDITABLE = "hidden", "readonly", "editable"
+PERMISSIONS = (HIDDEN, READONLY, EDITABLE)
+START_PERMISSIONS = (HIDDEN, EDITABLE)  # nothing is filled in yet when a request starts
+NOT_EDITABLE = "cannot be changed here"
+
+Changes = dict[str, dict[str, Any]]  # field key → {"from": old value, "to": new value}; None = absent
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what with each field
+
+
+def start_permission(flow: Flow, key: str) -> str:
+    return flow.start_fields.get(key, EDITABLE)
+
+
+def step_permission(step: Step, key: str) -> str:
+    """Steps without a `fields` map (notify: a person copied in) read everything not hidden."""
+    return getattr(step, "fields", {}).get(key, READONLY)
+
+
+def hidden_at_start(flow: Flow, form: Form) -> frozenset[str]:
+    return frozenset(f.key for f in form.fields if start_permission(flow, f.key) == HIDDEN)
+
+
+def editable_at_start(flow: Flow, form: Form) -> frozenset[str]:
+    return frozenset(f.key for f in form.fields
+                     if not f.is_computed and start_permission(flow, f.key) == EDITABLE)
+
+
+def hidden_at_step(step: Step, form: Form) -> frozenset[str]:
+    return frozenset(f.key for f in form.fields if step_permission(step, f.key) == HIDDEN)
+
+
+def editable_at_step(step: Step, form: Form) -> frozenset[str]:
+    return frozenset(f.key for f in form.fields
+                     if not f.is_computed and step_permission(step, f.key) == EDITABLE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing the data
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The data after an edit, the problems by field path (nothing applies while there are
+    any), and what changed."""
+
+    data: dict[str, Any]
+    errors: dict[str, str]
+    changes: Changes
+
+
+def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: frozenset[str], *,
+         whole: bool = False, locale: str = "en") -> Edit:
+    """`data` with `edits` to the `editable` fields, cleaned as strictly as a start.
+
+    `edits` changes the fields it names (a step: `null` clears one); with `whole=True` it is the
+    complete set of editable fields (a resubmitted start form), so an editable field it leaves
+    out is cleared. A field outside `editable` is refused (except, in a whole form, a computed
+    one: as at the start, its value is recomputed over). The whole result is cleaned again, so
+    computed fields follow the change and cross-field checks see it; required fields are
+    required where editable or already filled in, never where nobody could have filled them.
+    """
+    refused = {str(k): ("unknown field" if form.field(str(k)) is None else NOT_EDITABLE)
+               for k in edits if k not in editable and not (whole and _computed(form, k))}
+    if refused:
+        return Edit(data, refused, {})
+    kept = {k: v for k, v in data.items() if not (whole and k in editable)}
+    raw = {**kept, **edits}
+    not_asked = frozenset(f.key for f in form.fields if f.key not in editable and f.key not in raw)
+    cleaned, errors = clean_submission(form, raw, skip=not_asked, locale=locale)
+    if errors:
+        return Edit(data, errors, {})
+    return Edit(cleaned, {}, diff(data, cleaned))
+
+
+def _computed(form: Form, key: Any) -> bool:
+    found = form.field(str(key))
+    return found is not None and found.is_computed
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
+    """Each field whose value differs, old and new (a table as a whole); None stands for absent."""
+    return {k: {"from": before.get(k), "to": after.get(k)}
+            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation of the permission maps
+
+
+def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None, *,
+                        at_start: bool) -> list[Problem]:
+    """Problems of one permission map (`start_fields`, or a step's `fields`) at `path`; field
+    keys are checked when the form's `field_types` are known."""
+    if not isinstance(doc, dict):
+        return [Problem(path, 'must be an object of field key to "hidden", "readonly" or "editable"')]
+    allowed = START_PERMISSIONS if at_start else PERMISSIONS
+    out: list[Problem] = []
+    for key, value in doc.items():
+        where = paths.key(path, str(key))
+        if field_types is not None and key not in field_types:
+            out.append(Problem(where, f'unknown field "{key}"'))
+        elif field_types is not None and "." in key:
+            table = key.split(".")[0]
+            out.append(Problem(where, f'a permission covers a whole table: name "{table}", not one column'))
+        if at_start and value == READONLY:
+            out.append(Problem(where, 'nothing is filled in when a request starts, so "readonly" means '
+                                      'nothing here: use "hidden" (not asked) or leave it editable'))
+        elif value not in allowed:
+            plain = isinstance(value, (str, int, float, bool)) or value is None
+            shown = json.dumps(value, ensure_ascii=False) if plain else "a list or an object"
+            out.append(Problem(where, f'unknown permission {shown} (one of {", ".join(allowed)})'))
+    return out

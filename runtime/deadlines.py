@@ -1,0 +1,72 @@
+"""Deadline arithmetic for tasks: when a task is due, how much working time is left, inbox order.
+
+A step's `deadline` and its escalation rungs' `after` are working time (builder.deadlines); the
+business calendar turns them into moments. The engine records a task's `due` on its task event
+when it creates the task, so replaying the log never needs the calendar (which the admin may
+have edited since); only "how long until" questions, asked now, use today's calendar.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from builder.deadlines import Duration
+from runtime.calendar import BusinessCalendar, load_calendar
+from runtime.clock import from_stamp, to_stamp
+from runtime.state import Task
+
+CALENDAR_FILE = "calendar.json"  # in the data directory, where the admin edits it
+
+
+def plain_calendar(timezone: str = "Asia/Shanghai") -> BusinessCalendar:
+    """Monday to Friday, 09:00-12:00 and 13:00-18:00, no holidays: when no calendar file is set."""
+    return BusinessCalendar(name="weekdays", timezone=timezone)
+
+
+def open_calendar(path: Path | None, *, timezone: str = "Asia/Shanghai") -> BusinessCalendar:
+    """The calendar in the file at `path` (a DefinitionError names every problem), or the plain
+    weekday calendar when there is no file."""
+    if path is None or not path.exists():
+        return plain_calendar(timezone)
+    return load_calendar(path)
+
+
+def moment_after(calendar: BusinessCalendar, start: datetime, duration: Duration) -> datetime:
+    """`start` plus `duration` of working time (see BusinessCalendar for what a day means)."""
+    if duration.unit == "days":
+        return calendar.add_working_days(start, duration.amount)
+    return calendar.add_working_hours(start, duration.amount)
+
+
+def due_stamp(calendar: BusinessCalendar, created: str, deadline: Duration | None) -> str:
+    """The stamp by which a task created at `created` is due, or "" without a deadline."""
+    if deadline is None:
+        return ""
+    return to_stamp(moment_after(calendar, from_stamp(created), deadline))
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How a task stands against its deadline at one moment, in working time."""
+
+    due: str
+    overdue: bool
+    amount: timedelta  # working time left, or (when overdue) working time past the deadline
+
+
+def time_left(calendar: BusinessCalendar, task: Task, now: datetime) -> TimeLeft | None:
+    """The task's standing at `now`, or None when it has no deadline."""
+    if not task.due:
+        return None
+    due = from_stamp(task.due)
+    if now >= due:
+        return TimeLeft(task.due, True, calendar.working_time_between(due, now))
+    return TimeLeft(task.due, False, calendar.working_time_between(now, due))
+
+
+def inbox_order(tasks: list[Task], now: datetime) -> list[Task]:
+    """Overdue work first, then by due (the nearest first, work without a deadline last), then by
+    creation. Stamps share one format, so comparing them as text compares the moments."""
+    stamp = to_stamp(now)
+    return sorted(tasks, key=lambda t: (not (t.due and t.due <= stamp), not t.due, t.due, t.created))

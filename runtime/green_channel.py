@@ -1,0 +1,126 @@
+"""The green channel (003 §二(二)3: 特事特办，事后补齐审批手续): urgent starts and post-hoc approvals.
+
+A process whose flow has `urgent.allowed` may be started urgently, with a stated reason. The
+request then goes straight to the flow's execution step (a task step on the main path):
+
+* branches on the way are decided as usual, so the record shows which approvals the request
+  would have needed, and only those are skipped;
+* notify steps on the way still copy people in; task steps on the way are skipped, with a record;
+* every approval on the way becomes a **post-hoc task** (`post_hoc: true`), assigned as the step
+  would assign it and due within the flow's `urgent.deadline` of working time on the business
+  calendar. Post-hoc tasks never block the main path.
+
+A post-hoc task is approved or rejected like any approval (`Engine._settle_post_hoc`). Approval
+after the fact cannot undo work already done, so a post-hoc rejection neither rejects nor stops
+the request: it is recorded, closes its step's other post-hoc tasks, and flags the instance for
+review (`Instance.post_hoc_refused`). The instance is marked (`Instance.post_hoc_open`) until all
+its post-hoc tasks are closed, also after the main path has completed; completing, a later
+rejection on the main path or a return never cancels them (only a withdrawal does, before anyone
+has acted).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from builder.deadlines import Duration
+from builder.flows import BranchStep, Flow, Join, NotifyStep, Step
+from runtime.calendar import BusinessCalendar
+from runtime.engine import Definitions, Engine, Event, _Run
+from runtime.org import User
+from runtime.state import Instance, Task, TaskStatus
+
+MAX_REASON = 2000
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs; the page translates it when it shows the error."""
+    return message
+
+
+NOT_AN_OBJECT = N_("must be an object with the reason it is urgent")
+NOT_ALLOWED = N_("this process does not allow urgent starts")
+NO_REASON = N_("say why the request is urgent")
+TOO_LONG = N_("the reason is too long (at most 2000 characters)")
+
+
+def allows_urgent(flow: Flow) -> bool:
+    return flow.urgent is not None and flow.urgent.allowed
+
+
+def check_urgent(flow: Flow, urgent: Any) -> tuple[str, dict[str, str]]:
+    """The stated reason of an urgent start, or the problem with it under the path "urgent"."""
+    if not isinstance(urgent, dict):
+        return "", {"urgent": NOT_AN_OBJECT}
+    if not allows_urgent(flow):
+        return "", {"urgent": NOT_ALLOWED}
+    reason = urgent.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        return "", {"urgent": NO_REASON}
+    if len(reason.strip()) > MAX_REASON:
+        return "", {"urgent": TOO_LONG}
+    return reason.strip(), {}
+
+
+def post_hoc_due(calendar: BusinessCalendar, at: str, deadline: Duration) -> str:
+    """When a post-hoc approval created at `at` falls due: `deadline` of working time later."""
+    start = datetime.fromisoformat(at)
+    due = (calendar.add_working_hours(start, deadline.amount) if deadline.unit == "hours"
+           else calendar.add_working_days(start, deadline.amount))
+    return due.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, submitter: User,
+                 data: dict[str, Any], reason: str) -> list[Event]:
+    """Events of an urgent start (pure, like every engine command): the start, the decisions,
+    copies and skips on the way, a post-hoc task per skipped approver, then the execution step."""
+    assert defs.flow.urgent is not None
+    at = engine.now()
+    started = {**engine._started(defs, submitter, data, at), "urgent": {"reason": reason}}
+    run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
+    due = post_hoc_due(calendar, at, defs.flow.urgent.deadline)
+    execution = defs.flow.step(defs.flow.urgent.execution)
+    step: Step | Join | None = defs.flow.steps[0]
+    while isinstance(step, Step) and step.id != execution.id:
+        if isinstance(step, BranchStep):
+            decided, step = engine._decide(run, step)
+            run.emit(decided)
+            continue
+        if isinstance(step, NotifyStep):
+            people = engine.org.candidates(step.assignee, run.submitter, data)
+            run.emit(engine._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
+        elif step.kind == "approval":
+            opened = len(run.events)
+            engine._assign_step(run, step)
+            run.events[opened:] = [{**e, "post_hoc": True, "due": due} if e["action"] == "task" else e
+                                   for e in run.events[opened:]]
+        elif step.is_human:
+            run.emit(engine._event(run, "urgent_skip", step=step.id))
+        step = defs.flow.successor(step.id)
+    engine._walk(run, execution)
+    return run.events
+
+
+@dataclass(frozen=True)
+class PostHocRow:
+    """One open post-hoc approval, as the report lists it."""
+
+    task: Task
+    instance: Instance
+    overdue: bool
+
+
+def open_post_hoc(tasks: Iterable[Task], instances: dict[str, Instance], now: str) -> list[PostHocRow]:
+    """Open post-hoc approvals, overdue first, then by due date (earliest first); ties in the
+    order the requests were filed and their steps come."""
+    moment = _moment(now)
+    rows = [PostHocRow(t, instances[t.instance], _moment(t.due) < moment)
+            for t in tasks if t.post_hoc and t.status is TaskStatus.OPEN]
+    return sorted(rows, key=lambda r: (not r.overdue, _moment(r.task.due), r.instance.created, r.instance.id,
+                                       r.instance.task_ids.index(r.task.id)))
+
+
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)  # 3.11 reads the "Z"
