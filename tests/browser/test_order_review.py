@@ -48,15 +48,22 @@ def test_a_non_regular_order_reviewed_in_parallel_then_decided_by_the_gm(page: P
 
     sign_in(page, server, "yang.hua")
     open_task(page, server, "GM decision")
-    page.locator("#approve-form textarea").fill("Accept; delivery by end of June")
+    page.locator("#approve").click()  # the decision is required at this step
+    expect(page.locator("#actions [aria-invalid=true]")).to_have_count(1)
+    page.locator("#actions").get_by_label("GM decision").select_option("accept_with_conditions")
+    page.locator("#actions").get_by_label("Conditions").fill("Delivery moved to 2026-07-31")
+    page.locator("#approve-form textarea[name=comment]").fill("Accept on the later date")
     page.locator("#approve").click()
     expect(page).to_have_url(re.compile(r"/instances/"))
 
-    sign_in(page, server, "liu.yang")
+    sign_in(page, server, "xu.jing")  # the contract desk quotes next, on the GM's terms
     page.goto(instance_url)
     timeline = page.locator("#timeline")
     for _, step_title in REVIEWS:
         expect(timeline).to_contain_text(f"approved {step_title}")
     expect(timeline).to_contain_text("approved GM decision")
-    expect(timeline).to_contain_text("Accept; delivery by end of June")
+    expect(timeline).to_contain_text("Accept on the later date")
+    expect(page.locator("#data-decision")).to_have_text("Accept with conditions")
+    expect(page.locator("#data-conditions")).to_have_text("Delivery moved to 2026-07-31")
     expect(timeline).to_contain_text("assigned Quote and sign the contract to Xu Jing")
+    expect(timeline).to_contain_text("Delivery moved to 2026-07-31")

@@ -28,9 +28,10 @@ PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation",
 class Run:
     """One instance driven through the workflow by the people its tasks go to."""
 
-    def __init__(self, workflow: Any, submitter: str, process: str, data: dict[str, Any]) -> None:
+    def __init__(self, workflow: Any, submitter: str, process: str, data: dict[str, Any],
+                 **start: Any) -> None:
         self.wf = workflow
-        self.instance = workflow.start(workflow.org.user(submitter), process, data)
+        self.instance = workflow.start(workflow.org.user(submitter), process, data, **start)
 
     @property
     def id(self) -> str:
@@ -246,6 +247,26 @@ def test_important_business_also_goes_to_the_vp_and_the_gm(workflow, changes):
     assert run.status is InstanceStatus.COMPLETED
 
 
+def test_urgent_business_goes_straight_to_execution_and_owes_its_approvals_afterwards(workflow):
+    """003 §二(二)3: 特事特办，事后补齐审批手续."""
+    run = Run(workflow, "zhang.wei", "initiation", initiation(budget="800000"),
+              urgent={"reason": "Grid operator's deadline is Friday"})
+    main = [(t.step, t.assignee) for t in run.tasks() if not t.post_hoc and t.status is TaskStatus.OPEN]
+    owed = {t.step: t for t in run.tasks() if t.post_hoc}
+    assert main == [("execute", "li.na")]
+    assert {s: t.assignee for s, t in owed.items()} == {"dept_head": "li.na", "vp": "chen.gang",
+                                                       "gm": "yang.hua"}
+    assert all(t.due for t in owed.values())
+    (execute,) = [t for t in run.tasks() if t.step == "execute"]
+    workflow.act(workflow.org.user("li.na"), execute.id, "complete", "Trial started")
+    run.act("ma.li")  # acceptance
+    assert run.status is InstanceStatus.COMPLETED
+    assert workflow.state.instances[run.id].post_hoc_open == 3  # marked until the approvals are done
+    for step, who in (("dept_head", "li.na"), ("vp", "chen.gang"), ("gm", "yang.hua")):
+        workflow.act(workflow.org.user(who), owed[step].id, "approve", "Agreed afterwards")
+    assert workflow.state.instances[run.id].post_hoc_open == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Order review (002 订单管理办法): regular orders by two, non-regular by four in parallel, then the GM
 
@@ -289,11 +310,34 @@ def test_a_non_regular_order_is_reviewed_by_four_departments_in_parallel_then_th
     assert run.waiting() == [("gm_decision", "yang.hua")]
     events = [e["action"] for e in run.wf.state.instances[run.id].events]
     assert events.count("join") == 1
-    run.act("yang.hua")
+    run.act("yang.hua", data={"decision": "accept"})
     run.act("xu.jing", "complete")
     run.act("lin.tao", "complete")
     assert run.status is InstanceStatus.COMPLETED
+    assert run.wf.state.instances[run.id].data["decision"] == "accept"
     assert [s for s, _, _ in run.path()][4:] == ["gm_decision", "quote", "production_order"]
+
+
+def test_the_gm_must_decide_and_conditions_come_with_a_conditional_acceptance(workflow):
+    with pytest.raises(ValidationFailed) as failed:
+        Run(workflow, "liu.yang", "order-review", order(decision="accept"))
+    assert failed.value.errors == {"decision": "cannot be filled in here"}
+    run = Run(workflow, "liu.yang", "order-review", order())
+    for who in REVIEWERS.values():
+        run.act(who)
+    with pytest.raises(ValidationFailed) as failed:
+        run.act("yang.hua")
+    assert failed.value.errors == {"decision": "required"}
+    with pytest.raises(ValidationFailed) as failed:
+        run.act("yang.hua", data={"decision": "accept_with_conditions"})
+    assert failed.value.errors == {"conditions": "required"}
+    run.act("yang.hua", "approve", "Only with the later date",
+            data={"decision": "accept_with_conditions", "conditions": "Delivery moved to 2026-07-31"})
+    decided = [e for e in run.wf.state.instances[run.id].events if e["action"] == "approve"][-1]
+    assert decided["changes"] == {
+        "conditions": {"from": None, "to": "Delivery moved to 2026-07-31"},
+        "decision": {"from": None, "to": "accept_with_conditions"}}
+    assert run.waiting() == [("quote", "xu.jing")]
 
 
 def test_the_gm_declines_a_non_regular_order_with_a_reason_code(workflow):
@@ -323,10 +367,22 @@ def candidate(**changes: Any) -> dict[str, Any]:
 
 
 def test_the_department_proposes_the_leader_approves_hr_sets_the_salary_the_department_tells(workflow):
+    with pytest.raises(ValidationFailed) as failed:
+        Run(workflow, "zhang.wei", "recruitment", candidate(base_salary="30000"))
+    assert failed.value.errors == {"base_salary": "cannot be filled in here"}  # HR's, not the department's
     run = Run(workflow, "zhang.wei", "recruitment", candidate())
+    with pytest.raises(ValidationFailed):
+        run.act("li.na", "approve", data={"base_salary": 30000})
     run.act("li.na", "approve", "Agreed, within headcount")
     assert run.waiting() == [("salary", "wu.qiang")]
-    run.act("wu.qiang", "complete", "Base 16,000; allowance 2,000; probation 3 months")
+    with pytest.raises(ValidationFailed) as failed:
+        run.act("wu.qiang", "complete")
+    assert failed.value.errors == {"base_salary": "required", "probation_months": "required"}
+    run.act("wu.qiang", "complete", "Band E3",
+            data={"base_salary": "16,000", "allowance": "2000", "probation_months": "3"})
+    data = run.wf.state.instances[run.id].data
+    assert (data["base_salary"], data["allowance"], data["monthly_total"], data["probation_months"]) == (
+        16000, 2000, 18000, 3)
     assert run.waiting() == [("notify_candidate", "li.na")]
     run.act("li.na", "complete", "Offer accepted by phone")
     assert run.status is InstanceStatus.COMPLETED
@@ -336,6 +392,12 @@ def test_the_department_proposes_the_leader_approves_hr_sets_the_salary_the_depa
 
 # ---------------------------------------------------------------------------------------------
 # Every demo process: published, its start page renders, its bundle round-trips
+
+
+def test_every_human_step_of_the_seed_processes_has_a_time_limit(workflow):
+    for process in PROCESSES[1:]:  # the expense demo predates deadlines
+        flow = workflow.latest(process).flow
+        assert all(s.deadline is not None for s in flow.walk() if s.is_human), process
 
 
 @pytest.mark.parametrize("process", PROCESSES)
