@@ -7,8 +7,9 @@ before. A table's permission covers the whole table: finance corrects an invoice
 the table editable at its step. Computed fields follow from the others, so they are never
 editable; where the designer said so, they are shown like read-only ones.
 
-A field hidden at the start is not asked and not required there; a step that has it editable is
-where it gets filled in (HR computes the salary), and required fields editable at a step are
+At the start, `readonly` and `hidden` both mean not asked and not required there; a step that has
+the field editable is where it gets filled in (HR computes the salary, the GM records a decision).
+The submitter then reads a `readonly` one (the decision on their order) but never a `hidden` one, and required fields editable at a step are
 required from then on. `edit` applies what a person changed at a step and returns the change as
 a diff, which the event records and the projection (`runtime.state`) folds into the data.
 """
@@ -27,7 +28,6 @@ from rules.errors import Problem
 
 HIDDEN, READONLY, EDITABLE = "hidden", "readonly", "editable"
 PERMISSIONS = (HIDDEN, READONLY, EDITABLE)
-START_PERMISSIONS = (HIDDEN, EDITABLE)  # nothing is filled in yet when a request starts
 NOT_EDITABLE = "cannot be changed here"
 
 Changes = dict[str, dict[str, Any]]  # field key → {"from": old value, "to": new value}; None = absent
@@ -46,8 +46,9 @@ def step_permission(step: Step, key: str) -> str:
     return getattr(step, "fields", {}).get(key, READONLY)
 
 
-def hidden_at_start(flow: Flow, form: Form) -> frozenset[str]:
-    return frozenset(f.key for f in form.fields if start_permission(flow, f.key) == HIDDEN)
+def not_asked_at_start(flow: Flow, form: Form) -> frozenset[str]:
+    """Fields the start form does not ask for: filled in at a later step, if at all."""
+    return frozenset(f.key for f in form.fields if start_permission(flow, f.key) != EDITABLE)
 
 
 def editable_at_start(flow: Flow, form: Form) -> frozenset[str]:
@@ -117,13 +118,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
 # Validation of the permission maps
 
 
-def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None, *,
-                        at_start: bool) -> list[Problem]:
+def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None) -> list[Problem]:
     """Problems of one permission map (`start_fields`, or a step's `fields`) at `path`; field
     keys are checked when the form's `field_types` are known."""
     if not isinstance(doc, dict):
         return [Problem(path, 'must be an object of field key to "hidden", "readonly" or "editable"')]
-    allowed = START_PERMISSIONS if at_start else PERMISSIONS
+    allowed = PERMISSIONS
     out: list[Problem] = []
     for key, value in doc.items():
         where = paths.key(path, str(key))
@@ -132,10 +132,7 @@ def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None,
         elif field_types is not None and "." in key:
             table = key.split(".")[0]
             out.append(Problem(where, f'a permission covers a whole table: name "{table}", not one column'))
-        if at_start and value == READONLY:
-            out.append(Problem(where, 'nothing is filled in when a request starts, so "readonly" means '
-                                      'nothing here: use "hidden" (not asked) or leave it editable'))
-        elif value not in allowed:
+        if value not in allowed:
             plain = isinstance(value, (str, int, float, bool)) or value is None
             shown = json.dumps(value, ensure_ascii=False) if plain else "a list or an object"
             out.append(Problem(where, f'unknown permission {shown} (one of {", ".join(allowed)})'))

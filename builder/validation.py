@@ -142,8 +142,7 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     if "reject_codes" in doc:
         _reject_codes(doc["reject_codes"], paths.key(path, "reject_codes"), out)
     if "start_fields" in doc:
-        out.extend(permission_problems(doc["start_fields"], paths.key(path, "start_fields"), field_types,
-                                       at_start=True))
+        out.extend(permission_problems(doc["start_fields"], paths.key(path, "start_fields"), field_types))
     context = _FlowContext(field_types=field_types, rulesets=rulesets, known=known_rulesets, listed=listed,
                            roles=set(roles), users=set(users), seen_ids=set())
     steps = _required_list(doc, "steps", path, "a flow needs at least one step", out)
@@ -751,8 +750,7 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
         out.append(Problem(paths.key(path, "mode"), f'unknown mode {show_value(doc["mode"])} '
                                                     f'(one of {", ".join(APPROVAL_MODES)})'))
     if "fields" in doc and "fields" in STEP_PROPERTIES[kind]:
-        out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types,
-                                       at_start=False))
+        out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types))
     if "deadline" in STEP_PROPERTIES[kind]:
         _timing(doc, path, kind, out)
     if kind == "branch":

@@ -15,7 +15,7 @@ from builder.exchange import export_bundle, import_bundle
 from builder.flows import Flow, step_paths
 from builder.formdata import clean_submission
 from builder.forms import Form
-from builder.permissions import edit, editable_at_start, hidden_at_start
+from builder.permissions import edit, editable_at_start, not_asked_at_start
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
@@ -192,7 +192,7 @@ class Workflow:
             if repeated := self._repeated(user, request_id):
                 return repeated
             defs = self.latest(process)
-            data, errors = clean_submission(defs.form, raw, skip=hidden_at_start(defs.flow, defs.form))
+            data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form))
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
             if errors or urgent_errors:
                 raise ValidationFailed({**errors, **urgent_errors})

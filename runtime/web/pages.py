@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from builder.forms import Form
-from builder.permissions import editable_at_step, hidden_at_start
+from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
 from runtime.engine import ACTED
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
@@ -84,7 +84,7 @@ async def start_form(request: Request) -> Response:
     await require_user(request)
     defs = _workflow(request).latest(request.path_params["process"])
     return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex,
-                                          "state": blank_state(defs.form, hidden_at_start(defs.flow, defs.form))})
+                                          "state": blank_state(defs.form, not_asked_at_start(defs.flow, defs.form))})
 
 
 async def preview(request: Request) -> Response:
@@ -92,7 +92,7 @@ async def preview(request: Request) -> Response:
     await require_user(request, write=True)
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
-    state = state_from_pairs(defs.form, pairs, check=True, omit=hidden_at_start(defs.flow, defs.form))
+    state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form))
     return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
                   status=422 if state.errors else 200)
 
@@ -102,7 +102,7 @@ async def submit(request: Request) -> Response:
     workflow = _workflow(request)
     process = request.path_params["process"]
     defs = workflow.latest(process)
-    omit = hidden_at_start(defs.flow, defs.form)
+    omit = not_asked_at_start(defs.flow, defs.form)
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     posted = dict(pairs)
     urgent = {"reason": posted.get("_urgent_reason", "")} if posted.get("_urgent") else None  # green channel
@@ -289,7 +289,7 @@ async def resubmit_page(request: Request) -> Response:
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
     defs = workflow.pinned(instance)
-    omit = hidden_at_start(defs.flow, defs.form)
+    omit = not_asked_at_start(defs.flow, defs.form)
     context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
                "returned": next((e["reason"] for e in reversed(instance.events) if e["action"] == "return"), "")}
     if request.method == "GET":

@@ -11,7 +11,7 @@ import pytest
 from builder.exchange import dumps, export_bundle, import_bundle, loads, schema_problems
 from builder.formdata import NOT_ASKED, clean_submission
 from builder.forms import Form
-from builder.permissions import (NOT_EDITABLE, edit, editable_at_start, editable_at_step, hidden_at_start,
+from builder.permissions import (NOT_EDITABLE, edit, editable_at_start, editable_at_step, not_asked_at_start,
                                  step_permission)
 from rules.errors import DefinitionError
 
@@ -55,9 +55,8 @@ def test_without_permissions_nothing_is_written():
 
 
 @pytest.mark.parametrize("start_fields, finance_fields, problems", [
-    ({"reason": "readonly"}, None,
-     ['flow.start_fields.reason: nothing is filled in when a request starts, so "readonly" means nothing '
-      'here: use "hidden" (not asked) or leave it editable']),
+    ({"reason": "visible"}, None,
+     ['flow.start_fields.reason: unknown permission "visible" (one of hidden, readonly, editable)']),
     ({"salary": "hidden"}, None, ['flow.start_fields.salary: unknown field "salary"']),
     ({}, {"items": "writable"},
      ['flow.steps[1].fields.items: unknown permission "writable" (one of hidden, readonly, editable)']),
@@ -80,7 +79,7 @@ def test_only_human_steps_have_fields():
 
 def test_defaults_editable_at_the_start_readonly_at_a_step():
     flow, form, _ = import_bundle(bundle(), roles=ROLES, users=USERS)
-    assert hidden_at_start(flow, form) == {"reason"}
+    assert not_asked_at_start(flow, form) == {"reason"}
     assert editable_at_start(flow, form) == {"category", "items"}  # total is computed
     assert editable_at_step(flow.step("finance"), form) == {"items"}
     assert editable_at_step(flow.step("dept_head"), form) == frozenset()

@@ -338,6 +338,8 @@ def test_the_gm_must_decide_and_conditions_come_with_a_conditional_acceptance(wo
         "conditions": {"from": None, "to": "Delivery moved to 2026-07-31"},
         "decision": {"from": None, "to": "accept_with_conditions"}}
     assert run.waiting() == [("quote", "xu.jing")]
+    seller = run.wf.org.user("liu.yang")  # read-only at the start: not asked then, read once decided
+    assert run.wf.view(seller, run.wf.state.instances[run.id]).data["decision"] == "accept_with_conditions"
 
 
 def test_the_gm_declines_a_non_regular_order_with_a_reason_code(workflow):

@@ -161,6 +161,8 @@ def test_visible_data_is_by_involvement():
     assert visible_data(flow, form, {"no-such-step"}, False, data) == {}
     events = ({"action": "complete", "changes": {"salary": {"from": None, "to": 1}}},
               {"action": "decide", "inputs": {"salary": 1, "costs.amount.sum": 2}})
+    readable = Flow.from_dict({**FLOW, "start_fields": {"salary": "readonly"}})
+    assert visible_data(readable, form, (), True, data) == data  # not asked at the start, read afterwards
     assert redact_events(events, frozenset({"salary"})) == ({"action": "complete"},
                                                             {"action": "decide", "inputs": {"costs.amount.sum": 2}})
 
