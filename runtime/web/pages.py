@@ -246,7 +246,9 @@ async def act(request: Request) -> Response:
         context = _instance_context(workflow, instance, task, user, edit)
         context.update(errors=failed.errors, open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
-    return redirect(request, f"/instances/{instance.id}")
+    after = workflow.state.tasks[task.id]
+    still_mine = after.status is TaskStatus.OPEN and after.assignee == user.username  # e.g. a signer added after
+    return redirect(request, f"/tasks/{task.id}" if still_mine else f"/instances/{instance.id}")
 
 
 async def away(request: Request) -> Response:

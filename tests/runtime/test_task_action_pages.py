@@ -47,6 +47,16 @@ def test_transfer_from_the_task_page_moves_the_task_and_shows_in_the_record(app,
     assert "transferred Department head review to" in staff.get(url, headers={"Accept-Language": "en"}).text
 
 
+def test_a_signer_added_after_leaves_the_task_page_open_to_approve(app, filed):
+    _, _, url = filed
+    with TestClient(app, follow_redirects=False) as head:
+        csrf = sign_in(head, "li.na")
+        task_id = open_task(app, url)
+        ok = head.post(f"/tasks/{task_id}/add-signer", data={"csrf_token": csrf, "user": "zhou.jie",
+                                                             "position": "after"}, headers=HX)
+        assert ok.headers["HX-Redirect"] == f"/tasks/{task_id}"
+
+
 def test_add_a_signer_before_oneself(app, filed):
     staff, _, url = filed
     with TestClient(app, follow_redirects=False) as head:
