@@ -164,7 +164,7 @@ def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str
 def _step_raw(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
     posted = form_values_from_pairs(form, [(k[len(STEP_PREFIX):], v) for k, v in pairs
                                            if k.startswith(STEP_PREFIX)])
-    return {f.key: posted.get(f.key, [] if f.type == "table" else None)
+    return {f.key: posted.get(f.key, [] if f.type == "table" else "")
             for f in form.fields if f.key in editable}
 
 
