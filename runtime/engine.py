@@ -121,9 +121,7 @@ class Engine:
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
         if action not in allowed:
             raise Conflict(f'cannot {action} here: a "{task.kind}" step allows only {", ".join(allowed)}')
-        if expected_version is not None and expected_version != task.version:
-            raise Conflict(f"the task has changed since you opened it (now version {task.version}, "
-                           f"you saw version {expected_version}); reload it and try again")
+        check_version("task", task.version, expected_version)
         text = text.strip()
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
@@ -479,6 +477,14 @@ def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, .
 
 CLOSES = ("approve", "reject", "complete", "cancel", "return")
 ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+
+
+def check_version(what: str, current: int, seen: int | None) -> None:
+    """Optimistic concurrency: refuse an action on a task or request that changed since the
+    person saw it (`seen`, when they say), rather than apply it to something they did not see."""
+    if seen is not None and seen != current:
+        raise Conflict(f"the {what} has changed since you opened it (now version {current}, "
+                       f"you saw version {seen}); reload it and try again")
 
 
 def _check_rejection(flow: Flow, reason: str, code: str) -> None:

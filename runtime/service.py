@@ -22,7 +22,7 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
-from runtime.engine import Definitions, Engine, Lookups, others_settled_with
+from runtime.engine import Definitions, Engine, Lookups, check_version, others_settled_with
 from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
@@ -218,16 +218,18 @@ class Workflow:
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 
-    def withdraw(self, user: User, instance_id: str) -> Instance:
+    def withdraw(self, user: User, instance_id: str, version: int | None = None) -> Instance:
         with self.lock:
             instance = self.instance_for(user, instance_id)
+            check_version("request", instance.version, version)
             self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user))
             return self.state.instances[instance.id]
 
-    def send_back(self, user: User, task_id: str, to: str, reason: str) -> Instance:
+    def send_back(self, user: User, task_id: str, to: str, reason: str, version: int | None = None) -> Instance:
         """Return a task's request to the submitter or to an earlier step that has acted."""
         with self.lock:
             task = self.task(task_id)
+            check_version("task", task.version, version)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
             done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
@@ -237,13 +239,14 @@ class Workflow:
                                                done_steps=done, others_open=others))
             return self.state.instances[instance.id]
 
-    def resubmit(self, user: User, instance_id: str, raw: Any) -> Instance:
+    def resubmit(self, user: User, instance_id: str, raw: Any, version: int | None = None) -> Instance:
         """Send a returned request again; its data is checked as strictly as at the start, with
         the start's permissions: fields hidden there keep what later steps filled in."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
             instance = self.instance_for(user, instance_id)
+            check_version("request", instance.version, version)
             defs = self.pinned(instance)
             result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True)
             if result.errors:
@@ -251,20 +254,23 @@ class Workflow:
             self._commit(self.engine.resubmit(defs, instance, user, result.data))
             return self.state.instances[instance.id]
 
-    def transfer(self, user: User, task_id: str, to: str, comment: str = "") -> Instance:
+    def transfer(self, user: User, task_id: str, to: str, comment: str = "", version: int | None = None) -> Instance:
         if not isinstance(to, str) or to not in self.org.users:
             raise ValidationFailed({"to": f"no user {to!r}"})
         with self.lock:
             task = self.task(task_id)
+            check_version("task", task.version, version)
             instance = self.state.instances[task.instance]
             self._commit(self.engine.transfer(instance, task, user, self.org.user(to), comment))
             return self.state.instances[instance.id]
 
-    def add_signer(self, user: User, task_id: str, signer: str, position: str) -> Instance:
+    def add_signer(self, user: User, task_id: str, signer: str, position: str,
+                   version: int | None = None) -> Instance:
         if not isinstance(signer, str) or signer not in self.org.users:
             raise ValidationFailed({"user": f"no user {signer!r}"})
         with self.lock:
             task = self.task(task_id)
+            check_version("task", task.version, version)
             instance = self.state.instances[task.instance]
             self._commit(self.engine.add_signer(instance, task, user, self.org.user(signer), position))
             return self.state.instances[instance.id]

@@ -41,12 +41,12 @@ def text_field(body: dict[str, Any], key: str) -> str:
 
 
 def _version(body: dict[str, Any]) -> int | None:
-    """The task version the caller saw, if it says (optimistic concurrency)."""
+    """The version of the task (or request) the caller saw, if it says (optimistic concurrency)."""
     version = body.get("version")
     if version is None:
         return None
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValidationFailed({"version": "must be the task's version number"})
+        raise ValidationFailed({"version": "must be the version number you saw"})
     return version
 
 
@@ -70,14 +70,14 @@ def task_json(task: Task, standing: TimeLeft | None = None) -> dict[str, Any]:
 def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
     body: dict[str, Any] = {
-        "id": instance.id, "process": instance.process, "status": str(instance.status),
+        "id": instance.id, "process": instance.process, "status": str(instance.status), "version": instance.version,
         "tasks": [{"id": t.id, "step": t.step, "assignee": t.assignee, "status": str(t.status),
                    "version": t.version, **_post_hoc(t)} for t in tasks],
         **_urgent(instance),
     }
     if full:
         body.update(submitter=instance.submitter, created=instance.created, updated=instance.updated,
-                    version=instance.version, data=instance.data,
+                    data=instance.data,
                     pinned={"flow": instance.flow_version, "form": instance.form,
                             "form_version": instance.form_version, "rulesets": instance.rulesets},
                     events=[{k: v for k, v in e.items() if k not in ("prev", "instance", "commit")}
@@ -171,14 +171,15 @@ def _command(call: Callable[[Workflow, User, str, dict[str, Any]], Instance]):
 
 COMMANDS: dict[str, Callable[[Workflow, User, str, dict[str, Any]], Instance]] = {
     "/api/tasks/{id}/transfer": lambda wf, user, id_, body: wf.transfer(
-        user, id_, text_field(body, "to"), text_field(body, "comment")),
+        user, id_, text_field(body, "to"), text_field(body, "comment"), _version(body)),
     "/api/tasks/{id}/return": lambda wf, user, id_, body: wf.send_back(
-        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason")),
+        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason"), _version(body)),
     "/api/tasks/{id}/add-signer": lambda wf, user, id_, body: wf.add_signer(
-        user, id_, text_field(body, "user"), text_field(body, "position")),
+        user, id_, text_field(body, "user"), text_field(body, "position"), _version(body)),
     "/api/tasks/{id}/urge": lambda wf, user, id_, body: wf.urge(user, id_),
-    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(user, id_),
-    "/api/instances/{id}/resubmit": lambda wf, user, id_, body: wf.resubmit(user, id_, body.get("data")),
+    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(user, id_, _version(body)),
+    "/api/instances/{id}/resubmit": lambda wf, user, id_, body: wf.resubmit(
+        user, id_, body.get("data"), _version(body)),
     "/api/instances/{id}/comment": lambda wf, user, id_, body: wf.comment(
         user, id_, text_field(body, "comment")),
 }

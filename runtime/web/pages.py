@@ -224,7 +224,6 @@ async def act(request: Request) -> Response:
         raise NotFound(f'no action "{action}"')
     form = await request.form()
     text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
-    version = str(form.get("version", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
     defs = workflow.pinned(instance)
     editing = action in ("approve", "complete")
@@ -234,7 +233,7 @@ async def act(request: Request) -> Response:
         call = partial(OTHER_TASK_ACTIONS[action], workflow, user, task.id, {k: str(v) for k, v in form.items()})
     else:
         act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
-                           version=int(version) if version.isdigit() else None, code=str(form.get("code", "")),
+                           version=_seen(form), code=str(form.get("code", "")),
                            data=step_edits(defs.form, pairs, editable) if editable else None)
         call = partial(act_once, user, task.id, action, text)
     try:
@@ -277,12 +276,19 @@ async def away(request: Request) -> Response:
 # Task actions besides deciding, as the forms on the task page post them.
 OTHER_TASK_ACTIONS: dict[str, Callable[[Workflow, User, str, dict[str, str]], Instance]] = {
     "return": lambda wf, user, task_id, form: wf.send_back(
-        user, task_id, form.get("to", "submitter"), form.get("reason", "")),
-    "transfer": lambda wf, user, task_id, form: wf.transfer(user, task_id, form.get("to", ""), form.get("comment", "")),
+        user, task_id, form.get("to", "submitter"), form.get("reason", ""), _seen(form)),
+    "transfer": lambda wf, user, task_id, form: wf.transfer(
+        user, task_id, form.get("to", ""), form.get("comment", ""), _seen(form)),
     "add-signer": lambda wf, user, task_id, form: wf.add_signer(
-        user, task_id, form.get("user", ""), form.get("position", "")),
+        user, task_id, form.get("user", ""), form.get("position", ""), _seen(form)),
     "urge": lambda wf, user, task_id, form: wf.urge(user, task_id),
 }
+
+
+def _seen(form: Any) -> int | None:
+    """The version of the task or request the page showed, when the form carries it."""
+    version = str(form.get("version", ""))
+    return int(version) if version.isdigit() else None
 
 
 async def resubmit_page(request: Request) -> Response:
@@ -319,7 +325,8 @@ async def post_hoc_report(request: Request) -> Response:
 
 async def withdraw(request: Request) -> Response:
     user = await require_user(request, write=True)
-    instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"])
+    form = await request.form()
+    instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"], _seen(form))
     return redirect(request, f"/instances/{instance.id}")
 
 

@@ -63,3 +63,20 @@ def test_a_stale_version_is_refused_and_a_restart_remembers_request_ids(tmp_path
     with FileRepository(tmp_path / "data") as repo:
         again = open_workflow(repo, demo=True)
         assert again.start(again.org.user("zhang.wei"), "expense", claim([999]), "form-7").id == instance.id
+
+
+def test_a_stale_request_or_task_version_is_refused_and_changes_nothing(durable_workflow):
+    wf = durable_workflow
+    staff, head = wf.org.user("zhang.wei"), wf.org.user("li.na")
+    instance = wf.start(staff, "expense", claim([100]))
+    seen = instance.version
+    wf.comment(staff, instance.id, "Receipts attached")  # the request changes after it was read
+    with pytest.raises(Conflict, match="the request has changed since you opened it"):
+        wf.withdraw(staff, instance.id, version=seen)
+    task = wf.state.tasks[instance.task_ids[0]]
+    wf.add_signer(head, task.id, "zhou.jie", "after")  # the task changes after it was read
+    with pytest.raises(Conflict, match="the task has changed since you opened it"):
+        wf.transfer(head, task.id, "chen.gang", version=task.version)
+    assert wf.state.tasks[task.id].assignee == "li.na"
+    assert wf.transfer(head, task.id, "chen.gang", version=wf.state.tasks[task.id].version)
+    assert wf.state.tasks[task.id].assignee == "chen.gang"
