@@ -22,7 +22,7 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
-from runtime.engine import Definitions, Engine, Lookups, check_version, others_settled_with
+from runtime.engine import Definitions, Engine, Event, Lookups, check_version, others_settled_with
 from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
@@ -218,75 +218,95 @@ class Workflow:
             self._commit(events, request_id)
             return self.state.instances[instance.id]
 
-    def withdraw(self, user: User, instance_id: str, version: int | None = None) -> Instance:
-        with self.lock:
+    def withdraw(self, user: User, instance_id: str, version: int | None = None, request_id: str = "") -> Instance:
+        def events() -> list[Event]:
             instance = self.instance_for(user, instance_id)
+            done = self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user)
             check_version("request", instance.version, version)
-            self._commit(self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user))
-            return self.state.instances[instance.id]
+            return done
+        return self._once(user, request_id, events)
 
-    def send_back(self, user: User, task_id: str, to: str, reason: str, version: int | None = None) -> Instance:
+    def send_back(self, user: User, task_id: str, to: str, reason: str, version: int | None = None,
+                  request_id: str = "") -> Instance:
         """Return a task's request to the submitter or to an earlier step that has acted."""
-        with self.lock:
+        def events() -> list[Event]:
             task = self.task(task_id)
-            check_version("task", task.version, version)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
             done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
                              and not t.post_hoc)  # the request never went through a post-hoc step
             others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
-            self._commit(self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
-                                               done_steps=done, others_open=others))
-            return self.state.instances[instance.id]
+            returned = self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
+                                             done_steps=done, others_open=others)
+            check_version("task", task.version, version)
+            return returned
+        return self._once(user, request_id, events)
 
-    def resubmit(self, user: User, instance_id: str, raw: Any, version: int | None = None) -> Instance:
+    def resubmit(self, user: User, instance_id: str, raw: Any, version: int | None = None,
+                 request_id: str = "") -> Instance:
         """Send a returned request again; its data is checked as strictly as at the start, with
         the start's permissions: fields hidden there keep what later steps filled in."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
-        with self.lock:
+
+        def events() -> list[Event]:
             instance = self.instance_for(user, instance_id)
-            check_version("request", instance.version, version)
             defs = self.pinned(instance)
             result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True)
+            resubmitted = self.engine.resubmit(defs, instance, user, result.data)
             if result.errors:
                 raise ValidationFailed(result.errors)
-            self._commit(self.engine.resubmit(defs, instance, user, result.data))
-            return self.state.instances[instance.id]
+            check_version("request", instance.version, version)
+            return resubmitted
+        return self._once(user, request_id, events)
 
-    def transfer(self, user: User, task_id: str, to: str, comment: str = "", version: int | None = None) -> Instance:
-        if not isinstance(to, str) or to not in self.org.users:
-            raise ValidationFailed({"to": f"no user {to!r}"})
-        with self.lock:
+    def transfer(self, user: User, task_id: str, to: str, comment: str = "", version: int | None = None,
+                 request_id: str = "") -> Instance:
+        def events() -> list[Event]:
             task = self.task(task_id)
+            moved = self.engine.transfer(self.state.instances[task.instance], task, user, self._person("to", to),
+                                         comment)
             check_version("task", task.version, version)
-            instance = self.state.instances[task.instance]
-            self._commit(self.engine.transfer(instance, task, user, self.org.user(to), comment))
-            return self.state.instances[instance.id]
+            return moved
+        return self._once(user, request_id, events)
 
     def add_signer(self, user: User, task_id: str, signer: str, position: str,
-                   version: int | None = None) -> Instance:
-        if not isinstance(signer, str) or signer not in self.org.users:
-            raise ValidationFailed({"user": f"no user {signer!r}"})
-        with self.lock:
+                   version: int | None = None, request_id: str = "") -> Instance:
+        def events() -> list[Event]:
             task = self.task(task_id)
+            added = self.engine.add_signer(self.state.instances[task.instance], task, user,
+                                           self._person("user", signer), position)
             check_version("task", task.version, version)
-            instance = self.state.instances[task.instance]
-            self._commit(self.engine.add_signer(instance, task, user, self.org.user(signer), position))
-            return self.state.instances[instance.id]
+            return added
+        return self._once(user, request_id, events)
 
-    def comment(self, user: User, instance_id: str, text: str) -> Instance:
-        with self.lock:
-            instance = self.instance_for(user, instance_id)
-            self._commit(self.engine.comment(instance, user, text))
-            return self.state.instances[instance.id]
+    def comment(self, user: User, instance_id: str, text: str, request_id: str = "") -> Instance:
+        return self._once(user, request_id,
+                          lambda: self.engine.comment(self.instance_for(user, instance_id), user, text))
 
-    def urge(self, user: User, task_id: str) -> Instance:
-        with self.lock:
+    def urge(self, user: User, task_id: str, request_id: str = "") -> Instance:
+        def events() -> list[Event]:
             task = self.task(task_id)
-            instance = self.instance_for(user, task.instance)
-            self._commit(self.engine.urge(instance, task, user))
-            return self.state.instances[instance.id]
+            return self.engine.urge(self.instance_for(user, task.instance), task, user)
+        return self._once(user, request_id, events)
+
+    def _once(self, user: User, request_id: str, events: Callable[[], list[Event]]) -> Instance:
+        """Run a command under the lock, once per `request_id`: a repeat answers with the request
+        as it is, and changes nothing. Commands check who may act before whether what they saw
+        is stale, so a stranger hears 403, not 409."""
+        with self.lock:
+            if repeated := self._repeated(user, request_id):
+                return repeated
+            caused = events()
+            self._commit(caused, request_id)
+            return self.state.instances[caused[0]["instance"]]
+
+    def _person(self, field: str, username: Any) -> User:
+        if not isinstance(username, str) or username not in self.org.users:
+            shown = username[:60] if isinstance(username, str) else username
+            raise ValidationFailed({field: f"choose a person: there is no user {shown!r}" if username else
+                                           "choose a person"})
+        return self.org.user(username)
 
     def save_checkpoint(self) -> None:
         """Record a digest of the current state, for `formflow audit verify` to replay against."""
@@ -380,9 +400,7 @@ class Workflow:
         if any(user.has_role(r) for r in READ_ALL_ROLES):
             return frozenset()
         defs = self.pinned(instance)
-        steps = {t.step for t in (self.state.tasks[i] for i in instance.task_ids) if t.assignee == user.username}
-        steps |= {e["step"] for e in instance.events
-                  if e["action"] == "notify" and user.username in e.get("recipients", ())}
+        steps = instance.steps_of(user.username, self.state.tasks)
         shown = visible_fields(defs.flow, defs.form, steps, user.username == instance.submitter)
         return frozenset(f.key for f in defs.form.fields) - shown
 

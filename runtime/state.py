@@ -60,6 +60,9 @@ class Task:
     escalated: tuple[int, ...] = ()  # the escalation rungs already fired, each fires once
 
 
+_ACTS_ON_TASK = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+
+
 @dataclass(frozen=True)
 class Instance:
     id: str
@@ -87,8 +90,17 @@ class Instance:
 
     def involves(self, username: str, tasks: dict[str, Task]) -> bool:
         """Whether this person filed the request or was ever asked to act on it."""
-        return (username == self.submitter or username in self.copied
-                or any(tasks[t].assignee == username for t in self.task_ids))
+        return username == self.submitter or bool(self.steps_of(username, tasks))
+
+    def steps_of(self, username: str, tasks: dict[str, Task]) -> frozenset[str]:
+        """The steps this person was ever part of: given a task (also one they handed on since),
+        queued on one, acting on one, or copied in."""
+        steps = {t.step for t in (tasks[i] for i in self.task_ids) if username in (t.assignee, *t.queue)}
+        steps |= {e["step"] for e in self.events if "step" in e and username in (
+            e["actor"] if e["action"] in _ACTS_ON_TASK else None, e.get("assignee") if e["action"] == "task" else None,
+            e.get("user"), e.get("to") if e["action"] == "transfer" else None,
+            *(e.get("recipients", ()) if e["action"] == "notify" else ()))}
+        return frozenset(steps)
 
 
 def evolve(record: _R, **changes: Any) -> _R:

@@ -50,6 +50,11 @@ def _version(body: dict[str, Any]) -> int | None:
     return version
 
 
+def _request(body: dict[str, Any]) -> str:
+    """The caller's id for this action: repeating it has no second effect."""
+    return text_field(body, "request_id")
+
+
 def _workflow(request: Request) -> Workflow:
     return request.app.state.workflow
 
@@ -171,17 +176,18 @@ def _command(call: Callable[[Workflow, User, str, dict[str, Any]], Instance]):
 
 COMMANDS: dict[str, Callable[[Workflow, User, str, dict[str, Any]], Instance]] = {
     "/api/tasks/{id}/transfer": lambda wf, user, id_, body: wf.transfer(
-        user, id_, text_field(body, "to"), text_field(body, "comment"), _version(body)),
+        user, id_, text_field(body, "to"), text_field(body, "comment"), _version(body), _request(body)),
     "/api/tasks/{id}/return": lambda wf, user, id_, body: wf.send_back(
-        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason"), _version(body)),
+        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason"), _version(body), _request(body)),
     "/api/tasks/{id}/add-signer": lambda wf, user, id_, body: wf.add_signer(
-        user, id_, text_field(body, "user"), text_field(body, "position"), _version(body)),
-    "/api/tasks/{id}/urge": lambda wf, user, id_, body: wf.urge(user, id_),
-    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(user, id_, _version(body)),
+        user, id_, text_field(body, "user"), text_field(body, "position"), _version(body), _request(body)),
+    "/api/tasks/{id}/urge": lambda wf, user, id_, body: wf.urge(user, id_, _request(body)),
+    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(
+        user, id_, _version(body), _request(body)),
     "/api/instances/{id}/resubmit": lambda wf, user, id_, body: wf.resubmit(
-        user, id_, body.get("data"), _version(body)),
+        user, id_, body.get("data"), _version(body), _request(body)),
     "/api/instances/{id}/comment": lambda wf, user, id_, body: wf.comment(
-        user, id_, text_field(body, "comment")),
+        user, id_, text_field(body, "comment"), _request(body)),
 }
 
 

@@ -1,6 +1,7 @@
 """HTML pages for people: sign in, start a process, inbox, task, my requests, instance record."""
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -276,19 +277,23 @@ async def away(request: Request) -> Response:
 # Task actions besides deciding, as the forms on the task page post them.
 OTHER_TASK_ACTIONS: dict[str, Callable[[Workflow, User, str, dict[str, str]], Instance]] = {
     "return": lambda wf, user, task_id, form: wf.send_back(
-        user, task_id, form.get("to", "submitter"), form.get("reason", ""), _seen(form)),
+        user, task_id, form.get("to", "submitter"), form.get("reason", ""), _seen(form), form.get("request_id", "")),
     "transfer": lambda wf, user, task_id, form: wf.transfer(
-        user, task_id, form.get("to", ""), form.get("comment", ""), _seen(form)),
+        user, task_id, form.get("to", ""), form.get("comment", ""), _seen(form), form.get("request_id", "")),
     "add-signer": lambda wf, user, task_id, form: wf.add_signer(
-        user, task_id, form.get("user", ""), form.get("position", ""), _seen(form)),
-    "urge": lambda wf, user, task_id, form: wf.urge(user, task_id),
+        user, task_id, form.get("user", ""), form.get("position", ""), _seen(form), form.get("request_id", "")),
+    "urge": lambda wf, user, task_id, form: wf.urge(user, task_id, form.get("request_id", "")),
 }
 
 
 def _seen(form: Any) -> int | None:
     """The version of the task or request the page showed, when the form carries it."""
     version = str(form.get("version", ""))
-    return int(version) if version.isdigit() else None
+    if not version:
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", version):
+        raise ValidationFailed({"version": "must be the version number the page showed"})
+    return int(version)
 
 
 async def resubmit_page(request: Request) -> Response:
@@ -326,7 +331,8 @@ async def post_hoc_report(request: Request) -> Response:
 async def withdraw(request: Request) -> Response:
     user = await require_user(request, write=True)
     form = await request.form()
-    instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"], _seen(form))
+    instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"], _seen(form),
+                                       str(form.get("request_id", "")))
     return redirect(request, f"/instances/{instance.id}")
 
 

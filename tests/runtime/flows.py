@@ -18,7 +18,7 @@ def bundle(key: str, *steps: dict[str, Any], **flow: Any) -> dict[str, Any]:
     doc = copy.deepcopy(EXPENSE)
     doc["rulesets"] = [r for r in doc["rulesets"] if r["key"] in flow.get("rulesets", ())]
     doc["flow"] = {"key": key, "version": 1, "title": key.title(), "form": "expense-claim",
-                   "steps": list(steps), **flow}
+                   "steps": copy.deepcopy(list(steps)), **copy.deepcopy(flow)}  # callers may edit it
     return doc
 
 
@@ -31,8 +31,9 @@ def approval(step_id: str, user: str = "", **more: Any) -> dict[str, Any]:
     return {"id": step_id, "kind": "approval", "title": step_id.title(), "assignee": assignee, **more}
 
 
-def task(step_id: str, user: str) -> dict[str, Any]:
-    return {"id": step_id, "kind": "task", "title": step_id.title(), "assignee": {"kind": "user", "user": user}}
+def task(step_id: str, user: str = "", **more: Any) -> dict[str, Any]:
+    assignee = more.pop("assignee", {"kind": "user", "user": user})
+    return {"id": step_id, "kind": "task", "title": step_id.title(), "assignee": assignee, **more}
 
 
 def open_tasks(wf: Any, instance_id: str) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Delegation while away: a dated rule per user sends their new tasks to someone else."""
+"""Delegate (委托) while away: a dated rule per user sends their new tasks to someone else; engine,
+API and page. The tiny flow: li.na approves (then sun.li pays)."""
 from __future__ import annotations
 
 import pytest
@@ -10,11 +11,12 @@ from runtime.settings import Settings
 from tests.runtime.flows import approval, open_tasks, publish, task
 from tests.support import assert_reloads, bearer, claim
 
+HEAD, PAY = approval("head", "li.na"), task("pay", "sun.li")
 # FakeClock starts on Monday 2026-03-02 at 09:00 UTC (17:00 in Shanghai).
 
 
 def test_a_task_goes_to_the_delegate_while_the_person_is_away(workflow):
-    publish(workflow, "away", approval("head", "li.na"), task("pay", "sun.li"))
+    publish(workflow, "away", HEAD, PAY)
     workflow.set_delegation(workflow.org.user("li.na"), {"to": "chen.gang", "start": "2026-03-01",
                                                           "end": "2026-03-06", "note": "Trade fair"})
     instance = workflow.start(workflow.org.user("zhang.wei"), "away", claim([100])).id
@@ -25,19 +27,21 @@ def test_a_task_goes_to_the_delegate_while_the_person_is_away(workflow):
 
 
 def test_a_delegate_never_approves_their_own_request(workflow):
-    publish(workflow, "away", approval("head", "li.na"))
+    publish(workflow, "away", HEAD)
     workflow.set_delegation(workflow.org.user("li.na"), {"to": "zhang.wei", "start": "2026-03-01", "end": "2026-03-06"})
     instance = workflow.start(workflow.org.user("zhang.wei"), "away", claim([100])).id
     assert [t.assignee for t in open_tasks(workflow, instance)] == ["li.na"]
+    assert_reloads(workflow)
 
 
 def test_outside_the_dates_the_task_stays_with_the_person(workflow):
-    publish(workflow, "away", approval("head", "li.na"))
+    publish(workflow, "away", HEAD)
     workflow.set_delegation(workflow.org.user("li.na"), {"to": "chen.gang", "start": "2026-03-03", "end": "2026-03-04"})
     instance = workflow.start(workflow.org.user("zhang.wei"), "away", claim([100])).id
     assert [t.assignee for t in open_tasks(workflow, instance)] == ["li.na"]
     workflow.clear_delegation(workflow.org.user("li.na"))
     assert workflow.delegation(workflow.org.user("li.na")) is None
+    assert_reloads(workflow)
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -63,6 +67,7 @@ def test_the_api_sets_reads_and_clears_ones_own_rule(repo):
         bad = client.put("/api/me/delegation", json={**rule, "to": "li.na"}, headers=li_na)
         assert bad.status_code == 422 and "to" in bad.text
         assert client.delete("/api/me/delegation", headers=li_na).json() == {"delegation": None}
+        assert_reloads(client.app.state.workflow)
 
 
 def test_the_away_page_sets_shows_and_clears_the_rule(repo):
@@ -80,3 +85,4 @@ def test_the_away_page_sets_shows_and_clears_the_rule(repo):
         assert web.app.state.workflow.delegation(web.app.state.workflow.org.user("li.na")).to == "chen.gang"
         cleared = web.post("/me/away/clear", data={"csrf_token": csrf}, headers=HX)
         assert 'id="away-active"' not in cleared.text
+        assert_reloads(web.app.state.workflow)
