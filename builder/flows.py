@@ -364,13 +364,9 @@ class Flow:
         return None if found is _NOT_HERE else found
 
     def parallel_of(self, step_id: str) -> ParallelStep | None:
-        """The innermost parallel step whose lanes hold `step_id`, if any (depth first, so an
-        inner parallel step is met after the one around it)."""
-        found = None
-        for s in self.walk():
-            if isinstance(s, ParallelStep) and any(x.id == step_id for lane in s.lanes() for x in _walk(lane)):
-                found = s
-        return found
+        """The outermost parallel step whose lanes hold `step_id`, if any."""
+        return next((s for s in self.walk() if isinstance(s, ParallelStep)
+                     and any(x.id == step_id for lane in s.lanes() for x in _walk(lane))), None)
 
 
 def step_paths(steps: list[dict[str, Any]], path: str) -> Iterator[tuple[str, dict[str, Any]]]:

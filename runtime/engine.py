@@ -142,15 +142,16 @@ class Engine:
         same_step = [other for other in others_open if other.step == task.step]
         step = defs.flow.step(task.step)
         mode = getattr(step, "mode", "single")
-        if mode == "all" and same_step:
-            return [done]  # 会签: the step waits for everyone
         run = _Run(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
             run.emit(self._task(run, step, Resolution(task.queue[0]), task.queue[1:]))
             return run.events
+        if mode == "all" and same_step:
+            return [done]  # 会签: the step waits for everyone
         if mode == "any":
             run.events += [_cancel(instance.id, at, other) for other in same_step]
         if instance.resume_at and instance.resume_at != task.step:  # fixed: straight back to who returned it
+            done["resumed"] = instance.resume_at
             self._walk(run, defs.flow.step(instance.resume_at))
         else:
             self._walk(run, defs.flow.successor(task.step), actor.username if action == "approve" else "")
@@ -170,7 +171,11 @@ class Engine:
             raise Forbidden("only the person who filed the request may withdraw it")
         if instance.status is not InstanceStatus.RUNNING:
             raise TransitionNotAllowed("withdraw", str(instance.status), "request")
-        acted = next((e for e in instance.events if e["action"] in ACTED), None)
+        if instance.parent:
+            raise Conflict("this request was started by another one as its sub-process: withdraw that one instead")
+        children = (self.lookups.instance(c) for c in instance.children)
+        acted = next((e for i in (instance, *(c for c in children if c)) for e in i.events if e["action"] in ACTED),
+                     None)
         if acted is not None:
             raise Conflict(f"cannot withdraw: {acted['actor']} has already acted on it ({acted['action']})")
         at = self.now()
@@ -193,14 +198,17 @@ class Engine:
         if not reason.strip():
             raise ValidationFailed({"reason": "say what needs fixing"})
         at = self.now()
-        around = defs.flow.parallel_of(task.step)  # inside parallel review, the whole review runs again
+        around = defs.flow.parallel_of(task.step)  # inside parallel review, all of it runs again
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
                         "step": task.step, "task": task.id, "to": to, "reason": reason.strip(),
                         "resume": around.id if around else task.step}
         run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events,
                    [event, *(_cancel(instance.id, at, other) for other in others_open)])
-        if to != "submitter":
-            self._assign_step(run, defs.flow.step(to))
+        for child in _unfinished_children(instance.id, [], self.lookups):  # a sub-process in a lane ends too
+            run.events += self._end_child(child, event, [])
+        if to != "submitter" and self._assign_step(run, defs.flow.step(to)) is not None:
+            raise ValidationFailed({"to": f'cannot return to "{to}": nobody would act there now '
+                                          "(the flow's policies pass it by)"})
         return run.events
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
@@ -212,7 +220,7 @@ class Engine:
         at = self.now()
         run = _Run(defs, instance.id, instance.submitter, data, at, instance.events,
                    [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username,
-                     "data": data}])
+                     "data": data, "resumed": instance.resume_at}])
         self._walk(run, defs.flow.step(instance.resume_at))
         return run.events
 
@@ -277,9 +285,10 @@ class Engine:
                 continue
             started = _start_of(event["instance"], out, self.lookups)
             parent = started.get("parent") if started else None
-            if parent and _status_in(parent["instance"], out, self.lookups) is InstanceStatus.RUNNING:
+            if (parent and not event.get("ended_by")
+                    and _status_in(parent["instance"], out, self.lookups) is InstanceStatus.RUNNING):
                 out += self._child_ended(parent, event, out)
-            for child in _running_children(event["instance"], out, self.lookups):
+            for child in _unfinished_children(event["instance"], out, self.lookups):
                 out += self._end_child(child, event, out)
         return out
 
@@ -301,11 +310,15 @@ class Engine:
             run.emit(_finish(run.instance, finish["at"], InstanceStatus.REJECTED))
         return run.events
 
-    def _end_child(self, child: str, finish: Event, batch: list[Event]) -> list[Event]:
-        at = finish["at"]
+    def _end_child(self, child: str, cause: Event, batch: list[Event]) -> list[Event]:
+        """A sub-process ends with what started it (`cause`: its end, or a return that runs its
+        step again); `ended_by` keeps that end from being carried back up as the child's verdict."""
+        at = cause["at"]
+        why = ("the request that started it was returned" if cause["action"] == "return"
+               else "the request that started it ended")
         return [*(_cancel(child, at, task) for task in _open_in(child, batch, self.lookups)),
-                {"action": "finish", "instance": child, "at": at, "actor": SYSTEM,
-                 "status": str(InstanceStatus.WITHDRAWN), "reason": "the request that started it ended"}]
+                {"action": "finish", "instance": child, "at": at, "actor": SYSTEM, "ended_by": cause["instance"],
+                 "status": str(InstanceStatus.WITHDRAWN), "reason": why}]
 
     def _walk(self, run: _Run, step: Step | Join | None, last_approver: str = "") -> None:
         """From `step` on: decide branches, fork parallel lanes, start sub-processes, until every
@@ -335,8 +348,8 @@ class Engine:
                 people = self.org.candidates(step.assignee, run.submitter, run.data)
                 run.emit(self._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
                 step = flow.successor(step.id)
-            elif self._assign_step(run, step, last_approver):
-                last_approver = ""
+            elif (passed_by := self._assign_step(run, step, last_approver)) is not None:
+                last_approver = passed_by
                 step = flow.successor(step.id)
             else:
                 return
@@ -372,9 +385,10 @@ class Engine:
         run.emit(self._event(run, "subflow", step=step.id, process=step.process, child=child[0]["instance"]))
         run.events += child
 
-    def _assign_step(self, run: _Run, step: Step, last_approver: str = "") -> bool:
-        """Open the tasks of a human step; True when the step is passed without anyone (skipped,
-        or approved automatically by a policy), so the walk goes on."""
+    def _assign_step(self, run: _Run, step: Step, last_approver: str = "") -> str | None:
+        """Open the tasks of a human step, and None: the walk waits. When a policy passes the step
+        by (skipped, or approved automatically), the walk goes on: the answer is who counts as the
+        last approver from here ("" when nobody approved)."""
         mode = getattr(step, "mode", "single")
         assignee = getattr(step, "assignee")
         if assignee.kind == "dept_heads" and mode == "single":
@@ -382,21 +396,21 @@ class Engine:
         assignment = self._assignment(run, step, single=mode == "single")
         if assignment.skip:
             run.emit(self._event(run, "skip", step=step.id, reason=assignment.why))
-            return True
+            return ""
         if assignment.auto_approve:
             self._auto_pass(run, step, Resolution(SYSTEM, assignment.why), assignment.why)
-            return True
+            return ""
         people = assignment.people
         if (run.defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
                 and len(people) == 1 and last_approver and people[0].assignee == last_approver):
             self._auto_pass(run, step, people[0],
                             f"approved automatically: {last_approver} approved the step before")
-            return True
+            return last_approver  # a third step in a row for them passes too
         if mode == "sequential":
             run.emit(self._task(run, step, people[0], tuple(p.assignee for p in people[1:])))
         else:
             run.events += [self._task(run, step, person) for person in people]
-        return False
+        return None
 
     def _auto_pass(self, run: _Run, step: Step, person: Resolution, why: str) -> None:
         task = self._task(run, step, person)
@@ -542,11 +556,13 @@ def _status_in(instance_id: str, batch: list[Event], lookups: Lookups) -> Instan
     return instance.status if instance is not None else InstanceStatus.RUNNING
 
 
-def _running_children(instance_id: str, batch: list[Event], lookups: Lookups) -> list[str]:
+def _unfinished_children(instance_id: str, batch: list[Event], lookups: Lookups) -> list[str]:
+    """Sub-processes of the instance still running or back with the submitter."""
     instance = lookups.instance(instance_id)
     events = [*(instance.events if instance else ()), *(e for e in batch if e["instance"] == instance_id)]
     children = [e["child"] for e in events if e["action"] == "subflow"]
-    return [c for c in children if _status_in(c, batch, lookups) is InstanceStatus.RUNNING]
+    return [c for c in children
+            if _status_in(c, batch, lookups) in (InstanceStatus.RUNNING, InstanceStatus.RETURNED)]
 
 
 def _open_in(instance_id: str, batch: list[Event], lookups: Lookups) -> list[Task | Event]:

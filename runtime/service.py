@@ -22,7 +22,7 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
-from runtime.engine import Definitions, Engine, Event, Lookups, check_version, others_settled_with
+from runtime.engine import SYSTEM, Definitions, Engine, Event, Lookups, check_version, others_settled_with
 from runtime.escalation import due_escalations
 from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
@@ -234,7 +234,7 @@ class Workflow:
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
             done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
-                             and not t.post_hoc)  # the request never went through a post-hoc step
+                             and not t.post_hoc and t.assignee != SYSTEM)  # people's steps the request went through
             others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
             returned = self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
                                              done_steps=done, others_open=others)

@@ -186,10 +186,16 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, task_ids=inst.task_ids + (task.id,), **resumed)
 
 
+def _resumed(e: dict[str, Any]) -> dict[str, Any]:
+    """A returned request picked up again where it was returned (the step is open once more, or
+    was passed by): `resume_at` has served."""
+    return {"resume_at": ""} if e.get("resumed") else {}
+
+
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
     changed = {"data": _changed(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
-    p._touch(e, **changed)
+    p._touch(e, **changed, **_resumed(e))
 
 
 def _changed(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -216,7 +222,7 @@ def _on_return(p: Projection, e: dict[str, Any]) -> None:
 
 
 def _on_resubmit(p: Projection, e: dict[str, Any]) -> None:
-    p._touch(e, data=e["data"], status=InstanceStatus.RUNNING)
+    p._touch(e, data=e["data"], status=InstanceStatus.RUNNING, **_resumed(e))
 
 
 def _on_transfer(p: Projection, e: dict[str, Any]) -> None:

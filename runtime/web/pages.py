@@ -15,7 +15,7 @@ from starlette.routing import Route
 from builder.forms import Form
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
-from runtime.engine import ACTED
+from runtime.engine import ACTED, SYSTEM
 from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
@@ -152,7 +152,8 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
     their open task as inputs, in `edit`, instead of as values) and the record, both redacted."""
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and not t.post_hoc]
+    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
+                  and not t.post_hoc and t.assignee != SYSTEM]
     return_to = [s for s in dict.fromkeys(done_steps)
                  if (task is None or s != task.step) and defs.flow.parallel_of(s) is None]
     colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),

@@ -11,7 +11,8 @@ from runtime.errors import ValidationFailed
 from runtime.settings import Settings
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.runtime.flows import approval, open_tasks, publish, task
+from runtime.setup import INSTALLER
+from tests.runtime.flows import approval, bundle, open_tasks, publish, task
 from tests.support import assert_reloads, bearer, claim
 
 STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
@@ -76,3 +77,33 @@ def test_the_api_shape_for_return():
         r = client.post(url, json={"to": "submitter", "reason": "Add the receipt"}, headers=head)
         assert r.status_code == 200 and r.json()["status"] == "returned"
         assert_reloads(client.app.state.workflow)
+
+
+def test_a_returning_step_passed_by_after_the_fix_does_not_come_back_again(workflow):
+    """The step that returned the request is skipped once resubmitted (nobody fits any more):
+    the request goes on after it, once, and never loops back to it."""
+    doc = bundle("chosen", approval("a", "li.na"), approval("c", assignee={"kind": "field", "field": "approver"}),
+                 approval("d", "chen.gang"), policies={"no_assignee": "skip"})
+    doc["form"]["fields"].append({"key": "approver", "label": "Approver", "type": "select",
+                                  "options": [{"value": "wu.qiang", "label": "Wu"}]})
+    workflow.import_bundle(INSTALLER, doc)
+    instance = workflow.start(user(workflow, "zhang.wei"), "chosen", {**claim([100]), "approver": "wu.qiang"})
+    workflow.act(user(workflow, "li.na"), open_task(workflow, instance).id, "approve")
+    workflow.send_back(user(workflow, "wu.qiang"), open_task(workflow, instance).id, "submitter", "Not needed")
+    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([100]))
+    workflow.act(user(workflow, "chen.gang"), open_task(workflow, instance).id, "approve")
+    assert workflow.state.instances[instance.id].status is InstanceStatus.COMPLETED
+    assert workflow.state.instances[instance.id].resume_at == ""
+    assert_reloads(workflow)
+
+
+def test_no_return_to_a_step_that_was_passed_by_automatically(workflow):
+    doc = bundle("chosen", approval("a", "li.na"), approval("b", assignee={"kind": "field", "field": "approver"}),
+                 approval("c", "chen.gang"), policies={"no_assignee": "auto_approve"})
+    doc["form"]["fields"].append({"key": "approver", "label": "Approver", "type": "text"})
+    workflow.import_bundle(INSTALLER, doc)
+    instance = workflow.start(user(workflow, "zhang.wei"), "chosen", claim([100]))  # nobody named for b
+    workflow.act(user(workflow, "li.na"), open_task(workflow, instance).id, "approve")  # b passes by itself
+    with pytest.raises(ValidationFailed, match='cannot return to "b": one of submitter, a'):
+        workflow.send_back(user(workflow, "chen.gang"), open_task(workflow, instance).id, "b", "Check it")
+    assert open_task(workflow, instance).step == "c"

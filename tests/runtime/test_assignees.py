@@ -114,3 +114,12 @@ def test_nobody_fits_follows_the_flow_policy_and_is_recorded(workflow, policy):
 def test_an_unknown_policy_is_refused_with_its_path(workflow):
     with pytest.raises(DefinitionError, match=r"policies\.no_assignee: unknown policy \"ask\""):
         publish(workflow, "bad", PAY, policies={"no_assignee": "ask"})
+
+
+def test_three_steps_in_a_row_for_one_person_need_one_decision(workflow):
+    publish(workflow, "rep", approval("s1", "chen.gang"), approval("s2", "chen.gang"), approval("s3", "chen.gang"),
+            PAY, policies={"repeat_approver": "auto_approve"})
+    instance = workflow.start(workflow.org.user("zhang.wei"), "rep", claim([100])).id
+    act(workflow, open_tasks(workflow, instance)[0])
+    assert [t.step for t in open_tasks(workflow, instance)] == ["pay"]
+    assert [e["step"] for e in events_of(workflow, instance, "approve") if e.get("auto")] == ["s2", "s3"]

@@ -112,3 +112,17 @@ def test_a_repeat_approver_is_approved_automatically_when_the_flow_says_so(board
     act(board, open_tasks(board, asked)[0])
     assert [t.step for t in open_tasks(board, asked)] == ["again"]
     assert_reloads(board)
+
+
+def test_a_signer_added_to_a_countersign_gets_their_turn(workflow):
+    heads = approval("review", mode="all", assignee={"kind": "dept_heads", "levels": 2})
+    publish(workflow, "countersign", heads, PAY)
+    instance = workflow.start(workflow.org.user("zhang.wei"), "countersign", claim([100])).id
+    by = {t.assignee: t for t in open_tasks(workflow, instance)}
+    workflow.add_signer(workflow.org.user("li.na"), by["li.na"].id, "chen.gang", "after")
+    act(workflow, workflow.state.tasks[by["li.na"].id])
+    act(workflow, by["yang.hua"])
+    assert [(t.step, t.assignee) for t in open_tasks(workflow, instance)] == [("review", "chen.gang")]
+    act(workflow, open_tasks(workflow, instance)[0])
+    assert [t.step for t in open_tasks(workflow, instance)] == ["pay"]
+    assert_reloads(workflow)

@@ -90,3 +90,20 @@ def test_a_parallel_step_needs_two_lanes_each_with_steps(workflow):
         publish(workflow, "bad", one)
     with pytest.raises(DefinitionError, match=r"branches\[0\]\.steps"):
         publish(workflow, "bad", empty)
+
+
+def test_a_return_from_a_nested_parallel_step_runs_the_outermost_review_again(workflow):
+    inner = {"id": "inner", "kind": "parallel", "branches": [
+        {"steps": [approval("a", "zhou.jie")]}, {"steps": [approval("b", "wu.qiang")]}]}
+    outer = {"id": "outer", "kind": "parallel", "branches": [
+        {"steps": [inner]}, {"steps": [approval("c", "chen.gang")]}]}
+    publish(workflow, "nested", outer, approval("gm", "yang.hua"))
+    instance = workflow.start(workflow.org.user("zhang.wei"), "nested", claim([100])).id
+    by_step = {t.step: t for t in open_tasks(workflow, instance)}
+    workflow.send_back(workflow.org.user("zhou.jie"), by_step["a"].id, "submitter", "Fix the drawing")
+    workflow.resubmit(workflow.org.user("zhang.wei"), instance, claim([100]))
+    assert sorted(t.step for t in open_tasks(workflow, instance)) == ["a", "b", "c"]
+    for t in open_tasks(workflow, instance):
+        act(workflow, t)
+    assert [t.step for t in open_tasks(workflow, instance)] == ["gm"]
+    assert_reloads(workflow)

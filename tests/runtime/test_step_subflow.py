@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.errors import DefinitionError
+from runtime.errors import Conflict, DefinitionError, TransitionNotAllowed
 from runtime.state import InstanceStatus, TaskStatus
 from tests.runtime.flows import act, actions, approval, open_tasks, publish, task
 from tests.support import assert_reloads, claim
@@ -82,3 +82,52 @@ def test_a_sub_process_must_be_published_and_take_fields_it_has(workflow):
     with pytest.raises(DefinitionError) as unknown:
         publish(workflow, "project", {**SUB, "inputs": {"budget": "reason"}})
     assert 'flow.steps[0].inputs.budget: the form of "purchase" has no field "budget"' in str(unknown.value)
+
+
+LANES = {"id": "p", "kind": "parallel", "branches": [
+    {"steps": [SUB]}, {"steps": [approval("check", "chen.gang")]}]}
+
+
+def test_a_return_from_another_lane_ends_the_running_sub_process(workflow):
+    publish(workflow, "purchase", approval("buyer", "zhao.min"))
+    publish(workflow, "project", LANES, task("archive", "sun.li"))
+    parent = workflow.start(workflow.org.user("zhang.wei"), "project", claim([100])).id
+    old = child_of(workflow, parent).id
+    check = next(t for t in open_tasks(workflow, parent) if t.step == "check")
+    workflow.send_back(workflow.org.user("chen.gang"), check.id, "submitter", "Wrong cost centre")
+    assert workflow.state.instances[old].status is InstanceStatus.WITHDRAWN
+    assert workflow.state.instances[parent].status is InstanceStatus.RETURNED
+    workflow.resubmit(workflow.org.user("zhang.wei"), parent, claim([100]))
+    new = workflow.state.instances[parent].children[-1]
+    assert new != old and [t.step for t in open_tasks(workflow, new)] == ["buyer"]
+    act(workflow, next(t for t in open_tasks(workflow, parent) if t.step == "check"))
+    assert open_tasks(workflow, parent) == []  # still waiting for the new sub-process
+    act(workflow, open_tasks(workflow, new)[0])
+    assert [t.step for t in open_tasks(workflow, parent)] == ["archive"]
+    assert_reloads(workflow)
+
+
+def test_a_sub_process_back_with_the_submitter_ends_with_its_parent(workflow):
+    publish(workflow, "purchase", approval("buyer", "zhao.min"))
+    publish(workflow, "project", LANES, task("archive", "sun.li"))
+    parent = workflow.start(workflow.org.user("zhang.wei"), "project", claim([100])).id
+    child = child_of(workflow, parent).id
+    workflow.send_back(workflow.org.user("zhao.min"), open_tasks(workflow, child)[0].id, "submitter", "Supplier?")
+    act(workflow, open_tasks(workflow, parent)[0], "reject", "Not this year")
+    assert workflow.state.instances[child].status is InstanceStatus.WITHDRAWN
+    with pytest.raises(TransitionNotAllowed):
+        workflow.resubmit(workflow.org.user("zhang.wei"), child, claim([100]))
+    assert_reloads(workflow)
+
+
+def test_withdrawing_waits_for_nobody_having_acted_in_the_sub_process_either(workflow):
+    publish(workflow, "purchase", approval("buyer", "zhao.min"), approval("buyer2", "chen.gang"))
+    publish(workflow, "quick", SUB, task("archive", "sun.li"))
+    parent = workflow.start(workflow.org.user("zhang.wei"), "quick", claim([50])).id
+    child = child_of(workflow, parent).id
+    with pytest.raises(Conflict, match="withdraw that one instead"):
+        workflow.withdraw(workflow.org.user("zhang.wei"), child)
+    act(workflow, open_tasks(workflow, child)[0])
+    with pytest.raises(Conflict, match="zhao.min has already acted"):
+        workflow.withdraw(workflow.org.user("zhang.wei"), parent)
+    assert workflow.state.instances[parent].status is InstanceStatus.RUNNING
