@@ -369,14 +369,19 @@ class Flow:
                      and any(x.id == step_id for lane in s.lanes() for x in _walk(lane))), None)
 
 
-def step_paths(steps: list[dict[str, Any]], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every step document under a (valid) list of step documents, with its JSON path, depth first."""
-    for index, step in enumerate(steps):
+def step_paths(steps: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every step document under a list of step documents, with its JSON path, depth first
+    (whatever is not shaped like a step is passed over: validation reports it)."""
+    for index, step in enumerate(steps if isinstance(steps, list) else ()):
+        if not isinstance(step, dict):
+            continue
         where = f"{path}[{index}]"
         yield where, step
-        for number, lane in enumerate(step.get("branches", ())):
-            yield from step_paths(lane.get("steps", []), f"{where}.branches[{number}].steps")
-        yield from step_paths(step.get("else", []), f"{where}.else")
+        lanes = step.get("branches")
+        for number, lane in enumerate(lanes if isinstance(lanes, list) else ()):
+            if isinstance(lane, dict):
+                yield from step_paths(lane.get("steps"), f"{where}.branches[{number}].steps")
+        yield from step_paths(step.get("else"), f"{where}.else")
 
 
 def _walk(steps: tuple[Step, ...]) -> Iterator[Step]:

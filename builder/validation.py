@@ -19,7 +19,7 @@ from typing import Any
 from builder import paths
 from builder.deadlines import DECIDING_ACTIONS, ESCALATION_ACTIONS, MAX_AMOUNT, TIME_UNITS
 from builder.flows import (APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES, POLICY_CHOICES, STEP_KINDS, Assignee,
-                           Branch, Flow, Lane, ProcessMeta, Urgent)
+                           Branch, Flow, Lane, ProcessMeta, Urgent, step_paths)
 from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
                            Validation)
 from builder.permissions import permission_problems
@@ -666,8 +666,9 @@ def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> Non
     elif main[execution][0] == 0:
         out.append(Problem(where, f'step "{execution}" is the first step: an urgent start would skip nothing'))
     else:
-        for before in steps[:main[execution][0]]:
-            if isinstance(before, dict) and before.get("kind") in ("parallel", "subflow"):
+        valid_before = [s for s in steps[:main[execution][0]] if isinstance(s, dict)]
+        for _, before in step_paths(valid_before, ""):
+            if before.get("kind") in ("parallel", "subflow"):
                 out.append(Problem(where, f'step "{before.get("id")}" before it is a {before["kind"]} step, '
                                           "which an urgent start cannot skip past"))
 

@@ -31,15 +31,15 @@ OVERDUE = -1  # the deadline's place among a task's firings; rungs are numbered 
 
 def due_escalations(engine: Engine, now: datetime, instances: Iterable[Instance], tasks: Mapping[str, Task],
                     defs: Callable[[Instance], Definitions], calendar: BusinessCalendar) -> list[Event]:
-    """The events that time passing up to `now` causes for the open tasks of running `instances`."""
+    """The events that time passing up to `now` causes for the open tasks of `instances`: all of
+    them while an instance runs; afterwards its post-hoc approvals only, which outlive it."""
     at = to_stamp(now)
     events: list[Event] = []
     for instance in instances:
-        if instance.status is not InstanceStatus.RUNNING:
-            continue
+        running = instance.status is InstanceStatus.RUNNING
         pinned: Definitions | None = None
         for task in (tasks[t] for t in instance.task_ids):
-            if task.status is not TaskStatus.OPEN:
+            if task.status is not TaskStatus.OPEN or not (running or task.post_hoc):
                 continue
             pinned = pinned or defs(instance)
             step = pinned.flow.step(task.step)

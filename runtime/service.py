@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from builder.exchange import export_bundle, import_bundle
-from builder.flows import Flow, step_paths
+from builder.flows import Flow, SubflowStep, step_paths
 from builder.formdata import clean_submission
 from builder.forms import Form
 from builder.permissions import edit, editable_at_start, not_asked_at_start
@@ -24,7 +24,7 @@ from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
 from runtime.engine import SYSTEM, Definitions, Engine, Event, Lookups, check_version, others_settled_with
 from runtime.escalation import due_escalations
-from runtime.errors import BadRequest, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
+from runtime.errors import BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
@@ -173,10 +173,25 @@ class Workflow:
             if not self.repo.definition_versions("flow", step["process"]):
                 problems.append(Problem(f"{path}.process", f'no published process "{step["process"]}"'))
                 continue
+            if loop := self._subflow_loop(step["process"], flow.key):
+                problems.append(Problem(f"{path}.process", "sub-processes would start each other for ever: "
+                                                           + " → ".join([flow.key, *loop])))
+                continue
             child_form = self.latest(step["process"]).form.field_types()
             problems += [Problem(f"{path}.inputs.{name}", f'the form of "{step["process"]}" has no field "{name}"')
                          for name in step.get("inputs", {}) if name not in child_form]
         return problems
+
+    def _subflow_loop(self, process: str, back_to: str, seen: tuple[str, ...] = ()) -> list[str]:
+        """The chain of published processes by which `process` would start `back_to` again, if any."""
+        if process == back_to:
+            return [process]
+        if process in seen or not self.repo.definition_versions("flow", process):
+            return []
+        for step in self.definition("flow", process).walk():
+            if isinstance(step, SubflowStep) and (rest := self._subflow_loop(step.process, back_to, (*seen, process))):
+                return [process, *rest]
+        return []
 
     def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):
@@ -189,7 +204,7 @@ class Workflow:
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
-            if repeated := self._repeated(user, request_id):
+            if repeated := self._repeated(user, request_id, f"start:{process}"):
                 return repeated
             defs = self.latest(process)
             data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form))
@@ -208,7 +223,7 @@ class Workflow:
         if data is not None and not isinstance(data, dict):
             raise ValidationFailed({"data": "must be an object of field values"})
         with self.lock:
-            if repeated := self._repeated(user, request_id):
+            if repeated := self._repeated(user, request_id, f"task:{task_id}"):
                 return repeated
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
@@ -224,7 +239,7 @@ class Workflow:
             done = self.engine.withdraw(instance, self.open_tasks_of(instance.id, post_hoc=None), user)
             check_version("request", instance.version, version)
             return done
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"instance:{instance_id}", events)
 
     def send_back(self, user: User, task_id: str, to: str, reason: str, version: int | None = None,
                   request_id: str = "") -> Instance:
@@ -240,7 +255,7 @@ class Workflow:
                                              done_steps=done, others_open=others)
             check_version("task", task.version, version)
             return returned
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"task:{task_id}", events)
 
     def resubmit(self, user: User, instance_id: str, raw: Any, version: int | None = None,
                  request_id: str = "") -> Instance:
@@ -258,7 +273,7 @@ class Workflow:
                 raise ValidationFailed(result.errors)
             check_version("request", instance.version, version)
             return resubmitted
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"instance:{instance_id}", events)
 
     def transfer(self, user: User, task_id: str, to: str, comment: str = "", version: int | None = None,
                  request_id: str = "") -> Instance:
@@ -268,7 +283,7 @@ class Workflow:
                                          comment)
             check_version("task", task.version, version)
             return moved
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"task:{task_id}", events)
 
     def add_signer(self, user: User, task_id: str, signer: str, position: str,
                    version: int | None = None, request_id: str = "") -> Instance:
@@ -278,24 +293,24 @@ class Workflow:
                                            self._person("user", signer), position)
             check_version("task", task.version, version)
             return added
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"task:{task_id}", events)
 
     def comment(self, user: User, instance_id: str, text: str, request_id: str = "") -> Instance:
-        return self._once(user, request_id,
+        return self._once(user, request_id, f"instance:{instance_id}",
                           lambda: self.engine.comment(self.instance_for(user, instance_id), user, text))
 
     def urge(self, user: User, task_id: str, request_id: str = "") -> Instance:
         def events() -> list[Event]:
             task = self.task(task_id)
             return self.engine.urge(self.instance_for(user, task.instance), task, user)
-        return self._once(user, request_id, events)
+        return self._once(user, request_id, f"task:{task_id}", events)
 
-    def _once(self, user: User, request_id: str, events: Callable[[], list[Event]]) -> Instance:
+    def _once(self, user: User, request_id: str, target: str, events: Callable[[], list[Event]]) -> Instance:
         """Run a command under the lock, once per `request_id`: a repeat answers with the request
         as it is, and changes nothing. Commands check who may act before whether what they saw
         is stale, so a stranger hears 403, not 409."""
         with self.lock:
-            if repeated := self._repeated(user, request_id):
+            if repeated := self._repeated(user, request_id, target):
                 return repeated
             caused = events()
             self._commit(caused, request_id)
@@ -356,11 +371,17 @@ class Workflow:
         with self.state.lock:
             return [self.state.tasks[t] for tasks in self.state.open_by_assignee.values() for t in tasks]
 
-    def _repeated(self, user: User, request_id: str) -> Instance | None:
+    def _repeated(self, user: User, request_id: str, target: str) -> Instance | None:
+        """The request as it is when this person already sent this request id for this target (a
+        retry: no second effect); a conflict when they used it for something else."""
         if len(request_id) > MAX_REQUEST_ID:
             raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
         done = self.state.requests.get((user.username, request_id)) if request_id else None
-        return self.state.instances[done] if done else None
+        if done is None:
+            return None
+        if done[1] != target:
+            raise Conflict(f'request id "{request_id}" was already used for another action; send a new one')
+        return self.state.instances[done[0]]
 
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
         if request_id:

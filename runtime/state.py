@@ -103,6 +103,14 @@ class Instance:
         return frozenset(steps)
 
 
+def request_target(first: dict[str, Any]) -> str:
+    """What a command with a request id acted on, from its first event: the process it started,
+    the task it acted on, or the request itself; a request id means one action on one target."""
+    if first["action"] == "start":
+        return f"start:{first['process']}"
+    return f"task:{first['task']}" if "task" in first else f"instance:{first['instance']}"
+
+
 def evolve(record: _R, **changes: Any) -> _R:
     """A copy of a frozen record with some fields changed. Like `dataclasses.replace`, without
     re-running `__init__`: folding events is the hot path of every command and of start-up."""
@@ -124,7 +132,7 @@ class Projection:
         self.tasks: dict[str, Task] = {}
         self.open_by_assignee: dict[str, dict[str, None]] = {}
         self.by_submitter: dict[str, list[str]] = {}
-        self.requests: dict[tuple[str, str], str] = {}  # (actor, request id) -> instance
+        self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # (actor, request id) -> (instance, target)
         self.lock = threading.Lock()
         self.last_seq = 0
 
@@ -133,7 +141,7 @@ class Projection:
         with self.lock:
             handler(self, event)
             if event.get("request"):
-                self.requests[(event["actor"], event["request"])] = event["instance"]
+                self.requests[(event["actor"], event["request"])] = (event["instance"], request_target(event))
             self.last_seq = event.get("seq", self.last_seq)
 
     def open_tasks(self, username: str) -> list[Task]:

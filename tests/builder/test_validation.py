@@ -355,6 +355,17 @@ def test_the_execution_step_cannot_be_the_first_step():
         'urgent.execution: step "prep" is the first step: an urgent start would skip nothing']
     assert flow_problems({**FLOW, "urgent": {**URGENT, "execution": "head"}}) == [
         'urgent.execution: step "head" is an approval step: the execution step must be a task step']
+
+
+def test_an_urgent_start_cannot_skip_past_a_parallel_step_even_inside_a_branch():
+    doc = copy.deepcopy(FLOW)
+    doc["steps"][1]["branches"][0]["steps"] = [{"id": "both", "kind": "parallel", "branches": [
+        {"steps": [{"id": "gm", "kind": "approval", "assignee": {"kind": "role", "role": "gm"}}]},
+        {"steps": [{"id": "cfo", "kind": "approval", "assignee": {"kind": "role", "role": "gm"}}]}]}]
+    assert flow_problems({**doc, "urgent": URGENT}) == [
+        'urgent.execution: step "both" before it is a parallel step, which an urgent start cannot skip past']
+
+
 LADDER = [{"after": {"amount": 4, "unit": "hours"}, "action": "remind"},
           {"after": {"amount": 1, "unit": "days"}, "action": "urge"},
           {"after": {"amount": 2, "unit": "days"}, "action": "transfer_superior"},

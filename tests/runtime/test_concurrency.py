@@ -80,3 +80,18 @@ def test_a_stale_request_or_task_version_is_refused_and_changes_nothing(durable_
     assert wf.state.tasks[task.id].assignee == "li.na"
     assert wf.transfer(head, task.id, "chen.gang", version=wf.state.tasks[task.id].version)
     assert wf.state.tasks[task.id].assignee == "chen.gang"
+
+
+def test_a_request_id_means_one_action_on_one_target(durable_workflow):
+    wf = durable_workflow
+    staff, head = wf.org.user("zhang.wei"), wf.org.user("li.na")
+    first = wf.start(staff, "expense", claim([100]))
+    second = wf.start(staff, "expense", claim([200]))
+    task_one, task_two = (wf.state.tasks[i.task_ids[0]] for i in (first, second))
+    wf.act(head, task_one.id, "approve", request_id="r-1")
+    assert wf.act(head, task_one.id, "approve", request_id="r-1").id == first.id  # a retry: no second effect
+    with pytest.raises(Conflict, match='request id "r-1" was already used for another action'):
+        wf.act(head, task_two.id, "approve", request_id="r-1")
+    assert wf.state.tasks[task_two.id].status is TaskStatus.OPEN
+    with pytest.raises(Conflict, match="already used"):
+        wf.start(head, "expense", claim([300]), "r-1")

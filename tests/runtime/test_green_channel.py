@@ -249,3 +249,20 @@ def test_the_pages_offer_the_channel_show_the_mark_and_the_report(client):
     assert report.status_code == 200 and report.text.count('class="report-row') == 2
     zh = client.get("/reports/post-hoc", headers={"Accept-Language": "zh-CN"}).text
     assert "事后补批" in zh
+
+
+def test_a_post_hoc_approval_still_falls_overdue_after_the_request_completed(workflow):
+    from datetime import timedelta
+
+    from tests.runtime.flows import approval, open_tasks, publish, task
+
+    publish(workflow, "urg", approval("head", "li.na"), task("pay", "sun.li"),
+            urgent={"allowed": True, "execution": "pay", "deadline": {"amount": 1, "unit": "days"}})
+    instance = workflow.start(workflow.org.user("zhang.wei"), "urg", claim([100]), urgent={"reason": "Fire"}).id
+    pay = next(t for t in open_tasks(workflow, instance) if t.step == "pay")
+    workflow.act(workflow.org.user("sun.li"), pay.id, "complete")
+    assert workflow.state.instances[instance].status is InstanceStatus.COMPLETED
+    workflow.engine.now.now += timedelta(days=5)
+    workflow.escalate_due()
+    (post_hoc,) = open_tasks(workflow, instance)
+    assert post_hoc.post_hoc and post_hoc.overdue_at

@@ -131,3 +131,13 @@ def test_withdrawing_waits_for_nobody_having_acted_in_the_sub_process_either(wor
     with pytest.raises(Conflict, match="zhao.min has already acted"):
         workflow.withdraw(workflow.org.user("zhang.wei"), parent)
     assert workflow.state.instances[parent].status is InstanceStatus.RUNNING
+
+
+def test_processes_that_would_start_each_other_for_ever_are_refused(workflow):
+    publish(workflow, "purchase", approval("buyer", "zhao.min"))
+    publish(workflow, "project", SUB)
+    looping = {**SUB, "process": "project", "inputs": {}}
+    with pytest.raises(DefinitionError) as refused:
+        publish(workflow, "purchase", looping)
+    assert ("flow.steps[0].process: sub-processes would start each other for ever: purchase → project → purchase"
+            in str(refused.value))
