@@ -122,7 +122,7 @@ class Engine:
         if action not in allowed:
             raise Conflict(f'cannot {action} here: a "{task.kind}" step allows only {", ".join(allowed)}')
         check_version("task", task.version, expected_version)
-        text = text.strip()
+        text = bounded("reason" if action == "reject" else "comment", text)
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
         data, changes = _edited(defs, instance, task, action, edits)
@@ -195,12 +195,13 @@ class Engine:
         if to != "submitter" and to not in targets:
             choices = ", ".join(["submitter", *sorted(targets)])
             raise ValidationFailed({"to": f'cannot return to "{to}": one of {choices}'})
-        if not reason.strip():
+        reason = bounded("reason", reason)
+        if not reason:
             raise ValidationFailed({"reason": "say what needs fixing"})
         at = self.now()
         around = defs.flow.parallel_of(task.step)  # inside parallel review, all of it runs again
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
-                        "step": task.step, "task": task.id, "to": to, "reason": reason.strip(),
+                        "step": task.step, "task": task.id, "to": to, "reason": reason,
                         "resume": around.id if around else task.step}
         run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events,
                    [event, *(_cancel(instance.id, at, other) for other in others_open)])
@@ -231,7 +232,7 @@ class Engine:
             who = "yourself" if to.username == actor.username else "the person who filed the request"
             raise ValidationFailed({"to": f"cannot transfer the task to {who}"})
         return [{"action": "transfer", "instance": instance.id, "at": self.now(), "actor": actor.username,
-                 "step": task.step, "task": task.id, "to": to.username, "comment": comment.strip()}]
+                 "step": task.step, "task": task.id, "to": to.username, "comment": bounded("comment", comment)}]
 
     def add_signer(self, instance: Instance, task: Task, actor: User, signer: User, position: str) -> list[Event]:
         """加签: someone else approves this step too, before this person or after them."""
@@ -247,10 +248,11 @@ class Engine:
 
     def comment(self, instance: Instance, actor: User, text: str) -> list[Event]:
         """A remark on the record by anyone involved; it changes nothing else."""
-        if not text.strip():
+        text = bounded("comment", text)
+        if not text:
             raise ValidationFailed({"comment": "write something"})
         return [{"action": "comment", "instance": instance.id, "at": self.now(), "actor": actor.username,
-                 "comment": text.strip()}]
+                 "comment": text}]
 
     def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
         """催办: the submitter reminds the assignee; at most once an hour per task."""
@@ -491,6 +493,18 @@ def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, .
 
 CLOSES = ("approve", "reject", "complete", "cancel", "return")
 ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+
+
+MAX_TEXT = 2000  # characters of a comment or reason: a paragraph, not a document
+
+
+def bounded(field: str, text: str) -> str:
+    """A person's comment or reason, trimmed; refused (naming the field) when it is too long to
+    be one, since it goes into the permanent record."""
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        raise ValidationFailed({field: f"at most {MAX_TEXT} characters (this one has {len(text)})"})
+    return text
 
 
 def check_version(what: str, current: int, seen: int | None) -> None:

@@ -16,14 +16,14 @@ from builder.forms import Form
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
 from runtime.engine import ACTED, SYSTEM
-from runtime.errors import NotAuthenticated, NotFound, ValidationFailed
+from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.org import User
 from runtime.service import Workflow
-from runtime.state import TASK_ACTIONS, Instance, Task, TaskStatus
+from runtime.state import TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
 from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
-from runtime.web.rendering import redirect, render, safe_next
+from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
 from runtime.web.timeline import describe_events
 
@@ -113,8 +113,8 @@ async def submit(request: Request) -> Response:
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
         state.errors = failed.errors
-        return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
-                      status=422)
+        kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent}
+        return render(request, "start.html", kept, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}?submitted=1")
 
 
@@ -266,6 +266,8 @@ async def away(request: Request) -> Response:
             await run_in_threadpool(workflow.set_delegation, user, typed)
         except ValidationFailed as failed:
             errors = failed.errors
+    if request.method == "POST" and not errors and not is_htmx(request):
+        return redirect(request, "/me/away")  # without JavaScript: back to the page, as a GET
     rule = workflow.delegation(user)
     if rule and not errors:
         typed = rule.to_dict()
@@ -302,15 +304,21 @@ async def resubmit_page(request: Request) -> Response:
     user = await require_user(request, write=request.method == "POST")
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
+    if user.username != instance.submitter:
+        raise Forbidden("only the person who filed the request may correct and resubmit it")
+    if instance.status is not InstanceStatus.RETURNED:
+        raise TransitionNotAllowed("resubmit", str(instance.status), "request")
     defs = workflow.pinned(instance)
-    omit = not_asked_at_start(defs.flow, defs.form)
+    omit = not_asked_at_start(defs.flow, defs.form) | workflow.hidden_for(user, instance)
     context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
+               "request_id": uuid.uuid4().hex,
                "returned": next((e["reason"] for e in reversed(instance.events) if e["action"] == "return"), "")}
     if request.method == "GET":
         return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data, omit)})
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     try:
-        await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs, omit))
+        await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs, omit), None,
+                                dict(pairs).get("request_id", ""))
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
         state.errors = failed.errors

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from builder.text import localize
 from runtime import i18n
+from runtime.errors import NotFound
 
 _URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -47,6 +48,24 @@ def _label(value: Any) -> str:
     return localize(value, i18n.current_locale.get())
 
 
+@jinja2.pass_context
+def _person(context: Any, username: str) -> str:
+    """A username as the person's name in the page's language (the username if unknown)."""
+    workflow = getattr(context["request"].app.state, "workflow", None)
+    user = workflow.org.users.get(username) if workflow else None
+    return localize(user.name, i18n.current_locale.get()) if user else username
+
+
+@jinja2.pass_context
+def _process(context: Any, key: str) -> str:
+    """A process key as its current title in the page's language."""
+    workflow = getattr(context["request"].app.state, "workflow", None)
+    try:
+        return localize(workflow.definition("flow", key).title, i18n.current_locale.get()) if workflow else key
+    except NotFound:
+        return key
+
+
 def _context(request: Request) -> dict[str, Any]:
     state = request.state
     return {"user": getattr(state, "user", None), "csrf": getattr(state, "csrf", ""),
@@ -60,7 +79,8 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
                              undefined=jinja2.StrictUndefined if strict else jinja2.Undefined)
     templates = Jinja2Blocks(env=env, context_processors=[_context])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone))
+    env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
+                       person=_person, process=_process)
     env.policies["ext.i18n.trimmed"] = True
     return templates
 

@@ -35,3 +35,12 @@ def test_anyone_involved_may_comment_and_nothing_else_changes(workflow):
     assert first_task(workflow, instance) == workflow.state.tasks[task_.id]
     assert after.status is InstanceStatus.RUNNING
     assert_reloads(workflow)
+
+
+def test_a_comment_longer_than_a_paragraph_is_refused_and_not_recorded(workflow):
+    publish(workflow, "long", approval("head", "li.na"))
+    instance = workflow.start(workflow.org.user("zhang.wei"), "long", claim([100]))
+    before = len(workflow.state.instances[instance.id].events)
+    with pytest.raises(ValidationFailed, match="comment: at most 2000 characters"):
+        workflow.comment(workflow.org.user("zhang.wei"), instance.id, "x" * 2001)
+    assert len(workflow.state.instances[instance.id].events) == before

@@ -70,3 +70,19 @@ def test_the_api_shape_for_resubmit():
         twice = client.post(f"/api/instances/{one['id']}/resubmit", json={"data": claim([100])}, headers=staff)
         assert twice.status_code == 409
         assert_reloads(client.app.state.workflow)
+
+
+def test_only_the_submitter_opens_the_correction_page_and_only_once_returned():
+    from tests.runtime.test_pages import sign_in
+
+    app = create_app(Settings(demo=True), MemoryRepository())
+    with TestClient(app, follow_redirects=False) as web:
+        wf = app.state.workflow
+        publish(wf, "fix", approval("head", "li.na"))
+        instance = wf.start(wf.org.user("zhang.wei"), "fix", claim([100])).id
+        sign_in(web, "zhang.wei")
+        assert web.get(f"/instances/{instance}/resubmit").status_code == 409  # not returned yet
+        wf.send_back(wf.org.user("li.na"), open_tasks(wf, instance)[0].id, "submitter", "Add the receipt")
+        assert web.get(f"/instances/{instance}/resubmit").status_code == 200
+        sign_in(web, "li.na")  # involved, but not the one who filed it
+        assert web.get(f"/instances/{instance}/resubmit").status_code == 403
