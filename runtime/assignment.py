@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from builder.flows import Policies
+from runtime import notes
 from runtime.org import Organisation, Resolution
 
 # (username, moment) -> the delegate and why, when that person is away at that moment
@@ -42,12 +43,11 @@ def assign(org: Organisation, candidates: list[str], submitter: str, policies: P
     elif len(others) < len(people):
         people = _submitter_among(org, people, submitter, policies.submitter_approver)
         if not people and policies.submitter_approver == "skip":
-            return Assignment(skip=True, why="the submitter is this step's only approver; step skipped (flow policy)")
+            return Assignment(skip=True, why=notes.ONLY_APPROVER_SKIPPED)
     if single:
         people = people[:1]
     if not people:
-        return _nobody(org, policies.no_assignee, nobody_fits if not candidates else
-                       "the submitter may not approve their own request and nobody else fits")
+        return _nobody(org, policies.no_assignee, nobody_fits if not candidates else notes.NOBODY_ELSE)
     if away is not None:  # never to the submitter: nobody approves their own request by delegation
         people = [d if (d := away(p.assignee, at)) and d.assignee != submitter else p for p in people]
     return Assignment(tuple(_distinct(people)))
@@ -56,12 +56,12 @@ def assign(org: Organisation, candidates: list[str], submitter: str, policies: P
 def _submitter_among(org: Organisation, people: list[Resolution], submitter: str,
                      policy: str) -> list[Resolution]:
     if policy == "self":
-        return [Resolution(p.assignee, "the submitter approves this step themself (flow policy)")
+        return [Resolution(p.assignee, notes.APPROVES_THEMSELF)
                 if p.assignee == submitter else p for p in people]
     if policy == "skip":
         return [p for p in people if p.assignee != submitter]
     above = org.superior(submitter)
-    replaced = [Resolution(above, "the submitter may not approve their own request; sent to their superior")
+    replaced = [Resolution(above, notes.TO_SUPERIOR)
                 if p.assignee == submitter else p for p in people] if above else \
         [p for p in people if p.assignee != submitter]
     return replaced
@@ -69,13 +69,13 @@ def _submitter_among(org: Organisation, people: list[Resolution], submitter: str
 
 def _nobody(org: Organisation, policy: str, why: str) -> Assignment:
     if policy == "skip":
-        return Assignment(skip=True, why=f"{why}; step skipped (flow policy)")
+        return Assignment(skip=True, why=notes.SKIPPED.fill(why=why))
     if policy == "auto_approve":
-        return Assignment(auto_approve=True, why=f"{why}; approved automatically (flow policy)")
+        return Assignment(auto_approve=True, why=notes.AUTO_APPROVED.fill(why=why))
     admin = org.admin()
     if admin is None:
-        return Assignment(skip=True, why=f"{why}, and there is no process admin; step skipped")
-    return Assignment((Resolution(admin, f"{why}; routed to the process admin"),))
+        return Assignment(skip=True, why=notes.NO_ADMIN.fill(why=why))
+    return Assignment((Resolution(admin, notes.TO_ADMIN.fill(why=why)),))
 
 
 def _distinct(people: list[Resolution]) -> list[Resolution]:

@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rules.derived import is_iso_date
+from runtime import notes
 from runtime.errors import ValidationFailed
+from runtime.i18n import N_
 from runtime.org import Organisation, Resolution
 
 SETTING = "delegations"
@@ -35,21 +37,21 @@ class Delegation:
 def parse_delegation(body: Any, username: str, org: Organisation) -> Delegation:
     """The rule a person asked for, or ValidationFailed naming each field that is wrong."""
     if not isinstance(body, dict):
-        raise ValidationFailed({"delegation": "must be an object with to, start and end"})
+        raise ValidationFailed({"delegation": N_("must be an object with to, start and end")})
     errors: dict[str, str] = {}
     to = body.get("to")
     if not isinstance(to, str) or to not in org.users:
-        errors["to"] = f"no user {to!r}"
+        errors["to"] = N_("no user %(who)s", who=repr(to))
     elif to == username:
-        errors["to"] = "cannot delegate to yourself"
+        errors["to"] = N_("cannot delegate to yourself")
     for name in ("start", "end"):
         if not isinstance(body.get(name), str) or not is_iso_date(body[name]):
-            errors[name] = "must be a date (YYYY-MM-DD)"
+            errors[name] = N_("must be a date (YYYY-MM-DD)")
     if "start" not in errors and "end" not in errors and body["end"] < body["start"]:
-        errors["end"] = "must not be before the start"
+        errors["end"] = N_("must not be before the start")
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        errors["note"] = f"must be text of at most {MAX_NOTE} characters"
+        errors["note"] = N_("must be text of at most %(max)s characters", max=MAX_NOTE)
     if errors:
         raise ValidationFailed(errors)
     return Delegation(to, body["start"], body["end"], note.strip())
@@ -66,4 +68,4 @@ def delegate_for(rules: dict[str, dict[str, str]], username: str, at: str, timez
     day = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone)).date()
     if not delegation.covers(day):
         return None
-    return Resolution(delegation.to, f"{username} is away until {delegation.end}; delegated to {delegation.to}")
+    return Resolution(delegation.to, notes.AWAY.fill(who=username, end=delegation.end, to=delegation.to))

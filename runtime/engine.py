@@ -18,10 +18,12 @@ from builder.permissions import edit, editable_at_step
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
+from runtime import notes
 from runtime.assignment import Assignment, Delegations, assign
 from runtime.calendar import BusinessCalendar
 from runtime.deadlines import due_stamp, plain_calendar
-from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed
+from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed, word
+from runtime.i18n import N_
 from runtime.org import Organisation, Resolution, User, describe
 from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
 
@@ -120,7 +122,8 @@ class Engine:
         self._check_open(instance, task, actor, action)
         allowed = ACTIONS_BY_KIND.get(task.kind, {})
         if action not in allowed:
-            raise Conflict(f'cannot {action} here: a "{task.kind}" step allows only {", ".join(allowed)}')
+            raise Conflict(N_('cannot %(action)s here: a "%(kind)s" step allows only %(allowed)s',
+                              action=word(action), kind=word(task.kind), allowed=word(", ".join(allowed))))
         check_version("task", task.version, expected_version)
         text = bounded("reason" if action == "reject" else "comment", text)
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
@@ -168,16 +171,18 @@ class Engine:
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
         if actor.username != instance.submitter:
-            raise Forbidden("only the person who filed the request may withdraw it")
+            raise Forbidden(N_("only the person who filed the request may withdraw it"))
         if instance.status is not InstanceStatus.RUNNING:
             raise TransitionNotAllowed("withdraw", str(instance.status), "request")
         if instance.parent:
-            raise Conflict("this request was started by another one as its sub-process: withdraw that one instead")
+            raise Conflict(N_("this request was started by another one as its sub-process: "
+                              "withdraw that one instead"))
         children = (self.lookups.instance(c) for c in instance.children)
         acted = next((e for i in (instance, *(c for c in children if c)) for e in i.events if e["action"] in ACTED),
                      None)
         if acted is not None:
-            raise Conflict(f"cannot withdraw: {acted['actor']} has already acted on it ({acted['action']})")
+            raise Conflict(N_("cannot withdraw: %(who)s has already acted on it (%(action)s)",
+                              who=acted["actor"], action=word(acted["action"])))
         at = self.now()
         return [{"action": "withdraw", "instance": instance.id, "at": at, "actor": actor.username},
                 *(_cancel(instance.id, at, task) for task in open_tasks),
@@ -189,15 +194,16 @@ class Engine:
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
         if task.post_hoc:
-            raise Conflict("a post-hoc approval cannot return the request: it has already gone ahead; "
-                           "approve it, or reject it to flag it for review")
+            raise Conflict(N_("a post-hoc approval cannot return the request: it has already gone ahead; "
+                              "approve it, or reject it to flag it for review"))
         targets = {s for s in done_steps if s != task.step and defs.flow.parallel_of(s) is None}
         if to != "submitter" and to not in targets:
             choices = ", ".join(["submitter", *sorted(targets)])
-            raise ValidationFailed({"to": f'cannot return to "{to}": one of {choices}'})
+            raise ValidationFailed({"to": N_('cannot return to "%(to)s": one of %(choices)s',
+                                             to=to, choices=choices)})
         reason = bounded("reason", reason)
         if not reason:
-            raise ValidationFailed({"reason": "say what needs fixing"})
+            raise ValidationFailed({"reason": N_("say what needs fixing")})
         at = self.now()
         around = defs.flow.parallel_of(task.step)  # inside parallel review, all of it runs again
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
@@ -208,14 +214,14 @@ class Engine:
         for child in _unfinished_children(instance.id, [], self.lookups):  # a sub-process in a lane ends too
             run.events += self._end_child(child, event, [])
         if to != "submitter" and self._assign_step(run, defs.flow.step(to)) is not None:
-            raise ValidationFailed({"to": f'cannot return to "{to}": nobody would act there now '
-                                          "(the flow's policies pass it by)"})
+            raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
+                                             "(the flow's policies pass it by)", to=to)})
         return run.events
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
         """The submitter sends a returned request again, with corrected data."""
         if actor.username != instance.submitter:
-            raise Forbidden("only the person who filed the request may resubmit it")
+            raise Forbidden(N_("only the person who filed the request may resubmit it"))
         if instance.status is not InstanceStatus.RETURNED:
             raise TransitionNotAllowed("resubmit", str(instance.status), "request")
         at = self.now()
@@ -229,8 +235,9 @@ class Engine:
         """转交: the assignee hands the task to someone else, who then acts in their place."""
         self._check_open(instance, task, actor, "transfer")
         if to.username in (actor.username, instance.submitter):
-            who = "yourself" if to.username == actor.username else "the person who filed the request"
-            raise ValidationFailed({"to": f"cannot transfer the task to {who}"})
+            refused = (N_("cannot transfer the task to yourself") if to.username == actor.username
+                       else N_("cannot transfer the task to the person who filed the request"))
+            raise ValidationFailed({"to": refused})
         return [{"action": "transfer", "instance": instance.id, "at": self.now(), "actor": actor.username,
                  "step": task.step, "task": task.id, "to": to.username, "comment": bounded("comment", comment)}]
 
@@ -238,11 +245,12 @@ class Engine:
         """加签: someone else approves this step too, before this person or after them."""
         self._check_open(instance, task, actor, "add a signer")
         if task.kind != "approval":
-            raise Conflict(f'cannot add a signer to a "{task.kind}" step, only to an approval')
+            raise Conflict(N_('cannot add a signer to a "%(kind)s" step, only to an approval', kind=word(task.kind)))
         if position not in ("before", "after"):
-            raise ValidationFailed({"position": 'must be "before" or "after"'})
+            raise ValidationFailed({"position": N_('must be "before" or "after"')})
         if signer.username in (actor.username, instance.submitter) or signer.username in task.queue:
-            raise ValidationFailed({"user": f"{signer.username} cannot be added: already on this step or filed the request"})
+            raise ValidationFailed({"user": N_("%(who)s cannot be added: already on this step or filed the request",
+                                               who=signer.username)})
         return [{"action": "add_signer", "instance": instance.id, "at": self.now(), "actor": actor.username,
                  "step": task.step, "task": task.id, "user": signer.username, "position": position}]
 
@@ -250,25 +258,25 @@ class Engine:
         """A remark on the record by anyone involved; it changes nothing else."""
         text = bounded("comment", text)
         if not text:
-            raise ValidationFailed({"comment": "write something"})
+            raise ValidationFailed({"comment": N_("write something")})
         return [{"action": "comment", "instance": instance.id, "at": self.now(), "actor": actor.username,
                  "comment": text}]
 
     def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
         """催办: the submitter reminds the assignee; at most once an hour per task."""
         if actor.username != instance.submitter:
-            raise Forbidden("only the person who filed the request may urge it on")
+            raise Forbidden(N_("only the person who filed the request may urge it on"))
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed("urge", str(task.status))
         at = self.now()
         if task.urged_at and _hours_between(task.urged_at, at) < 1:
-            raise Conflict(f"this task was urged at {task.urged_at}; urging is possible once an hour")
+            raise Conflict(N_("this task was urged at %(at)s; urging is possible once an hour", at=task.urged_at))
         return [{"action": "urge", "instance": instance.id, "at": at, "actor": actor.username,
                  "step": task.step, "task": task.id, "assignee": task.assignee}]
 
     def _check_open(self, instance: Instance, task: Task, actor: User, action: str) -> None:
         if task.assignee != actor.username:
-            raise Forbidden(f"task {task.id} is assigned to {task.assignee}, not to you")
+            raise Forbidden(N_("task %(task)s is assigned to %(who)s, not to you", task=task.id, who=task.assignee))
         if task.status is not TaskStatus.OPEN:
             raise TransitionNotAllowed(action, str(task.status))
         if instance.status is not InstanceStatus.RUNNING and not task.post_hoc:  # post-hoc: whatever became of it
@@ -316,11 +324,10 @@ class Engine:
         """A sub-process ends with what started it (`cause`: its end, or a return that runs its
         step again); `ended_by` keeps that end from being carried back up as the child's verdict."""
         at = cause["at"]
-        why = ("the request that started it was returned" if cause["action"] == "return"
-               else "the request that started it ended")
+        why = notes.PARENT_RETURNED if cause["action"] == "return" else notes.PARENT_ENDED
         return [*(_cancel(child, at, task) for task in _open_in(child, batch, self.lookups)),
                 {"action": "finish", "instance": child, "at": at, "actor": SYSTEM, "ended_by": cause["instance"],
-                 "status": str(InstanceStatus.WITHDRAWN), "reason": why}]
+                 "status": str(InstanceStatus.WITHDRAWN), "reason": str(why)}]
 
     def _walk(self, run: _Run, step: Step | Join | None, last_approver: str = "") -> None:
         """From `step` on: decide branches, fork parallel lanes, start sub-processes, until every
@@ -375,13 +382,14 @@ class Engine:
 
     def _start_child(self, run: _Run, step: SubflowStep) -> None:
         if self.lookups.latest is None:
-            raise Conflict(f'cannot start sub-process "{step.process}" here')
+            raise Conflict(N_('cannot start sub-process "%(process)s" here', process=step.process))
         defs = self.lookups.latest(step.process)
         raw = {child: run.data[own] for child, own in step.inputs.items() if own in run.data}
         data, errors = clean_submission(defs.form, raw)
         if errors:
             detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
-            raise Conflict(f'cannot start sub-process "{step.process}" with this request\'s data ({detail})')
+            raise Conflict(N_('cannot start sub-process "%(process)s" with this request\'s data (%(detail)s)',
+                              process=step.process, detail=detail))
         child = self.start(defs, self.org.user(run.submitter), data,
                            parent={"instance": run.instance, "step": step.id})
         run.emit(self._event(run, "subflow", step=step.id, process=step.process, child=child[0]["instance"]))
@@ -397,7 +405,7 @@ class Engine:
             mode = "sequential"  # 连续多级主管: each head in turn
         assignment = self._assignment(run, step, single=mode == "single")
         if assignment.skip:
-            run.emit(self._event(run, "skip", step=step.id, reason=assignment.why))
+            run.emit(self._event(run, "skip", step=step.id, reason=str(assignment.why)))
             return ""
         if assignment.auto_approve:
             self._auto_pass(run, step, Resolution(SYSTEM, assignment.why), assignment.why)
@@ -405,8 +413,7 @@ class Engine:
         people = assignment.people
         if (run.defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
                 and len(people) == 1 and last_approver and people[0].assignee == last_approver):
-            self._auto_pass(run, step, people[0],
-                            f"approved automatically: {last_approver} approved the step before")
+            self._auto_pass(run, step, people[0], notes.REPEAT_APPROVER.fill(who=last_approver))
             return last_approver  # a third step in a row for them passes too
         if mode == "sequential":
             run.emit(self._task(run, step, people[0], tuple(p.assignee for p in people[1:])))
@@ -417,26 +424,28 @@ class Engine:
     def _auto_pass(self, run: _Run, step: Step, person: Resolution, why: str) -> None:
         task = self._task(run, step, person)
         action = "approve" if step.kind == "approval" else "complete"
-        run.events += [task, self._event(run, action, step=step.id, task=task["task"], auto=True, comment=why)]
+        run.events += [task, self._event(run, action, step=step.id, task=task["task"], auto=True, comment=str(why))]
 
     def _assignment(self, run: _Run, step: Step, *, single: bool) -> Assignment:
         """Who the step goes to, by its assignee and the flow's policies."""
         assignee = getattr(step, "assignee")
         interchangeable = assignee.kind == "role"
-        why = f"nobody fits {describe(assignee)}"
+        why = notes.NOBODY_FITS.fill(who=describe(assignee))
         if assignee.kind == "ruleset":
             decision = self.evaluator.evaluate(run.defs.rulesets[assignee.ruleset], run.defs.form.facts(run.data))
             named = decision.outcome.get(assignee.output)
             interchangeable = named in self.org.roles
             candidates = (self.org.holders(named) if interchangeable
                           else [named] if named in self.org.users else [])
-            why = f'ruleset "{decision.ruleset}" v{decision.version} named {named!r}, who is nobody here'
+            why = notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
+                                                  named=repr(named))
         else:
             candidates = self.org.candidates(assignee, run.submitter, run.data)
         chosen = assign(self.org, candidates, run.submitter, run.defs.flow.policies, nobody_fits=why,
                         single=single, interchangeable=interchangeable, at=run.at, away=self.lookups.away)
         if assignee.kind == "ruleset" and chosen.people:
-            named_by = f'named by ruleset "{decision.ruleset}" v{decision.version}, output "{assignee.output}"'
+            named_by = notes.NAMED_BY_RULESET.fill(ruleset=decision.ruleset, version=decision.version,
+                                                   output=assignee.output)
             chosen = Assignment(tuple(Resolution(p.assignee, p.note or named_by) for p in chosen.people))
         return chosen
 
@@ -445,7 +454,7 @@ class Engine:
 
     def _task(self, run: _Run, step: Step, person: Resolution, queue: tuple[str, ...] = ()) -> Event:
         event = self._event(run, "task", step=step.id, task=self.new_id(), kind=step.kind,
-                            assignee=person.assignee, note=person.note)
+                            assignee=person.assignee, note=str(person.note))
         if queue:
             event["queue"] = list(queue)
         if due := due_stamp(self.calendar, run.at, getattr(step, "deadline", None)):
@@ -503,7 +512,8 @@ def bounded(field: str, text: str) -> str:
     be one, since it goes into the permanent record."""
     text = text.strip()
     if len(text) > MAX_TEXT:
-        raise ValidationFailed({field: f"at most {MAX_TEXT} characters (this one has {len(text)})"})
+        raise ValidationFailed({field: N_("at most %(max)s characters (this one has %(n)s)",
+                                          max=MAX_TEXT, n=len(text))})
     return text
 
 
@@ -511,20 +521,21 @@ def check_version(what: str, current: int, seen: int | None) -> None:
     """Optimistic concurrency: refuse an action on a task or request that changed since the
     person saw it (`seen`, when they say), rather than apply it to something they did not see."""
     if seen is not None and seen != current:
-        raise Conflict(f"the {what} has changed since you opened it (now version {current}, "
-                       f"you saw version {seen}); reload it and try again")
+        raise Conflict(N_("the %(what)s has changed since you opened it (now version %(now)s, "
+                          "you saw version %(seen)s); reload it and try again",
+                          what=word(what), now=current, seen=seen))
 
 
 def _check_rejection(flow: Flow, reason: str, code: str) -> None:
     """A refusal states its reason (003 §二(二)2), and its code when the flow keeps a list."""
     errors = {}
     if not reason:
-        errors["reason"] = "a rejection must state its reason"
+        errors["reason"] = N_("a rejection must state its reason")
     allowed = [c.value for c in flow.reject_codes]
     if allowed and code not in allowed:
-        errors["code"] = f"choose one of: {', '.join(allowed)}"
+        errors["code"] = N_("choose one of: %(codes)s", codes=", ".join(allowed))
     elif not allowed and code:
-        errors["code"] = "this process keeps no list of rejection codes"
+        errors["code"] = N_("this process keeps no list of rejection codes")
     if errors:
         raise ValidationFailed(errors)
 
@@ -535,7 +546,7 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
     fields checks them even when nothing is sent, since required ones are required from here."""
     if action not in ("approve", "complete"):
         if edits:
-            raise ValidationFailed({"data": f"cannot change the data when you {action}"})
+            raise ValidationFailed({"data": N_("cannot change the data when you %(action)s", action=word(action))})
         return instance.data, {}
     editable = editable_at_step(defs.flow.step(task.step), defs.form)
     if not editable and not edits:

@@ -1,7 +1,12 @@
-"""The runtime's errors, each mapped to one HTTP status by the web app (see `runtime.web.errors`)."""
+"""The runtime's errors, each mapped to one HTTP status by the web app (see `runtime.web.errors`).
+
+Their messages (and those of `ValidationFailed.errors`) are `runtime.i18n.Text` where a person may
+read them: the English sentence for the API and logs, shown in the page's language by the web app.
+"""
 from __future__ import annotations
 
 from rules.errors import DefinitionError, FormflowError, Problem, RuleError
+from runtime.i18n import N_, Text
 
 __all__ = [
     "BadRequest", "Conflict", "DefinitionError", "Forbidden", "FormflowError", "NotAuthenticated", "NotFound",
@@ -33,8 +38,23 @@ class TransitionNotAllowed(Conflict):
     """An action that the task's or instance's state does not allow, naming both."""
 
     def __init__(self, action: str, state: str, what: str = "task") -> None:
-        super().__init__(f'cannot {action}: the {what} is already "{state}"')
+        super().__init__(N_('cannot %(action)s: the %(what)s is already "%(state)s"',
+                            action=word(action), what=word(what), state=word(state)))
         self.action, self.state = action, state
+
+
+# The words the runtime's messages put in their sentences (actions, statuses, what is acted on).
+WORDS: dict[str, Text] = {w: w for w in (
+    N_("approve"), N_("reject"), N_("complete"), N_("return"), N_("transfer"), N_("add a signer"), N_("urge"),
+    N_("withdraw"), N_("resubmit"), N_("comment"), N_("approve, reject"),
+    N_("open"), N_("approved"), N_("rejected"), N_("completed"), N_("cancelled"), N_("returned"), N_("running"),
+    N_("withdrawn"),
+    N_("task"), N_("request"), N_("instance"), N_("approval"), N_("flow"), N_("form"), N_("ruleset"))}
+
+
+def word(name: str) -> str:
+    """An action, status or kind as a word the reader's language has (the name itself if unknown)."""
+    return WORDS.get(name, name)
 
 
 class ValidationFailed(FormflowError):

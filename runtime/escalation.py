@@ -20,6 +20,7 @@ from typing import Any
 
 from builder.deadlines import DECIDING_ACTIONS, Duration
 from rules.errors import FormflowError
+from runtime import notes
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, to_stamp
 from runtime.deadlines import moment_after
@@ -75,22 +76,23 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
         elif rung.action == "transfer_superior":
             superior = engine.org.superior(assignee)
             if superior is None or superior in (assignee, instance.submitter):
-                why = "has no superior" if superior is None else "answers to the person who filed the request"
-                events.append({**record, "skipped": f"not transferred: {assignee} {why}"})
+                skipped = notes.NO_SUPERIOR if superior is None else notes.SUPERIOR_FILED
+                events.append({**record, "skipped": str(skipped.fill(who=assignee))})
                 continue
             events += [record, {"action": "transfer", **base, "to": superior,
-                                "comment": f"escalated: not handled within {_words(rung.after)}"}]
+                                "comment": str(notes.ESCALATED.fill(after=_words(rung.after)))}]
             assignee = superior
         elif rung.action in DECIDING_ACTIONS:
-            verb, action = ("approved", "approve") if rung.action == "auto_approve" else ("rejected", "reject")
+            approve = rung.action == "auto_approve"
+            action = "approve" if approve else "reject"
             others = others_settled_with(task, (t for t in (tasks[i] for i in instance.task_ids)
                                                 if t.status is TaskStatus.OPEN))
+            why = (notes.AUTO_APPROVED_LATE if approve else notes.AUTO_REJECTED_LATE).fill(after=_words(rung.after))
             try:
-                decision = engine.act_as_system(defs, instance, task, action,
-                                                f"{verb} automatically: no decision within {_words(rung.after)}",
-                                                others)
+                decision = engine.act_as_system(defs, instance, task, action, why, others)
             except FormflowError as refused:  # recorded, so one odd task never stalls the others
-                events.append({**record, "skipped": f"not {verb}: {refused}"})
+                skipped = (notes.NOT_APPROVED if approve else notes.NOT_REJECTED).fill(problem=str(refused))
+                events.append({**record, "skipped": str(skipped)})
                 continue
             return [*events, record, *decision], True
         else:  # remind: the record is the reminder
@@ -99,5 +101,8 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
 
 
 def _words(duration: Duration) -> str:
-    unit = duration.unit.rstrip("s") if duration.amount == 1 else duration.unit
-    return f"{duration.amount} working {unit}"
+    """ "1 working day", "4 working hours": a message, so the record reads in the reader's language."""
+    one = duration.amount == 1
+    if duration.unit == "days":
+        return (notes.WORKING_DAY if one else notes.WORKING_DAYS).fill(amount=duration.amount)
+    return (notes.WORKING_HOUR if one else notes.WORKING_HOURS).fill(amount=duration.amount)

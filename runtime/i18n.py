@@ -3,13 +3,21 @@
 The .po files are the only source (no compiled .mo in the repository). The current request's
 locale lives in a context variable so the shared Jinja2 environment and Python code both translate
 with the right catalog without passing it around.
+
+Messages the runtime raises or records are `Text` (made with `N_(msgid, **params)`): a `str` that
+is the English sentence, so the API, logs and events never change, carrying its msgid and params
+so a page can show it in the reader's language (`localized`). `Reader` reads recorded English back
+into its message (see `runtime.notes`).
 """
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any, Self
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -53,3 +61,94 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if tag.startswith("en"):
             return "en"
     return DEFAULT_LOCALE
+
+
+class Text(str):
+    """A message for people: the English sentence, which it *is* (`str(text)`, the JSON API,
+    logs and stored events see only that), carrying the catalog `msgid` it was made from and the
+    values of its %(name)s `params`, so a page can show it in the reader's language
+    (`localized`). A param may be a Text itself (a word or phrase that is translated too);
+    any other param (a username, a step id, a date) is shown as it is.
+
+    Make one with `N_`, which also marks the msgid for `pybabel extract -k N_`."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> Self:
+        text = super().__new__(cls, msgid % params if params else msgid)
+        text.msgid, text.params = msgid, params
+        return text
+
+    def fill(self, **params: Any) -> Text:
+        """This message (a template: a msgid with its %(name)s still open) with its params."""
+        return Text(self.msgid, **params)
+
+    def localized(self) -> str:
+        """The message in the current request's language (English when the catalog has none)."""
+        translated = gettext(self.msgid)
+        if not self.params:
+            return translated
+        values = {k: v.localized() if isinstance(v, Text) else v for k, v in self.params.items()}
+        try:
+            return translated % values
+        except (KeyError, TypeError, ValueError):  # a translation that does not fit its params
+            return self.msgid % values
+
+
+def N_(msgid: str, /, **params: Any) -> Text:
+    """Marks `msgid` for the catalogs and makes the message: English where it goes (errors,
+    events, logs), translated where a page shows it (`localized`)."""
+    return Text(msgid, **params)
+
+
+def localized(message: Any) -> str:
+    """A message as the current reader reads it: a `Text` translated with its params; a plain
+    string through the catalog (messages marked elsewhere, e.g. builder.formdata's), else as is."""
+    if isinstance(message, Text):
+        return message.localized()
+    return gettext(message) if isinstance(message, str) and message else str(message or "")
+
+
+def localized_errors(errors: dict[str, Any]) -> dict[str, str]:
+    """`ValidationFailed.errors` (field path → message) as the current reader reads them."""
+    return {path: localized(message) for path, message in errors.items()}
+
+
+class Reader:
+    """Reads English sentences back into the `Text` that made them, by matching them against a
+    fixed set of messages (templates: msgids with their %(name)s open). A param's value is read
+    back too, so a message inside another one is translated with it. A sentence that matches
+    none comes back as it is. Longer fixed wording is tried first, so a message that is a
+    special case of another (fewer params, more words) wins."""
+
+    def __init__(self, templates: Iterable[str]) -> None:
+        def literal(msgid: str) -> int:
+            return len(_PARAM.sub("", msgid))
+        self._patterns = [(msgid, re.compile(_pattern(msgid), re.DOTALL))
+                          for msgid in sorted(dict.fromkeys(templates), key=literal, reverse=True)]
+
+    def read(self, sentence: str, _depth: int = 0) -> str:
+        if not sentence or _depth > 5:
+            return sentence
+        for msgid, pattern in self._patterns:
+            if (match := pattern.fullmatch(sentence)) is not None:
+                params = {k: self.read(v, _depth + 1) for k, v in match.groupdict().items()}
+                return Text(msgid, **params)
+        return sentence
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def _pattern(msgid: str) -> str:
+    """The regular expression a sentence made from `msgid` matches, a named group per param."""
+    parts, seen, at = [], set(), 0
+    for match in _PARAM.finditer(msgid):
+        parts.append(re.escape(msgid[at:match.start()].replace("%%", "%")))
+        name = match.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        at = match.end()
+    parts.append(re.escape(msgid[at:].replace("%%", "%")))
+    return "".join(parts)

@@ -10,7 +10,9 @@ from typing import Any
 
 from builder.flows import Assignee
 from builder.text import Label
+from runtime import notes
 from runtime.errors import DefinitionError, NotFound, Problem
+from runtime.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Organisation:
         try:
             return self.users[username]
         except KeyError:
-            raise NotFound(f'no user "{username}"') from None
+            raise NotFound(N_('no user "%(who)s"', who=username)) from None
 
 
     def holders(self, role: str) -> list[str]:
@@ -134,14 +136,14 @@ class Organisation:
 def describe(assignee: Assignee) -> str:
     """The assignee in words, for the record."""
     if assignee.kind == "role":
-        return f'role "{assignee.role}"'
+        return notes.ROLE.fill(role=assignee.role)
     if assignee.kind == "user":
-        return f'user "{assignee.user}"'
+        return notes.USER.fill(user=assignee.user)
     if assignee.kind == "dept_heads":
-        return f"the submitter's heads up to {assignee.levels} level(s)"
+        return notes.HEADS_UP_TO.fill(levels=assignee.levels)
     if assignee.kind == "field":
-        return f'the person or department in field "{assignee.field}"'
-    return f"the submitter's head {assignee.levels} level(s) up"
+        return notes.FIELD.fill(field=assignee.field)
+    return notes.HEAD_LEVELS_UP.fill(levels=assignee.levels)
 
 
 def validate_org(doc: Any) -> list[Problem]:

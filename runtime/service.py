@@ -24,11 +24,13 @@ from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
 from runtime.engine import SYSTEM, Definitions, Engine, Event, Lookups, check_version, others_settled_with
 from runtime.escalation import due_escalations
-from runtime.errors import BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed
+from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed,
+                            word)
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
 from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, urgent_start
+from runtime.i18n import N_
 from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
@@ -75,7 +77,8 @@ class Workflow:
             return parsed
         doc = self.repo.get_definition(kind, key, version)
         if doc is None:
-            raise NotFound(f'no {kind} "{key}"' + (f" version {version}" if version else ""))
+            raise NotFound(N_('no %(kind)s "%(key)s" version %(version)s', kind=word(kind), key=key, version=version)
+                           if version else N_('no %(kind)s "%(key)s"', kind=word(kind), key=key))
         if version is None:
             self._latest[(kind, key)] = doc["version"]
         parsed = self._parsed[(kind, key, doc["version"])] = _PARSERS[kind](doc)
@@ -195,14 +198,14 @@ class Workflow:
 
     def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):
-            raise Forbidden("only a designer or admin may change process definitions")
+            raise Forbidden(N_("only a designer or admin may change process definitions"))
 
     # --- commands -----------------------------------------------------------------------
     def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
         """Open an instance; a repeated `request_id` from the same person has no second effect.
         With `urgent` ({"reason"}), through the green channel, if the process allows one."""
         if not isinstance(raw, dict):
-            raise ValidationFailed({"data": "must be an object of field values"})
+            raise ValidationFailed({"data": N_("must be an object of field values")})
         with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
             if repeated := self._repeated(user, request_id, f"start:{process}"):
                 return repeated
@@ -221,7 +224,7 @@ class Workflow:
         """Act on a task; a repeated `request_id` has no second effect, a stale `version` is refused.
         `data` changes the fields editable at the task's step (approve or complete only)."""
         if data is not None and not isinstance(data, dict):
-            raise ValidationFailed({"data": "must be an object of field values"})
+            raise ValidationFailed({"data": N_("must be an object of field values")})
         with self.lock:
             if repeated := self._repeated(user, request_id, f"task:{task_id}"):
                 return repeated
@@ -262,7 +265,7 @@ class Workflow:
         """Send a returned request again; its data is checked as strictly as at the start, with
         the start's permissions: fields hidden there keep what later steps filled in."""
         if not isinstance(raw, dict):
-            raise ValidationFailed({"data": "must be an object of field values"})
+            raise ValidationFailed({"data": N_("must be an object of field values")})
 
         def events() -> list[Event]:
             instance = self.instance_for(user, instance_id)
@@ -319,8 +322,8 @@ class Workflow:
     def _person(self, field: str, username: Any) -> User:
         if not isinstance(username, str) or username not in self.org.users:
             shown = username[:60] if isinstance(username, str) else username
-            raise ValidationFailed({field: f"choose a person: there is no user {shown!r}" if username else
-                                           "choose a person"})
+            raise ValidationFailed({field: N_("choose a person: there is no user %(who)s", who=repr(shown))
+                                    if username else N_("choose a person")})
         return self.org.user(username)
 
     def save_checkpoint(self) -> None:
@@ -375,12 +378,13 @@ class Workflow:
         """The request as it is when this person already sent this request id for this target (a
         retry: no second effect); a conflict when they used it for something else."""
         if len(request_id) > MAX_REQUEST_ID:
-            raise ValidationFailed({"request_id": f"at most {MAX_REQUEST_ID} characters"})
+            raise ValidationFailed({"request_id": N_("at most %(max)s characters", max=MAX_REQUEST_ID)})
         done = self.state.requests.get((user.username, request_id)) if request_id else None
         if done is None:
             return None
         if done[1] != target:
-            raise Conflict(f'request id "{request_id}" was already used for another action; send a new one')
+            raise Conflict(N_('request id "%(id)s" was already used for another action; send a new one',
+                              id=request_id))
         return self.state.instances[done[0]]
 
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
@@ -404,16 +408,16 @@ class Workflow:
         try:
             return self.state.tasks[task_id]
         except KeyError:
-            raise NotFound(f'no task "{task_id}"') from None
+            raise NotFound(N_('no task "%(id)s"', id=task_id)) from None
 
     def instance_for(self, user: User, instance_id: str) -> Instance:
         """The instance, if this person may read it (submitter, an assignee, admin or auditor)."""
         instance = self.state.instances.get(instance_id)
         if instance is None:
-            raise NotFound(f'no instance "{instance_id}"')
+            raise NotFound(N_('no instance "%(id)s"', id=instance_id))
         if not (instance.involves(user.username, self.state.tasks)
                 or any(user.has_role(r) for r in READ_ALL_ROLES)):
-            raise Forbidden("you are not involved in this request")
+            raise Forbidden(N_("you are not involved in this request"))
         return instance
 
     def hidden_for(self, user: User, instance: Instance) -> frozenset[str]:
@@ -441,7 +445,7 @@ class Workflow:
     def post_hoc_report(self, user: User) -> list[PostHocRow]:
         """Open post-hoc approvals of the green channel, overdue first; for admins and auditors."""
         if not any(user.has_role(r) for r in READ_ALL_ROLES):
-            raise Forbidden("only an admin or auditor may see the post-hoc approvals report")
+            raise Forbidden(N_("only an admin or auditor may see the post-hoc approvals report"))
         with self.state.lock:
             marked = {i.id: i for i in self.state.instances.values() if i.post_hoc_open}
             tasks = [self.state.tasks[t] for i in marked.values() for t in i.task_ids]

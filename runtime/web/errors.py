@@ -1,4 +1,7 @@
-"""Every formflow error mapped to HTTP once: JSON for the API, an htmx fragment or page for people."""
+"""Every formflow error mapped to HTTP once: JSON for the API, an htmx fragment or page for people.
+
+The API answers in English (`str(exc)`); a page shows the message in the person's language: the
+runtime's messages are `runtime.i18n.Text`, translated here (`shown_error`)."""
 from __future__ import annotations
 
 import logging
@@ -9,11 +12,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from runtime import i18n
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
                             NotAuthenticated, NotFound, RuleError, ValidationFailed)
+from runtime.i18n import N_
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 
 log = logging.getLogger("formflow")
+INTERNAL = N_("internal error; it has been logged for the administrator")
 
 STATUS: dict[type[FormflowError], int] = {
     BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
@@ -57,7 +63,19 @@ async def formflow_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(error_body(exc), status_code=status, headers=headers)
     if status == 401:
         return redirect(request, "/login?next=" + quote(_page_path(request)))
-    return error_page(request, status, str(exc), error_body(exc))
+    message, body = shown_error(exc)
+    return error_page(request, status, message, body)
+
+
+def shown_error(exc: FormflowError) -> tuple[str, dict[str, Any]]:
+    """The error's message and body as a page shows them: in the current request's language."""
+    body = error_body(exc)
+    if isinstance(exc, ValidationFailed):
+        body["errors"] = i18n.localized_errors(exc.errors)
+        message = "; ".join(f"{path}: {text}" for path, text in body["errors"].items())
+    else:
+        message = i18n.localized(exc.args[0]) if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+    return message, {**body, "error": message}
 
 
 def error_page(request: Request, status: int, message: str, body: dict[str, Any]) -> Response:
@@ -77,10 +95,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    body = {"error": "internal error; it has been logged for the administrator"}
+    body = {"error": INTERNAL}
     if is_api(request):
         return JSONResponse(body, status_code=500)
-    return error_page(request, 500, body["error"], body)
+    return error_page(request, 500, i18n.localized(INTERNAL), {})
 
 
 HANDLERS = {FormflowError: formflow_error, HTTPException: http_error, Exception: unexpected_error}

@@ -74,7 +74,7 @@ class FormState:
 
     def error(self, key: str) -> str:
         message = self.errors.get(key, "")
-        return i18n.gettext(message) if message else ""
+        return i18n.localized(message) if message else ""
 
     def template(self, f: Field) -> str:
         return FIELD_TEMPLATES[f.type]

@@ -17,6 +17,7 @@ from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
 from runtime.engine import ACTED, SYSTEM
 from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
+from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
@@ -211,7 +212,7 @@ async def task_preview(request: Request) -> Response:
     mine = task.assignee == user.username and task.status is TaskStatus.OPEN
     editable = editable_at_step(defs.flow.step(task.step), defs.form) if mine else frozenset()
     if not editable:
-        raise NotFound("nothing to fill in at this task")
+        raise NotFound(N_("nothing to fill in at this task"))
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = _step_form(task, defs.form, instance.data, editable, pairs, check=True)
     return render(request, "partials/step_fields.html", {"state": state, "task": task},
@@ -223,7 +224,7 @@ async def act(request: Request) -> Response:
     workflow = _workflow(request)
     action = request.path_params["action"]
     if action not in (*TASK_ACTIONS, *OTHER_TASK_ACTIONS):
-        raise NotFound(f'no action "{action}"')
+        raise NotFound(N_('no action "%(action)s"', action=action))
     form = await request.form()
     text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
     task, instance = workflow.task_for(user, request.path_params["id"])
@@ -245,7 +246,7 @@ async def act(request: Request) -> Response:
         if edit is not None:
             edit.errors = failed.errors
         context = _instance_context(workflow, instance, task, user, edit)
-        context.update(errors=failed.errors, open_action=action, typed=text)
+        context.update(errors=i18n.localized_errors(failed.errors), open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
     after = workflow.state.tasks[task.id]
     still_mine = after.status is TaskStatus.OPEN and after.assignee == user.username  # e.g. a signer added after
@@ -265,7 +266,7 @@ async def away(request: Request) -> Response:
         try:
             await run_in_threadpool(workflow.set_delegation, user, typed)
         except ValidationFailed as failed:
-            errors = failed.errors
+            errors = i18n.localized_errors(failed.errors)
     if request.method == "POST" and not errors and not is_htmx(request):
         return redirect(request, "/me/away")  # without JavaScript: back to the page, as a GET
     rule = workflow.delegation(user)
@@ -295,7 +296,7 @@ def _seen(form: Any) -> int | None:
     if not version:
         return None
     if not re.fullmatch(r"[0-9]{1,9}", version):
-        raise ValidationFailed({"version": "must be the version number the page showed"})
+        raise ValidationFailed({"version": N_("must be the version number the page showed")})
     return int(version)
 
 
@@ -305,7 +306,7 @@ async def resubmit_page(request: Request) -> Response:
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
     if user.username != instance.submitter:
-        raise Forbidden("only the person who filed the request may correct and resubmit it")
+        raise Forbidden(N_("only the person who filed the request may correct and resubmit it"))
     if instance.status is not InstanceStatus.RETURNED:
         raise TransitionNotAllowed("resubmit", str(instance.status), "request")
     defs = workflow.pinned(instance)

@@ -5,6 +5,7 @@ from starlette.requests import Request
 
 from runtime import auth
 from runtime.errors import Forbidden, NotAuthenticated
+from runtime.i18n import N_
 from runtime.org import User
 
 COOKIE = "formflow_session"
@@ -44,5 +45,5 @@ async def require_user(request: Request, *, write: bool = False) -> User:
                 ("application/x-www-form-urlencoded", "multipart/form-data")):
             presented = (await request.form()).get(CSRF_FIELD)  # type: ignore[assignment]
         if not auth.csrf_matches(session, presented if isinstance(presented, str) else None):
-            raise Forbidden("the form has expired (CSRF token missing or wrong); reload the page and try again")
+            raise Forbidden(N_("the form has expired (CSRF token missing or wrong); reload the page and try again"))
     return user

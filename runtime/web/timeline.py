@@ -1,4 +1,8 @@
-"""The instance record in words: each event as a line a person (or an auditor) can read."""
+"""The instance record in words: each event as a line a person (or an auditor) can read.
+
+What formflow wrote in an event itself (a task's note, an automatic decision's comment, a skip's
+reason, …) is recorded in English; `_said` reads it back into its message (`runtime.notes`) and
+shows it in the reader's language. What a person wrote is shown as they wrote it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +14,7 @@ from babel.numbers import format_decimal
 from builder.flows import BranchStep
 from builder.forms import Field, Form
 from builder.text import localize
-from runtime import i18n
+from runtime import i18n, notes
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
 
@@ -40,6 +44,16 @@ def _value(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
     return str(value)
+
+
+def _said(event: dict[str, Any], key: str) -> str:
+    """`event[key]`, written by formflow, in the reader's language (as recorded if unrecognised)."""
+    return i18n.localized(notes.read(event.get(key, ""))) if event.get(key) else ""
+
+
+def _detail(event: dict[str, Any], key: str) -> str:
+    """A comment or reason: formflow's own (an automatic decision or transfer) translated, a person's as written."""
+    return _said(event, key) if event.get("auto") or event.get("actor") == SYSTEM else event.get(key, "")
 
 
 def describe_condition(condition: Any, inputs: dict[str, Any], labels: dict[str, str] | None = None) -> str:
@@ -161,7 +175,7 @@ def _flow_event(event: dict[str, Any], defs: Definitions, step_title: str, local
     if action == "join":
         return _("%(step)s: all parallel reviews are done") % {"step": step_title}, ""
     if action == "skip":
-        return _("skipped %(step)s") % {"step": step_title}, event["reason"]
+        return _("skipped %(step)s") % {"step": step_title}, _said(event, "reason")
     if action == "subflow":
         return _("%(step)s: started sub-process %(process)s") % {"step": step_title, "process": event["process"]}, \
             event["child"]
@@ -195,22 +209,22 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "task" and e.get("post_hoc"):
             text = _("asked %(who)s to approve %(step)s after the fact") % {
                 "step": step_title, "who": _name(org, e["assignee"])}
-            detail = e.get("note", "")
+            detail = _said(e, "note")
         elif action == "task":
             text = _("assigned %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["assignee"])}
-            detail = e.get("note", "")
+            detail = _said(e, "note")
         elif action == "urgent_skip":
             text = _("skipped %(step)s: urgent start") % {"step": step_title}
         elif action in ("approve", "reject") and e.get("task") in post_hoc:
             text = (_("approved %(step)s after the fact") if action == "approve"
                     else _("rejected %(step)s after the fact: flagged for review")) % {"step": step_title}
-            detail = e.get("comment" if action == "approve" else "reason", "")
+            detail = _detail(e, "comment" if action == "approve" else "reason")
         elif action == "approve":
-            text, detail = _("approved %(step)s") % {"step": step_title}, e.get("comment", "")
+            text, detail = _("approved %(step)s") % {"step": step_title}, _detail(e, "comment")
         elif action == "reject":
-            text, detail = _("rejected %(step)s") % {"step": step_title}, e.get("reason", "")
+            text, detail = _("rejected %(step)s") % {"step": step_title}, _detail(e, "reason")
         elif action == "complete":
-            text, detail = _("completed %(step)s") % {"step": step_title}, e.get("comment", "")
+            text, detail = _("completed %(step)s") % {"step": step_title}, _detail(e, "comment")
         elif action == "decide":
             chosen, detail = _decision(e, defs)
             text = (_("%(step)s: %(chosen)s") % {"step": step_title, "chosen": chosen} if chosen
@@ -229,7 +243,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             text = _("withdrew the request")
         elif action == "transfer":
             text = _("transferred %(step)s to %(who)s") % {"step": step_title, "who": _name(org, e["to"])}
-            detail = e.get("comment", "")
+            detail = _detail(e, "comment")
         elif action == "add_signer":
             text = (_("asked %(who)s to approve %(step)s first") if e["position"] == "before"
                     else _("asked %(who)s to approve %(step)s next")) % {"who": _name(org, e["user"]), "step": step_title}
@@ -246,7 +260,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             values = {"step": step_title, "who": _name(org, e["assignee"]), "after": _after(e["after"])}
             text = (_("reminded %(who)s of %(step)s after %(after)s") if e["do"] == "remind"
                     else _("escalated %(step)s after %(after)s")) % values
-            detail = e.get("skipped", "")
+            detail = _said(e, "skipped")
         elif action == "finish":
             text = {"completed": _("the request was completed"), "rejected": _("the request was rejected"),
                     "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])

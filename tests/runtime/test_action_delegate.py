@@ -77,7 +77,7 @@ def test_the_away_page_sets_shows_and_clears_the_rule(repo):
         csrf = sign_in(web, "li.na")
         assert 'id="away-form"' in web.get("/me/away").text
         bad = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-05",
-                                         "end": "2026-12-01"}, headers=HX)
+                                         "end": "2026-12-01"}, headers={**HX, "Accept-Language": "en"})
         assert bad.status_code == 422 and "must not be before the start" in bad.text and "<html" not in bad.text
         saved = web.post("/me/away", data={"csrf_token": csrf, "to": "chen.gang", "start": "2026-12-01",
                                            "end": "2026-12-05", "note": "Leave"}, headers=HX)

@@ -38,7 +38,8 @@ def test_transfer_from_the_task_page_moves_the_task_and_shows_in_the_record(app,
         task_id = open_task(app, url)
         page = head.get(f"/tasks/{task_id}")
         assert 'id="transfer-form"' in page.text and 'id="add-signer-form"' in page.text
-        bad = head.post(f"/tasks/{task_id}/transfer", data={"csrf_token": csrf, "to": "zhang.wei"}, headers=HX)
+        bad = head.post(f"/tasks/{task_id}/transfer", data={"csrf_token": csrf, "to": "zhang.wei"},
+                        headers={**HX, "Accept-Language": "en"})
         assert bad.status_code == 422 and "cannot transfer the task to the person who filed" in bad.text
         ok = head.post(f"/tasks/{task_id}/transfer", data={"csrf_token": csrf, "to": "chen.gang",
                                                            "comment": "On leave"}, headers=HX)
@@ -74,6 +75,6 @@ def test_the_submitter_urges_once_an_hour(filed):
     page = staff.get(url)
     (urge_url,) = re.findall(r'action="(/tasks/[0-9a-f]+/urge)"', page.text)
     assert staff.post(urge_url, data={"csrf_token": csrf}, headers=HX).status_code == 200
-    again = staff.post(urge_url, data={"csrf_token": csrf}, headers=HX)
+    again = staff.post(urge_url, data={"csrf_token": csrf}, headers={**HX, "Accept-Language": "en"})
     assert again.status_code == 409 and "once an hour" in again.text
     assert again.headers.get("HX-Retarget") == "#flash"
