@@ -14,7 +14,7 @@ from typing import Any
 from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
 from builder.formdata import clean_submission
 from builder.forms import Form
-from builder.permissions import edit, editable_at_step
+from builder.permissions import EDITABLE, edit, editable_at_step
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
@@ -548,7 +548,10 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
         if edits:
             raise ValidationFailed({"data": N_("cannot change the data when you %(action)s", action=word(action))})
         return instance.data, {}
-    editable = editable_at_step(defs.flow.step(task.step), defs.form)
+    step = defs.flow.step(task.step)
+    if not edits and EDITABLE not in getattr(step, "fields", {}).values():
+        return instance.data, {}  # the common case: nothing editable here, nothing sent
+    editable = editable_at_step(step, defs.form)
     if not editable and not edits:
         return instance.data, {}
     result = edit(defs.form, instance.data, edits or {}, editable)
