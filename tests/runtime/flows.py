@@ -47,3 +47,18 @@ def act(wf: Any, task: Any, action: str = "approve", text: str = "") -> Any:
 
 def actions(wf: Any, instance_id: str) -> list[str]:
     return [e["action"] for e in wf.state.instances[instance_id].events]
+
+
+def user(wf: Any, name: str) -> Any:
+    return wf.org.user(name)
+
+
+def first_task(wf: Any, instance: Any) -> Any:
+    """The task the request opened last (its first, right after a start)."""
+    return wf.state.tasks[wf.state.instances[instance.id].task_ids[-1]]
+
+
+def open_task(wf: Any, instance: Any) -> Any:
+    """The request's only open task."""
+    (only,) = open_tasks(wf, instance.id)
+    return only

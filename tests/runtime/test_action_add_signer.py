@@ -9,20 +9,12 @@ from runtime.app import create_app
 from runtime.errors import Forbidden, ValidationFailed
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
-from tests.runtime.flows import approval, publish, task
+from tests.runtime.flows import approval, first_task, publish, task, user
 from tests.support import assert_reloads, bearer, claim
 
 STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
          approval("finance", assignee={"kind": "role", "role": "finance"}),
          task("pay", assignee={"kind": "role", "role": "cashier"}))
-
-
-def user(wf, name):
-    return wf.org.user(name)
-
-
-def first_task(wf, instance):
-    return wf.state.tasks[wf.state.instances[instance.id].task_ids[-1]]
 
 
 def test_add_signer_before_and_after(workflow):

@@ -7,7 +7,7 @@ import pytest
 
 from runtime.errors import Conflict, Forbidden, ValidationFailed
 from runtime.state import InstanceStatus, TaskStatus
-from tests.runtime.flows import approval, open_tasks, publish, task
+from tests.runtime.flows import approval, open_task, open_tasks, publish, task, user
 from tests.support import assert_reloads, claim
 
 STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
@@ -15,15 +15,6 @@ STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
          task("pay", assignee={"kind": "role", "role": "cashier"}))
 REJECT_CODES = [{"value": "no-invoice", "label": "No valid invoice"},
                 {"value": "not-business", "label": "Not a business expense"}]
-
-
-def user(wf, name):
-    return wf.org.user(name)
-
-
-def open_task(wf, instance):
-    (only,) = open_tasks(wf, instance.id)
-    return only
 
 
 @pytest.fixture

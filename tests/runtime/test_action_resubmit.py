@@ -11,22 +11,13 @@ from runtime.errors import Conflict, Forbidden
 from runtime.settings import Settings
 from runtime.state import InstanceStatus
 from runtime.store.repository import MemoryRepository
-from tests.runtime.flows import approval, open_tasks, publish, task
+from tests.runtime.flows import approval, open_task, open_tasks, publish, task, user
 from tests.support import assert_reloads, bearer, claim
 
 STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
          approval("finance", assignee={"kind": "role", "role": "finance"}),
          approval("vp", assignee={"kind": "role", "role": "vp"}),
          task("pay", assignee={"kind": "role", "role": "cashier"}))
-
-
-def user(wf, name):
-    return wf.org.user(name)
-
-
-def open_task(wf, instance):
-    (only,) = open_tasks(wf, instance.id)
-    return only
 
 
 @pytest.fixture
