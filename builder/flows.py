@@ -56,7 +56,6 @@ class Step:
     title: Label = ""
     description: Label = ""
     kind: ClassVar[str] = ""
-    is_human: ClassVar[bool] = False
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Step:
@@ -64,53 +63,53 @@ class Step:
 
     @classmethod
     def _base(cls, doc: dict[str, Any]) -> dict[str, Any]:
-        base = {"id": doc["id"], "title": doc.get("title", ""), "description": doc.get("description", "")}
-        if cls.is_human:  # who acts here may see, read or change the form's fields (builder.permissions)
-            base["fields"] = dict(doc.get("fields", {}))
-        return base
+        return {"id": doc["id"], "title": doc.get("title", ""), "description": doc.get("description", "")}
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **to_plain(self)}
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApprovalStep(Step):
-    """Someone decides: approve, or reject with a reason."""
+class HumanStep(Step):
+    """A step a person acts on: who (`assignee`), which fields they see or change (`fields`), and
+    how long they may take (`deadline`, with an escalation ladder)."""
 
     assignee: Assignee
-    mode: str = "single"
     fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
     deadline: Duration | None = None  # working time the task may take (builder.deadlines)
     escalation: tuple[Rung, ...] = ()  # what happens as that time passes
-    kind: ClassVar[str] = "approval"
-    is_human: ClassVar[bool] = True
 
     @classmethod
-    def _from_dict(cls, doc: dict[str, Any]) -> ApprovalStep:
+    def _from_dict(cls, doc: dict[str, Any]) -> Any:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
-                   mode=doc.get("mode", "single"), **timing_from_dict(doc))
+                   fields=dict(doc.get("fields", {})), **timing_from_dict(doc), **cls._own(doc))
+
+    @classmethod
+    def _own(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        """What this kind of step adds to the others."""
+        return {}
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "assignee": self.assignee.to_dict()}
 
 
 @dataclass(frozen=True, kw_only=True)
-class TaskStep(Step):
-    """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
+class ApprovalStep(HumanStep):
+    """Someone decides: approve, or reject with a reason."""
 
-    assignee: Assignee
-    fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
-    deadline: Duration | None = None  # working time the task may take (builder.deadlines)
-    escalation: tuple[Rung, ...] = ()  # what happens as that time passes
-    kind: ClassVar[str] = "task"
-    is_human: ClassVar[bool] = True
+    mode: str = "single"
+    kind: ClassVar[str] = "approval"
 
     @classmethod
-    def _from_dict(cls, doc: dict[str, Any]) -> TaskStep:
-        return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]), **timing_from_dict(doc))
+    def _own(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"mode": doc.get("mode", "single")}
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "assignee": self.assignee.to_dict()}
+
+@dataclass(frozen=True, kw_only=True)
+class TaskStep(HumanStep):
+    """Someone does work the flow waits for (pay, sign, archive) and marks it complete."""
+
+    kind: ClassVar[str] = "task"
 
 
 @dataclass(frozen=True, kw_only=True)

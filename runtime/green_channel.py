@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from builder.deadlines import Duration
-from builder.flows import BranchStep, Flow, Join, NotifyStep, Step
+from builder.flows import BranchStep, Flow, HumanStep, Join, NotifyStep, Step
 from runtime.calendar import BusinessCalendar
 from runtime.engine import Definitions, Engine, Event, _Run
 from runtime.org import User
@@ -96,7 +96,7 @@ def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, 
             engine._assign_step(run, step)
             run.events[opened:] = [{**e, "post_hoc": True, "due": due} if e["action"] == "task" else e
                                    for e in run.events[opened:]]
-        elif step.is_human:
+        elif isinstance(step, HumanStep):
             run.emit(engine._event(run, "urgent_skip", step=step.id))
         step = defs.flow.successor(step.id)
     engine._walk(run, execution)

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from builder.exchange import dumps, export_bundle, import_bundle
+from builder.flows import HumanStep
 from runtime.app import create_app
 from runtime.errors import ValidationFailed
 from runtime.settings import Settings
@@ -399,7 +400,7 @@ def test_the_department_proposes_the_leader_approves_hr_sets_the_salary_the_depa
 def test_every_human_step_of_the_seed_processes_has_a_time_limit(workflow):
     for process in PROCESSES[1:]:  # the expense demo predates deadlines
         flow = workflow.latest(process).flow
-        assert all(s.deadline is not None for s in flow.walk() if s.is_human), process
+        assert all(s.deadline is not None for s in flow.walk() if isinstance(s, HumanStep)), process
 
 
 @pytest.mark.parametrize("process", PROCESSES)
