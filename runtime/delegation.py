@@ -68,4 +68,5 @@ def delegate_for(rules: dict[str, dict[str, str]], username: str, at: str, timez
     day = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone)).date()
     if not delegation.covers(day):
         return None
-    return Resolution(delegation.to, notes.AWAY.fill(who=username, end=delegation.end, to=delegation.to))
+    return Resolution(delegation.to, notes.AWAY.fill(who=username, end=delegation.end, to=delegation.to),
+                      on_behalf_of=username)

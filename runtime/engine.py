@@ -7,7 +7,7 @@ and makes the event log the complete record of why an instance went where it wen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -446,7 +446,7 @@ class Engine:
         if assignee.kind == "ruleset" and chosen.people:
             named_by = notes.NAMED_BY_RULESET.fill(ruleset=decision.ruleset, version=decision.version,
                                                    output=assignee.output)
-            chosen = Assignment(tuple(Resolution(p.assignee, p.note or named_by) for p in chosen.people))
+            chosen = Assignment(tuple(replace(p, note=p.note or named_by) for p in chosen.people))
         return chosen
 
     def _event(self, run: _Run, action: str, **details: Any) -> Event:
@@ -457,6 +457,8 @@ class Engine:
                             assignee=person.assignee, note=str(person.note))
         if queue:
             event["queue"] = list(queue)
+        if person.on_behalf_of:
+            event["for"] = person.on_behalf_of
         if due := due_stamp(self.calendar, run.at, getattr(step, "deadline", None)):
             event["due"] = due
         return event

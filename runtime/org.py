@@ -41,6 +41,7 @@ class Resolution:
 
     assignee: str
     note: str = ""
+    on_behalf_of: str = ""  # the person away whom the assignee stands in for (delegation)
 
 
 class Organisation:

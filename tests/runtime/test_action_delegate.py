@@ -23,6 +23,7 @@ def test_a_task_goes_to_the_delegate_while_the_person_is_away(workflow):
     (head,) = open_tasks(workflow, instance)
     assert head.assignee == "chen.gang"
     assert head.note == "li.na is away until 2026-03-06; delegated to chen.gang"
+    assert workflow.instance_for(workflow.org.user("li.na"), instance).id == instance  # it was meant for her
     assert_reloads(workflow)
 
 
