@@ -4,12 +4,13 @@ records who it was meant for and why, so replaying the log never needs the rules
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rules.derived import is_iso_date
 from runtime import notes
+from runtime.clock import from_stamp
 from runtime.errors import ValidationFailed
 from runtime.i18n import N_
 from runtime.org import Organisation, Resolution
@@ -65,7 +66,7 @@ def delegate_for(rules: dict[str, dict[str, str]], username: str, at: str, timez
     if rule is None:
         return None
     delegation = Delegation(**rule)
-    day = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone)).date()
+    day = from_stamp(at).astimezone(ZoneInfo(timezone)).date()
     if not delegation.covers(day):
         return None
     return Resolution(delegation.to, notes.AWAY.fill(who=username, end=delegation.end, to=delegation.to),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
@@ -21,11 +20,12 @@ from rules.ruleset import Ruleset
 from runtime import notes
 from runtime.assignment import Assignment, Delegations, assign
 from runtime.calendar import BusinessCalendar
+from runtime.clock import from_stamp
 from runtime.deadlines import due_stamp, plain_calendar
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed, word
 from runtime.i18n import N_
 from runtime.org import Organisation, Resolution, User, describe
-from runtime.state import ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
+from runtime.state import ACTED, ACTIONS_BY_KIND, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus, evolve
 
 SYSTEM = "system"
 SYSTEM_USER = User(SYSTEM, "formflow", "")  # who decides when a deadline's escalation does
@@ -189,16 +189,15 @@ class Engine:
                 _finish(instance.id, at, InstanceStatus.WITHDRAWN)]
 
     def send_back(self, defs: Definitions, instance: Instance, task: Task, actor: User, to: str,
-                  reason: str, *, done_steps: frozenset[str], others_open: tuple[Task, ...] = ()) -> list[Event]:
-        """退回: to the submitter, or to an earlier step that already acted (`done_steps`); once
+                  reason: str, *, targets: list[str], others_open: tuple[Task, ...] = ()) -> list[Event]:
+        """退回: to the submitter, or to one of the earlier steps it may go back to (`return_targets`); once
         fixed, the request comes straight back to this step."""
         self._check_open(instance, task, actor, "return")
         if task.post_hoc:
             raise Conflict(N_("a post-hoc approval cannot return the request: it has already gone ahead; "
                               "approve it, or reject it to flag it for review"))
-        targets = {s for s in done_steps if s != task.step and defs.flow.parallel_of(s) is None}
         if to != "submitter" and to not in targets:
-            choices = ", ".join(["submitter", *sorted(targets)])
+            choices = ", ".join(["submitter", *targets])
             raise ValidationFailed({"to": N_('cannot return to "%(to)s": one of %(choices)s',
                                              to=to, choices=choices)})
         reason = bounded("reason", reason)
@@ -495,6 +494,16 @@ class Engine:
         return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
+def return_targets(flow: Flow, tasks: Iterable[Task], returning: Task | None = None) -> list[str]:
+    """The earlier steps a request may be returned to, in the order they were done: steps a person
+    completed on its main path (not post-hoc, not passed by a policy), outside parallel reviews
+    (those run again whole), other than the returning task's own."""
+    done = (t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
+            and not t.post_hoc and t.assignee != SYSTEM)
+    return [s for s in dict.fromkeys(done)
+            if (returning is None or s != returning.step) and flow.parallel_of(s) is None]
+
+
 def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, ...]:
     """The other open tasks a decision on `task` may settle: all of the main path's (a rejection
     ends the request), or, for a post-hoc approval, only its own step's post-hoc ones."""
@@ -502,8 +511,7 @@ def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, .
                  and (t.step == task.step or not task.post_hoc))
 
 
-CLOSES = ("approve", "reject", "complete", "cancel", "return")
-ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+CLOSES = (*TASK_ACTIONS, "cancel", "return")  # the events after which a task is no longer open
 
 
 MAX_TEXT = 2000  # characters of a comment or reason: a paragraph, not a document
@@ -563,11 +571,7 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
 
 
 def _hours_between(earlier: str, later: str) -> float:
-    return (_moment(later) - _moment(earlier)).total_seconds() / 3600
-
-
-def _moment(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (from_stamp(later) - from_stamp(earlier)).total_seconds() / 3600
 
 
 def _start_of(instance_id: str, batch: list[Event], lookups: Lookups) -> Event | None:

@@ -22,28 +22,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from builder.deadlines import Duration
 from builder.flows import BranchStep, Flow, HumanStep, Join, NotifyStep, Step
 from runtime.calendar import BusinessCalendar
-from runtime.engine import Definitions, Engine, Event, _Run
+from runtime.clock import from_stamp
+from runtime.deadlines import due_stamp
+from runtime.engine import Definitions, Engine, Event, _Run, bounded
+from runtime.errors import ValidationFailed
+from runtime.i18n import N_
 from runtime.org import User
 from runtime.state import Instance, Task, TaskStatus
-
-MAX_REASON = 2000
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogs; the page translates it when it shows the error."""
-    return message
-
 
 NOT_AN_OBJECT = N_("must be an object with the reason it is urgent")
 NOT_ALLOWED = N_("this process does not allow urgent starts")
 NO_REASON = N_("say why the request is urgent")
-TOO_LONG = N_("the reason is too long (at most 2000 characters)")
 
 
 def allows_urgent(flow: Flow) -> bool:
@@ -59,17 +52,10 @@ def check_urgent(flow: Flow, urgent: Any) -> tuple[str, dict[str, str]]:
     reason = urgent.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         return "", {"urgent": NO_REASON}
-    if len(reason.strip()) > MAX_REASON:
-        return "", {"urgent": TOO_LONG}
-    return reason.strip(), {}
-
-
-def post_hoc_due(calendar: BusinessCalendar, at: str, deadline: Duration) -> str:
-    """When a post-hoc approval created at `at` falls due: `deadline` of working time later."""
-    start = datetime.fromisoformat(at)
-    due = (calendar.add_working_hours(start, deadline.amount) if deadline.unit == "hours"
-           else calendar.add_working_days(start, deadline.amount))
-    return due.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        return bounded("urgent", reason), {}
+    except ValidationFailed as too_long:
+        return "", too_long.errors
 
 
 def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, submitter: User,
@@ -80,7 +66,7 @@ def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, 
     at = engine.now()
     started = {**engine._started(defs, submitter, data, at), "urgent": {"reason": reason}}
     run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
-    due = post_hoc_due(calendar, at, defs.flow.urgent.deadline)
+    due = due_stamp(calendar, at, defs.flow.urgent.deadline)
     execution = defs.flow.step(defs.flow.urgent.execution)
     step: Step | Join | None = defs.flow.steps[0]
     while isinstance(step, Step) and step.id != execution.id:
@@ -115,12 +101,8 @@ class PostHocRow:
 def open_post_hoc(tasks: Iterable[Task], instances: dict[str, Instance], now: str) -> list[PostHocRow]:
     """Open post-hoc approvals, overdue first, then by due date (earliest first); ties in the
     order the requests were filed and their steps come."""
-    moment = _moment(now)
-    rows = [PostHocRow(t, instances[t.instance], _moment(t.due) < moment)
+    moment = from_stamp(now)
+    rows = [PostHocRow(t, instances[t.instance], from_stamp(t.due) < moment)
             for t in tasks if t.post_hoc and t.status is TaskStatus.OPEN]
-    return sorted(rows, key=lambda r: (not r.overdue, _moment(r.task.due), r.instance.created, r.instance.id,
+    return sorted(rows, key=lambda r: (not r.overdue, from_stamp(r.task.due), r.instance.created, r.instance.id,
                                        r.instance.task_ids.index(r.task.id)))
-
-
-def _moment(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp)  # 3.11 reads the "Z"

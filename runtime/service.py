@@ -22,7 +22,8 @@ from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
-from runtime.engine import SYSTEM, Definitions, Engine, Event, Lookups, check_version, others_settled_with
+from runtime.engine import (Definitions, Engine, Event, Lookups, check_version, others_settled_with,
+                            return_targets)
 from runtime.escalation import due_escalations
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed,
                             word)
@@ -206,18 +207,16 @@ class Workflow:
         With `urgent` ({"reason"}), through the green channel, if the process allows one."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": N_("must be an object of field values")})
-        with self.lock:  # so a publish cannot slip between reading the definitions and pinning them
-            if repeated := self._repeated(user, request_id, f"start:{process}"):
-                return repeated
+
+        def events() -> list[Event]:  # under the lock: a publish cannot slip between reading and pinning
             defs = self.latest(process)
             data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form))
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
             if errors or urgent_errors:
                 raise ValidationFailed({**errors, **urgent_errors})
-            events = (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
-                      else self.engine.start(defs, user, data))
-            self._commit(events, request_id)
-        return self.state.instances[events[0]["instance"]]
+            return (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
+                    else self.engine.start(defs, user, data))
+        return self._once(user, request_id, f"start:{process}", events)
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
             version: int | None = None, code: str = "", data: Any = None) -> Instance:
@@ -225,16 +224,14 @@ class Workflow:
         `data` changes the fields editable at the task's step (approve or complete only)."""
         if data is not None and not isinstance(data, dict):
             raise ValidationFailed({"data": N_("must be an object of field values")})
-        with self.lock:
-            if repeated := self._repeated(user, request_id, f"task:{task_id}"):
-                return repeated
+
+        def events() -> list[Event]:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             others = others_settled_with(task, self.open_tasks_of(instance.id, post_hoc=None))
-            events = self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
-                                     others, code, data)
-            self._commit(events, request_id)
-            return self.state.instances[instance.id]
+            return self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
+                                   others, code, data)
+        return self._once(user, request_id, f"task:{task_id}", events)
 
     def withdraw(self, user: User, instance_id: str, version: int | None = None, request_id: str = "") -> Instance:
         def events() -> list[Event]:
@@ -251,11 +248,10 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             tasks = [self.state.tasks[i] for i in instance.task_ids]
-            done = frozenset(t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
-                             and not t.post_hoc and t.assignee != SYSTEM)  # people's steps the request went through
+            defs = self.pinned(instance)
             others = tuple(t for t in tasks if t.status is TaskStatus.OPEN and t.id != task.id and not t.post_hoc)
-            returned = self.engine.send_back(self.pinned(instance), instance, task, user, to, reason,
-                                             done_steps=done, others_open=others)
+            returned = self.engine.send_back(defs, instance, task, user, to, reason,
+                                             targets=return_targets(defs.flow, tasks, task), others_open=others)
             check_version("task", task.version, version)
             return returned
         return self._once(user, request_id, f"task:{task_id}", events)

@@ -60,7 +60,8 @@ class Task:
     escalated: tuple[int, ...] = ()  # the escalation rungs already fired, each fires once
 
 
-_ACTS_ON_TASK = ("approve", "reject", "complete", "transfer", "return", "add_signer")
+# What a person does to a task: once any of these is recorded, the request can no longer be withdrawn.
+ACTED = ("approve", "reject", "complete", "transfer", "return", "add_signer")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Instance:
         queued on one, acting on one, or copied in."""
         steps = {t.step for t in (tasks[i] for i in self.task_ids) if username in (t.assignee, *t.queue)}
         steps |= {e["step"] for e in self.events if "step" in e and username in (
-            e["actor"] if e["action"] in _ACTS_ON_TASK else None, e.get("assignee") if e["action"] == "task" else None, e.get("for"),
+            e["actor"] if e["action"] in ACTED else None, e.get("assignee") if e["action"] == "task" else None, e.get("for"),
             e.get("user"), e.get("to") if e["action"] == "transfer" else None,
             *(e.get("recipients", ()) if e["action"] == "notify" else ()))}
         return frozenset(steps)

@@ -15,12 +15,12 @@ from starlette.routing import Route
 from builder.forms import Form
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
-from runtime.engine import ACTED, SYSTEM
+from runtime.engine import return_targets
 from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
-from runtime.state import TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
+from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
 from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
@@ -153,10 +153,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
     their open task as inputs, in `edit`, instead of as values) and the record, both redacted."""
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
-    done_steps = [t.step for t in tasks if t.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED)
-                  and not t.post_hoc and t.assignee != SYSTEM]
-    return_to = [s for s in dict.fromkeys(done_steps)
-                 if (task is None or s != task.step) and defs.flow.parallel_of(s) is None]
+    return_to = return_targets(defs.flow, tasks, task)
     colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),
                         key=lambda u: u.username)
     if edit is None and task is not None and task.status is TaskStatus.OPEN and task.assignee == user.username:
