@@ -56,10 +56,6 @@ def editable_at_start(flow: Flow, form: Form) -> frozenset[str]:
                      if not f.is_computed and start_permission(flow, f.key) == EDITABLE)
 
 
-def hidden_at_step(step: Step, form: Form) -> frozenset[str]:
-    return frozenset(f.key for f in form.fields if step_permission(step, f.key) == HIDDEN)
-
-
 def editable_at_step(step: Step, form: Form) -> frozenset[str]:
     return frozenset(f.key for f in form.fields
                      if not f.is_computed and step_permission(step, f.key) == EDITABLE)
@@ -123,7 +119,6 @@ def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None)
     keys are checked when the form's `field_types` are known."""
     if not isinstance(doc, dict):
         return [Problem(path, 'must be an object of field key to "hidden", "readonly" or "editable"')]
-    allowed = PERMISSIONS
     out: list[Problem] = []
     for key, value in doc.items():
         where = paths.key(path, str(key))
@@ -132,8 +127,8 @@ def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None)
         elif field_types is not None and "." in key:
             table = key.split(".")[0]
             out.append(Problem(where, f'a permission covers a whole table: name "{table}", not one column'))
-        if value not in allowed:
+        if value not in PERMISSIONS:
             plain = isinstance(value, (str, int, float, bool)) or value is None
             shown = json.dumps(value, ensure_ascii=False) if plain else "a list or an object"
-            out.append(Problem(where, f'unknown permission {shown} (one of {", ".join(allowed)})'))
+            out.append(Problem(where, f'unknown permission {shown} (one of {", ".join(PERMISSIONS)})'))
     return out

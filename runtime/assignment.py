@@ -61,10 +61,9 @@ def _submitter_among(org: Organisation, people: list[Resolution], submitter: str
     if policy == "skip":
         return [p for p in people if p.assignee != submitter]
     above = org.superior(submitter)
-    replaced = [Resolution(above, notes.TO_SUPERIOR)
-                if p.assignee == submitter else p for p in people] if above else \
-        [p for p in people if p.assignee != submitter]
-    return replaced
+    if above is None:
+        return [p for p in people if p.assignee != submitter]
+    return [Resolution(above, notes.TO_SUPERIOR) if p.assignee == submitter else p for p in people]
 
 
 def _nobody(org: Organisation, policy: str, why: str) -> Assignment:

@@ -329,12 +329,9 @@ class Engine:
                  "status": str(InstanceStatus.WITHDRAWN), "reason": str(why)}]
 
     def _walk(self, run: _Run, step: Step | Join | None, last_approver: str = "") -> None:
-        """From `step` on: decide branches, fork parallel lanes, start sub-processes, until every
-        path waits for a person, or the flow ends.
-
-        With the flow's `repeat_approver` policy set to `auto_approve`, a single-approver step
-        that falls to `last_approver` (who approved the step just before) is approved for them,
-        and the record says so."""
+        """From `step` on: decide branches, fork parallel lanes, start sub-processes, open the tasks
+        of human steps (or pass them by, as the flow's policies say: `_assign_step`), until every
+        path waits for a person, or the flow ends. `last_approver` approved the step just before."""
         flow = run.defs.flow
         while step is not None:
             if isinstance(step, Join):

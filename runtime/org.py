@@ -110,7 +110,7 @@ class Organisation:
     def candidates(self, assignee: Assignee, submitter: str, data: dict[str, Any]) -> list[str]:
         """Everyone an assignee names for this submitter and form data, in a stable order;
         empty when nobody fits. Policies (the submitter among them, nobody found) are applied
-        by the engine, which records what it decided."""
+        by `runtime.assignment.assign`, and the engine records what they decided."""
         if assignee.kind == "user":
             return [assignee.user] if assignee.user in self.users else []
         if assignee.kind == "role":

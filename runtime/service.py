@@ -356,9 +356,9 @@ class Workflow:
         committed: list[dict[str, Any]] = []
         with self.lock:
             for _ in range(MAX_ESCALATION_PASSES):  # a decision defers its instance's other tasks
-                running = sorted((self.state.instances[i] for i in {t.instance for t in self._open_tasks()}),
-                                 key=lambda i: (i.created, i.id))
-                events = due_escalations(self.engine, from_stamp(self.engine.now()), running, self.state.tasks,
+                with_open_tasks = sorted((self.state.instances[i] for i in {t.instance for t in self._open_tasks()}),
+                                         key=lambda i: (i.created, i.id))
+                events = due_escalations(self.engine, from_stamp(self.engine.now()), with_open_tasks, self.state.tasks,
                                          self.pinned, self.calendar)
                 if not events:
                     break

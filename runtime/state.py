@@ -91,7 +91,9 @@ class Instance:
 
     def involves(self, username: str, tasks: dict[str, Task]) -> bool:
         """Whether this person filed the request or was ever asked to act on it."""
-        return username == self.submitter or bool(self.steps_of(username, tasks))
+        return (username == self.submitter or username in self.copied
+                or any(username in (tasks[t].assignee, *tasks[t].queue) for t in self.task_ids)
+                or bool(self.steps_of(username, tasks)))  # the full scan only for who handed a task on
 
     def steps_of(self, username: str, tasks: dict[str, Task]) -> frozenset[str]:
         """The steps this person was ever part of: given a task (also one they handed on since),

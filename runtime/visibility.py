@@ -30,13 +30,6 @@ def visible_fields(flow: Flow, form: Form, step_ids_of_viewer: Iterable[str],
                      or any(step_permission(s, f.key) != HIDDEN for s in steps))
 
 
-def visible_data(flow: Flow, form: Form, step_ids_of_viewer: Iterable[str], is_submitter: bool,
-                 data: dict[str, Any]) -> dict[str, Any]:
-    """`data` without the fields this reader may not see."""
-    shown = visible_fields(flow, form, step_ids_of_viewer, is_submitter)
-    return {k: v for k, v in data.items() if k in shown}
-
-
 def redact_events(events: Iterable[dict[str, Any]], hidden: frozenset[str]) -> tuple[dict[str, Any], ...]:
     """The events without the `hidden` fields: in the data a start or resubmission carries, in
     the diff of an edit, in the inputs a branch read (`items.amount.sum` belongs to `items`)."""

@@ -160,7 +160,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
         edit = _step_form(task, defs.form, instance.data, editable_at_step(defs.flow.step(task.step), defs.form))
     hidden = workflow.hidden_for(user, instance)
     shown = workflow.view(user, instance, hidden)
-    return {"instance": shown, "defs": defs, "task": task, "tasks": tasks, "request_id": uuid.uuid4().hex,
+    return {"instance": shown, "defs": defs, "task": task, "request_id": uuid.uuid4().hex,
             "fields": [f for f in defs.form.fields
                        if f.key not in hidden and (edit is None or f.key in edit.omit)],
             "edit": edit,
@@ -168,7 +168,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
-            "org": workflow.org, "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now(),
+            "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now(),
             "deadline": _deadlines(workflow, [task]).get(task.id) if task else None}
 
 
@@ -269,7 +269,7 @@ async def away(request: Request) -> Response:
     rule = workflow.delegation(user)
     if rule and not errors:
         typed = rule.to_dict()
-    context = {"rule": rule, "typed": typed, "errors": errors, "org": workflow.org,
+    context = {"rule": rule, "typed": typed, "errors": errors,
                "colleagues": sorted((u for u in workflow.org.users.values() if u.username != user.username),
                                     key=lambda u: u.username)}
     return render(request, "away.html", context, block="away_form", status=422 if errors else 200)
@@ -329,10 +329,8 @@ async def post_hoc_report(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     rows = workflow.post_hoc_report(user)
-    titles = {r.task.id: workflow.pinned(r.instance).flow.step(r.task.step).title for r in rows}
-    flows = {f.key: f for f in workflow.processes()}
-    return render(request, "post_hoc_report.html", {"rows": rows, "titles": titles, "flows": flows,
-                                                    "org": workflow.org})
+    titles = _step_titles(workflow, [(r.task, r.instance) for r in rows])
+    return render(request, "post_hoc_report.html", {"rows": rows, "titles": titles})
 
 
 async def withdraw(request: Request) -> Response:

@@ -7,7 +7,7 @@ import pytest
 
 from runtime.errors import Conflict, Forbidden, ValidationFailed
 from runtime.state import InstanceStatus, TaskStatus
-from tests.runtime.flows import approval, open_task, open_tasks, publish, task, user
+from tests.runtime.flows import approval, open_task, publish, task, user
 from tests.support import assert_reloads, claim
 
 STEPS = (approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),

@@ -16,7 +16,7 @@ from runtime.errors import ValidationFailed
 from runtime.settings import Settings
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import DEMO, claim
+from tests.support import DEMO
 
 PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation", "recruitment",
              "document-access")

@@ -14,7 +14,7 @@ from runtime.settings import Settings
 from runtime.setup import INSTALLER, open_workflow
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import FileRepository, MemoryRepository
-from runtime.visibility import redact_events, visible_data
+from runtime.visibility import redact_events, visible_fields
 from tests.support import FakeClock, bearer
 
 FORM = {
@@ -147,22 +147,27 @@ def test_resubmission_keeps_what_the_start_may_not_touch(wf):
     assert again.data["salary"] == 18000 and again.data["total"] == 900
 
 
+def _visible_data(flow, form, steps, is_submitter, data):
+    shown = visible_fields(flow, form, steps, is_submitter)
+    return {k: v for k, v in data.items() if k in shown}
+
+
 def test_visible_data_is_by_involvement():
     from builder.flows import Flow
     from builder.forms import Form
 
     flow, form = Flow.from_dict(FLOW), Form.from_dict(FORM)
     data = {"candidate": "Ada", "salary": 18000, "costs": [], "total": 0}
-    assert visible_data(flow, form, {"onboard"}, False, data) == {"candidate": "Ada", "costs": [], "total": 0}
-    assert visible_data(flow, form, (), True, data) == {"candidate": "Ada", "costs": [], "total": 0}
-    assert visible_data(flow, form, {"onboard", "hr"}, False, data) == data  # any involvement that shows it
-    assert visible_data(flow, form, {"finance"}, False, data) == data
-    assert visible_data(flow, form, (), False, data) == {}
-    assert visible_data(flow, form, {"no-such-step"}, False, data) == {}
+    assert _visible_data(flow, form, {"onboard"}, False, data) == {"candidate": "Ada", "costs": [], "total": 0}
+    assert _visible_data(flow, form, (), True, data) == {"candidate": "Ada", "costs": [], "total": 0}
+    assert _visible_data(flow, form, {"onboard", "hr"}, False, data) == data  # any involvement that shows it
+    assert _visible_data(flow, form, {"finance"}, False, data) == data
+    assert _visible_data(flow, form, (), False, data) == {}
+    assert _visible_data(flow, form, {"no-such-step"}, False, data) == {}
     events = ({"action": "complete", "changes": {"salary": {"from": None, "to": 1}}},
               {"action": "decide", "inputs": {"salary": 1, "costs.amount.sum": 2}})
     readable = Flow.from_dict({**FLOW, "start_fields": {"salary": "readonly"}})
-    assert visible_data(readable, form, (), True, data) == data  # not asked at the start, read afterwards
+    assert _visible_data(readable, form, (), True, data) == data  # not asked at the start, read afterwards
     assert redact_events(events, frozenset({"salary"})) == ({"action": "complete"},
                                                             {"action": "decide", "inputs": {"costs.amount.sum": 2}})
 
