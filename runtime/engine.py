@@ -82,11 +82,10 @@ class _Run:
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
 
-    calendar: BusinessCalendar = plain_calendar()  # due dates; the Workflow sets the configured one
-
-    def __init__(self, org: Organisation, evaluator: Evaluator,
-                 now: Callable[[], str], new_id: Callable[[], str]) -> None:
+    def __init__(self, org: Organisation, evaluator: Evaluator, now: Callable[[], str],
+                 new_id: Callable[[], str], calendar: BusinessCalendar | None = None) -> None:
         self.org, self.evaluator, self.now, self.new_id = org, evaluator, now, new_id
+        self.calendar = calendar or plain_calendar()  # what due dates count in
         self.lookups = Lookups()
 
     def start(self, defs: Definitions, submitter: User, data: dict[str, Any],

@@ -21,7 +21,7 @@ from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
-from runtime.deadlines import TimeLeft, inbox_order, plain_calendar, time_left
+from runtime.deadlines import TimeLeft, inbox_order, time_left
 from runtime.engine import (Definitions, Engine, Event, Lookups, check_version, others_settled_with,
                             return_targets)
 from runtime.escalation import due_escalations
@@ -56,12 +56,12 @@ class Workflow:
         if org_doc is None:
             raise NotFound("no organisation loaded; start with --demo or load one first")
         self.org = Organisation(org_doc)
-        self.engine = Engine(self.org, evaluator, now, make_id)
+        self.engine = Engine(self.org, evaluator, now, make_id, calendar)
+        self.calendar = self.engine.calendar
         self.timezone = timezone
         self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
                                       latest=self.latest, pinned=self.pinned_by, away=self._away)
-        self.engine.calendar = self.calendar = calendar or plain_calendar()
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
