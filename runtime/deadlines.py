@@ -13,7 +13,9 @@ from pathlib import Path
 
 from builder.deadlines import Duration
 from runtime.calendar import BusinessCalendar, load_calendar
+from runtime import notes
 from runtime.clock import from_stamp, to_stamp
+from runtime.i18n import Text
 from runtime.state import Task
 
 CALENDAR_FILE = "calendar.json"  # in the data directory, where the admin edits it
@@ -70,3 +72,11 @@ def inbox_order(tasks: list[Task], now: datetime) -> list[Task]:
     creation. Stamps share one format, so comparing them as text compares the moments."""
     stamp = to_stamp(now)
     return sorted(tasks, key=lambda t: (not (t.due and t.due <= stamp), not t.due, t.due, t.created))
+
+
+def duration_words(duration: Duration) -> Text:
+    """ "1 working day", "4 working hours": a message, so the record reads in the reader's language."""
+    one = duration.amount == 1
+    if duration.unit == "days":
+        return (notes.WORKING_DAY if one else notes.WORKING_DAYS).fill(amount=duration.amount)
+    return (notes.WORKING_HOUR if one else notes.WORKING_HOURS).fill(amount=duration.amount)

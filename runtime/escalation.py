@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from builder.deadlines import DECIDING_ACTIONS, Duration
+from builder.deadlines import DECIDING_ACTIONS
 from rules.errors import FormflowError
 from runtime import notes
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, to_stamp
-from runtime.deadlines import moment_after
+from runtime.deadlines import duration_words, moment_after
 from runtime.engine import SYSTEM, Definitions, Engine, Event, others_settled_with
 from runtime.state import Instance, InstanceStatus, Task, TaskStatus
 
@@ -80,14 +80,14 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
                 events.append({**record, "skipped": str(skipped.fill(who=assignee))})
                 continue
             events += [record, {"action": "transfer", **base, "to": superior,
-                                "comment": str(notes.ESCALATED.fill(after=_words(rung.after)))}]
+                                "comment": str(notes.ESCALATED.fill(after=duration_words(rung.after)))}]
             assignee = superior
         elif rung.action in DECIDING_ACTIONS:
             approve = rung.action == "auto_approve"
             action = "approve" if approve else "reject"
             others = others_settled_with(task, (t for t in (tasks[i] for i in instance.task_ids)
                                                 if t.status is TaskStatus.OPEN))
-            why = (notes.AUTO_APPROVED_LATE if approve else notes.AUTO_REJECTED_LATE).fill(after=_words(rung.after))
+            why = (notes.AUTO_APPROVED_LATE if approve else notes.AUTO_REJECTED_LATE).fill(after=duration_words(rung.after))
             try:
                 decision = engine.act_as_system(defs, instance, task, action, why, others)
             except FormflowError as refused:  # recorded, so one odd task never stalls the others
@@ -99,10 +99,3 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
             events.append(record)
     return events, False
 
-
-def _words(duration: Duration) -> str:
-    """ "1 working day", "4 working hours": a message, so the record reads in the reader's language."""
-    one = duration.amount == 1
-    if duration.unit == "days":
-        return (notes.WORKING_DAY if one else notes.WORKING_DAYS).fill(amount=duration.amount)
-    return (notes.WORKING_HOUR if one else notes.WORKING_HOURS).fill(amount=duration.amount)

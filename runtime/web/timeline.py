@@ -11,10 +11,12 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from builder.deadlines import Duration
 from builder.flows import BranchStep
 from builder.forms import Field, Form
 from builder.text import localize
 from runtime import i18n, notes
+from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
 
@@ -183,14 +185,6 @@ def _flow_event(event: dict[str, Any], defs: Definitions, step_title: str, local
         event["child"]
 
 
-def _after(after: dict[str, Any]) -> str:
-    """An escalation threshold in words: "4 working hours", "1 working day"."""
-    n = after["amount"]
-    if after["unit"] == "days":
-        return i18n.ngettext("%(num)d working day", "%(num)d working days", n) % {"num": n}
-    return i18n.ngettext("%(num)d working hour", "%(num)d working hours", n) % {"num": n}
-
-
 def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: Organisation) -> list[Entry]:
     locale = i18n.current_locale.get()
     _ = i18n.gettext
@@ -257,7 +251,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "overdue":
             text = _("%(step)s is overdue (%(who)s)") % {"step": step_title, "who": _name(org, e["assignee"])}
         elif action == "escalate":
-            values = {"step": step_title, "who": _name(org, e["assignee"]), "after": _after(e["after"])}
+            values = {"step": step_title, "who": _name(org, e["assignee"]), "after": duration_words(Duration.from_dict(e["after"])).localized()}
             text = (_("reminded %(who)s of %(step)s after %(after)s") if e["do"] == "remind"
                     else _("escalated %(step)s after %(after)s")) % values
             detail = _said(e, "skipped")
