@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from builder.deadlines import Duration, Rung, timing_from_dict
@@ -351,10 +352,22 @@ class Flow:
         yield from _walk(self.steps)
 
     def step(self, step_id: str) -> Step:
+        return self._by_id[step_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Step]:
+        """Every step by its id, built once per (immutable) flow: commands look steps up often."""
+        return {s.id: s for s in self.walk()}
+
+    @cached_property
+    def _outermost_parallel(self) -> dict[str, ParallelStep]:
+        around: dict[str, ParallelStep] = {}
         for s in self.walk():
-            if s.id == step_id:
-                return s
-        raise KeyError(step_id)
+            if isinstance(s, ParallelStep):
+                for lane in s.lanes():
+                    for inner in _walk(lane):
+                        around.setdefault(inner.id, s)
+        return around
 
     def successor(self, step_id: str) -> Step | Join | None:
         """What runs after `step_id` finishes: the next step (leaving branches as needed), the
@@ -364,8 +377,7 @@ class Flow:
 
     def parallel_of(self, step_id: str) -> ParallelStep | None:
         """The outermost parallel step whose lanes hold `step_id`, if any."""
-        return next((s for s in self.walk() if isinstance(s, ParallelStep)
-                     and any(x.id == step_id for lane in s.lanes() for x in _walk(lane))), None)
+        return self._outermost_parallel.get(step_id)
 
 
 def step_paths(steps: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
