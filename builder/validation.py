@@ -656,7 +656,7 @@ def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> Non
     if not isinstance(execution, str):
         out.append(Problem(where, f"must be a step id, got {show_value(execution)}"))
     elif execution not in main:
-        nested = execution in _nested_step_ids(steps)
+        nested = any(step.get("id") == execution for _, step in step_paths(steps, ""))
         out.append(Problem(where, f'step "{execution}" is inside a branch: the execution step must be on the main path'
                            if nested else f'unknown step "{execution}"'))
     elif (kind := main[execution][1]) != "task":
@@ -671,21 +671,6 @@ def _urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> Non
             if before.get("kind") in ("parallel", "subflow"):
                 out.append(Problem(where, f'step "{before.get("id")}" before it is a {before["kind"]} step, '
                                           "which an urgent start cannot skip past"))
-
-
-def _nested_step_ids(steps: list[Any]) -> set[str]:
-    """Ids of the steps inside the branches of `steps`, at any depth (not the steps themselves)."""
-    found: set[str] = set()
-    for step in steps:
-        if not isinstance(step, dict):
-            continue
-        branches = step.get("branches")
-        lanes = [b.get("steps") for b in branches if isinstance(b, dict)] if isinstance(branches, list) else []
-        for lane in [*lanes, step.get("else")]:
-            if isinstance(lane, list):
-                found |= {s["id"] for s in lane if isinstance(s, dict) and isinstance(s.get("id"), str)}
-                found |= _nested_step_ids(lane)
-    return found
 
 
 def _meta(meta: Any, path: str, out: list[Problem]) -> None:

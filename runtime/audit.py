@@ -35,7 +35,7 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     stored = _stored_checkpoint(data_dir)
     projection = Projection()
     batch: list[dict[str, Any]] = []
-    compared = _compare(stored, projection) if stored and stored["seq"] == 0 else ""
+    compared = _compare(stored, projection) if stored and stored["seq"] == 0 else None
     try:
         for event in _events(data_dir / EVENTS_FILE):
             batch.append(event)
@@ -45,25 +45,27 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
                 batch = []
                 if stored and projection.last_seq == stored["seq"]:
                     compared = _compare(stored, projection)
-                    if compared.startswith("MISMATCH"):
-                        return AuditReport(False, compared)
     except (KeyError, ValueError, TypeError) as exc:
         return AuditReport(False, f"event {projection.last_seq + 1} cannot be replayed: {exc!r}")
-    if compared.startswith("MISMATCH") or (stored and not compared):
-        return AuditReport(False, compared or f"MISMATCH: the checkpoint names event {stored['seq']}, "
-                                              "which does not end a command in the log")
+    if stored and compared is None:
+        return AuditReport(False, f"MISMATCH: the checkpoint names event {stored['seq']}, "
+                                  "which does not end a command in the log")
+    if compared is not None and not compared.ok:
+        return compared
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
     return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
-                             f"{len(projection.tasks)} tasks{unfinished}; {compared or 'no checkpoint to compare with yet'}")
+                             f"{len(projection.tasks)} tasks{unfinished}; "
+                             f"{compared.message if compared else 'no checkpoint to compare with yet'}")
 
 
-def _compare(stored: dict[str, Any], projection: Projection) -> str:
+def _compare(stored: dict[str, Any], projection: Projection) -> AuditReport:
+    """Whether the state replayed so far is the one the server stored at the checkpoint."""
     rebuilt = checkpoint(projection)
     if rebuilt["state"] == stored["state"]:
-        return f"replay rebuilds exactly the state stored at event {stored['seq']}"
+        return AuditReport(True, f"replay rebuilds exactly the state stored at event {stored['seq']}")
     differing = differences(stored, rebuilt)
-    return (f"MISMATCH: replaying to event {stored['seq']} does not rebuild the stored state; "
-            f"instances that differ: {', '.join(differing) or '(none by instance: the set differs)'}")
+    return AuditReport(False, f"MISMATCH: replaying to event {stored['seq']} does not rebuild the stored state; "
+                              f"instances that differ: {', '.join(differing) or '(none by instance: the set differs)'}")
 
 
 def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:

@@ -143,6 +143,11 @@ def _deadlines(workflow: Workflow, tasks: list[Task]) -> dict[str, tuple[bool, s
             for t in tasks if (standing := workflow.time_left(t)) is not None}
 
 
+def _people_except(workflow: Workflow, username: str) -> list[User]:
+    """Everyone a person may pick (a delegate, someone to hand a task on to), by username."""
+    return sorted((u for u in workflow.org.users.values() if u.username != username), key=lambda u: u.username)
+
+
 def _step_titles(workflow: Workflow, rows: list[tuple[Task, Instance]]) -> dict[str, Any]:
     return {t.id: workflow.pinned(i).flow.step(t.step).title for t, i in rows}
 
@@ -154,8 +159,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
     defs = workflow.pinned(instance)
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
     return_to = return_targets(defs.flow, tasks, task)
-    colleagues = sorted((u for u in workflow.org.users.values() if u.username != instance.submitter),
-                        key=lambda u: u.username)
+    colleagues = _people_except(workflow, instance.submitter)
     if edit is None and task is not None and task.status is TaskStatus.OPEN and task.assignee == user.username:
         edit = _step_form(task, defs.form, instance.data, editable_at_step(defs.flow.step(task.step), defs.form))
     hidden = workflow.hidden_for(user, instance)
@@ -270,8 +274,7 @@ async def away(request: Request) -> Response:
     if rule and not errors:
         typed = rule.to_dict()
     context = {"rule": rule, "typed": typed, "errors": errors,
-               "colleagues": sorted((u for u in workflow.org.users.values() if u.username != user.username),
-                                    key=lambda u: u.username)}
+               "colleagues": _people_except(workflow, user.username)}
     return render(request, "away.html", context, block="away_form", status=422 if errors else 200)
 
 
