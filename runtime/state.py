@@ -193,6 +193,7 @@ def _on_task(p: Projection, e: dict[str, Any]) -> None:
     if task.post_hoc:
         p._touch(e, task_ids=inst.task_ids + (task.id,), post_hoc_open=inst.post_hoc_open + 1)
         return
+    # Logs from before resumptions were recorded (`resumed`) cleared `resume_at` when its step reopened.
     resumed = {"resume_at": ""} if inst.resume_at == task.step else {}
     p._touch(e, task_ids=inst.task_ids + (task.id,), **resumed)
 
@@ -271,11 +272,6 @@ def _on_notify(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
 
 
-def _on_fork(p: Projection, e: dict[str, Any]) -> None:
-    inst = p.instances[e["instance"]]
-    p._touch(e, **({"resume_at": ""} if inst.resume_at == e["step"] else {}))
-
-
 def _on_subflow(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e, children=p.instances[e["instance"]].children + (e["child"],))
 
@@ -298,6 +294,6 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
-             "return": _on_return, "fork": _on_fork, "subflow": _on_subflow, "resubmit": _on_resubmit,
+             "return": _on_return, "subflow": _on_subflow, "resubmit": _on_resubmit,
              "add_signer": _on_add_signer, "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}
