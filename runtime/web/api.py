@@ -162,33 +162,39 @@ def _task_action(action: str, text_key: str):
     return endpoint
 
 
-def _command(call: Callable[[Workflow, User, str, dict[str, Any]], Instance]):
+# A command besides deciding, on the task or request named in the path: (workflow, person, id,
+# what they sent, the version they saw, their request id). The pages' forms post the same fields.
+Command = Callable[[Workflow, User, str, dict[str, Any], int | None, str], Instance]
+
+TASK_COMMANDS: dict[str, Command] = {
+    "transfer": lambda wf, user, id_, sent, version, request_id: wf.transfer(
+        user, id_, text_field(sent, "to"), text_field(sent, "comment"), version, request_id),
+    "return": lambda wf, user, id_, sent, version, request_id: wf.send_back(
+        user, id_, text_field(sent, "to") or "submitter", text_field(sent, "reason"), version, request_id),
+    "add-signer": lambda wf, user, id_, sent, version, request_id: wf.add_signer(
+        user, id_, text_field(sent, "user"), text_field(sent, "position"), version, request_id),
+    "urge": lambda wf, user, id_, sent, version, request_id: wf.urge(user, id_, request_id),
+}
+INSTANCE_COMMANDS: dict[str, Command] = {
+    "withdraw": lambda wf, user, id_, sent, version, request_id: wf.withdraw(user, id_, version, request_id),
+    "resubmit": lambda wf, user, id_, sent, version, request_id: wf.resubmit(
+        user, id_, sent.get("data"), version, request_id),
+    "comment": lambda wf, user, id_, sent, version, request_id: wf.comment(
+        user, id_, text_field(sent, "comment"), request_id),
+}
+
+
+def _command(call: Command):
     """An endpoint for one command on the task or instance named in the path: sign-in and CSRF,
     the JSON body, the call off the event loop, the instance's new state as the answer."""
     async def endpoint(request: Request) -> Response:
         user = await require_user(request, write=True)
         body = await json_object(request)
         workflow = _workflow(request)
-        instance = await run_in_threadpool(call, workflow, user, request.path_params["id"], body)
+        instance = await run_in_threadpool(call, workflow, user, request.path_params["id"], body,
+                                           _version(body), _request(body))
         return JSONResponse(instance_json(workflow, instance, full=False))
     return endpoint
-
-
-COMMANDS: dict[str, Callable[[Workflow, User, str, dict[str, Any]], Instance]] = {
-    "/api/tasks/{id}/transfer": lambda wf, user, id_, body: wf.transfer(
-        user, id_, text_field(body, "to"), text_field(body, "comment"), _version(body), _request(body)),
-    "/api/tasks/{id}/return": lambda wf, user, id_, body: wf.send_back(
-        user, id_, text_field(body, "to") or "submitter", text_field(body, "reason"), _version(body), _request(body)),
-    "/api/tasks/{id}/add-signer": lambda wf, user, id_, body: wf.add_signer(
-        user, id_, text_field(body, "user"), text_field(body, "position"), _version(body), _request(body)),
-    "/api/tasks/{id}/urge": lambda wf, user, id_, body: wf.urge(user, id_, _request(body)),
-    "/api/instances/{id}/withdraw": lambda wf, user, id_, body: wf.withdraw(
-        user, id_, _version(body), _request(body)),
-    "/api/instances/{id}/resubmit": lambda wf, user, id_, body: wf.resubmit(
-        user, id_, body.get("data"), _version(body), _request(body)),
-    "/api/instances/{id}/comment": lambda wf, user, id_, body: wf.comment(
-        user, id_, text_field(body, "comment"), _request(body)),
-}
 
 
 async def delegation(request: Request) -> Response:
@@ -236,7 +242,9 @@ routes = [
     Route("/api/tasks/{id}/approve", _task_action("approve", "comment"), methods=["POST"]),
     Route("/api/tasks/{id}/reject", _task_action("reject", "reason"), methods=["POST"]),
     Route("/api/tasks/{id}/complete", _task_action("complete", "comment"), methods=["POST"]),
-    *(Route(path, _command(call), methods=["POST"]) for path, call in COMMANDS.items()),
+    *(Route(f"/api/tasks/{{id}}/{name}", _command(call), methods=["POST"]) for name, call in TASK_COMMANDS.items()),
+    *(Route(f"/api/instances/{{id}}/{name}", _command(call), methods=["POST"])
+      for name, call in INSTANCE_COMMANDS.items()),
     Route("/api/me/delegation", delegation, methods=["GET", "PUT", "DELETE"]),
     Route("/api/reports/post-hoc", post_hoc_report),
     Route("/api/flows/{key}/export", export_flow),

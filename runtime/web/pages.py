@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -21,6 +20,7 @@ from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
+from runtime.web.api import TASK_COMMANDS
 from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
@@ -224,7 +224,7 @@ async def act(request: Request) -> Response:
     user = await require_user(request, write=True)
     workflow = _workflow(request)
     action = request.path_params["action"]
-    if action not in (*TASK_ACTIONS, *OTHER_TASK_ACTIONS):
+    if action not in (*TASK_ACTIONS, *TASK_COMMANDS):
         raise NotFound(N_('no action "%(action)s"', action=action))
     form = await request.form()
     text = str(form.get("reason" if action in ("reject", "return") else "comment", ""))
@@ -233,8 +233,9 @@ async def act(request: Request) -> Response:
     editing = action in ("approve", "complete")
     editable = editable_at_step(defs.flow.step(task.step), defs.form) if editing else frozenset()
     pairs = [(k, str(v)) for k, v in form.multi_items()]
-    if action in OTHER_TASK_ACTIONS:
-        call = partial(OTHER_TASK_ACTIONS[action], workflow, user, task.id, {k: str(v) for k, v in form.items()})
+    if action in TASK_COMMANDS:
+        call = partial(TASK_COMMANDS[action], workflow, user, task.id, {k: str(v) for k, v in form.items()},
+                       _seen(form), str(form.get("request_id", "")))
     else:
         act_once = partial(workflow.act, request_id=str(form.get("request_id", "")),
                            version=_seen(form), code=str(form.get("code", "")),
@@ -276,18 +277,6 @@ async def away(request: Request) -> Response:
     context = {"rule": rule, "typed": typed, "errors": errors,
                "colleagues": _people_except(workflow, user.username)}
     return render(request, "away.html", context, block="away_form", status=422 if errors else 200)
-
-
-# Task actions besides deciding, as the forms on the task page post them.
-OTHER_TASK_ACTIONS: dict[str, Callable[[Workflow, User, str, dict[str, str]], Instance]] = {
-    "return": lambda wf, user, task_id, form: wf.send_back(
-        user, task_id, form.get("to", "submitter"), form.get("reason", ""), _seen(form), form.get("request_id", "")),
-    "transfer": lambda wf, user, task_id, form: wf.transfer(
-        user, task_id, form.get("to", ""), form.get("comment", ""), _seen(form), form.get("request_id", "")),
-    "add-signer": lambda wf, user, task_id, form: wf.add_signer(
-        user, task_id, form.get("user", ""), form.get("position", ""), _seen(form), form.get("request_id", "")),
-    "urge": lambda wf, user, task_id, form: wf.urge(user, task_id, form.get("request_id", "")),
-}
 
 
 def _seen(form: Any) -> int | None:
