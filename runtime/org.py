@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.flows import Assignee
-from builder.text import Label
+from builder.text import Label, localize
 from runtime import notes
 from runtime.errors import DefinitionError, NotFound, Problem
 from runtime.i18n import N_
@@ -73,6 +73,11 @@ class Organisation:
         except KeyError:
             raise NotFound(N_('no user "%(who)s"', who=username)) from None
 
+
+    def name_of(self, username: str, locale: str) -> str:
+        """A username as the person's name in `locale` (the username itself if unknown)."""
+        user = self.users.get(username)
+        return localize(user.name, locale) if user else username
 
     def holders(self, role: str) -> list[str]:
         """Everyone with the role, by username (so the choice among them is stable)."""

@@ -52,8 +52,7 @@ def _label(value: Any) -> str:
 def _person(context: Any, username: str) -> str:
     """A username as the person's name in the page's language (the username if unknown)."""
     workflow = getattr(context["request"].app.state, "workflow", None)
-    user = workflow.org.users.get(username) if workflow else None
-    return localize(user.name, i18n.current_locale.get()) if user else username
+    return workflow.org.name_of(username, i18n.current_locale.get()) if workflow else username
 
 
 @jinja2.pass_context

@@ -38,8 +38,7 @@ class Entry:
 def _name(org: Organisation, username: str) -> str:
     if username == SYSTEM:
         return i18n.gettext("formflow")
-    user = org.users.get(username)
-    return localize(user.name, i18n.current_locale.get()) if user else username
+    return org.name_of(username, i18n.current_locale.get())
 
 
 def _value(value: Any) -> str:
