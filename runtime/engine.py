@@ -595,19 +595,20 @@ def _unfinished_children(instance_id: str, batch: list[Event], lookups: Lookups)
             if _status_in(c, batch, lookups) in (InstanceStatus.RUNNING, InstanceStatus.RETURNED)]
 
 
-def _open_in(instance_id: str, batch: list[Event], lookups: Lookups) -> list[Task | Event]:
+def _open_in(instance_id: str, batch: list[Event], lookups: Lookups) -> list[Task]:
     """The instance's open tasks once `batch` is applied: recorded ones not closed by the batch,
-    and ones the batch opened and did not close."""
+    and ones the batch opened and did not close (as far as cancelling them needs: step and id)."""
     closed = {e["task"] for e in batch if e["instance"] == instance_id and e["action"] in CLOSES}
     recorded = [t for t in lookups.open_tasks(instance_id) if t.id not in closed]
-    opened = [e for e in batch if e["instance"] == instance_id and e["action"] == "task" and e["task"] not in closed]
+    opened = [Task(id=e["task"], instance=instance_id, process="", step=e["step"], kind=e["kind"],
+                   assignee=e["assignee"], created=e["at"])
+              for e in batch if e["instance"] == instance_id and e["action"] == "task" and e["task"] not in closed]
     return [*recorded, *opened]
 
 
-def _cancel(instance_id: str, at: str, task: Task | Event) -> Event:
-    step, task_id = (task["step"], task["task"]) if isinstance(task, dict) else (task.step, task.id)
+def _cancel(instance_id: str, at: str, task: Task) -> Event:
     return {"action": "cancel", "instance": instance_id, "at": at, "actor": SYSTEM,
-            "step": step, "task": task_id}
+            "step": task.step, "task": task.id}
 
 
 def _finish(instance_id: str, at: str, status: InstanceStatus) -> Event:
