@@ -7,20 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
-
-
-def file_expense(page: Page, server: str) -> str:
-    sign_in(page, server, "zhang.wei")
-    page.goto(f"{server}/start/expense")
-    page.get_by_label("Category").select_option("travel")
-    page.get_by_label("Reason").fill("Customer visit in Suzhou")
-    page.locator("input[name='items-0-description']").fill("Train")
-    page.locator("input[name='items-0-invoice_no']").fill("T-1")
-    page.locator("input[name='items-0-amount']").fill("800")
-    page.locator("#submit").click()
-    expect(page.get_by_role("status")).to_contain_text("submitted")
-    return page.url.split("?")[0]
+from tests.browser.actions import file_claim, sign_in
 
 
 def open_first_task(page: Page, server: str) -> None:
@@ -29,7 +16,7 @@ def open_first_task(page: Page, server: str) -> None:
 
 
 def test_urge_add_a_signer_and_hand_the_task_on(page: Page, server: str) -> None:
-    request = file_expense(page, server)
+    request = file_claim(page, server, reason="Customer visit in Suzhou")
     page.locator(".urge-form button").first.click()  # the submitter reminds the head
     expect(page.locator("#timeline")).to_contain_text("urged Li Na")
     page.locator(".urge-form button").first.click()  # a second time within the hour is refused
@@ -74,7 +61,7 @@ def test_a_delegate_receives_new_tasks_while_the_head_is_away(page: Page, server
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#away-active")).to_contain_text("Wang Fang")
 
-    request = file_expense(page, server)
+    request = file_claim(page, server, reason="Customer visit in Suzhou")
     expect(page.locator("#timeline")).to_contain_text("assigned Department head review to Wang Fang")
     expect(page.locator("#timeline")).to_contain_text("li.na is away until 2030-12-31")
 

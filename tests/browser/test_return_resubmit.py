@@ -5,20 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
-
-
-def file_claim(page: Page, server: str) -> str:
-    sign_in(page, server, "zhang.wei")
-    page.goto(f"{server}/start/expense")
-    page.get_by_label("Category").select_option("office")
-    page.get_by_label("Description 1").fill("Printer toner")
-    page.get_by_label("Invoice no. 1").fill("COPY-001")
-    page.get_by_label("Amount 1").fill("300")
-    page.get_by_label("Reason").fill("Office supplies")
-    page.locator("#submit").click()
-    expect(page.get_by_role("status")).to_contain_text("submitted")
-    return page.url.split("?")[0]
+from tests.browser.actions import file_claim, sign_in
 
 
 def open_task(page: Page, server: str, username: str) -> None:

@@ -5,21 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
-
-
-def file_claim(page: Page, server: str, amount: str, reason: str) -> str:
-    """zhang.wei's claim for `amount`; returns the instance's URL."""
-    sign_in(page, server, "zhang.wei")
-    page.goto(f"{server}/start/expense")
-    page.get_by_label("Category").select_option("meals")
-    page.get_by_label("Description 1").fill(reason)
-    page.get_by_label("Invoice no. 1").fill(f"INV-{amount}-{len(reason)}")
-    page.get_by_label("Amount 1").fill(amount)
-    page.get_by_label("Reason").fill(reason)
-    page.locator("#submit").click()
-    expect(page.get_by_role("status")).to_contain_text("submitted")
-    return page.url.split("?")[0]
+from tests.browser.actions import file_claim, sign_in
 
 
 def approve_everything(page: Page, server: str, username: str, count: int) -> None:
@@ -32,7 +18,7 @@ def approve_everything(page: Page, server: str, username: str, count: int) -> No
 
 
 def test_a_raised_threshold_applies_to_new_claims_once_published(page: Page, server: str) -> None:
-    before = file_claim(page, server, "6000", "Team dinner before the change")
+    before = file_claim(page, server, "6000", "Team dinner before the change", "Team dinner", "meals")
 
     sign_in(page, server, "admin")
     page.locator("#nav-rules").click()
@@ -78,7 +64,7 @@ def test_a_raised_threshold_applies_to_new_claims_once_published(page: Page, ser
     expect(version).to_contain_text("Row 2: Total > 5,000 → Total > 8,000")
     expect(page.get_by_label("Row 2, condition 1: value")).to_have_value("8000")
 
-    after = file_claim(page, server, "6000", "Team dinner after the change")
+    after = file_claim(page, server, "6000", "Team dinner after the change", "Team dinner", "meals")
     approve_everything(page, server, "li.na", 2)
     approve_everything(page, server, "zhao.min", 2)
 
