@@ -29,13 +29,14 @@ class Assignment:
 
 
 def assign(org: Organisation, candidates: list[str], submitter: str, policies: Policies, *,
-           nobody_fits: str, single: bool, interchangeable: bool = False, at: str = "",
+           nobody_fits: Callable[[], str], single: bool, interchangeable: bool = False, at: str = "",
            away: Delegations | None = None) -> Assignment:
     """Apply the flow's policies to `candidates` (everyone the step's assignee names).
 
     When the candidates are `interchangeable` (a role's holders) and include the submitter, the
     step simply goes to the others; a named person, head or chain of heads that includes the
-    submitter follows the `submitter_approver` policy."""
+    submitter follows the `submitter_approver` policy. `nobody_fits` says why nobody fits; it is
+    asked only when nobody does, so the common case builds no message."""
     people = [Resolution(c) for c in dict.fromkeys(candidates)]
     others = [p for p in people if p.assignee != submitter]
     if interchangeable and others:
@@ -47,7 +48,7 @@ def assign(org: Organisation, candidates: list[str], submitter: str, policies: P
     if single:
         people = people[:1]
     if not people:
-        return _nobody(org, policies.no_assignee, nobody_fits if not candidates else notes.NOBODY_ELSE)
+        return _nobody(org, policies.no_assignee, nobody_fits() if not candidates else notes.NOBODY_ELSE)
     if away is not None:  # never to the submitter: nobody approves their own request by delegation
         people = [d if (d := away(p.assignee, at)) and d.assignee != submitter else p for p in people]
     return Assignment(tuple(_distinct(people)))

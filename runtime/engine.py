@@ -425,15 +425,15 @@ class Engine:
         """Who the step goes to, by its assignee and the flow's policies."""
         assignee = getattr(step, "assignee")
         interchangeable = assignee.kind == "role"
-        why = notes.NOBODY_FITS.fill(who=describe(assignee))
+        why: Callable[[], str] = lambda: notes.NOBODY_FITS.fill(who=describe(assignee))  # only when said
         if assignee.kind == "ruleset":
             decision = self.evaluator.evaluate(run.defs.rulesets[assignee.ruleset], run.defs.form.facts(run.data))
             named = decision.outcome.get(assignee.output)
             interchangeable = named in self.org.roles
             candidates = (self.org.holders(named) if interchangeable
                           else [named] if named in self.org.users else [])
-            why = notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
-                                                  named=repr(named))
+            why = lambda: notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
+                                                          named=repr(named))
         else:
             candidates = self.org.candidates(assignee, run.submitter, run.data)
         chosen = assign(self.org, candidates, run.submitter, run.defs.flow.policies, nobody_fits=why,
