@@ -349,8 +349,7 @@ class Engine:
                 self._start_child(run, step)
                 return
             elif isinstance(step, NotifyStep):
-                people = self.org.candidates(step.assignee, run.submitter, run.data)
-                run.emit(self._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
+                self._notify(run, step)
                 step = flow.successor(step.id)
             elif (passed_by := self._assign_step(run, step, last_approver)) is not None:
                 last_approver = passed_by
@@ -358,6 +357,11 @@ class Engine:
             else:
                 return
         run.emit(_finish(run.instance, run.at, InstanceStatus.COMPLETED))
+
+    def _notify(self, run: _Run, step: NotifyStep) -> None:
+        """抄送: record who is copied in (they may then read the request); nobody has to act."""
+        people = self.org.candidates(step.assignee, run.submitter, run.data)
+        run.emit(self._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
 
     def _arrive(self, run: _Run, join: Join) -> bool:
         """Record that a parallel lane has finished; True once all lanes have (exactly once:

@@ -75,8 +75,7 @@ def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, 
             run.emit(decided)
             continue
         if isinstance(step, NotifyStep):
-            people = engine.org.candidates(step.assignee, run.submitter, data)
-            run.emit(engine._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
+            engine._notify(run, step)
         elif step.kind == "approval":
             opened = len(run.events)
             engine._assign_step(run, step)

@@ -172,7 +172,9 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
-            "post_hoc": [t for t in tasks if t.post_hoc], "now": workflow.engine.now(),
+            "post_hoc": [t for t in tasks if t.post_hoc],
+            "post_hoc_late": {t for t, (late, _) in _deadlines(
+                workflow, [t for t in tasks if t.post_hoc and t.status is TaskStatus.OPEN]).items() if late},
             "deadline": _deadlines(workflow, [task]).get(task.id) if task else None}
 
 

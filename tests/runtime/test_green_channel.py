@@ -266,3 +266,22 @@ def test_a_post_hoc_approval_still_falls_overdue_after_the_request_completed(wor
     workflow.escalate_due()
     (post_hoc,) = open_tasks(workflow, instance)
     assert post_hoc.post_hoc and post_hoc.overdue_at
+
+
+def test_the_request_page_marks_a_post_hoc_approval_once_it_is_overdue():
+    from datetime import timedelta
+
+    from tests.runtime.flows import approval, publish, task
+    from tests.runtime.test_pages import sign_in
+
+    app = create_app(Settings(demo=True, escalate_every=0), MemoryRepository())
+    with TestClient(app, follow_redirects=False) as web:
+        wf = app.state.workflow
+        wf.engine.now = FakeClock()
+        publish(wf, "urg", approval("head", "li.na"), task("pay", "sun.li"),
+                urgent={"allowed": True, "execution": "pay", "deadline": {"amount": 1, "unit": "days"}})
+        instance = wf.start(wf.org.user("zhang.wei"), "urg", claim([100]), urgent={"reason": "Fire"}).id
+        sign_in(web, "zhang.wei")
+        assert "overdue-mark" not in web.get(f"/instances/{instance}").text
+        wf.engine.now.now += timedelta(days=5)
+        assert "overdue-mark" in web.get(f"/instances/{instance}").text
