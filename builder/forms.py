@@ -19,10 +19,29 @@ from builder.serial import to_plain
 from builder.text import Label
 from rules.derived import condition_types, facts_for
 
-# Field type → what its value is. The web layer keeps a registry of templates keyed the same way.
-SCALAR_TYPES = ("text", "textarea", "number", "money", "date", "select")
-FIELD_TYPES = SCALAR_TYPES + ("checkbox", "table")  # checkbox: true/false, never left empty
-NUMERIC_TYPES = ("number", "money")
+# Field type → what its value is in cleaned data (and so in events, the API and conditions):
+#   text, textarea, phone, email      str
+#   number, percent                   int | float (percent: 12.5 means 12.5 %)
+#   money                             int | float, rounded to cents (大写 shown under it)
+#   date                              "YYYY-MM-DD";  datetime: "YYYY-MM-DDTHH:MM" (local wall time)
+#   daterange                         {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} (end ≥ start)
+#   select, radio                     str, one of the options' values
+#   multiselect                       [str, …] in the options' order
+#   checkbox                          bool, never left empty
+#   user, department                  a username / department id (a list of them with `multiple`)
+#   attachment                        [{"id", "name", "size", "sha256", "type"}, …] (uploads, by id)
+#   table                             [{column key: value}, …]
+#   serial                            str, filled in at submission (`pattern`), never typed
+#   section, note                     layout only: no value (label = heading, help = the text)
+# The web layer keeps a registry of templates keyed the same way.
+COLUMN_TYPES = ("text", "textarea", "number", "money", "percent", "date", "datetime", "select",
+                "phone", "email")
+SCALAR_TYPES = COLUMN_TYPES  # what a table column may be
+CHOICE_TYPES = ("select", "radio", "multiselect")
+LAYOUT_TYPES = ("section", "note")
+FIELD_TYPES = COLUMN_TYPES + ("daterange", "radio", "multiselect", "checkbox", "user", "department",
+                              "attachment", "table", "serial") + LAYOUT_TYPES
+NUMERIC_TYPES = ("number", "money", "percent")
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,14 @@ class Field:
     max_length: int | None = None
     min_rows: int = 0
     max_rows: int | None = None
+    default: Any = None  # the value a new form starts with, of the field's own type
+    min_length: int | None = None
+    multiple: bool = False  # user, department: several may be chosen
+    accept: tuple[str, ...] = ()  # attachment: allowed file extensions, lower case, no dot
+    max_files: int | None = None  # attachment: files per field
+    max_size: int | None = None  # attachment: bytes per file
+    pattern: str = ""  # serial: e.g. "BX-{yyyy}-{seq:6}"
+    working_days: bool = False  # daterange: its length counted in working days, not calendar days
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Field:
@@ -75,11 +102,29 @@ class Field:
             max_length=doc.get("max_length"),
             min_rows=int(doc.get("min_rows", 0)),
             max_rows=doc.get("max_rows"),
+            default=doc.get("default"),
+            min_length=doc.get("min_length"),
+            multiple=bool(doc.get("multiple", False)),
+            accept=tuple(doc.get("accept", ())),
+            max_files=doc.get("max_files"),
+            max_size=doc.get("max_size"),
+            pattern=doc.get("pattern", ""),
+            working_days=bool(doc.get("working_days", False)),
         )
 
     @property
     def is_computed(self) -> bool:
         return bool(self.computed)
+
+    @property
+    def is_layout(self) -> bool:
+        """A section heading or explanatory text: shown, never filled in, holds no value."""
+        return self.type in LAYOUT_TYPES
+
+    @property
+    def is_input(self) -> bool:
+        """Whether a person types or picks this field's value (not computed, serial or layout)."""
+        return not (self.is_computed or self.is_layout or self.type == "serial")
 
     def column(self, key: str) -> Field | None:
         return next((c for c in self.columns if c.key == key), None)

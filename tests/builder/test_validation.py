@@ -118,12 +118,12 @@ def test_paths_are_rooted_where_the_caller_says():
     ({"key": "x", "type": "table", "columns": [{"key": "sub", "type": "table",
                                                 "columns": [{"key": "y", "type": "text"}]}]},
      ['fields[4].columns[0].type: a table column must be one of text, textarea, number, money, '
-      'date, select, not "table"']),
+      'percent, date, datetime, select, phone, email, not "table"']),
     ({"key": "x", "type": "number", "min": 10, "max": 5},
      ["fields[4].min: min 10 is greater than max 5"]),
     ({"key": "x", "type": "number", "min": "1"}, ['fields[4].min: must be a number, got "1"']),
     ({"key": "x", "type": "text", "max": 5},
-     ["fields[4].max: a text field can't have max (only number, money)"]),
+     ["fields[4].max: a text field can't have max (only number, money, percent)"]),
     ({"key": "x", "type": "text", "max_length": 0},
      ["fields[4].max_length: must be a positive integer, got 0"]),
     ({"key": "x", "type": "text", "options": [{"value": "a"}]},
@@ -156,13 +156,13 @@ def test_paths_are_rooted_where_the_caller_says():
      ['fields[4].visible_when: unknown operator "$gtt"']),
     ({"key": "x", "type": "checkbox", "placeholder": "tick"},
      ["fields[4].placeholder: a checkbox field can't have placeholder (only text, textarea, "
-      "number, money, date, select)"]),
+      "number, money, percent, date, datetime, select, phone, email)"]),
     ({"key": "x", "type": "checkbox", "computed": "total > 5"},
      ["fields[4].computed: a checkbox field can't have computed (only text, textarea, number, "
       "money, date)"]),
     ({"key": "x", "type": "table", "columns": [{"key": "ok", "type": "checkbox"}]},
      ['fields[4].columns[0].type: a table column must be one of text, textarea, number, money, '
-      'date, select, not "checkbox"']),
+      'percent, date, datetime, select, phone, email, not "checkbox"']),
 ])
 def test_field_problems(field, problems):
     doc = form_doc()
