@@ -16,6 +16,7 @@ from builder.form_diff import Change, form_changes
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, parse_flow, validate_form
 from runtime.authoring import change_note, publish_recorded, version_history
+from runtime.draft_steps import rebuild, step_back
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.form_changes import change_words
 from runtime.form_usage import FormUsers, refusals, usages
@@ -114,7 +115,7 @@ class FormAuthoring:
         form = self._checked(key, doc, current["based_on"] + 1)
         if form == current["form"]:
             return self._as_draft(key, current)
-        undo = [*current["undo"], current["form"]] if current["form"] is not None else current["undo"]
+        undo = current["undo"] if current["form"] is None else [*current["undo"], step_back(form, current["form"])]
         stored = {**current, "form": form, "undo": undo[-MAX_UNDO:], "redo": []}
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
@@ -138,19 +139,21 @@ class FormAuthoring:
         if problems:
             raise DefinitionError(problems)
         form = Form.from_dict(stored["form"])
-        latest = self._latest(key)
-        if latest is not None:
-            if {**latest.to_dict(), "version": form.version} == form.to_dict():
-                raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
-                                  version=latest.version))
-            refused = refusals(FormUsers.of(self.workflow, key), latest, form)
-            if refused:
-                raise DefinitionError(refused)
-        process = self._default_process(form) if stored["process"] and latest is None else None
-        diff = [c.to_dict() for c in form_changes(latest.to_dict() if latest else None, form.to_dict())]
-        version = publish_recorded(self.workflow, KIND, form.to_dict(), user, note, diff=diff)
-        if process is not None and not self.repo.definition_versions("flow", key):
-            publish_recorded(self.workflow, "flow", process, user, note)
+        with self.workflow.lock:  # a request started meanwhile would pin the version checked against
+            latest = self._latest(key)
+            if latest is not None:
+                if {**latest.to_dict(), "version": form.version} == form.to_dict():
+                    raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
+                                      version=latest.version))
+                refused = refusals(FormUsers.of(self.workflow, key), latest, form)
+                if refused:
+                    raise DefinitionError(refused)
+            diff = [c.to_dict() for c in form_changes(latest.to_dict() if latest else None, form.to_dict())]
+            process = (self._default_process(form) if stored["process"] and latest is None
+                       and not self.repo.definition_versions("flow", key) else None)
+            version = publish_recorded(self.workflow, KIND, form.to_dict(), user, note, diff=diff)
+            if process is not None:
+                publish_recorded(self.workflow, "flow", process, user, note)
         self.repo.delete_draft(KIND, key)
         return version
 
@@ -202,8 +205,9 @@ class FormAuthoring:
         stored = self._stored(key)
         if not stored[back]:
             raise Conflict(nothing)
-        moved = {**stored, "form": stored[back][-1], back: stored[back][:-1],
-                 forth: [*stored[forth], stored["form"]][-MAX_UNDO:]}
+        form = rebuild(stored["form"], stored[back][-1])
+        moved = {**stored, "form": form, back: stored[back][:-1],
+                 forth: [*stored[forth], step_back(form, stored["form"])][-MAX_UNDO:]}
         self.repo.put_draft(KIND, key, moved)
         return self._as_draft(key, moved)
 

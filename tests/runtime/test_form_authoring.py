@@ -304,3 +304,48 @@ def test_a_form_made_without_a_process_gets_none(workflow, authoring, admin):
     authoring.publish(admin, "checklist", "first")
     with pytest.raises(NotFound):
         workflow.definition("flow", "checklist")
+
+
+def test_sub_process_inputs_use_fields_on_both_sides(workflow, authoring, admin, trip):
+    parent_form = {"key": "outing", "version": 1, "title": "Outing",
+                   "fields": [{"key": "cost", "type": "number"}, {"key": "plan", "type": "text"}]}
+    parent_flow = {"key": "outing", "version": 1, "title": "Outing", "form": "outing",
+                   "steps": [{"id": "book", "kind": "subflow", "process": "trip", "inputs": {"amount": "cost"}}]}
+    with workflow.lock:
+        workflow.publish_definition("form", parent_form)
+        workflow.publish_definition("flow", parent_flow)
+    assert authoring.usages("outing") == {"cost": ["process outing, step book (sub-process inputs)"]}
+    assert "process outing, step book (sub-process inputs)" in authoring.usages("trip")["amount"]
+    assert refused(authoring, admin, "outing", without("cost")) == [
+        ("fields", 'field "cost" cannot be removed: used by process outing, step book (sub-process inputs)')]
+    assert refused(authoring, admin, "trip", retyped("amount", "money")) == [
+        ("fields[0].type", 'field "amount" cannot change type from number to money: '
+                           "used by process outing, step book (sub-process inputs)")]
+
+
+def test_drafts_and_their_undo_steps_survive_a_restart(tmp_path):
+    from runtime.setup import open_workflow
+    from runtime.store.repository import FileRepository
+
+    with FileRepository(tmp_path / "data") as repo:
+        workflow = open_workflow(repo, demo=True)
+        authoring = FormAuthoring(workflow)
+        admin = user(workflow, "admin")
+        authoring.create(admin, "leave", "Leave")
+        authoring.save(admin, "leave", {"key": "leave", "version": 1, "title": "Leave",
+                                        "fields": [{"key": "days", "type": "number"}]})
+        before = authoring.draft(admin, "leave")
+    with FileRepository(tmp_path / "data") as repo:
+        workflow = open_workflow(repo, demo=False)
+        authoring = FormAuthoring(workflow)
+        assert authoring.draft(admin, "leave") == before and before.can_undo and before.process
+        assert authoring.undo(admin, "leave").form["fields"] == []
+
+
+def test_a_request_started_on_the_old_version_keeps_it(workflow, authoring, admin):
+    started = workflow.start(user(workflow, "zhang.wei"), "expense", claim([120]))
+    authoring.save(admin, "expense-claim", edited(authoring, admin, "expense-claim", lambda d: d["fields"].append(
+        {"key": "project", "type": "text", "label": "Project", "required": True})))
+    authoring.publish(admin, "expense-claim", "claims name their project")
+    assert workflow.pinned(workflow.state.instances[started.id]).form.version == 1
+    assert workflow.latest("expense").form.version == 2
