@@ -81,7 +81,7 @@ class FormAuthoring:
         """Every published version, oldest first, with who, when, the note and the diff in words
         (in the current reader's language)."""
         self.workflow.require_designer(user)
-        if not self.repo.definition_versions(KIND, key):
+        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no form "%(key)s"', key=key))
         return version_history(self.workflow, KIND, key, lambda record: {
             "diff": change_words([Change.from_dict(c) for c in record.get("diff", [])])})
@@ -96,9 +96,12 @@ class FormAuthoring:
         """A new blank form draft; with `process`, its first publish also makes a process of that key."""
         self.workflow.require_designer(user)
         self._check_new(key, process)
-        problems = validate_form({"key": key, "version": 1, "title": title, "fields": []})
-        if any(p.path == "title" for p in problems):
-            raise DefinitionError([p for p in problems if p.path == "title"])
+        problems = [p for p in validate_form({"key": key, "version": 1, "title": title, "fields": []})
+                    if p.path == "title"]
+        if not problems and not (title.strip() if isinstance(title, str) else any(v.strip() for v in title.values())):
+            problems = [Problem("title", N_("a form needs a title"))]
+        if problems:
+            raise DefinitionError(problems)
         stored = {"form": {"key": key, "version": 1, "title": title, "fields": []}, "based_on": 0,
                   "process": process, "undo": [], "redo": []}
         self.repo.put_draft(KIND, key, stored)

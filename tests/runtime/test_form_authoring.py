@@ -349,3 +349,24 @@ def test_a_request_started_on_the_old_version_keeps_it(workflow, authoring, admi
     authoring.publish(admin, "expense-claim", "claims name their project")
     assert workflow.pinned(workflow.state.instances[started.id]).form.version == 1
     assert workflow.latest("expense").form.version == 2
+
+
+def test_a_table_column_is_checked_at_its_own_path(workflow, authoring, admin):
+    started = workflow.start(user(workflow, "zhang.wei"), "expense", claim([120]))
+
+    def amount_as_number(doc):
+        next(c for c in field_at(doc, "items")["columns"] if c["key"] == "amount")["type"] = "number"
+    assert refused(authoring, admin, "expense-claim", amount_as_number) == [
+        ("fields[1].columns[2].type", 'field "items.amount" cannot change type from money to number: '
+                                      f"used by a running request: {started.id[:4]}…")]
+
+
+def test_a_new_form_needs_a_title_and_has_no_versions_yet(authoring, admin):
+    for blank in ("", " ", {"en": "", "zh_CN": ""}):
+        with pytest.raises(DefinitionError) as caught:
+            authoring.create(admin, "leave", blank)
+        assert [p.path for p in caught.value.problems] == ["title"]
+    authoring.create(admin, "leave", "Leave")
+    assert authoring.versions(admin, "leave") == []
+    with pytest.raises(NotFound):
+        authoring.versions(admin, "nothing-here")
