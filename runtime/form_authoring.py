@@ -115,13 +115,24 @@ class FormAuthoring:
         if current is None:
             self._check_new(key, process=False)
             current = {"form": None, "based_on": 0, "process": True, "undo": [], "redo": []}
-        form = self._checked(key, doc, current["based_on"] + 1)
+        latest = self._latest(key)
+        based_on = latest.version if latest else 0  # a version published since the draft began counts
+        form = self._checked(key, doc, based_on + 1)
         if form == current["form"]:
             return self._as_draft(key, current)
         undo = current["undo"] if current["form"] is None else [*current["undo"], step_back(form, current["form"])]
-        stored = {**current, "form": form, "undo": undo[-MAX_UNDO:], "redo": []}
+        stored = {**current, "form": form, "based_on": based_on, "undo": undo[-MAX_UNDO:], "redo": []}
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
+
+    def check(self, user: User, key: str, doc: Any) -> list[Problem]:
+        """The problems `save` would refuse `doc` with, saving nothing (for checks as you type)."""
+        self.workflow.require_designer(user)
+        try:
+            self._checked(key, doc, 1)
+        except DefinitionError as exc:
+            return exc.problems
+        return []
 
     def undo(self, user: User, key: str) -> FormDraft:
         return self._step(user, key, "undo", "redo", N_("nothing to undo"))
@@ -175,7 +186,7 @@ class FormAuthoring:
 
     def _as_draft(self, key: str, stored: dict[str, Any]) -> FormDraft:
         published = frozenset(k for doc in self.repo.definition_versions(KIND, key)
-                              for k in Form.from_dict(doc).field_types())
+                              for k in self.workflow.definition(KIND, key, doc["version"]).field_types())
         return FormDraft(stored["form"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
                          published, bool(stored["process"]))
 

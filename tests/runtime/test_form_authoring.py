@@ -370,3 +370,21 @@ def test_a_new_form_needs_a_title_and_has_no_versions_yet(authoring, admin):
     assert authoring.versions(admin, "leave") == []
     with pytest.raises(NotFound):
         authoring.versions(admin, "nothing-here")
+
+
+def test_check_reports_what_save_would_refuse_and_saves_nothing(authoring, admin):
+    draft = authoring.draft(admin, "expense-claim")
+    broken = {**draft.form, "fields": [*draft.form["fields"], {"key": "x", "type": "select"}]}
+    assert [p.path for p in authoring.check(admin, "expense-claim", broken)] == ["fields[4].options"]
+    assert authoring.check(admin, "expense-claim", draft.form) == []
+    assert authoring.draft(admin, "expense-claim") == draft
+
+
+def test_a_draft_follows_a_version_published_meanwhile(workflow, authoring, admin):
+    doc = edited(authoring, admin, "expense-claim", lambda d: d.__setitem__("title", "Claims"))
+    authoring.save(admin, "expense-claim", doc)
+    bundle = workflow.export("expense")
+    bundle["form"]["fields"][3]["max_length"] = 3000
+    workflow.import_bundle(admin, bundle)  # version 2, published around the designer
+    saved = authoring.save(admin, "expense-claim", {**doc, "title": "Claims!"})
+    assert (saved.based_on, saved.form["version"]) == (2, 3)
