@@ -102,7 +102,7 @@ def refusals(users: FormUsers, old: Form, new: Form) -> list[Problem]:
                 + _ruleset_uses(users, old_types, changed) + _instance_uses(users, key))
         if not uses:
             continue
-        path, name = _path_of(new, key), _shown(key)
+        path, name = _path_of(new, key), f'"{key}"'
         message = (N_('field %(field)s cannot be removed: used by %(users)s', field=name, users=joined(uses))
                    if key not in new_types else
                    N_('field %(field)s cannot change type from %(before)s to %(after)s: used by %(users)s',
@@ -169,7 +169,8 @@ def _running_use(instances: list[Instance]) -> Text:
 
 def _with_change(old: dict[str, str], new: dict[str, str], key: str) -> dict[str, str]:
     """The old form's field types with only `key` (and a table's columns) as the new form has it."""
-    own = lambda name: name == key or name.startswith(key + ".")  # noqa: E731
+    def own(name: str) -> bool:
+        return name == key or name.startswith(key + ".")
     return {**{k: v for k, v in old.items() if not own(k)}, **{k: v for k, v in new.items() if own(k)}}
 
 
@@ -243,7 +244,3 @@ def _path_of(form: Form, key: str) -> str:
                     return f"fields[{i}].columns[{j}].type"
             return f"fields[{i}].columns"
     return "fields"
-
-
-def _shown(key: str) -> str:
-    return f'"{key}"'
