@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from builder import paths
+from builder.attachments import clean_attachments
 from builder.forms import Field, Form
 from builder.text import localize
 from rules.conditions import compared_fields, condition_fields, lookup, matches
@@ -95,7 +96,8 @@ def form_values_from_pairs(form: Form, pairs: Iterable[tuple[str, str]]) -> dict
     """The raw nested dict `clean_submission` takes, from form-encoded `(name, value)` pairs.
 
     Table cells (`items-1-amount`) become lists of row dicts ordered by row index; an empty
-    input counts as missing; when a name repeats, the last value wins. Names starting with `_`
+    input counts as missing; when a name repeats, the last value wins, except for fields that
+    hold several values (`repeats_name`), which keep them all, in order, as a list. Names starting with `_`
     (`_csrf`) are transport, not data, and are skipped; other unknown names are kept so that
     `clean_submission` reports them.
     """
@@ -113,13 +115,22 @@ def form_values_from_pairs(form: Form, pairs: Iterable[tuple[str, str]]) -> dict
                 row[column] = value
             else:
                 row.pop(column, None)
-        elif value.strip() or form.field(name) is None:
+        elif (f := form.field(name)) is not None and repeats_name(f):
+            values = raw.setdefault(name, [])
+            if value.strip():
+                values.append(value)
+        elif value.strip() or f is None:
             raw[name] = value
         else:
             raw.pop(name, None)
     for table, by_index in rows.items():
         raw[table] = [by_index[i] for i in sorted(by_index)]
     return raw
+
+
+def repeats_name(f: Field) -> bool:
+    """Whether the field's HTML input name repeats, once per chosen value or file."""
+    return f.type in ("multiselect", "attachment") or (f.multiple and f.type in ("user", "department"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +147,7 @@ def _table_cell(name: str, tables: list[str]) -> tuple[str, int, str] | None:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
 def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
@@ -199,6 +210,8 @@ def _coerce(f: Field, value: Any) -> Any:
         if not isinstance(value, str) or value not in allowed:
             raise ValueError(f"must be one of: {', '.join(allowed)}")
         return value
+    if f.type == "attachment":
+        return clean_attachments(f, value)
     if f.type in ("text", "textarea"):
         if not isinstance(value, str):
             raise ValueError("must be text")
