@@ -54,12 +54,12 @@ def not_asked_at_start(flow: Flow, form: Form) -> frozenset[str]:
 
 def editable_at_start(flow: Flow, form: Form) -> frozenset[str]:
     return frozenset(f.key for f in form.fields
-                     if not f.is_computed and start_permission(flow, f.key) == EDITABLE)
+                     if f.is_input and start_permission(flow, f.key) == EDITABLE)
 
 
 def editable_at_step(step: Step, form: Form) -> frozenset[str]:
     return frozenset(f.key for f in form.fields
-                     if not f.is_computed and step_permission(step, f.key) == EDITABLE)
+                     if f.is_input and step_permission(step, f.key) == EDITABLE)
 
 
 # ---------------------------------------------------------------------------------------------
