@@ -190,3 +190,25 @@ def test_serial_numbers_continue_after_a_restart_and_are_never_reused(tmp_path):
     assert third.data["number"] == "BX-2026-000003"  # a forged number is ignored; a withdrawn one kept
     assert wf.state.instances[second.id].data["number"] == "BX-2026-000002"
     repo.close()
+
+
+def test_stored_values_fill_the_form_again_for_a_resubmission():
+    from builder.formdata import clean_submission
+    from builder.forms import Form
+    from runtime.web.forms_view import state_from_data
+
+    form = Form.from_dict(BUNDLE["form"])
+    state = state_from_data(form, CLEANED)
+    assert state.values("team") == ["zhao.min", "wang.fang"]
+    assert state.range_end("trip", "start") == "2026-12-04"
+    assert clean_submission(form, state.raw) == (CLEANED, {})
+
+
+def test_a_multiple_user_field_assigns_everyone_chosen(app):
+    from builder.flows import Assignee
+
+    with TestClient(app):
+        org = app.state.workflow.org
+        field = Assignee.from_dict({"kind": "field", "field": "team"})
+        assert org.candidates(field, "zhang.wei", {"team": ["zhao.min", "finance", "ghost"]}) == ["zhao.min"]
+        assert org.candidates(field, "zhang.wei", {"team": ["wang.fang", "zhao.min"]}) == ["wang.fang", "zhao.min"]
