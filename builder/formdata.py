@@ -272,7 +272,7 @@ def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
         computed_errors: dict[str, str] = {}
         _compute_all(tuple(f for f in form.fields if f.key not in hidden), data, "",
                      computed_errors)
-        facts = facts_for(types, data, derived) if derived else data
+        facts = facts_for(types, data, derived)
         now_hidden = {f.key for f in form.fields
                       if f.visible_when is not None and not _visible(f, facts)}
         if now_hidden == hidden:

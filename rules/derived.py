@@ -33,6 +33,7 @@ ORDERED = NUMERIC + ("date",)  # min and max also apply to date columns
 TABLE = "table"
 DATERANGE = "daterange"
 RANGE_FACTS = {"start": "date", "end": "date", "days": "number"}
+_MINUTES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def derived_types(field_types: Mapping[str, str]) -> dict[str, str]:
@@ -116,10 +117,15 @@ def facts_for(field_types: Mapping[str, str], data: Mapping[str, Any],
               names: Iterable[str] | None = None) -> dict[str, Any]:
     """`data` plus its derived facts under their dotted names, ready for `matches` or an
     evaluator. `names` limits which derived facts are computed (default: all the form offers);
-    a fact that cannot be computed (a bad cell, min of no rows) is left out."""
+    a fact that cannot be computed (a bad cell, min of no rows) is left out. A datetime field's
+    value gains its seconds (`…T09:30` → `…T09:30:00`), the spelling conditions compare with."""
     offered = derived_types(field_types)
     wanted = offered if names is None else [n for n in names if n in offered]
     facts = dict(data)
+    for key, kind in field_types.items():  # a form's "YYYY-MM-DDTHH:MM" as conditions spell it
+        value = facts.get(key)
+        if kind == "datetime" and isinstance(value, str) and _MINUTES.fullmatch(value):
+            facts[key] = value + ":00"
     for name in wanted:
         parts = split_name(name)
         if parts is None:

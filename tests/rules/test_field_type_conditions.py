@@ -49,3 +49,11 @@ def test_conditions_over_new_types(cond, data, expected):
 ])
 def test_conditions_over_new_types_are_checked(cond, message):
     assert problems(cond)[0].startswith(message)
+
+
+def test_a_form_datetime_compares_with_a_condition_spelled_with_seconds():
+    types = {"leaves": "datetime"}
+    facts = facts_for(types, {"leaves": "2026-12-01T09:30"})
+    assert matches({"leaves": "2026-12-01T09:30:00"}, facts)
+    assert matches({"$gte": {"leaves": "2026-12-01T09:30:00"}}, facts)
+    assert not matches({"$gt": {"leaves": "2026-12-01T09:30:00"}}, facts)
