@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.fieldtypes import Directory
 from builder.formdata import NOT_ASKED, clean_submission, field_name, form_values_from_pairs
 from builder.forms import Field, Form
 from builder.permissions import NOT_EDITABLE
@@ -177,19 +178,21 @@ def _text(value: Any) -> str:
 
 
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
-                     omit: frozenset[str] = frozenset()) -> FormState:
-    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
+                     omit: frozenset[str] = frozenset(), directory: Directory | None = None) -> FormState:
+    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it (people
+    and departments against `directory`, the organisation, when given)."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw, omit=omit), check=check)
+    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory)
 
 
 def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
-               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState:
+               pairs: list[tuple[str, str]] | None = None, check: bool = False,
+               directory: Directory | None = None) -> FormState:
     """The fields editable at a step, as inputs filled with the request's data, or with what was
     posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
     computed fields and conditions see the whole request."""
@@ -198,7 +201,7 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
         raw.update(_step_raw(form, pairs, editable))
         _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
     state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
-    return _with_computed(state, check=check)
+    return _with_computed(state, check=check, directory=directory)
 
 
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
@@ -243,10 +246,10 @@ def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = 
     return _without_empty_rows(form, raw, omit)
 
 
-def _with_computed(state: FormState, *, check: bool = False) -> FormState:
+def _with_computed(state: FormState, *, check: bool = False, directory: Directory | None = None) -> FormState:
     """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
     data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw, state.omit),
-                                    partial=True, locale=i18n.current_locale.get())
+                                    partial=True, locale=i18n.current_locale.get(), directory=directory)
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
     state.data = data
     state.facts = state.form.facts(data)

@@ -212,3 +212,27 @@ def test_a_multiple_user_field_assigns_everyone_chosen(app):
         field = Assignee.from_dict({"kind": "field", "field": "team"})
         assert org.candidates(field, "zhang.wei", {"team": ["zhao.min", "finance", "ghost"]}) == ["zhao.min"]
         assert org.candidates(field, "zhang.wei", {"team": ["wang.fang", "zhao.min"]}) == ["wang.fang", "zhao.min"]
+
+
+def test_the_preview_checks_colleagues_against_the_organisation(web):
+    csrf = sign_in(web)
+    r = web.post("/start/every-type/preview", data=pairs(csrf, dept="mars"))
+    assert r.status_code == 422 and r.context["state"].errors == {"dept": 'no department "mars"'}
+
+
+def test_timeline_diffs_read_like_the_record(app):
+    from builder.forms import Form
+    from runtime import i18n
+    from runtime.web.timeline import describe_changes
+
+    form = Form.from_dict(BUNDLE["form"])
+    changes = {"amount": {"from": 1200, "to": 1150.5}, "tags": {"from": ["a"], "to": ["a", "b"]},
+               "team": {"from": None, "to": ["li.na"]}, "share": {"from": 5, "to": 12.5}}
+    with TestClient(app):
+        token = i18n.current_locale.set("en")
+        try:
+            lines = describe_changes(changes, form, app.state.workflow.org)
+        finally:
+            i18n.current_locale.reset(token)
+    assert lines == ("Amount: 1,200.00 (壹仟贰佰元整) → 1,150.50 (壹仟壹佰伍拾元伍角整)",
+                     "Tags: Apple → Apple、Banana", "Team: — → Li Na", "Share: 5 % → 12.5 %")
