@@ -182,6 +182,8 @@ def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
         if f.required and (present or not partial):
             errors[path] = "required"
         return _MISSING
+    if partial and f.type == "daterange" and isinstance(value, dict) and len(value) == 1:
+        return _MISSING  # one end typed so far: the other is still to come
     try:
         return clean_value(f, value, directory)
     except ValueError as exc:

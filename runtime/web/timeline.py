@@ -120,7 +120,7 @@ def describe_changes(changes: dict[str, dict[str, Any]], form: Form,
         before, after = change.get("from"), change.get("to")
         if f is None or f.type != "table":
             lines.append(_("%(field)s: %(from)s → %(to)s") % {
-                "field": label, "from": _shown(f, before, org), "to": _shown(f, after, org)})
+                "field": label, "from": _shown(f, before, org, capitals=True), "to": _shown(f, after, org, capitals=True)})
             continue
         old_rows = before if isinstance(before, list) else []
         new_rows = after if isinstance(after, list) else []
@@ -143,11 +143,12 @@ def describe_changes(changes: dict[str, dict[str, Any]], form: Form,
     return tuple(lines)
 
 
-def _shown(f: Field | None, value: Any, org: Organisation | None = None) -> str:
-    """A field's value as a person reads it: money with cents and its capitals (大写), option
-    labels, names, date ranges with their length; — for empty."""
+def _shown(f: Field | None, value: Any, org: Organisation | None = None, *, capitals: bool = False) -> str:
+    """A field's value as a person reads it: money with cents (and, for a form's own amounts, not
+    each invoice line's, its capitals 大写), option labels, names, date ranges with their length;
+    — for empty."""
     text = values.shown(f, value, org)
-    if f is not None and f.type == "money" and (upper := values.capitals(value)):
+    if capitals and f is not None and f.type == "money" and (upper := values.capitals(value)):
         return f"{text} ({upper})"
     return text
 
