@@ -38,6 +38,7 @@ FIELD_TEMPLATES: dict[str, str] = {
     "select": "partials/fields/select.html",
     "checkbox": "partials/fields/checkbox.html",
     "table": "partials/fields/table.html",
+    "attachment": "partials/fields/attachment.html",
 }
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
 STEP_PREFIX = "data."  # a step's editable fields share a form with the decision's own inputs (comment, …)

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from builder.text import localize
 from runtime import i18n
 from runtime.errors import NotFound
+from runtime.web.upload_filters import FILTERS as UPLOAD_FILTERS
 
 _URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -79,7 +80,7 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
     templates = Jinja2Blocks(env=env, context_processors=[_context])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
-                       person=_person, process=_process)
+                       person=_person, process=_process, **UPLOAD_FILTERS)
     env.policies["ext.i18n.trimmed"] = True
     return templates
 
