@@ -63,7 +63,7 @@ def clean_name(name: str) -> str:
 
 
 def too_large(name: str, cap: int) -> PayloadTooLarge:
-    return PayloadTooLarge(N_('"%(name)s" is larger than %(size)s', name=name or "the file", size=size_words(cap)))
+    return PayloadTooLarge(N_('"%(name)s" is larger than %(size)s', name=name or N_("the file"), size=size_words(cap)))
 
 
 def store_upload(repo: Repository, user: User, target: Target, name: str, writer: BlobWriter,
@@ -149,8 +149,10 @@ def attachment_for(workflow: Workflow, user: User, instance_id: str, upload_id: 
 
 
 def size_words(size: int) -> str:
-    """A byte count as people read it: 10 MB, 1.5 KB, 300 bytes."""
+    """A byte count as people read it: 10 MB, 1.5 KB, 300 bytes (rounded down, so a limit is
+    never shown larger than it is)."""
     for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if size >= factor:
-            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+            tenths = size * 10 // factor
+            return (f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}") + f" {unit}"
     return N_("%(num)s bytes", num=size)

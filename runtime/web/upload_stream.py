@@ -121,10 +121,10 @@ async def receive_file(request: Request, blobs: BlobStore, cap_for: Callable[[di
     read = 0
     try:
         async for chunk in request.stream():
+            parser.write(chunk)  # the file's part is cut off at its cap inside
             read += len(chunk)
             if read > max(parts.cap, default_cap) + OVERHEAD:
                 raise too_large(parts.received.name, parts.cap or default_cap)
-            parser.write(chunk)
         parser.finalize()
     except MultipartParseError:
         _drop(blobs, parts.received)
