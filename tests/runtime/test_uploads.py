@@ -38,13 +38,14 @@ def png() -> bytes:
 
 
 def private_bundle() -> dict[str, Any]:
-    """The expense claim as another process whose invoices the department head may not see,
-    with tighter limits: 2 files of at most 2 KB, pdf, png or txt."""
+    """The expense claim as another process whose invoices the department head may not see and
+    finance may change, with tighter limits: 2 files of at most 2 KB, pdf, png or txt."""
     bundle = json.loads((DEMO / "processes" / "expense.json").read_text(encoding="utf-8"))
     bundle = copy.deepcopy(bundle)
     bundle["flow"]["key"] = "private"
     bundle["flow"]["form"] = bundle["form"]["key"] = "private-claim"
     bundle["flow"]["steps"][0]["fields"] = {"invoices": "hidden"}
+    bundle["flow"]["steps"][1]["fields"] = {"invoices": "editable"}
     invoices = next(f for f in bundle["form"]["fields"] if f["key"] == "invoices")
     invoices.update(accept=["pdf", "png", "txt"], max_files=2, max_size=FIELD_CAP)
     return bundle
@@ -226,6 +227,40 @@ def test_more_files_than_the_field_allows_is_refused(client):
     assert r.status_code == 422 and r.json()["errors"] == {"invoices": "at most 2 files"}
 
 
+def test_the_start_form_posts_upload_ids_as_the_fields_name_repeated(client):
+    csrf = sign_in(client, "zhang.wei")
+    ids = [uploaded(client, "zhang.wei", "page-a.pdf", PDF + b"a"), uploaded(client, "zhang.wei", "page-b.pdf", PDF + b"b")]
+    form = {"csrf_token": csrf, "category": "office", "reason": "Paper", "items-0-description": "Paper",
+            "items-0-invoice_no": "P1", "items-0-amount": "80", "invoices": ids}
+    r = client.post("/start/expense", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    instance = client.app.state.workflow.state.instances[r.headers["location"].split("/")[2].split("?")[0]]
+    assert [f["id"] for f in instance.data["invoices"]] == ids
+
+
+def first_task(client: TestClient, instance_id: str):
+    workflow = client.app.state.workflow
+    return next(t for t in workflow.open_tasks_of(instance_id))
+
+
+def test_a_step_may_keep_the_requests_files_and_add_its_own_but_not_anyone_elses(client):
+    original = uploaded(client, "zhang.wei", "orig.pdf", PDF + b"orig", form="private-claim", field="invoices")
+    instance_id = file_claim(client, "zhang.wei", [original], process="private").json()["id"]
+    head = first_task(client, instance_id)
+    assert client.post(f"/api/tasks/{head.id}/approve", headers=bearer(client, head.assignee), json={}).status_code == 200
+    finance = first_task(client, instance_id)
+    stray = uploaded(client, "zhang.wei", "stray.pdf", PDF + b"stray")
+    own = uploaded(client, finance.assignee, "receipt.pdf", PDF + b"receipt")
+    approve = f"/api/tasks/{finance.id}/approve"
+    refused = client.post(approve, headers=bearer(client, finance.assignee),
+                          json={"data": {"invoices": [original, stray]}})
+    assert refused.status_code == 422 and refused.json()["errors"] == {"invoices[1]": "no such upload"}
+    r = client.post(approve, headers=bearer(client, finance.assignee), json={"data": {"invoices": [original, own]}})
+    assert r.status_code == 200, r.text
+    data = client.app.state.workflow.state.instances[instance_id].data
+    assert [f["name"] for f in data["invoices"]] == ["orig.pdf", "receipt.pdf"]
+
+
 # --- downloads ----------------------------------------------------------------------------
 
 
@@ -300,14 +335,21 @@ def test_the_widget_shows_why_a_file_was_refused(client):
     assert "setup.pdf" in r.context["error"]
 
 
-def test_the_start_page_offers_the_widget_with_its_limits(client):
+@pytest.mark.parametrize(("locale", "words"), [
+    ("en", "up to 10 files, 10 MB each, pdf jpg jpeg png"),
+    ("zh_CN", "最多 10 个文件, 每个不超过 10 MB, pdf jpg jpeg png"),
+])
+def test_the_start_page_offers_the_widget_with_its_limits_in_words(client, locale, words):
     sign_in(client, "zhang.wei")
-    r = client.get("/start/expense")
+    client.cookies.set("formflow_lang", locale)
+    try:
+        r = client.get("/start/expense")
+    finally:
+        client.cookies.delete("formflow_lang")
     assert r.status_code == 200 and r.template.name == "start.html"
     invoices = r.context["state"].form.field("invoices")
     assert r.context["state"].template(invoices) == "partials/fields/attachment.html"
-    limits = re.search(r'id="limits-invoices">([^<]*)<', r.text).group(1)
-    assert limits == "up to 10 files, 10 MB each, pdf jpg jpeg png"
+    assert re.search(r'id="limits-invoices">([^<]*)<', r.text).group(1) == words
 
 
 def test_the_record_lists_files_as_text_with_download_links(client, filed):
