@@ -128,6 +128,13 @@ def resolve_attachments(form: Form, raw: dict[str, Any], user: User, repo: Repos
     return resolved, errors
 
 
+def resolver(user: User, repo: Repository, kept: dict[str, Any] | None = None
+             ) -> Callable[[Form, dict[str, Any]], tuple[dict[str, Any], dict[str, str]]]:
+    """`resolve_attachments` for one person (and the request's data, if any), as the form
+    pages' as-you-type checks take it."""
+    return lambda form, raw: resolve_attachments(form, raw, user, repo, kept)
+
+
 def _ids(value: Any) -> set[str]:
     return {item["id"] for item in value if isinstance(item, dict) and "id" in item} if isinstance(value, list) else set()
 

@@ -5,6 +5,7 @@ render; the field-type → template registry lives here so new field types add o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ FIELD_TEMPLATES: dict[str, str] = {
     "table": "partials/fields/table.html",
     "attachment": "partials/fields/attachment.html",
 }
+# Turns posted upload ids into the files' descriptions before cleaning: (form, raw) → (raw, errors).
+Resolver = Callable[[Form, dict[str, Any]], tuple[dict[str, Any], dict[str, str]]]
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
 STEP_PREFIX = "data."  # a step's editable fields share a form with the decision's own inputs (comment, …)
 
@@ -122,6 +125,8 @@ def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:
         elif f.type == "checkbox":
             if value:
                 raw[f.key] = "on"  # as a browser posts a ticked box; an unticked one posts nothing
+        elif f.type == "attachment":
+            raw[f.key] = [dict(item) for item in value]  # the files' descriptions, shown by the widget
         else:
             raw[f.key] = _text(value)
     return raw
@@ -132,19 +137,21 @@ def _text(value: Any) -> str:
 
 
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
-                     omit: frozenset[str] = frozenset()) -> FormState:
-    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
+                     omit: frozenset[str] = frozenset(), resolve: Resolver | None = None) -> FormState:
+    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it
+    (`resolve`: how upload ids become files)."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw, omit=omit), check=check)
+    return _with_computed(FormState(form, raw, omit=omit), check=check, resolve=resolve)
 
 
 def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
-               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState:
+               pairs: list[tuple[str, str]] | None = None, check: bool = False,
+               resolve: Resolver | None = None) -> FormState:
     """The fields editable at a step, as inputs filled with the request's data, or with what was
     posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
     computed fields and conditions see the whole request."""
@@ -153,7 +160,7 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
         raw.update(_step_raw(form, pairs, editable))
         _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
     state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
-    return _with_computed(state, check=check)
+    return _with_computed(state, check=check, resolve=resolve)
 
 
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
@@ -198,12 +205,27 @@ def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = 
     return _without_empty_rows(form, raw, omit)
 
 
-def _with_computed(state: FormState, *, check: bool = False) -> FormState:
-    """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
-    data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw, state.omit),
-                                    partial=True, locale=i18n.current_locale.get())
+def _with_computed(state: FormState, *, check: bool = False, resolve: Resolver | None = None) -> FormState:
+    """Clean what was typed once: computed values, the facts conditions read, errors if asked.
+    Posted upload ids are resolved first (`resolve`), and the widget shows the files found;
+    without a resolver, attachment fields are left out of this check (the engine's is final)."""
+    raw = _without_empty_rows(state.form, state.raw, state.omit)
+    attachments = [f.key for f in state.form.fields if f.type == "attachment" and f.key in raw]
+    file_errors: dict[str, str] = {}
+    if resolve is not None and attachments:
+        raw, file_errors = resolve(state.form, raw)
+        state.raw.update({key: raw[key] for key in attachments})
+    elif attachments:
+        raw = {k: v for k, v in raw.items() if k not in attachments or _described(v)}
+    data, errors = clean_submission(state.form, raw, partial=True, locale=i18n.current_locale.get())
+    errors = {**errors, **file_errors}
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
     state.facts = state.form.facts(data)
     if check:
         state.errors = errors
     return state
+
+
+def _described(value: Any) -> bool:
+    """Whether an attachment value holds the files' descriptions already (stored data), not ids."""
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
