@@ -10,27 +10,15 @@ import dataclasses
 from typing import Any
 
 from builder import paths
-from builder.forms import (FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form, Option,
-                           Validation)
+from builder.forms import (CHOICE_TYPES, FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form,
+                           Option, Validation)
+from builder.validation.fieldprops import TYPE_PROPERTIES, type_properties  # noqa: F401 (re-exported)
 from builder.validation.common import (check_bool, check_bounds, check_label, check_slug,
                                        check_version, duplicates, is_int, is_number, is_typed,
                                        json_names, required_list, show_value, unknown_keys)
 from rules.conditions import condition_fields, validate_condition
 from rules.errors import DefinitionError, Problem, RuleError
 from rules.expressions import expression_fields, validate_expression
-
-# Which field types may carry which type-specific property.
-TYPE_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "options": ("select",),
-    "columns": ("table",),
-    "min_rows": ("table",),
-    "max_rows": ("table",),
-    "min": NUMERIC_TYPES,
-    "max": NUMERIC_TYPES,
-    "max_length": ("text", "textarea"),
-    "placeholder": SCALAR_TYPES,
-    "computed": ("text", "textarea", "number", "money", "date"),
-}
 
 FORM_PROPERTIES = json_names(Form)
 FIELD_PROPERTIES = json_names(Field)
@@ -82,11 +70,11 @@ def form_field_types(doc: Any) -> dict[str, str]:
 
 
 def form_options(doc: Any) -> dict[str, tuple[str, ...]]:
-    """The option values of each well-formed select field of a raw form document."""
+    """The option values of each well-formed choice field of a raw form document."""
     found: dict[str, tuple[str, ...]] = {}
     fields = doc.get("fields") if isinstance(doc, dict) else None
     for f in fields if isinstance(fields, list) else ():
-        if is_typed(f) and f["type"] == "select" and isinstance(f.get("options"), list):
+        if is_typed(f) and f["type"] in CHOICE_TYPES and isinstance(f.get("options"), list):
             found.setdefault(f["key"], tuple(o["value"] for o in f["options"]
                                              if isinstance(o, dict)
                                              and isinstance(o.get("value"), str)))
@@ -172,18 +160,13 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
         check_label(doc, name, path, out)
     check_bool(doc, "required", path, out)
     if kind is not None:
-        _type_properties(doc, kind, path, out)
-    if kind == "select":
-        _options(doc, path, out)
+        type_properties(doc, kind, path, out)
+    if kind in CHOICE_TYPES:
+        _options(doc, kind, path, out)
     if kind == "table":
         _table(doc, path, out)
     if kind in NUMERIC_TYPES:
         check_bounds(doc, "min", "max", path, out, is_number, "a number")
-    if kind in ("text", "textarea") and "max_length" in doc:
-        value = doc["max_length"]
-        if not is_int(value) or value < 1:
-            out.append(Problem(paths.key(path, "max_length"),
-                               f"must be a positive integer, got {show_value(value)}"))
     if doc.get("computed") is not None:
         _computed(doc, path, out, scope)
     if doc.get("visible_when") is not None:
@@ -248,22 +231,14 @@ def _validations(docs: Any, fields: list[Any], path: str, out: list[Problem]) ->
                 out.append(Problem(paths.index(where, index), f'unknown field "{key}"'))
 
 
-def _type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
-    for name, kinds in TYPE_PROPERTIES.items():
-        if name in doc and kind not in kinds:
-            where = paths.key(path, name)
-            out.append(Problem(where, f'a {kind} field can\'t have {name} '
-                                      f'(only {", ".join(kinds)})'))
-
-
-def _options(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
+def _options(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
     where = paths.key(path, "options")
     options = doc.get("options")
     if not isinstance(options, list) or not options:
         if "options" in doc and not isinstance(options, list):
             out.append(Problem(where, "must be a list"))
         else:
-            out.append(Problem(where, "a select field needs at least one option"))
+            out.append(Problem(where, f"a {kind} field needs at least one option"))
         return
     for position, option in enumerate(options):
         at = paths.index(where, position)

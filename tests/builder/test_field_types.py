@@ -176,3 +176,77 @@ def test_computed_percent_is_a_number_within_bounds():
         {"key": "share", "type": "percent", "computed": "part / whole * 100"}]})
     assert clean_submission(form, {"part": 1, "whole": 8})[0]["share"] == 12.5
     assert clean_submission(form, {"part": 9, "whole": 8})[1] == {"share": "must be at most 100"}
+
+
+# ------------------------------------------------------------------ validation of definitions
+
+from builder.validation import validate_form  # noqa: E402
+
+
+def problems_of(*fields):
+    doc = {"key": "f", "version": 1, "title": "F", "fields": list(fields)}
+    return [str(p) for p in validate_form(doc)]
+
+
+def test_the_every_type_form_is_valid():
+    assert problems_of(*FIELDS) == []
+
+
+@pytest.mark.parametrize("field, expected", [
+    ({"key": "r", "type": "radio"}, "fields[0].options: a radio field needs at least one option"),
+    ({"key": "m", "type": "multiselect", "options": []},
+     "fields[0].options: a multiselect field needs at least one option"),
+    ({"key": "a", "type": "attachment", "accept": [".PDF"]},
+     'fields[0].accept[0]: must be a file extension in lower case without the dot, like pdf, got ".PDF"'),
+    ({"key": "a", "type": "attachment", "accept": "pdf"},
+     'fields[0].accept: must be a list of file extensions, like ["pdf", "jpg"]'),
+    ({"key": "a", "type": "attachment", "max_files": 0}, "fields[0].max_files: must be a positive integer, got 0"),
+    ({"key": "a", "type": "attachment", "max_size": "1MB"},
+     'fields[0].max_size: must be a positive integer, got "1MB"'),
+    ({"key": "s", "type": "serial"},
+     "fields[0].pattern: a serial field needs a pattern, like BX-{yyyy}-{seq:6}"),
+    ({"key": "s", "type": "serial", "pattern": "BX-{yyyy}"},
+     "fields[0].pattern: must contain {seq:N}, the running number"),
+    ({"key": "s", "type": "serial", "pattern": "BX-{year}-{seq:4}"},
+     'fields[0].pattern: unknown token "{year}" (use {yyyy}, {yy}, {mm}, {dd}, {seq:N})'),
+    ({"key": "s", "type": "serial", "pattern": "{seq:4}", "required": True},
+     "fields[0].required: a serial field is never filled in, so it can't be required"),
+    ({"key": "t", "type": "text", "pattern": "x{seq:2}"},
+     "fields[0].pattern: a text field can't have pattern (only serial)"),
+    ({"key": "t", "type": "text", "multiple": True},
+     "fields[0].multiple: a text field can't have multiple (only user, department)"),
+    ({"key": "d", "type": "date", "working_days": True},
+     "fields[0].working_days: a date field can't have working_days (only daterange)"),
+    ({"key": "u", "type": "user", "multiple": "yes"}, 'fields[0].multiple: must be true or false, got "yes"'),
+    ({"key": "t", "type": "text", "min_length": 5, "max_length": 3},
+     "fields[0].min_length: min_length 5 is greater than max_length 3"),
+    ({"key": "t", "type": "text", "min_length": -1},
+     "fields[0].min_length: must be a whole number, 0 or more, got -1"),
+    ({"key": "n", "type": "percent", "default": 120},
+     "fields[0].default: must be a value of the field's type: must be at most 100"),
+    ({"key": "n", "type": "select", "options": [{"value": "a"}], "default": "b"},
+     "fields[0].default: must be a value of the field's type: must be one of: a"),
+    ({"key": "n", "type": "daterange", "default": {"start": "2026-12-02", "end": "2026-12-01"}},
+     "fields[0].default: must be a value of the field's type: must end on or after its start"),
+    ({"key": "n", "type": "checkbox", "default": "on"}, 'fields[0].default: must be true or false, got "on"'),
+    ({"key": "n", "type": "attachment", "default": []},
+     "fields[0].default: a attachment field can't have default"),
+    ({"key": "h", "type": "section", "required": True},
+     "fields[0].required: a section field is never filled in, so it can't be required"),
+])
+def test_type_properties_are_validated_with_paths(field, expected):
+    assert expected in problems_of(field) or any(p.startswith(expected) for p in problems_of(field))
+
+
+@pytest.mark.parametrize("field", [
+    {"key": "n", "type": "percent", "default": 12.5},
+    {"key": "n", "type": "multiselect", "options": [{"value": "a"}, {"value": "b"}], "default": ["b"]},
+    {"key": "n", "type": "checkbox", "default": True},
+    {"key": "n", "type": "phone", "default": "010-12345678"},
+    {"key": "u", "type": "user", "multiple": True, "default": ["li.na"]},
+    {"key": "a", "type": "attachment", "accept": ["pdf", "jpg"], "max_files": 3, "max_size": 1048576},
+    {"key": "d", "type": "daterange", "working_days": True},
+    {"key": "s", "type": "serial", "pattern": "HT{yy}{mm}{dd}-{seq:3}"},
+])
+def test_good_type_properties_pass(field):
+    assert problems_of(field) == []
