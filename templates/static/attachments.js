@@ -15,12 +15,10 @@
     widget.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
-  function addRow(list, html) {
+  function rowFrom(html) {
     var holder = document.createElement("template");
     holder.innerHTML = html.trim();
-    var row = holder.content.firstElementChild;
-    if (row) list.appendChild(row);
-    return row;
+    return holder.content.firstElementChild;
   }
 
   function upload(widget, file) {
@@ -35,8 +33,8 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": csrfToken(), "HX-Request": "true" }
     }).then(function (response) { return response.text().then(function (text) {
-      pending.remove();
-      var row = addRow(list, text);
+      var row = rowFrom(text);  // in the place the file was chosen in, however the uploads finish
+      if (row) pending.replaceWith(row); else pending.remove();
       return row && !row.classList.contains("refused");
     }); }).catch(function () { pending.textContent = file.name + " ✕"; return false; });
   }
