@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from builder.forms import Field
 
 TOKEN = re.compile(r"\{([^{}]*)\}")
 SEQ = re.compile(r"seq:(\d{1,2})\Z")
@@ -65,3 +69,21 @@ def _seq_at(pattern: str) -> int:
         if SEQ.match(match.group(1)):
             return match.start()
     raise ValueError(f"no {{seq:N}} in {pattern!r}")
+
+
+def assign_serials(fields: Iterable[Field], data: dict[str, Any], day: _dt.date,
+                   highest: Callable[[str, str], int],
+                   ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """`data` with each serial field filled in, and what the record keeps of each number
+    (`{field: {"prefix", "seq"}}`) so the highest given can be rebuilt from the log.
+    `highest(field, prefix)` is the highest number given so far (0 for none)."""
+    filled = dict(data)
+    given: dict[str, dict[str, Any]] = {}
+    for f in fields:
+        if f.type != "serial" or pattern_problem(f.pattern):
+            continue
+        prefix = serial_prefix(f.pattern, day)
+        number = highest(f.key, prefix) + 1
+        filled[f.key] = format_serial(f.pattern, day, number)
+        given[f.key] = {"prefix": prefix, "seq": number}
+    return filled, given

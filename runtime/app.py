@@ -16,7 +16,7 @@ from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.web import api, designer, pages, rules_api, uploads_view
+from runtime.web import api, designer, pages, pickers, rules_api, uploads_view
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             if own:
                 store.close()
 
-    routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *designer.routes, *pages.routes,
+    routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *designer.routes, *pages.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]

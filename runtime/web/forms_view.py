@@ -27,20 +27,39 @@ FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
                   N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
                   N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
                   N_("at least 1 row"), N_("cannot be filled in here"), N_("cannot be changed here"),
-                  N_("must be true or false"))
+                  N_("must be true or false"), N_("must be a percentage, like 12.5"),
+                  N_("must be a date and time (YYYY-MM-DDTHH:MM)"), N_("needs a start and an end date"),
+                  N_("start and end must be dates (YYYY-MM-DD)"), N_("must end on or after its start"),
+                  N_("must be a mobile number (13812345678) or a landline (010-12345678)"),
+                  N_("must be an email address, like name@example.com"), N_("must be a list of options"),
+                  N_("must be a list of uploaded files"), N_("holds no value"))
 assert NOT_ASKED in FIELD_MESSAGES and NOT_EDITABLE in FIELD_MESSAGES  # the catalog needs them spelled out
 
 FIELD_TEMPLATES: dict[str, str] = {
     "text": "partials/fields/text.html",
     "textarea": "partials/fields/textarea.html",
     "number": "partials/fields/number.html",
-    "money": "partials/fields/number.html",
+    "money": "partials/fields/number.html",  # with the amount in capitals (大写) under it
+    "percent": "partials/fields/percent.html",
     "date": "partials/fields/date.html",
+    "datetime": "partials/fields/datetime.html",
+    "daterange": "partials/fields/daterange.html",
     "select": "partials/fields/select.html",
+    "radio": "partials/fields/radio.html",
+    "multiselect": "partials/fields/multiselect.html",
     "checkbox": "partials/fields/checkbox.html",
+    "user": "partials/fields/user.html",
+    "department": "partials/fields/department.html",
+    "phone": "partials/fields/phone.html",
+    "email": "partials/fields/email.html",
+    "attachment": "partials/fields/attachment.html",  # the uploads engineer's upload widget
     "table": "partials/fields/table.html",
-    "attachment": "partials/fields/attachment.html",
+    "serial": "partials/fields/serial.html",
+    "section": "partials/fields/section.html",
+    "note": "partials/fields/note.html",
 }
+# A table cell's <input type>, by column type (number-like cells also get inputmode="decimal").
+CELL_INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "phone": "tel", "email": "email"}
 # Turns posted upload ids into the files' descriptions before cleaning: (form, raw) → (raw, errors).
 Resolver = Callable[[Form, dict[str, Any]], tuple[dict[str, Any], dict[str, str]]]
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
@@ -57,6 +76,7 @@ class FormState:
 
     form: Form
     raw: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)  # what the raw values clean to, so far
     errors: dict[str, str] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
@@ -67,14 +87,33 @@ class FormState:
     body: str = "#form-body"
 
     def value(self, key: str) -> Any:
-        return self.raw.get(key, "")
+        value = self.raw.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    def values(self, key: str) -> list[str]:
+        """The values of a field whose input name repeats (multiselect, several people, files)."""
+        value = self.raw.get(key)
+        return [v.get("id", "") if isinstance(v, dict) else str(v) for v in value] if isinstance(value, list) else \
+            ([value] if isinstance(value, str) and value else [])
+
+    def range_end(self, key: str, end: str) -> str:
+        value = self.raw.get(key)
+        return str(value.get(end, "")) if isinstance(value, dict) else ""
+
+    def cleaned(self, key: str) -> Any:
+        """The field's value as cleaned so far (None while it is empty or wrong)."""
+        return self.computed.get(key) if key in self.computed else self.data.get(key)
 
     def rows(self, table: Field) -> list[dict[str, Any]]:
         rows = self.raw.get(table.key)
         return rows if isinstance(rows, list) else []
 
-    def name(self, key: str, row: int | None = None, column: str | None = None) -> str:
-        return self.prefix + field_name(key, row, column)
+    def name(self, key: str, row: int | None = None, column: str | None = None,
+             end: str | None = None) -> str:
+        return self.prefix + field_name(key, row, column, end)
+
+    def cell_type(self, column: Field) -> str:
+        return CELL_INPUT_TYPES.get(column.type, "text")
 
     def error(self, key: str) -> str:
         message = self.errors.get(key, "")
@@ -102,7 +141,9 @@ class FormState:
 
 
 def blank_state(form: Form, omit: frozenset[str] = frozenset()) -> FormState:
-    raw: dict[str, Any] = {}
+    """A new form: tables with their first rows, fields with a `default` pre-filled."""
+    raw = _raw_from_data(form, {f.key: f.default for f in form.fields
+                                if f.default is not None and f.key not in omit and f.is_input})
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
@@ -125,8 +166,10 @@ def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:
         elif f.type == "checkbox":
             if value:
                 raw[f.key] = "on"  # as a browser posts a ticked box; an unticked one posts nothing
-        elif f.type == "attachment":
-            raw[f.key] = [dict(item) for item in value]  # the files' descriptions, shown by the widget
+        elif isinstance(value, list):  # multiselect, several people, files: a repeated name
+            raw[f.key] = [v if isinstance(v, dict) else _text(v) for v in value]
+        elif isinstance(value, dict):  # a date range's two ends
+            raw[f.key] = {k: _text(v) for k, v in value.items()}
         else:
             raw[f.key] = _text(value)
     return raw
@@ -220,6 +263,7 @@ def _with_computed(state: FormState, *, check: bool = False, resolve: Resolver |
     data, errors = clean_submission(state.form, raw, partial=True, locale=i18n.current_locale.get())
     errors = {**errors, **file_errors}
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
+    state.data = data
     state.facts = state.form.facts(data)
     if check:
         state.errors = errors
