@@ -209,7 +209,8 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
     """What a step's form posted for its editable fields: every one of them, since an input left
     empty clears its field (blank table rows dropped)."""
-    return _without_empty_rows(form, _step_raw(form, pairs, editable))
+    not_editable = frozenset(f.key for f in form.fields) - editable  # a table not editable here is no edit
+    return _without_empty_rows(form, _step_raw(form, pairs, editable), not_editable)
 
 
 def _step_raw(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:

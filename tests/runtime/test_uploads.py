@@ -261,6 +261,29 @@ def test_a_step_may_keep_the_requests_files_and_add_its_own_but_not_anyone_elses
     assert [f["name"] for f in data["invoices"]] == ["orig.pdf", "receipt.pdf"]
 
 
+def test_the_step_page_shows_the_requests_files_in_its_widget_and_its_form_keeps_them(client):
+    original = uploaded(client, "zhang.wei", "kept.pdf", PDF + b"kept", form="private-claim", field="invoices")
+    instance_id = file_claim(client, "zhang.wei", [original], process="private").json()["id"]
+    head = first_task(client, instance_id)
+    client.post(f"/api/tasks/{head.id}/approve", headers=bearer(client, head.assignee), json={})
+    finance = first_task(client, instance_id)
+    csrf = sign_in(client, finance.assignee)
+    page = client.get(f"/tasks/{finance.id}")
+    assert page.template.name == "instance.html"
+    assert [f["name"] for f in page.context["edit"].raw["invoices"]] == ["kept.pdf"]
+    assert 'class="attachment-name">kept.pdf<' in page.text
+    own = uploaded(client, finance.assignee, "added.pdf", PDF + b"added")
+    preview = client.post(f"/tasks/{finance.id}/preview", headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+                          data={"data.invoices": [original, own]})
+    assert preview.status_code == 200, preview.text
+    assert [f["name"] for f in preview.context["state"].raw["invoices"]] == ["kept.pdf", "added.pdf"]
+    r = client.post(f"/tasks/{finance.id}/approve", data={"csrf_token": csrf, "version": str(finance.version),
+                                                          "data.invoices": [original, own]}, follow_redirects=False)
+    assert r.status_code == 303, r.context.get("errors")
+    data = client.app.state.workflow.state.instances[instance_id].data
+    assert [f["name"] for f in data["invoices"]] == ["kept.pdf", "added.pdf"]
+
+
 # --- downloads ----------------------------------------------------------------------------
 
 
