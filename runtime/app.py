@@ -17,7 +17,7 @@ from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.web import api, designer, forms_api, pages, pickers, rules_api
+from runtime.web import api, designer, forms_api, pages, pickers, rules_api, uploads_view
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -42,7 +42,8 @@ class LocaleMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers every page needs: no framing, no MIME sniffing, no referrer leaks."""
+    """Headers every page needs: no framing, no MIME sniffing, no referrer leaks (a response
+    that sets one itself, such as a download, keeps its own)."""
 
     HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
                (b"referrer-policy", b"same-origin")]
@@ -53,7 +54,9 @@ class SecurityHeadersMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).extend(self.HEADERS)
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.HEADERS if h[0] not in present)
             await send(message)
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
 
@@ -81,7 +84,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             if own:
                 store.close()
 
-    routes = [*api.routes, *rules_api.routes, *forms_api.routes, *designer.routes, *pages.routes, *pickers.routes,
+    routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *designer.routes,
+              *pages.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -1,10 +1,14 @@
 """`formflow audit verify`: is the record intact, and does it still rebuild into a state?
 
+The record's attachments are part of it: every file an event names (by its SHA-256) must be in
+the data directory's content-addressed store with exactly those bytes.
+
 Reads the data directory without taking its lock (the log is append-only, so a running server
 does not disturb the check) and never changes anything.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +18,7 @@ from typing import Any
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint, differences
 from runtime.state import Projection
+from runtime.store.blobs import ATTACHMENTS_DIR, blob_path
 from runtime.store.eventlog import verify
 
 EVENTS_FILE = "events.jsonl"
@@ -36,8 +41,11 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     projection = Projection()
     batch: list[dict[str, Any]] = []
     compared = _compare(stored, projection) if stored and stored["seq"] == 0 else None
+    files = _Files(data_dir / ATTACHMENTS_DIR)
     try:
         for event in _events(data_dir / EVENTS_FILE):
+            if (problem := files.problem(event)) is not None:
+                return AuditReport(False, problem)
             batch.append(event)
             if event.get("commit"):  # replay whole commands only, as the server does at start-up
                 for committed in batch:
@@ -54,8 +62,57 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
         return compared
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
     return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
-                             f"{len(projection.tasks)} tasks{unfinished}; "
+                             f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")
+
+
+class _Files:
+    """Checks the attachment files events name, each file once (its digest remembered)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.verdicts: dict[str, str] = {}
+
+    @property
+    def checked(self) -> int:
+        return len(self.verdicts)
+
+    def problem(self, event: dict[str, Any]) -> str | None:
+        """What is wrong with a file this event names, naming the event, its request and the file."""
+        for item in _attachments(event):
+            sha256 = item["sha256"]
+            if sha256 not in self.verdicts:
+                self.verdicts[sha256] = self._verdict(sha256)
+            if self.verdicts[sha256]:
+                return (f"event {event.get('seq')} (request {event.get('instance')}): attachment "
+                        f"{json.dumps(item['name'], ensure_ascii=False)} ({sha256}) {self.verdicts[sha256]}")
+        return None
+
+    def _verdict(self, sha256: str) -> str:
+        try:
+            path = blob_path(self.root, sha256)
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return "is missing from the store"
+        except ValueError:
+            return "has no valid SHA-256 in the record"
+        return "" if digest.hexdigest() == sha256 else f"was altered: its content now hashes to {digest.hexdigest()}"
+
+
+def _attachments(value: Any) -> Iterator[dict[str, Any]]:
+    """Every file description ({"id", "name", "size", "sha256", "type"}) anywhere in `value`."""
+    if isinstance(value, dict):
+        if isinstance(value.get("sha256"), str) and "id" in value and "size" in value and "name" in value:
+            yield value
+            return
+        for inner in value.values():
+            yield from _attachments(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _attachments(inner)
 
 
 def _compare(stored: dict[str, Any], projection: Projection) -> AuditReport:

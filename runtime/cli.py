@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
     from runtime.app import create_app
 
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
-                        calendar=args.calendar, escalate_every=args.escalate_every)
+                        calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload)
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
@@ -93,6 +93,8 @@ def parser() -> argparse.ArgumentParser:
                        help="business calendar file (default: calendar.json in the data directory)")
     serve.add_argument("--escalate-every", type=float, default=60.0, metavar="SECONDS",
                        help="how often deadlines are checked and escalated (default 60; 0 turns it off)")
+    serve.add_argument("--max-upload", type=int, default=Settings.max_upload, metavar="BYTES",
+                       help="largest uploaded file unless its form field sets max_size (default 20 MiB)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

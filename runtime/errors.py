@@ -10,12 +10,16 @@ from runtime.i18n import N_, Text
 
 __all__ = [
     "BadRequest", "Conflict", "DefinitionError", "Forbidden", "FormflowError", "NotAuthenticated", "NotFound",
-    "Problem", "RuleError", "TransitionNotAllowed", "ValidationFailed",
+    "PayloadTooLarge", "Problem", "RuleError", "TransitionNotAllowed", "ValidationFailed",
 ]
 
 
 class BadRequest(FormflowError):
     """The request itself is malformed: not JSON, not an object (400)."""
+
+
+class PayloadTooLarge(FormflowError):
+    """An upload over its size cap, refused before (or while) it is read (413)."""
 
 
 class NotFound(FormflowError):

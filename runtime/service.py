@@ -35,6 +35,7 @@ from runtime.i18n import N_
 from runtime.org import Organisation, Resolution, User
 from runtime.state import Instance, Projection, Task, TaskStatus, evolve
 from runtime.store.repository import Repository
+from runtime.uploads import resolve_attachments
 from runtime.visibility import redact_events, visible_fields
 
 DESIGNER_ROLES = ("designer", "admin")
@@ -211,11 +212,12 @@ class Workflow:
 
         def events() -> list[Event]:  # under the lock: a publish cannot slip between reading and pinning
             defs = self.latest(process)
-            data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form),
+            files, file_errors = resolve_attachments(defs.form, raw, user, self.repo)
+            data, errors = clean_submission(defs.form, files, skip=not_asked_at_start(defs.flow, defs.form),
                                             directory=self.org)
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
-            if errors or urgent_errors:
-                raise ValidationFailed({**errors, **urgent_errors})
+            if errors or urgent_errors or file_errors:
+                raise ValidationFailed({**errors, **file_errors, **urgent_errors})
             return (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
                     else self.engine.start(defs, user, data))
         return self._once(user, request_id, f"start:{process}", events)
@@ -231,8 +233,13 @@ class Workflow:
             task = self.task(task_id)
             instance = self.state.instances[task.instance]
             others = others_settled_with(task, self.open_tasks_of(instance.id, post_hoc=None))
-            return self.engine.act(self.pinned(instance), instance, task, user, action, text, version,
-                                   others, code, data)
+            defs = self.pinned(instance)
+            edits, file_errors = (resolve_attachments(defs.form, data, user, self.repo, instance.data)
+                                  if data else (data, {}))
+            acted = self.engine.act(defs, instance, task, user, action, text, version, others, code, edits)
+            if file_errors:  # after the engine's checks: a stranger hears 403, not which uploads exist
+                raise ValidationFailed(file_errors)
+            return acted
         return self._once(user, request_id, f"task:{task_id}", events)
 
     def withdraw(self, user: User, instance_id: str, version: int | None = None, request_id: str = "") -> Instance:
@@ -268,11 +275,12 @@ class Workflow:
         def events() -> list[Event]:
             instance = self.instance_for(user, instance_id)
             defs = self.pinned(instance)
-            result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True,
+            files, file_errors = resolve_attachments(defs.form, raw, user, self.repo, instance.data)
+            result = edit(defs.form, instance.data, files, editable_at_start(defs.flow, defs.form), whole=True,
                           directory=self.org)
             resubmitted = self.engine.resubmit(defs, instance, user, result.data)
-            if result.errors:
-                raise ValidationFailed(result.errors)
+            if result.errors or file_errors:
+                raise ValidationFailed({**result.errors, **file_errors})
             check_version("request", instance.version, version)
             return resubmitted
         return self._once(user, request_id, f"instance:{instance_id}", events)

@@ -4,8 +4,9 @@ So that tests run the engine on an in-memory store and a server database can lat
 the same methods. Two implementations share one body and differ only in storage, TinyDB's own
 habit: `MemoryRepository` (TinyDB `MemoryStorage`, `MemoryEventLog`) and `FileRepository` (one
 data directory, locked: `definitions.json` with a table per kind, `org.json`, `sessions.json`,
-`settings.json`, `authoring.json` (drafts and change records) — split so a login or a draft edit
-does not rewrite the published definitions — and `events.jsonl`).
+`settings.json`, `authoring.json` (drafts and change records), `uploads.json` (the registry of
+uploaded files) — split so a login, a draft edit or an upload does not rewrite the published
+definitions — `events.jsonl`, and the attachment files themselves in `attachments/` (`blobs`).
 
 Every read is served from memory through small indexes (no query scans a table, nothing touches
 disk after start-up) and returns a copy; every document is normalised through JSON on the way in,
@@ -24,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from runtime.store.blobs import ATTACHMENTS_DIR, BlobStore, FileBlobStore, MemoryBlobStore
 from runtime.store.documents import open_tinydb
 from runtime.store.errors import DefinitionConflict, StoreCorrupt, StoreError
 from runtime.store.eventlog import EventLog, MemoryEventLog, TornTail
@@ -64,6 +66,12 @@ class Repository(Protocol):
     def list_drafts(self, kind: str) -> list[str]: ...
     def put_change(self, kind: str, key: str, version: int, record: dict[str, Any]) -> None: ...
     def list_changes(self, kind: str, key: str) -> list[dict[str, Any]]: ...
+
+    def put_upload(self, record: dict[str, Any]) -> None: ...
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None: ...
+
+    @property
+    def blobs(self) -> BlobStore: ...
 
     def append_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def read_events(self) -> Iterator[dict[str, Any]]: ...
@@ -147,10 +155,13 @@ class _TinyRepository:
         sessions: TinyDB,
         settings: TinyDB,
         authoring: TinyDB,
+        uploads: TinyDB,
         events: EventLog | MemoryEventLog,
+        blobs: BlobStore,
         source: Path | str = "<memory>",
     ) -> None:
-        self._dbs = (definitions, org, sessions, settings, authoring)
+        self._dbs = (definitions, org, sessions, settings, authoring, uploads)
+        self._blobs = blobs
         self._events = events
         self._lock = threading.RLock()
         self._closed = False
@@ -169,6 +180,7 @@ class _TinyRepository:
         self._drafts = _Keyed(authoring.table("drafts"), lambda d: (d["kind"], d["key"]), source)
         self._changes = _Keyed(authoring.table("changes"),
                                lambda d: (d["kind"], d["key"], d["version"]), source)
+        self._uploads = _Keyed(uploads.table("uploads"), lambda d: d["id"], source)
 
     @property
     def recovered_torn_tail(self) -> TornTail | None:
@@ -321,6 +333,26 @@ class _TinyRepository:
             found = [self._changes.get((kind, key, v)) for v in versions]
             return [{"version": d["version"], **_copy(d["record"])} for d in found if d]
 
+    # uploads: the registry of uploaded files (their bytes are in `blobs`)
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self._blobs
+
+    def put_upload(self, record: dict[str, Any]) -> None:
+        """Register an uploaded file ({"id", "name", "size", "sha256", "type", "by", "at"})."""
+        stored = _normalise(record)
+        if not isinstance(stored.get("id"), str) or not stored["id"]:
+            raise ValueError("an upload needs a non-empty string 'id'")
+        with self._lock:
+            self._check_open()
+            self._uploads.put(stored["id"], stored)
+
+    def get_upload(self, upload_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            self._check_open()
+            return _copy(self._uploads.get(upload_id))
+
     # event log
 
     def append_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -369,7 +401,9 @@ class MemoryRepository(_TinyRepository):
             sessions=open_tinydb(None),
             settings=open_tinydb(None),
             authoring=open_tinydb(None),
+            uploads=open_tinydb(None),
             events=MemoryEventLog(),
+            blobs=MemoryBlobStore(),
         )
 
 
@@ -383,12 +417,13 @@ class FileRepository(_TinyRepository):
         opened: list[Any] = []
         try:
             dbs = {}
-            for name in ("definitions", "org", "sessions", "settings", "authoring"):
+            for name in ("definitions", "org", "sessions", "settings", "authoring", "uploads"):
                 dbs[name] = open_tinydb(self.data_dir / f"{name}.json")
                 opened.append(dbs[name])
             events = EventLog(self.data_dir / "events.jsonl")
             opened.append(events)
-            super().__init__(**dbs, events=events, source=self.data_dir)
+            super().__init__(**dbs, events=events, blobs=FileBlobStore(self.data_dir / ATTACHMENTS_DIR),
+                             source=self.data_dir)
         except BaseException:
             for item in opened:
                 item.close()

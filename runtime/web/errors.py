@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from runtime import i18n
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
-                            NotAuthenticated, NotFound, Problem, RuleError, ValidationFailed)
+                            NotAuthenticated, NotFound, PayloadTooLarge, Problem, RuleError, ValidationFailed)
 from runtime.i18n import N_
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 
@@ -23,7 +23,7 @@ INTERNAL = N_("internal error; it has been logged for the administrator")
 
 STATUS: dict[type[FormflowError], int] = {
     BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-    ValidationFailed: 422, DefinitionError: 422, RuleError: 422,
+    ValidationFailed: 422, DefinitionError: 422, RuleError: 422, PayloadTooLarge: 413,
 }
 
 

@@ -5,6 +5,7 @@ render; the field-type → template registry lives here so new field types add o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,8 @@ FIELD_TEMPLATES: dict[str, str] = {
 }
 # A table cell's <input type>, by column type (number-like cells also get inputmode="decimal").
 CELL_INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "phone": "tel", "email": "email"}
+# Turns posted upload ids into the files' descriptions before cleaning: (form, raw) → (raw, errors).
+Resolver = Callable[[Form, dict[str, Any]], tuple[dict[str, Any], dict[str, str]]]
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
 STEP_PREFIX = "data."  # a step's editable fields share a form with the decision's own inputs (comment, …)
 
@@ -178,21 +181,23 @@ def _text(value: Any) -> str:
 
 
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
-                     omit: frozenset[str] = frozenset(), directory: Directory | None = None) -> FormState:
+                     omit: frozenset[str] = frozenset(), directory: Directory | None = None,
+                     resolve: Resolver | None = None) -> FormState:
     """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it (people
-    and departments against `directory`, the organisation, when given)."""
+    and departments against `directory`, the organisation, when given; `resolve`: how upload ids
+    become files)."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory)
+    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory, resolve=resolve)
 
 
 def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
                pairs: list[tuple[str, str]] | None = None, check: bool = False,
-               directory: Directory | None = None) -> FormState:
+               directory: Directory | None = None, resolve: Resolver | None = None) -> FormState:
     """The fields editable at a step, as inputs filled with the request's data, or with what was
     posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
     computed fields and conditions see the whole request."""
@@ -201,13 +206,14 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
         raw.update(_step_raw(form, pairs, editable))
         _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
     state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
-    return _with_computed(state, check=check, directory=directory)
+    return _with_computed(state, check=check, directory=directory, resolve=resolve)
 
 
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
     """What a step's form posted for its editable fields: every one of them, since an input left
     empty clears its field (blank table rows dropped)."""
-    return _without_empty_rows(form, _step_raw(form, pairs, editable))
+    not_editable = frozenset(f.key for f in form.fields) - editable  # a table not editable here is no edit
+    return _without_empty_rows(form, _step_raw(form, pairs, editable), not_editable)
 
 
 def _step_raw(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
@@ -246,13 +252,30 @@ def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = 
     return _without_empty_rows(form, raw, omit)
 
 
-def _with_computed(state: FormState, *, check: bool = False, directory: Directory | None = None) -> FormState:
-    """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
-    data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw, state.omit),
-                                    partial=True, locale=i18n.current_locale.get(), directory=directory)
+def _with_computed(state: FormState, *, check: bool = False, directory: Directory | None = None,
+                   resolve: Resolver | None = None) -> FormState:
+    """Clean what was typed once: computed values, the facts conditions read, errors if asked.
+    Posted upload ids are resolved first (`resolve`), and the widget shows the files found;
+    without a resolver, attachment fields are left out of this check (the engine's is final)."""
+    raw = _without_empty_rows(state.form, state.raw, state.omit)
+    attachments = [f.key for f in state.form.fields if f.type == "attachment" and f.key in raw]
+    file_errors: dict[str, str] = {}
+    if resolve is not None and attachments:
+        raw, file_errors = resolve(state.form, raw)
+        state.raw.update({key: raw[key] for key in attachments})
+    elif attachments:
+        raw = {k: v for k, v in raw.items() if k not in attachments or _described(v)}
+    data, errors = clean_submission(state.form, raw, partial=True, locale=i18n.current_locale.get(),
+                                    directory=directory)
+    errors = {**errors, **file_errors}
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
     state.data = data
     state.facts = state.form.facts(data)
     if check:
         state.errors = errors
     return state
+
+
+def _described(value: Any) -> bool:
+    """Whether an attachment value holds the files' descriptions already (stored data), not ids."""
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)

@@ -21,8 +21,9 @@ from runtime.org import Organisation, User
 from runtime.service import Workflow
 from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
 from runtime.web.api import TASK_COMMANDS
+from runtime.uploads import resolver
 from runtime.web.deadlines_view import time_left_text
-from runtime.web.forms_view import (FormState, blank_state, state_from_data, state_from_pairs, step_edits,
+from runtime.web.forms_view import (FormState, Resolver, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
@@ -91,11 +92,11 @@ async def start_form(request: Request) -> Response:
 
 async def preview(request: Request) -> Response:
     """As-you-type: re-check the posted form, recompute computed fields, apply row add/remove."""
-    await require_user(request, write=True)
+    user = await require_user(request, write=True)
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form),
-                             directory=_workflow(request).org)
+                             directory=_workflow(request).org, resolve=resolver(user, request.app.state.repo))
     return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
                   status=422 if state.errors else 200)
 
@@ -113,7 +114,7 @@ async def submit(request: Request) -> Response:
         instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs, omit),
                                            posted.get("request_id", ""), urgent)
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo))
         state.errors = failed.errors
         kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent}
         return render(request, "start.html", kept, block="form_body", status=422)
@@ -181,11 +182,11 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
                pairs: list[tuple[str, str]] | None = None, check: bool = False,
-               directory: Organisation | None = None) -> FormState | None:
+               directory: Organisation | None = None, resolve: Resolver | None = None) -> FormState | None:
     """The editable fields of the task's step as inputs inside its approve/complete form, or None."""
     if not editable:
         return None
-    state = step_state(form, data, editable, pairs=pairs, check=check, directory=directory)
+    state = step_state(form, data, editable, pairs=pairs, check=check, directory=directory, resolve=resolve)
     state.preview = f"/tasks/{task.id}/preview"
     state.scope = "#approve-form" if task.kind == "approval" else "#complete-form"
     state.body = "#step-fields"
@@ -219,7 +220,8 @@ async def task_preview(request: Request) -> Response:
     if not editable:
         raise NotFound(N_("nothing to fill in at this task"))
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
-    state = _step_form(task, defs.form, instance.data, editable, pairs, check=True, directory=workflow.org)
+    state = _step_form(task, defs.form, instance.data, editable, pairs, check=True, directory=workflow.org,
+                       resolve=resolver(user, workflow.repo, instance.data))
     return render(request, "partials/step_fields.html", {"state": state, "task": task},
                   status=422 if state and state.errors else 200)
 
@@ -248,7 +250,8 @@ async def act(request: Request) -> Response:
     try:
         await run_in_threadpool(call)
     except ValidationFailed as failed:
-        edit = _step_form(task, defs.form, instance.data, editable, pairs)
+        edit = _step_form(task, defs.form, instance.data, editable, pairs,
+                          resolve=resolver(user, workflow.repo, instance.data))
         if edit is not None:
             edit.errors = failed.errors
         context = _instance_context(workflow, instance, task, user, edit)
@@ -314,7 +317,7 @@ async def resubmit_page(request: Request) -> Response:
         await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs, omit), None,
                                 dict(pairs).get("request_id", ""))
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False, omit=omit)
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo))
         state.errors = failed.errors
         return render(request, "start.html", {**context, "state": state}, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}")

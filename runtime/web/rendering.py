@@ -19,6 +19,7 @@ from builder.text import localize
 from runtime import i18n
 from runtime.errors import NotFound
 from runtime.web import values
+from runtime.web.upload_filters import FILTERS as UPLOAD_FILTERS
 
 _URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -104,7 +105,8 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
                        person=_person, process=_process, shown=_shown, capitals=values.capitals,
-                       range_length=_range_length, department=_department)
+                       range_length=_range_length, department=_department,
+                       **UPLOAD_FILTERS)
     env.globals.update(value_template=values.value_template)
     env.policies["ext.i18n.trimmed"] = True
     return templates

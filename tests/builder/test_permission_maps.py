@@ -80,7 +80,7 @@ def test_only_human_steps_have_fields():
 def test_defaults_editable_at_the_start_readonly_at_a_step():
     flow, form, _ = import_bundle(bundle(), roles=ROLES, users=USERS)
     assert not_asked_at_start(flow, form) == {"reason"}
-    assert editable_at_start(flow, form) == {"category", "items"}  # total is computed
+    assert editable_at_start(flow, form) == {"category", "items", "invoices"}  # total is computed
     assert editable_at_step(flow.step("finance"), form) == {"items"}
     assert editable_at_step(flow.step("dept_head"), form) == frozenset()
     assert step_permission(flow.step("dept_head"), "items") == "readonly"

@@ -1,0 +1,59 @@
+"""Staff attach invoices to an expense claim in the browser; the record lists them as downloads."""
+from __future__ import annotations
+
+import re
+import zlib
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.actions import sign_in
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+def test_two_invoices_attached_one_refused_one_removed_and_downloaded_from_the_record(page: Page, server: str,
+                                                                                      tmp_path) -> None:
+    sign_in(page, server, "zhang.wei")
+    page.goto(f"{server}/start/expense")
+    page.get_by_label("Category").select_option("office")
+    page.get_by_label("Description 1").fill("Printer toner")
+    page.get_by_label("Invoice no. 1").fill("INV-77")
+    page.get_by_label("Amount 1").fill("300")
+    page.get_by_label("Reason").fill("Office supplies")
+    expect(page.locator("#limits-invoices")).to_have_text("up to 10 files, 10 MB each, pdf jpg jpeg png")
+    files = page.locator("#files-invoices")
+    page.locator("#field-invoices").set_input_files([
+        {"name": "<b>toner</b>.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        {"name": "receipt.png", "mimeType": "image/png", "buffer": png()},
+        {"name": "setup.pdf", "mimeType": "application/pdf", "buffer": EXE},
+    ])
+    expect(files.locator(".attachment[data-upload-id]")).to_have_count(2)
+    expect(files.locator(".attachment.refused")).to_contain_text('"setup.pdf" does not hold what its name says')
+    expect(files).to_contain_text("<b>toner</b>.pdf")  # the name as text, never markup
+    page.locator("#field-invoices").set_input_files([{"name": "extra.pdf", "mimeType": "application/pdf",
+                                                     "buffer": PDF + b"%extra"}])
+    expect(files.locator(".attachment[data-upload-id]")).to_have_count(3)
+    page.get_by_role("button", name="Remove extra.pdf").click()
+    expect(files.locator(".attachment[data-upload-id]")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "attachments-start.png"), full_page=True)
+    page.locator("#submit").click()
+    expect(page).to_have_url(re.compile(r"/instances/\w+\?submitted=1$"))
+
+    listed = page.locator("#attachments-invoices li")
+    expect(listed).to_have_count(2)
+    expect(listed.first).to_contain_text("<b>toner</b>.pdf")
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="receipt.png").click()
+    download = caught.value
+    assert download.suggested_filename == "receipt.png"
+    assert download.path().read_bytes() == png()
+    expect(page).to_have_url(re.compile(r"/instances/\w+\?submitted=1$"))  # a download, not a page
