@@ -74,7 +74,7 @@ def test_rules_moves_and_validations(form):
     def edit(d):
         field(d, "reason")["visible_when"] = {"$eq": {"category": "travel"}}
         field(d, "total")["computed"] = "sum(items.amount) * 1"
-        d["fields"].insert(0, d["fields"].pop())  # reason first
+        d["fields"].insert(0, d["fields"].pop(d["fields"].index(field(d, "reason"))))  # reason first
         d["validations"] = [{"when": {"$gt": {"total": 0}}, "message": "Something to claim"}]
         d["title"] = "Claims"
     changes = changed(form, edit)
