@@ -68,7 +68,9 @@ def _process(context: Any, key: str) -> str:
 
 
 def _workflow_of(context: Any) -> Any:
-    return getattr(context["request"].app.state, "workflow", None)
+    """The running workflow, or None where a template renders outside a request (tests, print)."""
+    request = context.get("request")
+    return getattr(request.app.state, "workflow", None) if request is not None else None
 
 
 @jinja2.pass_context
@@ -105,7 +107,7 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
                        person=_person, process=_process, shown=_shown, capitals=values.capitals,
-                       range_length=_range_length, department=_department,
+                       column_totals=values.column_totals, range_length=_range_length, department=_department,
                        **UPLOAD_FILTERS)
     env.globals.update(value_template=values.value_template)
     env.policies["ext.i18n.trimmed"] = True

@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from builder.fieldtypes import range_days
 from builder.forms import Field
 from builder.text import localize
+from rules.derived import facts_for
 from rules.errors import RuleError
 from rules.expressions import rmb_upper
 from runtime import i18n
@@ -93,6 +94,20 @@ def shown(f: Field | None, value: Any, org: Organisation | None = None,
     if _is_number(value):
         return number(value)
     return str(value)
+
+
+SUMMED_TYPES = ("number", "money")  # a table's columns that get a total under them
+
+
+def column_totals(f: Field, rows: Any) -> dict[str, Any]:
+    """The totals under a table's number and money columns: the same sums conditions and rulesets
+    read (`items.amount.sum`), so what the form shows is what the rules see."""
+    summed = [c for c in f.columns if c.type in SUMMED_TYPES]
+    if f.type != "table" or not summed:
+        return {}
+    types = {f.key: "table", **{f"{f.key}.{c.key}": c.type for c in f.columns}}
+    facts = facts_for(types, {f.key: rows if isinstance(rows, list) else []})
+    return {c.key: facts.get(f"{f.key}.{c.key}.sum") for c in summed}
 
 
 def option_label(f: Field, value: Any) -> str:
