@@ -92,6 +92,13 @@ def test_every_recorded_sentence_reads_back_into_its_message():
     assert notes.read("") == "" and notes.read(None) is None
 
 
+@pytest.mark.parametrize("path", sorted(CATALOG_DIR.glob("**/*.po*")), ids=lambda p: p.parent.parent.name)
+def test_every_catalog_is_well_formed(path):
+    """Branches merge the catalogs by union, which can cut an entry apart: a broken one must fail here."""
+    with path.open("rb") as catalog:
+        read_po(catalog, abort_invalid=True)
+
+
 def test_the_chinese_catalog_translates_every_message_with_its_params():
     with (CATALOG_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale="zh_CN")
