@@ -9,7 +9,7 @@ cap may be chosen once they are known (`cap_for`), when they come before the fil
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
@@ -38,9 +38,36 @@ class Received:
 
 def refuse_declared_length(request: Request, cap: int) -> None:
     """413 before reading, when the body says it is longer than any file under `cap` can make it."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > cap + OVERHEAD:
+    if declared_over(request, cap + OVERHEAD):
         raise too_large("", cap)
+
+
+def declared_over(request: Request, limit: int) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > limit
+
+
+async def capped_stream(request: Request, limit: Callable[[], int],
+                        refuse: Callable[[], Exception]) -> AsyncIterator[bytes]:
+    """The body's chunks as they arrive, cut off (`refuse()` raised) at the chunk that brings more
+    than `limit()` bytes, whatever Content-Length said (chunked or lying bodies)."""
+    read = 0
+    async for chunk in request.stream():
+        yield chunk  # first, so a consumer that knows better (a file part's own cap) refuses first
+        read += len(chunk)
+        if read > limit():
+            raise refuse()
+
+
+async def read_capped(request: Request, cap: int, refuse: Callable[[], Exception]) -> bytes:
+    """A whole small body (a JSON document) of at most `cap` bytes, refused (`refuse()`) by its
+    declared length before a byte is read, or the moment the stream passes the cap."""
+    if declared_over(request, cap):
+        raise refuse()
+    body = bytearray()
+    async for chunk in capped_stream(request, lambda: cap, refuse):
+        body += chunk
+    return bytes(body)
 
 
 class _Parts:
@@ -118,13 +145,10 @@ async def receive_file(request: Request, blobs: BlobStore, cap_for: Callable[[di
         "on_part_end": parts.on_part_end, "on_header_field": parts.on_header_field,
         "on_header_value": parts.on_header_value, "on_header_end": parts.on_header_end,
         "on_headers_finished": parts.on_headers_finished})
-    read = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in capped_stream(request, lambda: max(parts.cap, default_cap) + OVERHEAD,
+                                         lambda: too_large(parts.received.name, parts.cap or default_cap)):
             parser.write(chunk)  # the file's part is cut off at its cap inside
-            read += len(chunk)
-            if read > max(parts.cap, default_cap) + OVERHEAD:
-                raise too_large(parts.received.name, parts.cap or default_cap)
         parser.finalize()
     except MultipartParseError:
         _drop(blobs, parts.received)
