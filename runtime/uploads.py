@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 DESCRIPTION_KEYS = ("id", "name", "size", "sha256", "type")
 MAX_NAME = 255
 MAX_EXTENSION = 16
+MAX_FILES = 100  # per attachment field without its own max_files
 NO_SUCH_UPLOAD = N_("no such upload")
 
 
@@ -110,7 +111,8 @@ def resolve_attachments(form: Form, raw: dict[str, Any], user: User, repo: Repos
                         kept: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """`raw` with each attachment field's upload ids replaced by the files' descriptions, and an
     error at `field[i]` for each id that is not one of this person's uploads nor already in the
-    request (`kept`: its data). A description sent back is looked up by its id (never trusted)."""
+    request (`kept`: its data). A description sent back is looked up by its id (never trusted).
+    A list longer than the field's `max_files` (else MAX_FILES) is one error at the field."""
     resolved = dict(raw)
     errors: dict[str, str] = {}
     for f in form.fields:
@@ -121,6 +123,11 @@ def resolve_attachments(form: Form, raw: dict[str, Any], user: User, repo: Repos
             value = [value]
         if not isinstance(value, list):
             continue  # the builder names the wrong shape
+        limit = f.max_files if f.max_files is not None else MAX_FILES
+        if len(value) > limit:  # before looking any up: one error, however long the list
+            errors[f.key] = N_("at most 1 file") if limit == 1 else N_("at most %(count)s files", count=limit)
+            resolved[f.key] = []
+            continue
         held = _ids((kept or {}).get(f.key))
         files = []
         for index, item in enumerate(value):
