@@ -5,9 +5,12 @@ from collections.abc import Iterator
 
 import orjson
 import pytest
+import uvicorn
 from starlette.testclient import TestClient
 
+import runtime.app
 from runtime.app import create_app
+from runtime.cli import main
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 
@@ -63,3 +66,11 @@ def test_a_body_nested_past_the_parsers_limit_is_a_bad_request_too():
 
 def test_the_default_cap_is_one_mebibyte():
     assert Settings().max_json == 1024 * 1024
+
+
+def test_serve_takes_the_cap_from_the_command_line(monkeypatch, tmp_path, capsys):
+    seen: list[Settings] = []
+    monkeypatch.setattr(runtime.app, "create_app", lambda settings: seen.append(settings))
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    main(["serve", "--data", str(tmp_path), "--max-json", "4096"])
+    assert seen[0].max_json == 4096
