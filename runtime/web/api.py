@@ -25,7 +25,8 @@ from runtime.web.upload_stream import read_capped
 from runtime.web.session import require_user
 
 
-MAX_DEPTH = 64  # arrays and objects inside each other; conditions nest far less
+MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep),
+# far below what would exhaust the validators' recursion
 
 
 async def json_object(request: Request) -> dict[str, Any]:
