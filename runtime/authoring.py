@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from runtime.engine import MAX_TEXT
 from runtime.errors import DefinitionError, Problem
 from runtime.i18n import N_
 from runtime.org import User
@@ -14,10 +15,16 @@ from runtime.service import Workflow
 NOTE_MISSING = N_("say what changed and why (the change note)")
 
 
+MAX_NOTE = MAX_TEXT  # a change note is a paragraph, like a comment
+
+
 def change_note(note: Any) -> str:
-    """The publish's change note, trimmed; a DefinitionError at `note` when there is none."""
+    """The publish's change note, trimmed; a DefinitionError at `note` when there is none or
+    when it is longer than MAX_NOTE."""
     if not isinstance(note, str) or not note.strip():
         raise DefinitionError([Problem("note", NOTE_MISSING)])
+    if len(note.strip()) > MAX_NOTE:
+        raise DefinitionError([Problem("note", N_("at most %(max)s characters", max=MAX_NOTE))])
     return note.strip()
 
 

@@ -27,7 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
     from runtime.app import create_app
 
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
-                        calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload)
+                        calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
+                        max_json=args.max_json)
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
@@ -95,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
                        help="how often deadlines are checked and escalated (default 60; 0 turns it off)")
     serve.add_argument("--max-upload", type=int, default=Settings.max_upload, metavar="BYTES",
                        help="largest uploaded file unless its form field sets max_size (default 20 MiB)")
+    serve.add_argument("--max-json", type=int, default=Settings.max_json, metavar="BYTES",
+                       help="largest JSON request body (default 1 MiB)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

@@ -26,6 +26,18 @@ TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
 OCTET_STREAM = "application/octet-stream"
 
 
+SHOWN_NAME = 60  # characters of a file name a message quotes
+
+
+def brief(name: str) -> str:
+    """A file name as a message quotes it: at most SHOWN_NAME characters, its end (the extension)
+    kept, so a 300-character name does not make a 300-character message."""
+    if len(name) <= SHOWN_NAME:
+        return name
+    tail = SHOWN_NAME // 4
+    return name[:SHOWN_NAME - tail - 1] + "…" + name[-tail:]
+
+
 def extension(name: str) -> str:
     """The name's extension, lower case, no dot ("" without one)."""
     base = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
@@ -38,12 +50,12 @@ def media_type(name: str, head: bytes, is_text: bool, accept: tuple[str, ...] = 
     ext = extension(name)
     if accept and ext not in accept:
         raise ValueError(N_('"%(name)s" is not one of the accepted types: %(types)s',
-                            name=name, types=", ".join(accept)))
+                            name=brief(name), types=", ".join(accept)))
     kinds = ACCEPTED.get(ext)
     if kinds is None:
-        raise ValueError(N_('"%(name)s": files of this type are not accepted', name=name)
+        raise ValueError(N_('"%(name)s": files of this type are not accepted', name=brief(name))
                          if not ext else
-                         N_('"%(name)s": files of type .%(ext)s are not accepted', name=name, ext=ext))
+                         N_('"%(name)s": files of type .%(ext)s are not accepted', name=brief(name), ext=ext))
     if kinds == (TEXT,):
         if not is_text:
             raise ValueError(_mismatch(name, ext))
@@ -56,4 +68,4 @@ def media_type(name: str, head: bytes, is_text: bool, accept: tuple[str, ...] = 
 
 def _mismatch(name: str, ext: str) -> Text:
     return N_('"%(name)s" does not hold what its name says: its content is not a .%(ext)s file',
-              name=name, ext=ext)
+              name=brief(name), ext=ext)

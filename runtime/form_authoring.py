@@ -15,6 +15,7 @@ from typing import Any
 from builder.form_diff import Change, form_changes
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, parse_flow, validate_form
+from builder.validation.common import MAX_KEY
 from runtime.authoring import change_note, publish_recorded, version_history
 from runtime.draft_steps import rebuild, step_back
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
@@ -41,6 +42,13 @@ class FormDraft:
     can_redo: bool
     published_keys: frozenset[str]
     process: bool
+    revision: int = 0  # saves (and undo/redo steps) since the draft began
+
+    @property
+    def etag(self) -> str:
+        """The draft's entity tag (HTTP `ETag`): the version it follows and its revision, so a
+        draft begun again after a publish never matches a tag of the one before."""
+        return f'"{self.based_on}.{self.revision}"'
 
     def to_dict(self) -> dict[str, Any]:
         return {"form": self.form, "based_on": self.based_on, "can_undo": self.can_undo,
@@ -107,11 +115,17 @@ class FormAuthoring:
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
 
-    def save(self, user: User, key: str, doc: Any) -> FormDraft:
+    def save(self, user: User, key: str, doc: Any, if_match: str | None = None) -> FormDraft:
         """Replace the draft (an unknown key starts a new form); an invalid document is refused
-        with every problem and its path, and changes nothing."""
+        with every problem and its path, and changes nothing. With `if_match` (the `etag` the
+        caller saw) a draft saved by someone else since is a conflict, not silently overwritten."""
         self.workflow.require_designer(user)
         current = self._stored(key, missing_ok=True)
+        if if_match is not None:
+            seen = None if current is None else self._as_draft(key, current).etag
+            if if_match != seen:
+                raise Conflict(N_("the draft has changed since you read it (someone else saved it); "
+                                  "reload it and make your change again"))
         if current is None:
             self._check_new(key, process=False)
             current = {"form": None, "based_on": 0, "process": True, "undo": [], "redo": []}
@@ -121,7 +135,8 @@ class FormAuthoring:
         if form == current["form"]:
             return self._as_draft(key, current)
         undo = current["undo"] if current["form"] is None else [*current["undo"], step_back(form, current["form"])]
-        stored = {**current, "form": form, "based_on": based_on, "undo": undo[-MAX_UNDO:], "redo": []}
+        stored = {**current, "form": form, "based_on": based_on, "undo": undo[-MAX_UNDO:], "redo": [],
+                  "revision": current.get("revision", 0) + 1}
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
 
@@ -188,7 +203,7 @@ class FormAuthoring:
         published = frozenset(k for doc in self.repo.definition_versions(KIND, key)
                               for k in self.workflow.definition(KIND, key, doc["version"]).field_types())
         return FormDraft(stored["form"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
-                         published, bool(stored["process"]))
+                         published, bool(stored["process"]), stored.get("revision", 0))
 
     def _latest(self, key: str) -> Form | None:
         if not self.repo.definition_versions(KIND, key):
@@ -207,6 +222,8 @@ class FormAuthoring:
         return Form.from_dict({**doc, "key": key, "version": version}).to_dict()
 
     def _check_new(self, key: str, process: bool) -> None:
+        if isinstance(key, str) and len(key) > MAX_KEY:
+            raise DefinitionError([Problem("key", N_("must be at most %(max)s characters", max=MAX_KEY))])
         if not isinstance(key, str) or not SLUG.match(key):
             raise DefinitionError([Problem("key", N_("must be a slug (%(pattern)s)", pattern=SLUG_TEXT))])
         if self.repo.get_draft(KIND, key) is not None or self.repo.definition_versions(KIND, key):
@@ -221,7 +238,8 @@ class FormAuthoring:
             raise Conflict(nothing)
         form = rebuild(stored["form"], stored[back][-1])
         moved = {**stored, "form": form, back: stored[back][:-1],
-                 forth: [*stored[forth], step_back(form, stored["form"])][-MAX_UNDO:]}
+                 forth: [*stored[forth], step_back(form, stored["form"])][-MAX_UNDO:],
+                 "revision": stored.get("revision", 0) + 1}
         self.repo.put_draft(KIND, key, moved)
         return self._as_draft(key, moved)
 

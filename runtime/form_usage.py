@@ -5,8 +5,9 @@ it, a permission map, a sub-process's inputs), by the rulesets those flows consu
 are field keys), and by the running requests pinned to the form whose data holds it. Changing the
 type of a used field or removing one is refused with a message naming each user. For flows and
 rulesets "used" means what their own validators say: each is validated against the form with just
-that one field changed, and every new problem is a use the change would break (so a number that
-becomes money is fine in a `$gt` condition, and a removed field breaks everything naming it).
+that one field changed, and every new problem is a use the change would break; and whatever names
+the field (`usages`) uses it, even where its validator would pass the new type (a number that
+becomes money in a `$gt` condition is refused too: the issue's rule is "any change of a used field").
 """
 from __future__ import annotations
 
@@ -90,16 +91,18 @@ def usages(users: FormUsers, form: Form) -> dict[str, list[str]]:
 
 
 def refusals(users: FormUsers, old: Form, new: Form) -> list[Problem]:
-    """One problem per published field whose change of type or removal something relies on,
-    at the field's path in the new document (at `fields` or the table's `columns` when removed)."""
+    """One problem per published field whose type changes or that is removed while something uses
+    it (naming each user), at the field's path in the new document (at `fields` or the table's `columns` when removed)."""
     old_types, new_types = old.field_types(), new.field_types()
+    named = usages(users, old)
     out = []
     for key, kind in old_types.items():
         if new_types.get(key) == kind or _table_removed(key, new_types):
             continue
         changed = _with_change(old_types, new_types, key)
-        uses = (_flow_uses(users, old_types, changed) + _caller_uses(users, key)
-                + _ruleset_uses(users, old_types, changed) + _instance_uses(users, key))
+        found = (named.get(key, []) + _flow_uses(users, old_types, changed) + _caller_uses(users, key)
+                 + _ruleset_uses(users, old_types, changed) + _instance_uses(users, key))
+        uses = list(dict.fromkeys(found))
         if not uses:
             continue
         path, name = _path_of(new, key), f'"{key}"'

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from builder.forms import Field, Form
 from runtime.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from runtime.file_types import media_type
+from runtime.file_types import brief, media_type
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.store.blobs import BlobStore, BlobWriter
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 DESCRIPTION_KEYS = ("id", "name", "size", "sha256", "type")
 MAX_NAME = 255
+MAX_EXTENSION = 16
+MAX_FILES = 100  # per attachment field without its own max_files
 NO_SUCH_UPLOAD = N_("no such upload")
 
 
@@ -55,15 +57,22 @@ def target_for(workflow: Workflow, form_key: str, field_key: str, version: str, 
 
 
 def clean_name(name: str) -> str:
-    """A file name as shown and recorded: no directories a browser may have sent, no control
-    characters, NFC, at most 255 characters (it is never a path on disk)."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1] if "\\" in name else name
-    shown = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C")
-    return shown.strip()[:MAX_NAME]
+    """A file name as shown and recorded: the base name after either separator (no directories
+    a client may have sent), no control characters, NFC, at most 255 characters with the
+    extension kept (it is checked against the accepted types; the name is never a path on disk)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    shown = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C").strip()
+    if len(shown) <= MAX_NAME:
+        return shown
+    stem, dot, ext = shown.rpartition(".")
+    if not dot or len(ext) > MAX_EXTENSION:
+        return shown[:MAX_NAME]
+    return stem[:MAX_NAME - len(ext) - 1].rstrip() + "." + ext
 
 
 def too_large(name: str, cap: int) -> PayloadTooLarge:
-    return PayloadTooLarge(N_('"%(name)s" is larger than %(size)s', name=name or N_("the file"), size=size_words(cap)))
+    return PayloadTooLarge(N_('"%(name)s" is larger than %(size)s', name=brief(name) or N_("the file"),
+                              size=size_words(cap)))
 
 
 def store_upload(repo: Repository, user: User, target: Target, name: str, writer: BlobWriter,
@@ -77,7 +86,7 @@ def store_upload(repo: Repository, user: User, target: Target, name: str, writer
         if writer.size > target.cap:
             raise too_large(name, target.cap)
         if writer.size == 0:
-            raise ValidationFailed({"file": N_('"%(name)s" is empty', name=name)})
+            raise ValidationFailed({"file": N_('"%(name)s" is empty', name=brief(name))})
         writer.finish()
         try:
             kind = media_type(name, writer.head, writer.is_text, target.field.accept if target.field else ())
@@ -102,7 +111,8 @@ def resolve_attachments(form: Form, raw: dict[str, Any], user: User, repo: Repos
                         kept: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """`raw` with each attachment field's upload ids replaced by the files' descriptions, and an
     error at `field[i]` for each id that is not one of this person's uploads nor already in the
-    request (`kept`: its data). A description sent back is looked up by its id (never trusted)."""
+    request (`kept`: its data). A description sent back is looked up by its id (never trusted).
+    A list longer than the field's `max_files` (else MAX_FILES) is one error at the field."""
     resolved = dict(raw)
     errors: dict[str, str] = {}
     for f in form.fields:
@@ -113,6 +123,11 @@ def resolve_attachments(form: Form, raw: dict[str, Any], user: User, repo: Repos
             value = [value]
         if not isinstance(value, list):
             continue  # the builder names the wrong shape
+        limit = f.max_files if f.max_files is not None else MAX_FILES
+        if len(value) > limit:  # before looking any up: one error, however long the list
+            errors[f.key] = N_("at most 1 file") if limit == 1 else N_("at most %(count)s files", count=limit)
+            resolved[f.key] = []
+            continue
         held = _ids((kept or {}).get(f.key))
         files = []
         for index, item in enumerate(value):

@@ -13,7 +13,8 @@ from builder import paths
 from builder.forms import FIELD_TYPES
 from rules.errors import Problem
 
-SLUG = re.compile(r"[a-z][a-z0-9_-]*\Z")
+MAX_KEY = 64  # characters of a key (form, flow, field, step): a name, never a payload
+SLUG = re.compile(rf"[a-z][a-z0-9_-]{{0,{MAX_KEY - 1}}}\Z")
 SLUG_TEXT = "[a-z][a-z0-9_-]*"
 
 
@@ -28,6 +29,13 @@ def unknown_keys(doc: dict[str, Any], allowed: Iterable[str], path: str, out: li
             out.append(Problem(paths.key(path, str(name)), "unknown key"))
 
 
+def slug_problem(value: Any) -> str:
+    """Why `value` is not a key: too long, or not a slug at all."""
+    if isinstance(value, str) and len(value) > MAX_KEY:
+        return f"must be at most {MAX_KEY} characters"
+    return f"must be a slug ({SLUG_TEXT}), got {show_value(value)}"
+
+
 def check_slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
           required: bool = False) -> bool:
     """Check `doc[name]` is a slug; True when it is."""
@@ -38,7 +46,7 @@ def check_slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
         return False
     value = doc[name]
     if not isinstance(value, str) or not SLUG.match(value):
-        out.append(Problem(where, f"must be a slug ({SLUG_TEXT}), got {show_value(value)}"))
+        out.append(Problem(where, slug_problem(value)))
         return False
     return True
 

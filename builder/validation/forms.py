@@ -24,6 +24,8 @@ FORM_PROPERTIES = json_names(Form)
 FIELD_PROPERTIES = json_names(Field)
 OPTION_PROPERTIES = json_names(Option)
 VALIDATION_PROPERTIES = json_names(Validation)
+MAX_FIELDS = 200  # per form: a long form, still one people can fill in
+MAX_COLUMNS = 30  # per table
 
 
 def validate_form(doc: Any, path: str = "") -> list[Problem]:
@@ -37,7 +39,9 @@ def validate_form(doc: Any, path: str = "") -> list[Problem]:
     check_label(doc, "title", path, out)
     check_label(doc, "description", path, out)
     fields = required_list(doc, "fields", path, "a form needs at least one field", out)
-    if fields:
+    if fields and len(fields) > MAX_FIELDS:  # refused whole: checking each would only cost time
+        out.append(Problem(paths.key(path, "fields"), f"at most {MAX_FIELDS} fields ({len(fields)} given)"))
+    elif fields:
         _fields(fields, paths.key(path, "fields"), out)
     if "validations" in doc:
         _validations(doc["validations"], fields or [], paths.key(path, "validations"), out)
@@ -117,7 +121,8 @@ def _fields(fields: list[Any], fields_path: str, out: list[Problem]) -> None:
     for position, f in enumerate(fields):
         where = paths.index(fields_path, position)
         _field(f, where, out, column=False, scope=scope)
-        if isinstance(f, dict) and f.get("type") == "table" and isinstance(f.get("columns"), list):
+        if isinstance(f, dict) and f.get("type") == "table" and isinstance(f.get("columns"), list) \
+                and len(f["columns"]) <= MAX_COLUMNS:
             _columns(f["columns"], paths.key(where, "columns"), out, scope)
     duplicates(fields, "key", fields_path, "key", out)
     _computed_cycles(fields, fields_path, out)
@@ -263,6 +268,8 @@ def _table(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
         out.append(Problem(where, "must be a list"))
     elif not columns:
         out.append(Problem(where, "a table needs at least one column"))
+    elif len(columns) > MAX_COLUMNS:
+        out.append(Problem(where, f"at most {MAX_COLUMNS} columns ({len(columns)} given)"))
     check_bounds(doc, "min_rows", "max_rows", path, out,
             lambda v: is_int(v) and v >= 0, "a whole number, 0 or more")
 

@@ -15,21 +15,47 @@ from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
 from runtime.deadlines import TimeLeft
-from runtime.errors import BadRequest, ValidationFailed
+from runtime.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import Instance, Task
+from runtime.uploads import size_words
+from runtime.web.upload_stream import read_capped
 from runtime.web.session import require_user
 
 
+MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep),
+# far below what would exhaust the validators' recursion
+
+
 async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: at most `settings.max_json` bytes (413 before or while reading),
+    nested at most MAX_DEPTH deep (400), so no body can exhaust memory or recursion later on."""
+    cap = request.app.state.settings.max_json
+    raw = await read_capped(request, cap, lambda: PayloadTooLarge(
+        N_("the request body is larger than %(size)s", size=size_words(cap))))
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
-        body = orjson.loads(await request.body() or b"{}")
+        body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    if too_deep(body, MAX_DEPTH):
+        raise BadRequest(N_("the request body is nested more than %(depth)s levels deep", depth=MAX_DEPTH))
     return body
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [child for item in level
+                 for child in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
+                 if isinstance(child, (dict, list))]
+        if not level:
+            return False
+    return True
 
 
 def text_field(body: dict[str, Any], key: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from runtime import i18n
@@ -102,6 +102,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, str(exc.detail), {})
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away mid-body (a dropped upload): normal on the internet, not a fault;
+    whatever was half-read has been dropped where it was read. Nobody is left to read the answer."""
+    log.info("client went away during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     body = {"error": INTERNAL}
@@ -110,4 +117,5 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, i18n.localized(INTERNAL), {})
 
 
-HANDLERS = {FormflowError: formflow_error, HTTPException: http_error, Exception: unexpected_error}
+HANDLERS = {FormflowError: formflow_error, HTTPException: http_error, ClientDisconnect: client_gone,
+            Exception: unexpected_error}

@@ -2,6 +2,8 @@
 
 The shapes are a contract outside scripts rely on: `GET /api/forms/{key}` and `PUT` answer with
 the form document itself; a refused save or publish is a 422 `{"errors": {json path: message}}`.
+The draft's `ETag` comes with each answer that shows it; a PUT sending it back as `If-Match`
+is refused (409) when someone else saved the draft in between.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runtime.form_authoring import FormAuthoring
+from runtime.form_authoring import FormAuthoring, FormDraft
 from runtime.web.api import json_object
 from runtime.web.session import require_user
 
@@ -24,15 +26,25 @@ async def list_forms(request: Request) -> Response:
     return JSONResponse(_authoring(request).summaries(user))
 
 
+def _shown(draft: FormDraft) -> Response:
+    return JSONResponse(draft.form, headers={"ETag": draft.etag})
+
+
+def _if_match(request: Request) -> str | None:
+    """The entity tag the caller saw (weak or strong alike), if it sent one; `*` checks nothing."""
+    sent = request.headers.get("if-match", "").strip()
+    return None if sent in ("", "*") else sent.removeprefix("W/")
+
+
 async def get_form(request: Request) -> Response:
     user = await require_user(request)
-    return JSONResponse(_authoring(request).draft(user, request.path_params["key"]).form)
+    return _shown(_authoring(request).draft(user, request.path_params["key"]))
 
 
 async def put_form(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
-    return JSONResponse(_authoring(request).save(user, request.path_params["key"], body).form)
+    return _shown(_authoring(request).save(user, request.path_params["key"], body, _if_match(request)))
 
 
 async def discard(request: Request) -> Response:
@@ -43,12 +55,12 @@ async def discard(request: Request) -> Response:
 
 async def undo(request: Request) -> Response:
     user = await require_user(request, write=True)
-    return JSONResponse(_authoring(request).undo(user, request.path_params["key"]).form)
+    return _shown(_authoring(request).undo(user, request.path_params["key"]))
 
 
 async def redo(request: Request) -> Response:
     user = await require_user(request, write=True)
-    return JSONResponse(_authoring(request).redo(user, request.path_params["key"]).form)
+    return _shown(_authoring(request).redo(user, request.path_params["key"]))
 
 
 async def publish(request: Request) -> Response:

@@ -9,10 +9,10 @@ cap may be chosen once they are known (`cap_for`), when they come before the fil
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -38,9 +38,36 @@ class Received:
 
 def refuse_declared_length(request: Request, cap: int) -> None:
     """413 before reading, when the body says it is longer than any file under `cap` can make it."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > cap + OVERHEAD:
+    if declared_over(request, cap + OVERHEAD):
         raise too_large("", cap)
+
+
+def declared_over(request: Request, limit: int) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > limit
+
+
+async def capped_stream(request: Request, limit: Callable[[], int],
+                        refuse: Callable[[], Exception]) -> AsyncIterator[bytes]:
+    """The body's chunks as they arrive, cut off (`refuse()` raised) at the chunk that brings more
+    than `limit()` bytes, whatever Content-Length said (chunked or lying bodies)."""
+    read = 0
+    async for chunk in request.stream():
+        yield chunk  # first, so a consumer that knows better (a file part's own cap) refuses first
+        read += len(chunk)
+        if read > limit():
+            raise refuse()
+
+
+async def read_capped(request: Request, cap: int, refuse: Callable[[], Exception]) -> bytes:
+    """A whole small body (a JSON document) of at most `cap` bytes, refused (`refuse()`) by its
+    declared length before a byte is read, or the moment the stream passes the cap."""
+    if declared_over(request, cap):
+        raise refuse()
+    body = bytearray()
+    async for chunk in capped_stream(request, lambda: cap, refuse):
+        body += chunk
+    return bytes(body)
 
 
 class _Parts:
@@ -57,6 +84,7 @@ class _Parts:
         self._text = bytearray()
         self._in_file = False
         self._parts = 0
+        self.ended = False  # the closing boundary came: the body is complete
 
     def on_part_begin(self) -> None:
         self._disposition, self._text, self._in_file = b"", bytearray(), False
@@ -103,29 +131,34 @@ class _Parts:
         if not self._in_file:
             self.received.fields[self._name] = self._text.decode("utf-8", "replace")
 
+    def on_end(self) -> None:
+        self.ended = True
+
 
 async def receive_file(request: Request, blobs: BlobStore, cap_for: Callable[[dict[str, str]], int],
                        default_cap: int) -> Received:
     """The body's text parts and its one file, read as it streams; the file's bytes are in a
     blob writer the caller commits or aborts. 413 past the cap, 400 for a malformed body."""
-    _, params = parse_options_header(request.headers.get("content-type", ""))
+    kind, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
-    if not request.headers.get("content-type", "").startswith("multipart/form-data") or not boundary:
+    if kind != b"multipart/form-data" or not boundary:
         raise BadRequest(N_('send the file as multipart/form-data, in a part named "file"'))
     parts = _Parts(blobs, cap_for)
-    parser = MultipartParser(boundary, {  # type: ignore[arg-type]
-        "on_part_begin": parts.on_part_begin, "on_part_data": parts.on_part_data,
-        "on_part_end": parts.on_part_end, "on_header_field": parts.on_header_field,
-        "on_header_value": parts.on_header_value, "on_header_end": parts.on_header_end,
-        "on_headers_finished": parts.on_headers_finished})
-    read = 0
     try:
-        async for chunk in request.stream():
+        parser = MultipartParser(boundary, {  # type: ignore[arg-type]
+            "on_part_begin": parts.on_part_begin, "on_part_data": parts.on_part_data,
+            "on_part_end": parts.on_part_end, "on_header_field": parts.on_header_field,
+            "on_header_value": parts.on_header_value, "on_header_end": parts.on_header_end,
+            "on_headers_finished": parts.on_headers_finished, "on_end": parts.on_end})
+    except FormParserError:  # a boundary longer than multipart allows (70; the parser takes 256)
+        raise BadRequest(N_("the upload's multipart boundary is too long")) from None
+    try:
+        async for chunk in capped_stream(request, lambda: max(parts.cap, default_cap) + OVERHEAD,
+                                         lambda: too_large(parts.received.name, parts.cap or default_cap)):
             parser.write(chunk)  # the file's part is cut off at its cap inside
-            read += len(chunk)
-            if read > max(parts.cap, default_cap) + OVERHEAD:
-                raise too_large(parts.received.name, parts.cap or default_cap)
         parser.finalize()
+        if not parts.ended:
+            raise MultipartParseError("no closing boundary")
     except MultipartParseError:
         _drop(blobs, parts.received)
         raise BadRequest(N_("the upload is not a well-formed multipart body")) from None

@@ -242,10 +242,31 @@ def test_changing_a_type_is_refused_where_a_branch_condition_needs_it(workflow, 
                                            "used by process trip, step size (branch condition)")]
 
 
-def test_a_compatible_retype_or_an_unused_field_may_change(workflow, authoring, admin, trip):
-    doc = edited(authoring, admin, "trip", lambda d: (retyped("amount", "money")(d), without("spare")(d)))
+def test_an_unused_field_may_change_type_or_go_but_a_used_one_may_not_even_number_to_money(
+        workflow, authoring, admin, trip):
+    assert refused(authoring, admin, "trip", retyped("amount", "money")) == [
+        ("fields[0].type", 'field "amount" cannot change type from number to money: '
+                           "used by process trip, step size (branch condition)")]
+    authoring.discard(admin, "trip")
+    doc = edited(authoring, admin, "trip", lambda d: (retyped("spare", "textarea")(d), without("spare")(d)))
     authoring.save(admin, "trip", doc)
-    assert authoring.publish(admin, "trip", "amounts are money; spare field gone") == 2
+    assert authoring.publish(admin, "trip", "spare field gone") == 2
+    doc = edited(authoring, admin, "trip", retyped("dest", "radio"))  # only hidden at the start: still used
+    authoring.save(admin, "trip", doc)
+    with pytest.raises(DefinitionError, match='"dest" cannot change type from select to radio: used by process trip'):
+        authoring.publish(admin, "trip", "radio")
+
+
+def test_a_select_a_flow_branches_on_cannot_become_text(workflow, authoring, admin):
+    form = next(f for f in workflow.processes() if f.key == "document-access").form
+    def to_text(doc: dict[str, Any]) -> None:
+        field_at(doc, "scope").update(type="text")
+        del field_at(doc, "scope")["options"]
+    problems = refused(authoring, admin, form, to_text)
+    assert len(problems) == 1 and problems[0][0].endswith(".type")
+    assert problems[0][1].startswith('field "scope" cannot change type from select to text: used by process '
+                                     "document-access, step ")
+    assert "(branch condition)" in problems[0][1]
 
 
 def test_removing_fields_names_the_assignee_the_permission_maps(workflow, authoring, admin, trip):
@@ -325,7 +346,8 @@ def test_sub_process_inputs_use_fields_on_both_sides(workflow, authoring, admin,
         ("fields", 'field "cost" cannot be removed: used by process outing, step book (sub-process inputs)')]
     assert refused(authoring, admin, "trip", retyped("amount", "money")) == [
         ("fields[0].type", 'field "amount" cannot change type from number to money: '
-                           "used by process outing, step book (sub-process inputs)")]
+                           "used by process trip, step size (branch condition); "
+                           "by process outing, step book (sub-process inputs)")]
 
 
 def test_drafts_and_their_undo_steps_survive_a_restart(tmp_path):
