@@ -17,6 +17,7 @@ from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
 from runtime.web import api, designer, pages, rules_api
+from runtime.web import form_designer
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
                 store.close()
 
     routes = [*api.routes, *rules_api.routes, *designer.routes, *pages.routes,
+              *form_designer.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]
