@@ -15,6 +15,7 @@ from rules.evaluation import Decision
 from rules.lint import lint_ruleset, publish_blockers
 from rules.reference import ReferenceEvaluator
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
+from runtime.authoring import change_note, publish_recorded, version_history
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem, RuleError
 from runtime.org import User
 from runtime.service import Workflow
@@ -160,8 +161,7 @@ class RulesetAuthoring:
     def publish(self, user: User, key: str, note: str) -> int:
         """Freeze the draft as the next version; refused while a saved test case fails."""
         draft = self.draft(user, key)
-        if not note.strip():
-            raise DefinitionError([Problem("note", "say what changed and why (the change note)")])
+        note = change_note(note)
         problems = validate_ruleset(draft.ruleset, self.workflow.field_types_for_ruleset(key), "ruleset")
         if problems:
             raise DefinitionError(problems)
@@ -175,22 +175,15 @@ class RulesetAuthoring:
         latest = self._latest(key)
         if {**latest.to_dict(), "version": ruleset.version} == ruleset.to_dict():
             raise Conflict(f"nothing to publish: the draft is the same as version {latest.version}")
-        with self.workflow.lock:
-            version = self.workflow.publish_definition(KIND, ruleset.to_dict())
-        self.repo.put_change(KIND, key, version, {
-            "by": user.username, "at": self.workflow.engine.now(), "note": note.strip(),
-            "tests": [t.to_dict() for t in draft.tests]})
+        version = publish_recorded(self.workflow, KIND, ruleset.to_dict(), user, note,
+                                   tests=[t.to_dict() for t in draft.tests])
         self.repo.delete_draft(KIND, key)
         return version
 
     def history(self, user: User, key: str) -> list[dict[str, Any]]:
         """Every published version with who changed it, when and why (oldest first)."""
         self._require_designer(user)
-        changes = {c["version"]: c for c in self.repo.list_changes(KIND, key)}
-        return [{"version": d["version"], "by": changes.get(d["version"], {}).get("by", ""),
-                 "at": changes.get(d["version"], {}).get("at", ""),
-                 "note": changes.get(d["version"], {}).get("note", "")}
-                for d in self.repo.definition_versions(KIND, key)]
+        return version_history(self.workflow, KIND, key)
 
     def _ruleset(self, user: User, key: str, version: int | None) -> Ruleset:
         if version is not None:

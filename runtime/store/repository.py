@@ -61,6 +61,7 @@ class Repository(Protocol):
     def get_draft(self, kind: str, key: str) -> dict[str, Any] | None: ...
     def put_draft(self, kind: str, key: str, draft: dict[str, Any]) -> None: ...
     def delete_draft(self, kind: str, key: str) -> None: ...
+    def list_drafts(self, kind: str) -> list[str]: ...
     def put_change(self, kind: str, key: str, version: int, record: dict[str, Any]) -> None: ...
     def list_changes(self, kind: str, key: str) -> list[dict[str, Any]]: ...
 
@@ -299,6 +300,12 @@ class _TinyRepository:
         with self._lock:
             self._check_open()
             self._drafts.delete([(kind, key)])
+
+    def list_drafts(self, kind: str) -> list[str]:
+        """The keys of every draft of this kind, sorted (drafts of definitions not yet published too)."""
+        with self._lock:
+            self._check_open()
+            return sorted(name for (k, name) in self._drafts.index if k == kind)
 
     def put_change(self, kind: str, key: str, version: int, record: dict[str, Any]) -> None:
         stored = {"kind": kind, "key": key, "version": version, "record": _normalise(record)}

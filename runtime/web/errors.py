@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from runtime import i18n
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
-                            NotAuthenticated, NotFound, RuleError, ValidationFailed)
+                            NotAuthenticated, NotFound, Problem, RuleError, ValidationFailed)
 from runtime.i18n import N_
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 
@@ -40,7 +40,16 @@ def error_body(exc: FormflowError) -> dict[str, Any]:
         body["errors"] = exc.errors
     if isinstance(exc, DefinitionError):
         body["problems"] = [p.to_dict() for p in exc.problems]
+        body.setdefault("errors", problem_errors(exc.problems))
     return body
+
+
+def problem_errors(problems: list[Problem]) -> dict[str, str]:
+    """Problems as the API's `{"errors": {json path: message}}` (several at one path joined by "; ")."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        errors[problem.path] = f"{errors[problem.path]}; {problem.message}" if problem.path in errors else problem.message
+    return errors
 
 
 def _page_path(request: Request) -> str:

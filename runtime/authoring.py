@@ -1,0 +1,44 @@
+"""What authoring any kind of definition shares (rulesets, forms): the change note a publish must
+carry, publishing with its change record (修订记录), and reading the versions back with who
+published each one, when and why."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from runtime.errors import DefinitionError, Problem
+from runtime.i18n import N_
+from runtime.org import User
+from runtime.service import Workflow
+
+NOTE_MISSING = N_("say what changed and why (the change note)")
+
+
+def change_note(note: Any) -> str:
+    """The publish's change note, trimmed; a DefinitionError at `note` when there is none."""
+    if not isinstance(note, str) or not note.strip():
+        raise DefinitionError([Problem("note", NOTE_MISSING)])
+    return note.strip()
+
+
+def publish_recorded(workflow: Workflow, kind: str, doc: dict[str, Any], user: User, note: str,
+                     **record: Any) -> int:
+    """Publish a validated definition and record who did it, when and why (plus `record`)."""
+    with workflow.lock:
+        version = workflow.publish_definition(kind, doc)
+        workflow.repo.put_change(kind, doc["key"], version, {
+            "by": user.username, "at": workflow.engine.now(), "note": note, **record})
+    return version
+
+
+def version_history(workflow: Workflow, kind: str, key: str,
+                    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every published version, oldest first: {"version","by","at","note"} and whatever `extra`
+    reads from its change record (a version published outside the designer has an empty one)."""
+    changes = {c["version"]: c for c in workflow.repo.list_changes(kind, key)}
+    rows = []
+    for doc in workflow.repo.definition_versions(kind, key):
+        record = changes.get(doc["version"], {})
+        rows.append({"version": doc["version"], "by": record.get("by", ""), "at": record.get("at", ""),
+                     "note": record.get("note", ""), **(extra(record) if extra else {})})
+    return rows
