@@ -19,9 +19,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from builder import form_editing as fe
+from builder.form_diff import form_changes
+from builder.forms import Form
 from builder.text import localize
 from runtime import i18n
 from runtime.errors import Conflict, DefinitionError, Problem
+from runtime.form_changes import change_words
 from runtime.org import User
 from runtime.web import form_designer_view as view
 from runtime.web.rendering import is_htmx, redirect, render
@@ -63,7 +66,7 @@ def _workspace(request: Request, user: User, key: str, draft: Any, target: str, 
         "panel": view.panel(doc, target, draft.published_keys, usages), "placed": placed,
         "preview": view.preview_state(doc, key, samples, check=bool(samples)),
         "field_template": view.field_template, "column_types": view.column_types(),
-        "type_name": view.type_name, "palette": view.palette(),
+        "type_name": view.type_name, "palette": view.palette(), "label_in": view.label_in,
         "insert_after": request.query_params.get("insert", ""),
     }
 
@@ -81,15 +84,18 @@ def _page_context(request: Request, user: User, key: str, draft: Any, target: st
 def _publish_context(request: Request, user: User, key: str, draft: Any,
                      state: dict[str, Any] | None = None) -> dict[str, Any]:
     authoring = _authoring(request)
-    versions = authoring.versions(user, key)
+    versions = authoring.versions(user, key) if draft.based_on else []  # a new form has none yet
     return {"key": key, "versions": list(reversed(versions)), "latest": draft.based_on,
-            "changes": _pending_changes(request, user, key, draft),
+            "changes": _pending_changes(request, key, draft),
             "publish": state or {"note": "", "error": "", "note_error": "", "refusals": []}}
 
 
-def _pending_changes(request: Request, user: User, key: str, draft: Any) -> list[str]:
+def _pending_changes(request: Request, key: str, draft: Any) -> list[str]:
     """What publishing the draft would change against the latest version, in words."""
-    return []
+    if not draft.form.get("fields"):
+        return []
+    before = request.app.state.workflow.definition("form", key).to_dict() if draft.based_on else None
+    return change_words(form_changes(before, Form.from_dict(draft.form).to_dict()))
 
 
 # ---------------------------------------------------------------- list and new

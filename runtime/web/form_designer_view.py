@@ -171,10 +171,10 @@ class Panel:
     editable: frozenset[str]  # which property groups this type offers
 
     def label(self, name: str, lang: str) -> str:
-        value = self.field.get(name, "")
-        if isinstance(value, dict):
-            return value.get(lang, "")
-        return value if value and (lang == "en") == value.isascii() else ""
+        return label_in(self.field.get(name, ""), lang)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.field.get(name, default)
 
     def text(self, name: str) -> str:
         value = self.field.get(name)
@@ -189,6 +189,13 @@ class Panel:
         if name == "default":
             return _default_text(value)
         return str(value)
+
+
+def label_in(value: Any, lang: str) -> str:
+    """One language of a label; a plain string counts as English when it is ASCII, else Chinese."""
+    if isinstance(value, dict):
+        return str(value.get(lang, ""))
+    return value if isinstance(value, str) and value and (lang == "en") == value.isascii() else ""
 
 
 def _default_text(value: Any) -> str:
