@@ -9,10 +9,14 @@
 
   function key() { var d = designer(); return d ? d.dataset.key : ""; }
 
-  function post(source, url, values, sortables) {
+  // A drop posts from an empty element of the workspace, so only the operation's own values and
+  // the preview's sample data go with it, never the inputs of the cards' forms.
+  function post(url, values, sortables) {
     sortables.forEach(function (s) { s.option("disabled", true); });
     var done = function () { sortables.forEach(function (s) { s.option("disabled", false); }); };
-    var request = htmx.ajax("POST", url, {source: source, target: "#workspace", swap: "outerMorph", values: values});
+    var samples = document.getElementById("preview-form");
+    if (samples) new FormData(samples).forEach(function (value, name) { if (!(name in values)) values[name] = value; });
+    var request = htmx.ajax("POST", url, {source: "#drop-source", target: "#workspace", swap: "outerMorph", values: values});
     if (request && request.finally) request.finally(done); else done();
   }
 
@@ -31,10 +35,10 @@
       onAdd: function (event) {
         var kind = event.item.dataset.type;
         event.item.remove();
-        post(list, fieldsUrl(""), {type: kind, index: String(event.newIndex)}, [sortable]);
+        post(fieldsUrl(""), {type: kind, index: String(event.newIndex)}, [sortable]);
       },
       onUpdate: function (event) {
-        post(list, fieldsUrl(event.item.dataset.target) + "/move", {to: String(event.newIndex)}, [sortable]);
+        post(fieldsUrl(event.item.dataset.target) + "/move", {to: String(event.newIndex)}, [sortable]);
       }
     });
   }
@@ -48,7 +52,7 @@
       preventOnFilter: false,
       animation: 150,
       onUpdate: function (event) {
-        post(list, fieldsUrl(event.item.dataset.target) + "/move", {to: String(event.newIndex)}, [sortable]);
+        post(fieldsUrl(event.item.dataset.target) + "/move", {to: String(event.newIndex)}, [sortable]);
       }
     });
   }
@@ -135,7 +139,13 @@
   document.addEventListener("keydown", onKey);
   document.addEventListener("click", onClick);
   document.addEventListener("htmx:before:request", rememberFocus);
-  document.addEventListener("htmx:after:swap", function (event) { init(event.target); });
+  document.addEventListener("htmx:after:swap", function (event) {
+    document.querySelectorAll("#form-designer [data-sortable], #form-designer [data-palette]").forEach(function (el) {
+      var sortable = Sortable.get(el);
+      if (sortable) sortable.option("disabled", false);
+    });
+    init(event.target);
+  });
   document.addEventListener("htmx:after:settle", restoreFocus);
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
