@@ -23,11 +23,13 @@ def change_note(note: Any) -> str:
 
 def publish_recorded(workflow: Workflow, kind: str, doc: dict[str, Any], user: User, note: str,
                      **record: Any) -> int:
-    """Publish a validated definition and record who did it, when and why (plus `record`)."""
-    with workflow.lock:
-        version = workflow.publish_definition(kind, doc)
-        workflow.repo.put_change(kind, doc["key"], version, {
-            "by": user.username, "at": workflow.engine.now(), "note": note, **record})
+    """Publish a validated definition and record who did it, when and why (plus `record`).
+
+    The caller holds `workflow.lock`, so that what it checked (nothing changed, nothing relies on
+    what changes) still holds when the version is stored: no request starts in between."""
+    version = workflow.publish_definition(kind, doc)
+    workflow.repo.put_change(kind, doc["key"], version, {
+        "by": user.username, "at": workflow.engine.now(), "note": note, **record})
     return version
 
 

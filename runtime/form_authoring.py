@@ -16,6 +16,7 @@ from builder.form_diff import Change, form_changes
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, parse_flow, validate_form
 from runtime.authoring import change_note, publish_recorded, version_history
+from runtime.draft_steps import rebuild, step_back
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.form_changes import change_words
 from runtime.form_usage import FormUsers, refusals, usages
@@ -80,7 +81,7 @@ class FormAuthoring:
         """Every published version, oldest first, with who, when, the note and the diff in words
         (in the current reader's language)."""
         self.workflow.require_designer(user)
-        if not self.repo.definition_versions(KIND, key):
+        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no form "%(key)s"', key=key))
         return version_history(self.workflow, KIND, key, lambda record: {
             "diff": change_words([Change.from_dict(c) for c in record.get("diff", [])])})
@@ -95,9 +96,12 @@ class FormAuthoring:
         """A new blank form draft; with `process`, its first publish also makes a process of that key."""
         self.workflow.require_designer(user)
         self._check_new(key, process)
-        problems = validate_form({"key": key, "version": 1, "title": title, "fields": []})
-        if any(p.path == "title" for p in problems):
-            raise DefinitionError([p for p in problems if p.path == "title"])
+        problems = [p for p in validate_form({"key": key, "version": 1, "title": title, "fields": []})
+                    if p.path == "title"]
+        if not problems and not (title.strip() if isinstance(title, str) else any(v.strip() for v in title.values())):
+            problems = [Problem("title", N_("a form needs a title"))]
+        if problems:
+            raise DefinitionError(problems)
         stored = {"form": {"key": key, "version": 1, "title": title, "fields": []}, "based_on": 0,
                   "process": process, "undo": [], "redo": []}
         self.repo.put_draft(KIND, key, stored)
@@ -111,13 +115,24 @@ class FormAuthoring:
         if current is None:
             self._check_new(key, process=False)
             current = {"form": None, "based_on": 0, "process": True, "undo": [], "redo": []}
-        form = self._checked(key, doc, current["based_on"] + 1)
+        latest = self._latest(key)
+        based_on = latest.version if latest else 0  # a version published since the draft began counts
+        form = self._checked(key, doc, based_on + 1)
         if form == current["form"]:
             return self._as_draft(key, current)
-        undo = [*current["undo"], current["form"]] if current["form"] is not None else current["undo"]
-        stored = {**current, "form": form, "undo": undo[-MAX_UNDO:], "redo": []}
+        undo = current["undo"] if current["form"] is None else [*current["undo"], step_back(form, current["form"])]
+        stored = {**current, "form": form, "based_on": based_on, "undo": undo[-MAX_UNDO:], "redo": []}
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
+
+    def check(self, user: User, key: str, doc: Any) -> list[Problem]:
+        """The problems `save` would refuse `doc` with, saving nothing (for checks as you type)."""
+        self.workflow.require_designer(user)
+        try:
+            self._checked(key, doc, 1)
+        except DefinitionError as exc:
+            return exc.problems
+        return []
 
     def undo(self, user: User, key: str) -> FormDraft:
         return self._step(user, key, "undo", "redo", N_("nothing to undo"))
@@ -138,19 +153,21 @@ class FormAuthoring:
         if problems:
             raise DefinitionError(problems)
         form = Form.from_dict(stored["form"])
-        latest = self._latest(key)
-        if latest is not None:
-            if {**latest.to_dict(), "version": form.version} == form.to_dict():
-                raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
-                                  version=latest.version))
-            refused = refusals(FormUsers.of(self.workflow, key), latest, form)
-            if refused:
-                raise DefinitionError(refused)
-        process = self._default_process(form) if stored["process"] and latest is None else None
-        diff = [c.to_dict() for c in form_changes(latest.to_dict() if latest else None, form.to_dict())]
-        version = publish_recorded(self.workflow, KIND, form.to_dict(), user, note, diff=diff)
-        if process is not None and not self.repo.definition_versions("flow", key):
-            publish_recorded(self.workflow, "flow", process, user, note)
+        with self.workflow.lock:  # a request started meanwhile would pin the version checked against
+            latest = self._latest(key)
+            if latest is not None:
+                if {**latest.to_dict(), "version": form.version} == form.to_dict():
+                    raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
+                                      version=latest.version))
+                refused = refusals(FormUsers.of(self.workflow, key), latest, form)
+                if refused:
+                    raise DefinitionError(refused)
+            diff = [c.to_dict() for c in form_changes(latest.to_dict() if latest else None, form.to_dict())]
+            process = (self._default_process(form) if stored["process"] and latest is None
+                       and not self.repo.definition_versions("flow", key) else None)
+            version = publish_recorded(self.workflow, KIND, form.to_dict(), user, note, diff=diff)
+            if process is not None:
+                publish_recorded(self.workflow, "flow", process, user, note)
         self.repo.delete_draft(KIND, key)
         return version
 
@@ -169,7 +186,7 @@ class FormAuthoring:
 
     def _as_draft(self, key: str, stored: dict[str, Any]) -> FormDraft:
         published = frozenset(k for doc in self.repo.definition_versions(KIND, key)
-                              for k in Form.from_dict(doc).field_types())
+                              for k in self.workflow.definition(KIND, key, doc["version"]).field_types())
         return FormDraft(stored["form"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
                          published, bool(stored["process"]))
 
@@ -202,8 +219,9 @@ class FormAuthoring:
         stored = self._stored(key)
         if not stored[back]:
             raise Conflict(nothing)
-        moved = {**stored, "form": stored[back][-1], back: stored[back][:-1],
-                 forth: [*stored[forth], stored["form"]][-MAX_UNDO:]}
+        form = rebuild(stored["form"], stored[back][-1])
+        moved = {**stored, "form": form, back: stored[back][:-1],
+                 forth: [*stored[forth], step_back(form, stored["form"])][-MAX_UNDO:]}
         self.repo.put_draft(KIND, key, moved)
         return self._as_draft(key, moved)
 

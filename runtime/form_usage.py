@@ -41,6 +41,7 @@ class FormUsers:
     """Everything that may use the fields of one form, read once per check."""
 
     flows: tuple[Flow, ...]
+    callers: tuple[tuple[str, dict[str, Any]], ...]  # (process, subflow step) starting one of `flows`
     rulesets: tuple[Ruleset, ...]
     running: tuple[Instance, ...]
     roles: frozenset[str]
@@ -48,11 +49,15 @@ class FormUsers:
 
     @classmethod
     def of(cls, workflow: Workflow, key: str) -> FormUsers:
-        flows = tuple(f for f in workflow.processes() if f.form == key)
+        processes = workflow.processes()
+        flows = tuple(f for f in processes if f.form == key)
+        started = {f.key for f in flows}
+        callers = tuple((f.key, step) for f in processes for _, step in step_paths(f.to_dict()["steps"], "steps")
+                        if step.get("kind") == "subflow" and step.get("process") in started)
         consulted = dict.fromkeys(r for f in flows for r in f.rulesets)
         with workflow.state.lock:
             running = tuple(i for i in workflow.state.instances.values() if i.form == key and i.status in RUNNING)
-        return cls(flows, tuple(workflow.definition("ruleset", r) for r in consulted), running,
+        return cls(flows, callers, tuple(workflow.definition("ruleset", r) for r in consulted), running,
                    frozenset(workflow.org.roles), frozenset(workflow.org.users))
 
 
@@ -73,6 +78,8 @@ def usages(users: FormUsers, form: Form) -> dict[str, list[str]]:
         for path, step in step_paths(doc["steps"], "steps"):
             for use, names in _step_names(step):
                 add(names, _step_use(flow.key, step.get("id", path), use))
+    for process, step in users.callers:
+        add(step.get("inputs", {}), _step_use(process, step["id"], INPUTS))
     for ruleset in users.rulesets:
         add((i.key for i in ruleset.inputs), N_("ruleset %(ruleset)s", ruleset=ruleset.key))
     for key in known:
@@ -91,11 +98,11 @@ def refusals(users: FormUsers, old: Form, new: Form) -> list[Problem]:
         if new_types.get(key) == kind or _table_removed(key, new_types):
             continue
         changed = _with_change(old_types, new_types, key)
-        uses = (_flow_uses(users, old_types, changed) + _ruleset_uses(users, old_types, changed)
-                + _instance_uses(users, key))
+        uses = (_flow_uses(users, old_types, changed) + _caller_uses(users, key)
+                + _ruleset_uses(users, old_types, changed) + _instance_uses(users, key))
         if not uses:
             continue
-        path, name = _path_of(new, key), _shown(key)
+        path, name = _path_of(new, key), f'"{key}"'
         message = (N_('field %(field)s cannot be removed: used by %(users)s', field=name, users=joined(uses))
                    if key not in new_types else
                    N_('field %(field)s cannot change type from %(before)s to %(after)s: used by %(users)s',
@@ -162,7 +169,8 @@ def _running_use(instances: list[Instance]) -> Text:
 
 def _with_change(old: dict[str, str], new: dict[str, str], key: str) -> dict[str, str]:
     """The old form's field types with only `key` (and a table's columns) as the new form has it."""
-    own = lambda name: name == key or name.startswith(key + ".")  # noqa: E731
+    def own(name: str) -> bool:
+        return name == key or name.startswith(key + ".")
     return {**{k: v for k, v in old.items() if not own(k)}, **{k: v for k, v in new.items() if own(k)}}
 
 
@@ -197,6 +205,13 @@ def _use_at(process: str, doc: dict[str, Any], path: str) -> Text:
     return _step_use(process, step.get("id", at), use)
 
 
+def _caller_uses(users: FormUsers, key: str) -> list[Text]:
+    """Processes that start one using this form and fill `key` in from their own fields: the
+    sub-process's data must still fit the field (its own validators do not see this)."""
+    return [_step_use(process, step["id"], INPUTS) for process, step in users.callers
+            if key in step.get("inputs", {})]
+
+
 def _ruleset_uses(users: FormUsers, before: dict[str, str], after: dict[str, str]) -> list[Text]:
     uses = []
     for ruleset in users.rulesets:
@@ -229,7 +244,3 @@ def _path_of(form: Form, key: str) -> str:
                     return f"fields[{i}].columns[{j}].type"
             return f"fields[{i}].columns"
     return "fields"
-
-
-def _shown(key: str) -> str:
-    return f'"{key}"'

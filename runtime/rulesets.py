@@ -175,8 +175,9 @@ class RulesetAuthoring:
         latest = self._latest(key)
         if {**latest.to_dict(), "version": ruleset.version} == ruleset.to_dict():
             raise Conflict(f"nothing to publish: the draft is the same as version {latest.version}")
-        version = publish_recorded(self.workflow, KIND, ruleset.to_dict(), user, note,
-                                   tests=[t.to_dict() for t in draft.tests])
+        with self.workflow.lock:
+            version = publish_recorded(self.workflow, KIND, ruleset.to_dict(), user, note,
+                                       tests=[t.to_dict() for t in draft.tests])
         self.repo.delete_draft(KIND, key)
         return version
 

@@ -304,3 +304,87 @@ def test_a_form_made_without_a_process_gets_none(workflow, authoring, admin):
     authoring.publish(admin, "checklist", "first")
     with pytest.raises(NotFound):
         workflow.definition("flow", "checklist")
+
+
+def test_sub_process_inputs_use_fields_on_both_sides(workflow, authoring, admin, trip):
+    parent_form = {"key": "outing", "version": 1, "title": "Outing",
+                   "fields": [{"key": "cost", "type": "number"}, {"key": "plan", "type": "text"}]}
+    parent_flow = {"key": "outing", "version": 1, "title": "Outing", "form": "outing",
+                   "steps": [{"id": "book", "kind": "subflow", "process": "trip", "inputs": {"amount": "cost"}}]}
+    with workflow.lock:
+        workflow.publish_definition("form", parent_form)
+        workflow.publish_definition("flow", parent_flow)
+    assert authoring.usages("outing") == {"cost": ["process outing, step book (sub-process inputs)"]}
+    assert "process outing, step book (sub-process inputs)" in authoring.usages("trip")["amount"]
+    assert refused(authoring, admin, "outing", without("cost")) == [
+        ("fields", 'field "cost" cannot be removed: used by process outing, step book (sub-process inputs)')]
+    assert refused(authoring, admin, "trip", retyped("amount", "money")) == [
+        ("fields[0].type", 'field "amount" cannot change type from number to money: '
+                           "used by process outing, step book (sub-process inputs)")]
+
+
+def test_drafts_and_their_undo_steps_survive_a_restart(tmp_path):
+    from runtime.setup import open_workflow
+    from runtime.store.repository import FileRepository
+
+    with FileRepository(tmp_path / "data") as repo:
+        workflow = open_workflow(repo, demo=True)
+        authoring = FormAuthoring(workflow)
+        admin = user(workflow, "admin")
+        authoring.create(admin, "leave", "Leave")
+        authoring.save(admin, "leave", {"key": "leave", "version": 1, "title": "Leave",
+                                        "fields": [{"key": "days", "type": "number"}]})
+        before = authoring.draft(admin, "leave")
+    with FileRepository(tmp_path / "data") as repo:
+        workflow = open_workflow(repo, demo=False)
+        authoring = FormAuthoring(workflow)
+        assert authoring.draft(admin, "leave") == before and before.can_undo and before.process
+        assert authoring.undo(admin, "leave").form["fields"] == []
+
+
+def test_a_request_started_on_the_old_version_keeps_it(workflow, authoring, admin):
+    started = workflow.start(user(workflow, "zhang.wei"), "expense", claim([120]))
+    authoring.save(admin, "expense-claim", edited(authoring, admin, "expense-claim", lambda d: d["fields"].append(
+        {"key": "project", "type": "text", "label": "Project", "required": True})))
+    authoring.publish(admin, "expense-claim", "claims name their project")
+    assert workflow.pinned(workflow.state.instances[started.id]).form.version == 1
+    assert workflow.latest("expense").form.version == 2
+
+
+def test_a_table_column_is_checked_at_its_own_path(workflow, authoring, admin):
+    started = workflow.start(user(workflow, "zhang.wei"), "expense", claim([120]))
+
+    def amount_as_number(doc):
+        next(c for c in field_at(doc, "items")["columns"] if c["key"] == "amount")["type"] = "number"
+    assert refused(authoring, admin, "expense-claim", amount_as_number) == [
+        ("fields[1].columns[2].type", 'field "items.amount" cannot change type from money to number: '
+                                      f"used by a running request: {started.id[:4]}…")]
+
+
+def test_a_new_form_needs_a_title_and_has_no_versions_yet(authoring, admin):
+    for blank in ("", " ", {"en": "", "zh_CN": ""}):
+        with pytest.raises(DefinitionError) as caught:
+            authoring.create(admin, "leave", blank)
+        assert [p.path for p in caught.value.problems] == ["title"]
+    authoring.create(admin, "leave", "Leave")
+    assert authoring.versions(admin, "leave") == []
+    with pytest.raises(NotFound):
+        authoring.versions(admin, "nothing-here")
+
+
+def test_check_reports_what_save_would_refuse_and_saves_nothing(authoring, admin):
+    draft = authoring.draft(admin, "expense-claim")
+    broken = {**draft.form, "fields": [*draft.form["fields"], {"key": "x", "type": "select"}]}
+    assert [p.path for p in authoring.check(admin, "expense-claim", broken)] == ["fields[4].options"]
+    assert authoring.check(admin, "expense-claim", draft.form) == []
+    assert authoring.draft(admin, "expense-claim") == draft
+
+
+def test_a_draft_follows_a_version_published_meanwhile(workflow, authoring, admin):
+    doc = edited(authoring, admin, "expense-claim", lambda d: d.__setitem__("title", "Claims"))
+    authoring.save(admin, "expense-claim", doc)
+    bundle = workflow.export("expense")
+    bundle["form"]["fields"][3]["max_length"] = 3000
+    workflow.import_bundle(admin, bundle)  # version 2, published around the designer
+    saved = authoring.save(admin, "expense-claim", {**doc, "title": "Claims!"})
+    assert (saved.based_on, saved.form["version"]) == (2, 3)

@@ -93,6 +93,9 @@ def test_put_undo_redo_publish_versions(client, admin):
     assert client.post(URL + "/undo", headers=admin).status_code == 409
     assert client.post(URL + "/redo", headers=admin).json() == changed
     assert client.post(URL + "/redo", headers=admin).status_code == 409
+    assert client.delete(URL + "/draft", headers=admin).status_code == 204
+    assert client.get(URL, headers=admin).json() == draft
+    assert client.put(URL, json=changed, headers=admin).status_code == 200
     no_note = client.post(URL + "/publish", json={}, headers=admin)
     assert no_note.status_code == 422 and list(no_note.json()["errors"]) == ["note"]
     published = client.post(URL + "/publish", json={"note": "training courses"}, headers=admin)
