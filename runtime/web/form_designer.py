@@ -67,7 +67,7 @@ def _workspace(request: Request, user: User, key: str, draft: Any, target: str, 
         "preview": view.preview_state(doc, key, samples, check=bool(samples)),
         "field_template": view.field_template, "column_types": view.column_types(),
         "type_name": view.type_name, "palette": view.palette(), "label_in": view.label_in,
-        "insert_after": request.query_params.get("insert", ""),
+        "insert_after": request.query_params.get("insert", ""), "phrases": view.card_phrases(),
     }
 
 

@@ -44,6 +44,22 @@ PALETTE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 assert sorted(t for _, ts in PALETTE_GROUPS for t in ts) == sorted(FIELD_TYPES) == sorted(TYPE_NAMES)
 
 
+# What every card says, translated once per page rather than once per card (60 cards, 8 phrases each).
+CARD_PHRASES: dict[str, str] = {
+    "edit": N_("Edit “%(label)s” (%(type)s)"), "arrange": N_("Arrange “%(label)s”"),
+    "up": N_("Move “%(label)s” up"), "down": N_("Move “%(label)s” down"),
+    "duplicate": N_("Duplicate “%(label)s”"), "delete": N_("Delete “%(label)s”"),
+    "confirm": N_("Delete “%(label)s”?"), "used": N_("It is used by %(users)s."),
+    "insert": N_("Insert a field after “%(label)s”"), "visible": N_("Visible when %(condition)s"),
+    "used_by": N_("Used by %(users)s"), "copy": N_("Copy"), "insert_after": N_("Insert after"),
+    "published": N_("published"), "published_note": N_("published: the key stays"), "required": N_("required"),
+}
+
+
+def card_phrases() -> dict[str, str]:
+    return {name: i18n.gettext(msgid) for name, msgid in CARD_PHRASES.items()}
+
+
 def type_name(kind: str) -> str:
     return i18n.gettext(TYPE_NAMES.get(kind, kind)) if kind in TYPE_NAMES else kind
 
