@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder import paths
 from rules.conditions import EXISTENCE, LOGICAL, OPERATORS, REF, validate_condition
 from runtime import i18n
 from runtime.web.condition_subjects import (FIELD_SUFFIX, Subject, comparable, subject,
@@ -301,8 +302,7 @@ def _json_condition(cf: ConditionForm, subjects: list[Subject]) -> dict[str, Any
 def _place(cf: ConditionForm, problems: list[Any], where: list[tuple[str, Clause]]) -> None:
     """Each problem on the clause whose JSON path it lies under (the longest such path)."""
     for problem in problems:
-        owners = [(path, c) for path, c in where
-                  if not path or problem.path == path or problem.path.startswith((path + ".", path + "["))]
+        owners = [(path, c) for path, c in where if paths.under(problem.path, path)]
         if not owners:
             cf.problems.append(str(problem))
             continue

@@ -1,6 +1,7 @@
 // Expression helper chips: insert a field name or a function call at the cursor of the expression
 // box they belong to (data-expr-target), wrapping the selection for functions, then tell htmx the box
-// changed so its problem is checked. No inline scripts: this file is loaded by the designer page.
+// changed so its problem is checked; keeps the chips' list open across htmx morphs. No inline
+// scripts: the designer page loads this file.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -20,4 +21,15 @@
     box.setSelectionRange(caret, caret);
     box.dispatchEvent(new Event("input", { bubbles: true }));
   });
+  // The chips' list stays open or closed as the person left it when the panel is morphed anew
+  // (htmx 4 offers the morph's attribute step to extensions only).
+  if (window.htmx && window.htmx.registerExtension) {
+    window.htmx.registerExtension("formflow-expression-helper", {
+      htmx_before_morph_attr: function (element, detail) {
+        if (detail.attrName === "open" && element.matches && element.matches("details.expr-help")) {
+          return false;
+        }
+      },
+    });
+  }
 })();
