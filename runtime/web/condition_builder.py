@@ -13,69 +13,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from builder import paths
-from rules.conditions import EXISTENCE, LOGICAL, OPERATORS, REF, validate_condition
+from rules.conditions import EXISTENCE, LOGICAL, OPERATORS, REF
 from runtime import i18n
 from runtime.web.condition_subjects import (FIELD_SUFFIX, Subject, comparable, subject,
                                             value_shape)
-from runtime.web.values import parse_amount, parse_date, parse_datetime, raw_value
+from runtime.web.condition_check import build_condition, parse_text
+from runtime.web.condition_model import (JOINS, LIST_SPLIT, MODES, Clause, ConditionForm, Group,
+                                         pretty)
+from runtime.web.values import raw_value
+
+__all__ = ["Clause", "ConditionForm", "Group", "apply_operation", "build_condition", "clause_of",
+           "condition_form", "form_from_pairs", "form_pairs", "groups_of", "new_clause",
+           "operation_for", "pretty", "read_condition"]
 
 _ = i18n.gettext
-
-JOINS = ("and", "or")
-MODES = ("builder", "json")
-_LIST_SPLIT = re.compile(r"[,，、;；]")
-
-
-@dataclass
-class Clause:
-    """One comparison as the builder carries it: text as typed (`values` for ticked options)."""
-
-    subject: str
-    op: str
-    value: str = ""
-    values: list[str] = field(default_factory=list)
-    problem: str = ""
-
-
-@dataclass
-class Group:
-    join: str = "and"
-    clauses: list[Clause] = field(default_factory=list)
-
-
-@dataclass
-class ConditionForm:
-    """What the builder shows: groups joined by `join`, or the JSON text in mode "json";
-    `problems` are those no single clause owns (JSON syntax, the JSON view's findings)."""
-
-    groups: list[Group] = field(default_factory=list)
-    join: str = "and"
-    mode: str = "builder"
-    json: str = ""
-    problems: list[str] = field(default_factory=list)
-    focus: str = ""  # the id of the control to focus after a re-render
-
-    @property
-    def has_problems(self) -> bool:
-        return bool(self.problems) or any(c.problem for g in self.groups for c in g.clauses)
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(g.clauses for g in self.groups)
-
-
-def pretty(cond: Any) -> str:
-    return json.dumps(cond, ensure_ascii=False, indent=2)
 
 
 # ---------------------------------------------------------------- condition → form
 
 
-def condition_form(cond: Mapping[str, Any] | None, subjects: list[Subject]) -> ConditionForm:
+def condition_form(cond: Mapping[str, Any] | None, subjects: Sequence[Subject]) -> ConditionForm:
     """The builder for `cond` (an empty builder for None); mode "json" with the pretty JSON when
     the builder cannot show it."""
     if cond is None:
@@ -87,7 +46,7 @@ def condition_form(cond: Mapping[str, Any] | None, subjects: list[Subject]) -> C
     return ConditionForm(groups=groups, join=join)
 
 
-def groups_of(cond: Any, subjects: list[Subject]) -> tuple[str, list[Group]] | None:
+def groups_of(cond: Any, subjects: Sequence[Subject]) -> tuple[str, list[Group]] | None:
     """(join between groups, groups) for `cond`, or None when it needs the JSON view."""
     clause = clause_of(cond, subjects)
     if clause is not None:
@@ -122,7 +81,7 @@ def _logical(cond: Any) -> tuple[str, list[Any]] | None:
     return None
 
 
-def clause_of(cond: Any, subjects: list[Subject]) -> Clause | None:
+def clause_of(cond: Any, subjects: Sequence[Subject]) -> Clause | None:
     """The single comparison `cond` as a clause, or None when the pickers cannot show it."""
     if not isinstance(cond, Mapping) or len(cond) != 1:
         return None
@@ -167,7 +126,7 @@ def _list_clause(one: Subject, op: str, value: Any) -> Clause | None:
         if not set(value) <= set(one.option_values()):
             return None
         return Clause(one.name, op, values=[v for v in one.option_values() if v in value])
-    if any(_LIST_SPLIT.search(v) or v != v.strip() or not v for v in value):
+    if any(LIST_SPLIT.search(v) or v != v.strip() or not v for v in value):
         return None
     return Clause(one.name, op, ", ".join(value))
 
@@ -181,7 +140,7 @@ def _fits(one: Subject, value: Any) -> bool:
     if one.kind == "choice":
         return value in one.option_values()
     try:
-        return _parsed(one, value) == value
+        return parse_text(one, value) == value
     except ValueError:
         return False
 
@@ -190,7 +149,7 @@ def _fits(one: Subject, value: Any) -> bool:
 
 
 def form_from_pairs(pairs: Iterable[tuple[str, str]], prefix: str,
-                    subjects: list[Subject]) -> ConditionForm:
+                    subjects: Sequence[Subject]) -> ConditionForm:
     """The builder as posted (names `{prefix}-g{G}-c{C}-subject` …), each clause normalised so
     its operator and value follow its subject: a changed subject starts from its first operator."""
     posted: dict[str, list[str]] = {}
@@ -224,7 +183,7 @@ def _join(text: str) -> str:
     return text if text in JOINS else "and"
 
 
-def _normalised(clause: Clause, was: str, subjects: list[Subject]) -> Clause:
+def _normalised(clause: Clause, was: str, subjects: Sequence[Subject]) -> Clause:
     one = subject(subjects, clause.subject)
     if one is None:
         return clause
@@ -242,135 +201,12 @@ def new_clause(one: Subject) -> Clause:
     return Clause(one.name, op, value)
 
 
-# ---------------------------------------------------------------- form → condition
-
-
 def read_condition(pairs: Iterable[tuple[str, str]], prefix: str,
-                   subjects: list[Subject]) -> tuple[ConditionForm, dict[str, Any] | None]:
+                   subjects: Sequence[Subject]) -> tuple[ConditionForm, dict[str, Any] | None]:
     """The posted builder and its condition: None when it is empty or has problems (then
     `form.has_problems`, each problem on the clause it concerns)."""
     cf = form_from_pairs(pairs, prefix, subjects)
     return cf, build_condition(cf, subjects)
-
-
-def build_condition(cf: ConditionForm, subjects: list[Subject]) -> dict[str, Any] | None:
-    """The condition `cf` says, checked against the subjects' types and options (problems are
-    set on `cf`, replacing earlier ones); None when empty or wrong."""
-    cf.problems = []
-    for group in cf.groups:
-        for clause in group.clauses:
-            clause.problem = ""
-    if cf.mode == "json":
-        return _json_condition(cf, subjects)
-    parts: list[tuple[dict[str, Any], list[tuple[str, Clause]]]] = []
-    for group in cf.groups:
-        built = [(c, _clause_condition(c, subjects)) for c in group.clauses]
-        conds = [(c, cond) for c, cond in built if cond is not None]
-        if not conds:
-            continue
-        if len(conds) == 1:
-            parts.append((conds[0][1], [("", conds[0][0])]))
-        else:
-            key = "$" + group.join
-            parts.append(({key: [cond for _c, cond in conds]},
-                          [(f"{key}[{i}]", c) for i, (c, _cond) in enumerate(conds)]))
-    if not parts:
-        return None
-    if len(parts) == 1:
-        cond, where = parts[0]
-    else:
-        key = "$" + cf.join
-        cond = {key: [p for p, _w in parts]}
-        where = [(f"{key}[{i}]" + (("." + path) if path else ""), c)
-                 for i, (_p, paths) in enumerate(parts) for path, c in paths]
-    _place(cf, validate_condition(cond, _types(subjects), options=_options(subjects)), where)
-    return None if cf.has_problems else cond
-
-
-def _json_condition(cf: ConditionForm, subjects: list[Subject]) -> dict[str, Any] | None:
-    if not cf.json.strip():
-        return None
-    try:
-        cond = json.loads(cf.json)
-    except ValueError as exc:
-        cf.problems.append(_("The condition is not valid JSON: %(error)s") % {"error": exc})
-        return None
-    cf.problems += [str(p) for p in validate_condition(cond, _types(subjects), options=_options(subjects))]
-    return None if cf.problems else cond
-
-
-def _place(cf: ConditionForm, problems: list[Any], where: list[tuple[str, Clause]]) -> None:
-    """Each problem on the clause whose JSON path it lies under (the longest such path)."""
-    for problem in problems:
-        owners = [(path, c) for path, c in where if paths.under(problem.path, path)]
-        if not owners:
-            cf.problems.append(str(problem))
-            continue
-        clause = max(owners, key=lambda o: len(o[0]))[1]
-        clause.problem = f"{clause.problem} {problem.message}" if clause.problem else problem.message
-
-
-def _types(subjects: list[Subject]) -> dict[str, str]:
-    return {s.name: s.type for s in subjects}
-
-
-def _options(subjects: list[Subject]) -> dict[str, tuple[str, ...]]:
-    return {s.name: s.option_values() for s in subjects if s.options}
-
-
-def _clause_condition(clause: Clause, subjects: list[Subject]) -> dict[str, Any] | None:
-    """The clause as a condition, or None with `clause.problem` saying why."""
-    one = subject(subjects, clause.subject)
-    if one is None:
-        clause.problem = _("Choose a field.")
-        return None
-    shape = value_shape(clause.op)
-    base = clause.op.removesuffix(FIELD_SUFFIX)
-    if shape == "none":
-        if clause.op in ("ticked", "unticked"):
-            return {one.name: clause.op == "ticked"}
-        return {base: {one.name: 1}}
-    if shape == "field":
-        if clause.value not in {s.name for s in comparable(subjects, one)}:
-            clause.problem = _("Choose the field to compare with.")
-            return None
-        value: Any = {REF: clause.value}
-    elif shape == "many":
-        items = clause.values if one.kind == "choice" else \
-            [v.strip() for v in _LIST_SPLIT.split(clause.value) if v.strip()]
-        if not items:
-            clause.problem = _("Tick at least one value.") if one.kind == "choice" \
-                else _("Enter at least one value, separated by commas.")
-            return None
-        value = items
-    else:
-        if clause.value == "":
-            clause.problem = _("Enter a value.")
-            return None
-        try:
-            value = _parsed(one, clause.value)
-        except ValueError:
-            clause.problem = _bad_value(one, clause.value)
-            return None
-    return {one.name: value} if base == "=" else {base: {one.name: value}}
-
-
-def _parsed(one: Subject, text: str) -> Any:
-    if one.kind == "number":
-        return parse_amount(text)
-    if one.kind == "date":
-        return parse_date(text)
-    if one.kind == "datetime":
-        return parse_datetime(text)
-    return text
-
-
-def _bad_value(one: Subject, text: str) -> str:
-    if one.kind == "number":
-        return _("“%(value)s” is not a number.") % {"value": text}
-    if one.kind == "date":
-        return _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text}
-    return _("“%(value)s” is not a date and time.") % {"value": text}
 
 
 # ---------------------------------------------------------------- operations
@@ -399,7 +235,7 @@ def apply_operation(cf: ConditionForm, op: str, subjects: Sequence[Subject] = ()
         cf.join = args[0]
         cf.focus = f"join-{args[0]}"
     elif name == "mode" and args and args[0] in MODES:
-        _switch_mode(cf, args[0], list(subjects))
+        _switch_mode(cf, args[0], subjects)
     elif not 0 <= g < len(groups):
         return
     elif name == "remove-group":
@@ -419,7 +255,7 @@ def apply_operation(cf: ConditionForm, op: str, subjects: Sequence[Subject] = ()
         cf.focus = f"g{g}-join-{args[1]}"
 
 
-def _switch_mode(cf: ConditionForm, mode: str, subjects: list[Subject]) -> None:
+def _switch_mode(cf: ConditionForm, mode: str, subjects: Sequence[Subject]) -> None:
     if mode == cf.mode:
         return
     if mode == "json":

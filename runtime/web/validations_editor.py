@@ -65,7 +65,7 @@ def validations_form(docs: Any, subjects: Sequence[Subject]) -> ValidationsForm:
         else:
             texts = {loc: str(message) for loc in MESSAGE_LOCALES}
         shown = [k for k in doc.get("fields", ()) if isinstance(k, str)] if isinstance(doc.get("fields"), list) else []
-        checks.append(CheckForm(cb.condition_form(when if isinstance(when, dict) else None, list(subjects)),
+        checks.append(CheckForm(cb.condition_form(when if isinstance(when, dict) else None, subjects),
                                 texts, shown))
     return ValidationsForm(checks)
 
@@ -94,7 +94,7 @@ def form_from_pairs(pairs: list[tuple[str, str]], prefix: str, subjects: Sequenc
         message = {loc: next((v.strip() for n, v in pairs if n == f"{base}message-{loc}"), "")
                    for loc in MESSAGE_LOCALES}
         shown = [v for n, v in pairs if n == f"{base}fields"]
-        checks.append(CheckForm(cb.form_from_pairs(pairs, when_prefix(prefix, i), list(subjects)), message, shown))
+        checks.append(CheckForm(cb.form_from_pairs(pairs, when_prefix(prefix, i), subjects), message, shown))
     return ValidationsForm(checks)
 
 
@@ -129,7 +129,7 @@ def build_validations(vf: ValidationsForm, subjects: Sequence[Subject],
     docs = []
     for check in vf.checks:
         check.problems = []
-        when = cb.build_condition(check.when, list(subjects))
+        when = cb.build_condition(check.when, subjects)
         if when is None and not check.when.has_problems:
             check.problems.append(_("Add the condition that must hold."))
         texts = {loc: t for loc, t in check.message.items() if t}
