@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules.conditions import validate_condition
 from runtime import i18n
@@ -446,3 +448,48 @@ def test_the_rendered_json_view_and_its_problems(subjects: list[Subject]) -> Non
     assert dict(page.pairs)[f"{P}-json"] == '{"$gt": {"nobody": 1}}'
     assert page.controls[f"{P}-json"]["aria-invalid"] == "true"
     assert f"{P}:mode:builder" in page.buttons and f"{P}-problems" in page.controls
+
+
+# ---------------------------------------------------------------- nothing posted can break it
+
+_NAMES = st.sampled_from([f"{P}-mode", f"{P}-join", f"{P}-json", f"{P}-g0-join", f"{P}-g1-join",
+                          f"{P}-g0-c0-subject", f"{P}-g0-c0-op", f"{P}-g0-c0-value", f"{P}-g0-c0-was",
+                          f"{P}-g1-c3-subject", f"{P}-g1-c3-op", f"{P}-g1-c3-value", f"{P}-g99-c0-subject", "_op"])
+_TEXTS = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["builder", "json", "and", "or", "category", "total", "urgent", "start", "at", "items.amount.sum",
+     "$gt", "$in", "$mt", "=:field", "$gt:field", "ticked", "$ex", "travel", "5,000", "2026-13-01",
+     '{"$and": [{"total": 1}]}', '{"$or": 3}', "[1]", f"{P}:add-clause:0", f"{P}:mode:builder",
+     f"{P}:remove-clause:1:3", f"{P}:mode:json", f"{P}:group-join:0:or"]))
+_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                               st.text(max_size=8), st.sampled_from(["total", "category", "$m"])),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                             st.dictionaries(st.sampled_from(["$and", "$or", "$gt", "$in", "$ex", "$m",
+                                                                              "total", "category", "urgent", "at"]),
+                                                             inner, max_size=2)), max_leaves=10)
+
+
+@settings(max_examples=120, deadline=None)
+@given(pairs=st.lists(st.tuples(_NAMES, _TEXTS), max_size=14))
+def test_any_posted_pairs_give_a_form_never_an_exception(pairs: list[tuple[str, str]]) -> None:
+    subjects = subjects_of(FORM, "en")
+    cf, cond = read_condition(pairs, P, subjects)
+    op = operation_for(pairs, P)
+    if op:
+        apply_operation(cf, op, subjects)
+        cond = build_condition(cf, subjects)
+    assert cond is None or validate_condition(cond, {s.name: s.type for s in subjects}) == []
+    _render(cf, subjects)
+
+
+@settings(max_examples=120, deadline=None)
+@given(cond=_JSON)
+def test_any_json_gives_a_builder_and_words_never_an_exception(cond: Any) -> None:
+    subjects = subjects_of(FORM, "en")
+    if not isinstance(cond, dict):
+        cond = {"$and": [cond]}
+    cf = condition_form(cond, subjects)
+    read = read_condition(form_pairs(cf, P), P, subjects)[1]
+    types = {s.name: s.type for s in subjects}
+    options = {s.name: s.option_values() for s in subjects if s.options}
+    assert read == cond if not validate_condition(cond, types, options=options) else read is None
+    assert isinstance(describe(cond, subjects, "zh_CN"), str)
