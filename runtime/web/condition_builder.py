@@ -19,14 +19,14 @@ from rules.conditions import EXISTENCE, LOGICAL, OPERATORS, REF
 from runtime import i18n
 from runtime.web.condition_subjects import (FIELD_SUFFIX, Subject, comparable, subject,
                                             value_shape)
-from runtime.web.condition_check import build_condition, parse_text
+from runtime.web.condition_check import build_condition, parse_text, place_problems
 from runtime.web.condition_model import (JOINS, LIST_SPLIT, MODES, Clause, ConditionForm, Group,
                                          pretty)
 from runtime.web.values import raw_value
 
 __all__ = ["Clause", "ConditionForm", "Group", "apply_operation", "build_condition", "clause_of",
            "condition_form", "form_from_pairs", "form_pairs", "groups_of", "new_clause",
-           "operation_for", "pretty", "read_condition"]
+           "operation_for", "place_problems", "pretty", "read_condition"]
 
 _ = i18n.gettext
 

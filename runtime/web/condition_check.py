@@ -5,11 +5,12 @@ whose JSON path it lies under. Pure functions on `runtime.web.condition_model`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from builder import paths
 from rules.conditions import REF, validate_condition
+from rules.errors import Problem
 from runtime import i18n
 from runtime.web.condition_model import LIST_SPLIT, Clause, ConditionForm
 from runtime.web.condition_subjects import FIELD_SUFFIX, Subject, comparable, subject, value_shape
@@ -73,6 +74,28 @@ def _place(cf: ConditionForm, problems: list[Any], where: list[tuple[str, Clause
             continue
         clause = max(owners, key=lambda o: len(o[0]))[1]
         clause.problem = f"{clause.problem} {problem.message}" if clause.problem else problem.message
+
+
+def place_problems(cf: ConditionForm, problems: Iterable[Any], path: str) -> None:
+    """Problems found elsewhere (saving the whole form: `fields[3].visible_when.$and[1].$gt.total`)
+    on the clause of `cf` they concern; `path` is where `cf`'s condition sits in that document."""
+    mine = [p for p in problems if paths.under(p.path, path)]
+    relative = [Problem(p.path[len(path):].lstrip("."), p.message) for p in mine]
+    if cf.mode == "json":
+        cf.problems += [str(p) for p in relative]
+        return
+    _place(cf, relative, _where(cf))
+
+
+def _where(cf: ConditionForm) -> list[tuple[str, Clause]]:
+    """The JSON path of each clause in the condition `cf` says when every clause is complete."""
+    groups = [g for g in cf.groups if g.clauses]
+    inner = [[("" if len(g.clauses) == 1 else f"${g.join}[{c}]", clause) for c, clause in enumerate(g.clauses)]
+             for g in groups]
+    if len(groups) == 1:
+        return inner[0]
+    return [(f"${cf.join}[{i}]" + ("." + path if path else ""), clause)
+            for i, group_paths in enumerate(inner) for path, clause in group_paths]
 
 
 def _types(subjects: Sequence[Subject]) -> dict[str, str]:

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.validation import validate_form
 from rules.conditions import validate_condition
 from runtime import i18n
 from runtime.web.condition_builder import (ConditionForm, Group, Clause, apply_operation,
                                            build_condition, condition_form, form_pairs,
-                                           operation_for, read_condition)
+                                           operation_for, place_problems, read_condition)
 from runtime.web.condition_subjects import Subject, subjects_of
 from runtime.web.condition_words import describe
 from runtime.web.rendering import make_templates
@@ -225,6 +226,19 @@ def test_problems_sit_on_the_clause_they_concern(subjects: list[Subject]) -> Non
 def test_a_problem_of_a_single_clause_is_placed_on_it(subjects: list[Subject]) -> None:
     cf, cond = read_condition(_pairs((0, 0, "category", "$ne", "cruise")), P, subjects)
     assert cond is None and "not an option" in cf.groups[0].clauses[0].problem
+
+
+def test_problems_from_saving_the_form_land_on_their_clause(subjects: list[Subject]) -> None:
+    cond = {"$or": [{"urgent": True}, {"$and": [{"category": "travel"}, {"$mt": {"reason": "^A"}}]}]}
+    doc = {**FORM, "version": 1, "fields": [*FORM["fields"], {"key": "extra", "type": "text", "visible_when": cond}]}
+    cf = condition_form(cond, subjects)
+    place_problems(cf, validate_form(doc), f"fields[{len(FORM['fields'])}].visible_when")
+    assert [[c.problem for c in g.clauses] for g in cf.groups] == [
+        [""], ["", 'unsupported pattern: "^" is not supported; a pattern always matches the whole value']]
+    json_view = ConditionForm(mode="json", json="{}")
+    place_problems(json_view, validate_form(doc), f"fields[{len(FORM['fields'])}].visible_when")
+    assert json_view.problems == ['$or[1].$and[1].$mt.reason: unsupported pattern: "^" is not supported; '
+                                  'a pattern always matches the whole value']
 
 
 def test_an_unknown_subject_asks_for_a_field_and_changes_nothing_else(subjects: list[Subject]) -> None:
