@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.web.condition_subjects import value_shape
+
 JOINS = ("and", "or")
 MODES = ("builder", "json")
 LIST_SPLIT = re.compile(r"[,，、;；]")
@@ -24,6 +26,11 @@ class Clause:
     value: str = ""
     values: list[str] = field(default_factory=list)
     problem: str = ""
+
+    @property
+    def shape(self) -> str:
+        """What the operator needs besides the subject: "one" value, "many", a "field", "none"."""
+        return value_shape(self.op)
 
 
 @dataclass
