@@ -22,7 +22,7 @@ from runtime.web.condition_subjects import (FIELD_SUFFIX, Subject, comparable, s
 from runtime.web.condition_check import build_condition, parse_text, place_problems
 from runtime.web.condition_model import (JOINS, LIST_SPLIT, MODES, Clause, ConditionForm, Group,
                                          pretty)
-from runtime.web.values import raw_value
+from runtime.web.editor_values import raw_value
 
 __all__ = ["Clause", "ConditionForm", "Group", "apply_operation", "build_condition", "clause_of",
            "condition_form", "form_from_pairs", "form_pairs", "groups_of", "new_clause",

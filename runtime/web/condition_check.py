@@ -14,7 +14,7 @@ from rules.errors import Problem
 from runtime import i18n
 from runtime.web.condition_model import LIST_SPLIT, Clause, ConditionForm
 from runtime.web.condition_subjects import FIELD_SUFFIX, Subject, comparable, subject, value_shape
-from runtime.web.values import parse_amount, parse_date, parse_datetime
+from runtime.web.editor_values import parse_amount, parse_date, parse_datetime
 
 _ = i18n.gettext
 

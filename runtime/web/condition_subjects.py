@@ -19,7 +19,7 @@ from builder.validation import form_field_types
 from rules.derived import condition_types, split_name
 from runtime import i18n
 from runtime.i18n import N_
-from runtime.web.values import OP_SYMBOLS
+from runtime.web.editor_values import OP_SYMBOLS
 
 _ = i18n.gettext
 

@@ -13,7 +13,7 @@ from typing import Any
 from rules.conditions import EQ, LOGICAL, REF
 from runtime import i18n
 from runtime.web.condition_subjects import Subject, in_locale, kind_of, operator_word, subject
-from runtime.web.values import show_value
+from runtime.web.editor_values import show_value
 
 _ = i18n.gettext
 

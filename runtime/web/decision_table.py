@@ -20,8 +20,8 @@ from runtime import i18n
 from runtime.errors import Problem
 from runtime.rulesets import TestCase
 from runtime.service import Workflow
-from runtime.web import values
-from runtime.web.values import OP_SYMBOLS, parse_number, raw_value
+from runtime.web import editor_values
+from runtime.web.editor_values import OP_SYMBOLS, parse_number, raw_value
 
 
 _ = i18n.gettext
@@ -120,7 +120,7 @@ def parse_value(column: Column, text: str) -> Any:
 
 def show_value(column: Column | None, value: Any) -> str:
     """A value for reading: grouped numbers, option labels, yes/no."""
-    return values.show_value(value, column.options if column is not None else ())
+    return editor_values.show_value(value, column.options if column is not None else ())
 
 
 def condition_text(cond: Any, columns: Columns) -> str:
