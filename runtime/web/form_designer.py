@@ -53,16 +53,20 @@ def _page(key: str, target: str = "") -> str:
 
 
 def _workspace(request: Request, user: User, key: str, draft: Any, target: str, *,
-               placed: view.Placed | None = None, samples: Pairs | None = None) -> dict[str, Any]:
+               placed: view.Placed | None = None, samples: Pairs | None = None,
+               builders: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the workspace block renders: the draft's cards, the selected field's panel, the preview."""
     doc = draft.form
     placed = placed or view.Placed()
     usages = _authoring(request).usages(key)
     target = view.selected_target(doc, target)
+    subjects = view.subjects(doc)
     return {
+        "subjects": subjects, "conditions": view.panel_conditions(doc, target, subjects, builders or {}),
+        "expression": view.expression_context(doc, target, placed),
         "key": key, "draft": draft, "doc": doc, "selected": target,
         "title": localize(doc.get("title"), i18n.current_locale.get()) or key,
-        "cards": view.cards(doc, draft.published_keys, usages, placed),
+        "cards": view.cards(doc, draft.published_keys, usages, placed, subjects),
         "panel": view.panel(doc, target, draft.published_keys, usages), "placed": placed,
         "preview": view.preview_state(doc, key, samples, check=bool(samples)),
         "field_template": view.field_template, "column_types": view.column_types(),
@@ -73,7 +77,7 @@ def _workspace(request: Request, user: User, key: str, draft: Any, target: str, 
 
 def _page_context(request: Request, user: User, key: str, draft: Any, target: str, **extra: Any) -> dict[str, Any]:
     context = _workspace(request, user, key, draft, target, placed=extra.pop("placed", None),
-                         samples=extra.pop("samples", None))
+                         samples=extra.pop("samples", None), builders=extra.pop("builders", None))
     context.update(_publish_context(request, user, key, draft))
     context.update({"phone": request.query_params.get("view") == "phone",
                     "published": request.query_params.get("published", "")})
@@ -155,8 +159,11 @@ async def _pairs(request: Request) -> Pairs:
     return [(k, str(v)) for k, v in (await request.form()).multi_items()]
 
 
-async def _apply(request: Request, edit: Edit) -> Response:
-    """One edit: apply it to the draft and save; 422 with the problems placed and nothing saved."""
+async def _apply(request: Request, edit: Edit, builders: dict[str, Any] | None = None) -> Response:
+    """One edit: apply it to the draft and save; 422 with the problems placed and nothing saved.
+    `builders` (property → ConditionForm) are the condition builders the edit read, shown as
+    posted (their mode, their clauses' problems) instead of rebuilt from the draft."""
+    builders = {} if builders is None else builders
     user = await _designer(request, write=True)
     key = request.path_params["key"]
     authoring = _authoring(request)
@@ -172,6 +179,7 @@ async def _apply(request: Request, edit: Edit) -> Response:
             draft = await run_in_threadpool(authoring.save, user, key, attempt)
     except DefinitionError as exc:
         placed = view.place(exc.problems, attempt)
+        view.place_on_builders(builders, exc.problems, attempt, request.path_params.get("target", ""))
         placed.attempt = {k: v for k, v in pairs if not k.startswith(view.SAMPLE_PREFIX)}
         placed.attempt_target = request.path_params.get("target", "")
         if not placed:
@@ -179,13 +187,14 @@ async def _apply(request: Request, edit: Edit) -> Response:
         if not is_htmx(request):
             return render(request, "designer/form.html",
                           _page_context(request, user, key, draft, placed.attempt_target or target,
-                                        placed=placed, samples=samples), status=422)
+                                        placed=placed, samples=samples, builders=builders), status=422)
         return render(request, "designer/form.html",
                       _workspace(request, user, key, draft, placed.attempt_target or target, placed=placed,
-                                 samples=samples), block="workspace", status=422)
+                                 samples=samples, builders=builders), block="workspace", status=422)
     if not is_htmx(request):
         return redirect(request, _page(key, target))
-    return render(request, "designer/form.html", _workspace(request, user, key, draft, target, samples=samples),
+    return render(request, "designer/form.html",
+                  _workspace(request, user, key, draft, target, samples=samples, builders=builders),
                   block="workspace", headers={"HX-Trigger": view.DRAFT_CHANGED})
 
 
@@ -248,15 +257,22 @@ PROPERTY_PREFIX = "p."
 OPTION_PREFIX = "o."
 
 
-def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs,
-                 published: frozenset[str]) -> tuple[dict[str, Any], str]:
-    """The panel's inputs: `p.<property>` and `o.<index>.<part>`. From htmx `_changed` names the
-    one input that changed; a plain post applies every input that differs from the draft. An
-    option button (`_op`: add-option, remove-option:I, move-option:I:J) runs after them."""
+def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: frozenset[str], *,
+                 source: str, everything: bool, builders: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The panel's inputs: `p.<property>`, `o.<index>.<part>` and the condition builders
+    (`vw-…`, `rw-…`). From htmx only what changed is applied: the input `_changed` (or the
+    `source` element) names, or the builder it belongs to, or an option button (`_op`:
+    add-option, remove-option:I, move-option:I:J). A plain post (`everything`) applies every
+    input that differs from the draft, then the button pressed."""
     posted = dict(pairs)
-    changed = posted.get("_changed")
-    chosen = [(changed, posted.get(changed, ""))] if changed else [
-        (k, v) for k, v in pairs if k.startswith((PROPERTY_PREFIX, OPTION_PREFIX))]
+    changed = posted.get("_changed") or (source if source.startswith((PROPERTY_PREFIX, OPTION_PREFIX)) else "")
+    builder = view.builder_of(source, posted.get("_op", ""))
+    if changed:
+        chosen = [(changed, posted.get(changed, ""))]
+    elif everything:
+        chosen = [(k, v) for k, v in pairs if k.startswith((PROPERTY_PREFIX, OPTION_PREFIX))]
+    else:
+        chosen = []
     for name, text in chosen:
         if name.startswith(PROPERTY_PREFIX):
             prop = name[len(PROPERTY_PREFIX):]
@@ -269,8 +285,10 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs,
         elif name.startswith(OPTION_PREFIX):
             index, _, part = name[len(OPTION_PREFIX):].partition(".")
             doc = fe.set_option(doc, target, _int(index, name) or 0, part, text)
+    for prop in view.BUILDERS if everything and not changed else ([builder] if builder else []):
+        doc = view.apply_builder(doc, target, prop, pairs, builders)
     op, *args = posted.get("_op", "").split(":")
-    numbers = [_int(a, "_op") or 0 for a in args]
+    numbers = [_int(a, "_op") or 0 for a in args] if op.endswith("-option") else []
     if op == "add-option":
         doc = fe.add_option(doc, target)
     elif op == "remove-option" and numbers:
@@ -290,7 +308,11 @@ def _unchanged(doc: dict[str, Any], target: str, prop: str, text: str) -> bool:
 async def edit_field(request: Request) -> Response:
     """The property panel of one field: properties and options."""
     target = request.path_params["target"]
-    return await _apply(request, lambda draft, pairs: _field_edits(draft.form, target, pairs, draft.published_keys))
+    source = request.headers.get("HX-Source", "").partition("#")[2]
+    builders: dict[str, Any] = {}
+    return await _apply(request, lambda draft, pairs: _field_edits(
+        draft.form, target, pairs, draft.published_keys, source=source, everything=not is_htmx(request),
+        builders=builders), builders)
 
 
 async def edit_form(request: Request) -> Response:

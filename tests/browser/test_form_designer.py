@@ -100,7 +100,16 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     expect(page.locator("#card-text .required")).to_be_visible()
     wait_saved(page)
 
-    # A bad value is refused on its input, and the draft keeps the last good one.
+    # Shown only for one choice: the condition builder, then the preview reacts to sample data.
+    page.locator("#vw-add-group").click()
+    expect(page.locator("#card-text .fd-cond")).to_contain_text("Choice is Option 1")
+    preview_choice = page.locator("#preview-body #field-choice")
+    preview_choice.select_option("option_2")
+    expect(page.locator("#preview-body #field-text")).to_have_count(0)
+    page.locator("#preview-body #field-choice").select_option("option_1")
+    expect(page.locator("#preview-body #field-text")).to_be_visible()
+    wait_saved(page)
+
     page.locator("#select-card-date").click()
     page.locator("#prop-label-zh_CN").fill("出发日期")
     wait_saved(page)
@@ -135,4 +144,6 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
 
     # Staff can file it at once (the default process made with it).
     page.goto(f"{server}/start/travel-request")
+    expect(page.get_by_label("Destination")).to_have_count(0)  # shown only for Option 1
+    page.get_by_label("Choice").select_option("option_1")
     expect(page.get_by_label("Destination")).to_be_visible()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -324,6 +325,58 @@ def test_undo_and_redo(app, web, csrf):
     assert r.status_code == 200 and field(draft(app), "reason")["label"]["en"] == "Purpose"
     assert not r.context["draft"].can_redo
     assert web.post(PAGE + "/redo", data={"csrf_token": csrf}, headers=HX).status_code == 409
+
+
+# ---------------------------------------------------------------- conditions and expressions
+
+
+def builder(web, csrf, target: str, source: str, pairs: list[tuple[str, str]]):
+    """A post from one control of a condition builder, as htmx sends it (HX-Source names it)."""
+    return web.post(PAGE + "/fields/" + target, content=urlencode([("csrf_token", csrf), *pairs]),
+                    headers={**HX, "HX-Source": f"select#{source}", "Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_visible_when_from_the_condition_builder_shows_in_words_on_the_card(app, web, csrf):
+    from runtime.web.condition_builder import condition_form, form_pairs
+    from runtime.web.condition_subjects import subjects_of
+    cf = condition_form({"$gt": {"total": 5000}}, subjects_of(draft(app), "en"))
+    r = builder(web, csrf, "reason", "vw-g0-c0-value", form_pairs(cf, "vw"))
+    assert r.status_code == 200 and field(draft(app), "reason")["visible_when"] == {"$gt": {"total": 5000}}
+    card = next(c for c in r.context["cards"] if c.key == "reason")
+    assert card.conditional == "Total > 5,000"
+    assert r.context["conditions"]["visible_when"].groups[0].clauses[0].subject == "total"
+
+
+def test_a_builder_operation_adds_a_clause_and_an_empty_builder_removes_the_condition(app, web, csrf):
+    r = web.post(PAGE + "/fields/reason", data={"csrf_token": csrf, "vw-mode": "builder", "vw-join": "and",
+                                                "_op": "vw:add-group"}, headers={**HX, "HX-Source": "button#vw-add-group"})
+    assert r.status_code == 200, r.context["placed"]
+    assert field(draft(app), "reason")["visible_when"] == {"category": "travel"}
+    r = builder(web, csrf, "reason", "vw-g0-remove", [("vw-mode", "builder"), ("vw-join", "and"), ("vw-g0-join", "and"),
+                                                      ("vw-g0-c0-subject", "category"), ("vw-g0-c0-was", "category"),
+                                                      ("vw-g0-c0-op", "="), ("vw-g0-c0-value", "travel"),
+                                                      ("_op", "vw:remove-clause:0:0")])
+    assert r.status_code == 200 and "visible_when" not in field(draft(app), "reason")
+
+
+def test_a_wrong_clause_is_422_on_that_clause_and_nothing_is_saved(app, web, csrf):
+    before = draft(app)
+    r = builder(web, csrf, "reason", "vw-g0-c0-value", [("vw-mode", "builder"), ("vw-join", "and"), ("vw-g0-join", "and"),
+                                                        ("vw-g0-c0-subject", "total"), ("vw-g0-c0-was", "total"),
+                                                        ("vw-g0-c0-op", "$gt"), ("vw-g0-c0-value", "lots")])
+    assert r.status_code == 422 and draft(app) == before
+    assert r.context["conditions"]["visible_when"].groups[0].clauses[0].problem
+    assert r.context["placed"].of("reason", "visible_when")
+
+
+def test_computed_through_the_expression_helper(app, web, csrf):
+    hx = {**HX, "HX-Source": "textarea#p.computed"}
+    r = web.post(PAGE + "/fields/total", data={"csrf_token": csrf, "p.computed": "sum(items.amount) * 2"}, headers=hx)
+    assert r.status_code == 200 and field(draft(app), "total")["computed"] == "sum(items.amount) * 2"
+    assert [g.key for g in r.context["expression"]["help"].fields]
+    r = web.post(PAGE + "/fields/total", data={"csrf_token": csrf, "p.computed": "sum(items.nope)"}, headers=hx)
+    assert r.status_code == 422 and r.context["expression"]["problem"]
+    assert field(draft(app), "total")["computed"] == "sum(items.amount) * 2"
 
 
 # ---------------------------------------------------------------- preview
