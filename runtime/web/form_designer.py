@@ -64,6 +64,7 @@ def _workspace(request: Request, user: User, key: str, draft: Any, target: str, 
     return {
         "subjects": subjects, "conditions": view.panel_conditions(doc, target, subjects, builders or {}),
         "expression": view.expression_context(doc, target, placed),
+        "checks": view.validations_context(doc, builders or {}) if not target else None,
         "key": key, "draft": draft, "doc": doc, "selected": target,
         "title": localize(doc.get("title"), i18n.current_locale.get()) or key,
         "cards": view.cards(doc, draft.published_keys, usages, placed, subjects),
@@ -316,15 +317,23 @@ async def edit_field(request: Request) -> Response:
 
 
 async def edit_form(request: Request) -> Response:
-    """The form's own properties: title, description, validations (`f.<property>`)."""
+    """The form's own properties: title, description (`f.<property>`) and the cross-field
+    checks editor (`vc-…`), applied like a field's panel."""
+    source = request.headers.get("HX-Source", "").partition("#")[2]
+    builders: dict[str, Any] = {}
+
     def edit(draft: Any, pairs: Pairs) -> tuple[dict[str, Any], str]:
         doc, posted = draft.form, dict(pairs)
+        checks = source.startswith(view.VALIDATIONS + "-") or posted.get("_op", "").startswith(view.VALIDATIONS)
         changed = posted.get("_changed")
-        for name, text in ([(changed, posted.get(changed, ""))] if changed else pairs):
-            if name.startswith("f."):
-                doc = fe.set_form_property(doc, name[2:], text)
+        if not checks:
+            for name, text in ([(changed, posted.get(changed, ""))] if changed else pairs):
+                if name.startswith("f."):
+                    doc = fe.set_form_property(doc, name[2:], text)
+        if checks or (not is_htmx(request) and any(k.startswith(view.VALIDATIONS + "-") for k, _ in pairs)):
+            doc = view.apply_validations(doc, pairs, builders)
         return doc, ""
-    return await _apply(request, edit)
+    return await _apply(request, edit, builders)
 
 
 async def _step(request: Request, name: str) -> Response:

@@ -23,6 +23,7 @@ from runtime.web.condition_builder import (ConditionForm, apply_operation, build
 from runtime.web.condition_subjects import Subject, subjects_of
 from runtime.web.condition_words import describe
 from runtime.web.expression_helper import expression_help
+from runtime.web import validations_editor as ve
 from runtime.web.forms_view import FIELD_TEMPLATES, FormState, blank_state, state_from_pairs
 
 SAMPLE_PREFIX = "sample."  # the preview's inputs, posted along with every edit so its data stays
@@ -347,12 +348,15 @@ def apply_builder(doc: dict[str, Any], target: str, prop: str, pairs: list[tuple
 
 def place_on_builders(builders: dict[str, ConditionForm], problems: list[Problem], doc: dict[str, Any],
                       target: str) -> None:
-    """Problems found when the draft was saved, on the builder clauses they concern."""
-    if not builders or target not in fe.targets(doc):
+    """Problems found when the draft was saved, on the builder clauses (or checks) they concern."""
+    if "validations" in builders:
+        ve.place_problems(builders["validations"], problems)
+    if not target or target not in fe.targets(doc):
         return
     where = fe.path_of(doc, target)
     for prop, cf in builders.items():
-        place_problems(cf, problems, f"{where}.{prop}")
+        if prop in BUILDERS:
+            place_problems(cf, problems, f"{where}.{prop}")
 
 
 def panel_conditions(doc: dict[str, Any], target: str, known: list[Subject],
@@ -372,3 +376,28 @@ def expression_context(doc: dict[str, Any], target: str, placed: Placed) -> dict
     f = fe.field_at(doc, target)
     help = expression_help(doc, i18n.current_locale.get(), field=column or table, table=table if column else None)
     return {"help": help, "value": f.get("computed", ""), "problem": "; ".join(placed.of(target, "computed"))}
+
+
+VALIDATIONS = "vc"  # the cross-field checks editor's input prefix
+
+
+def apply_validations(doc: dict[str, Any], pairs: list[tuple[str, str]], shown: dict[str, Any]) -> dict[str, Any]:
+    """The form's cross-field checks as the editor posted them; a check with a problem refuses
+    the edit at `validations` (and is shown on its check)."""
+    known = subjects(doc)
+    vf, validations = ve.read_validations(pairs, VALIDATIONS, known, ve.targets_of(doc, i18n.current_locale.get()))
+    shown["validations"] = vf
+    if validations is None:
+        raise DefinitionError([Problem("validations", i18n.gettext(N_("Finish or correct the marked check.")))])
+    out = dict(doc)
+    if validations:
+        out["validations"] = validations
+    else:
+        out.pop("validations", None)
+    return out
+
+
+def validations_context(doc: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    known = subjects(doc)
+    return {"form": shown.get("validations") or ve.validations_form(doc.get("validations", []), known),
+            "targets": ve.targets_of(doc, i18n.current_locale.get())}

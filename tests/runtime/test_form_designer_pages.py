@@ -379,6 +379,23 @@ def test_computed_through_the_expression_helper(app, web, csrf):
     assert field(draft(app), "total")["computed"] == "sum(items.amount) * 2"
 
 
+def test_cross_field_checks_through_the_checks_editor(app, web, csrf):
+    from runtime.web import validations_editor as ve
+    hx = {**HX, "HX-Source": "button#vc-add-check"}
+    r = web.post(PAGE + "/properties", data={"csrf_token": csrf, "_op": "vc:add-check"}, headers=hx)
+    assert r.status_code == 422 and "validations" not in draft(app)  # a check needs its message first
+    vf = r.context["checks"]["form"]
+    assert len(vf.checks) == 1 and vf.has_problems
+    vf.checks[0].message = {"zh_CN": "合计须为正", "en": "The total must be positive"}
+    vf.checks[0].fields = ["total"]
+    pairs = ve.validations_pairs(vf, "vc")
+    r = web.post(PAGE + "/properties", content=urlencode([("csrf_token", csrf), *pairs]),
+                 headers={**HX, "HX-Source": "input#vc-v0-message-en", "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200, r.context["checks"]["form"]
+    (check,) = draft(app)["validations"]
+    assert check["message"] == {"zh_CN": "合计须为正", "en": "The total must be positive"} and check["fields"] == ["total"]
+
+
 # ---------------------------------------------------------------- preview
 
 
