@@ -1,4 +1,5 @@
-"""The form designer's pages: the list of forms, a new form, and the designer of one form.
+"""The form designer of one form: its page and every edit (the list, new-form and publish routes
+are in `runtime.web.form_designer_publish`; every route of both is in `routes` here).
 
 Every edit posts one operation (insert, move, duplicate, delete, a property, an option, a
 column, undo, redo), applied to the draft by `builder.form_editing` and saved through
@@ -19,141 +20,32 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from builder import form_editing as fe
-from builder.form_diff import form_changes
-from builder.forms import Form
-from builder.text import localize
 from runtime import i18n
-from runtime.errors import Conflict, DefinitionError, Problem
-from runtime.form_changes import change_words
-from runtime.org import User
+from runtime.errors import DefinitionError, Problem
+from runtime.web import form_designer_rules as rules_view
 from runtime.web import form_designer_view as view
+from runtime.web.form_designer_context import (authoring_of, designer_user, page_context, page_url,
+                                               workspace)
+from runtime.web.form_designer_publish import discard, forms_list, new_form, publish, publish_panel
 from runtime.web.rendering import is_htmx, redirect, render
-from runtime.web.session import require_user
 
 _ = i18n.gettext
 Pairs = list[tuple[str, str]]
 Edit = Callable[[Any, Pairs], tuple[dict[str, Any], str]]  # (draft, posted) → (new doc, field to select)
 
 
-def _authoring(request: Request) -> Any:
-    return request.app.state.form_authoring
-
-
-async def _designer(request: Request, *, write: bool = False) -> User:
-    user = await require_user(request, write=write)
-    request.app.state.workflow.require_designer(user)
-    return user
-
-
-def _page(key: str, target: str = "") -> str:
-    return f"/designer/forms/{key}" + (f"?field={target}" if target else "")
-
-
-# ---------------------------------------------------------------- context
-
-
-def _workspace(request: Request, user: User, key: str, draft: Any, target: str, *,
-               placed: view.Placed | None = None, samples: Pairs | None = None,
-               builders: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the workspace block renders: the draft's cards, the selected field's panel, the preview."""
-    doc = draft.form
-    placed = placed or view.Placed()
-    usages = _authoring(request).usages(key)
-    target = view.selected_target(doc, target)
-    subjects = view.subjects(doc)
-    return {
-        "subjects": subjects, "conditions": view.panel_conditions(doc, target, subjects, builders or {}),
-        "expression": view.expression_context(doc, target, placed),
-        "checks": view.validations_context(doc, builders or {}) if not target else None,
-        "key": key, "draft": draft, "doc": doc, "selected": target,
-        "title": localize(doc.get("title"), i18n.current_locale.get()) or key,
-        "cards": view.cards(doc, draft.published_keys, usages, placed, subjects),
-        "panel": view.panel(doc, target, draft.published_keys, usages), "placed": placed,
-        "preview": view.preview_state(doc, key, samples, check=bool(samples)),
-        "field_template": view.field_template, "column_types": view.column_types(),
-        "type_name": view.type_name, "palette": view.palette(), "label_in": view.label_in,
-        "insert_after": request.query_params.get("insert", ""), "phrases": view.card_phrases(),
-    }
-
-
-def _page_context(request: Request, user: User, key: str, draft: Any, target: str, **extra: Any) -> dict[str, Any]:
-    context = _workspace(request, user, key, draft, target, placed=extra.pop("placed", None),
-                         samples=extra.pop("samples", None), builders=extra.pop("builders", None))
-    context.update(_publish_context(request, user, key, draft))
-    context.update({"phone": request.query_params.get("view") == "phone",
-                    "published": request.query_params.get("published", "")})
-    context.update(extra)
-    return context
-
-
-def _publish_context(request: Request, user: User, key: str, draft: Any,
-                     state: dict[str, Any] | None = None) -> dict[str, Any]:
-    authoring = _authoring(request)
-    versions = authoring.versions(user, key) if draft.based_on else []  # a new form has none yet
-    return {"key": key, "versions": list(reversed(versions)), "latest": draft.based_on,
-            "changes": _pending_changes(request, key, draft),
-            "publish": state or {"note": "", "error": "", "note_error": "", "refusals": []}}
-
-
-def _pending_changes(request: Request, key: str, draft: Any) -> list[str]:
-    """What publishing the draft would change against the latest version, in words."""
-    if not draft.form.get("fields"):
-        return []
-    before = request.app.state.workflow.definition("form", key).to_dict() if draft.based_on else None
-    return change_words(form_changes(before, Form.from_dict(draft.form).to_dict()))
-
-
-# ---------------------------------------------------------------- list and new
-
-
-async def forms_list(request: Request) -> Response:
-    user = await _designer(request)
-    return render(request, "designer/forms.html", {"forms": _authoring(request).summaries(user)})
-
-
-def _new_title(zh: str, en: str) -> dict[str, str]:
-    return {lang: text.strip() for lang, text in (("zh_CN", zh), ("en", en)) if text.strip()}
-
-
-async def new_form(request: Request) -> Response:
-    user = await _designer(request, write=request.method == "POST")
-    source = await request.form() if request.method == "POST" else request.query_params
-    zh, en = str(source.get("title_zh", "")), str(source.get("title_en", ""))
-    title = _new_title(zh, en)
-    key = str(source.get("key", "")).strip()
-    suggested = fe.key_from_label(title, ()).replace("_", "-") if title else ""
-    context: dict[str, Any] = {"title_zh": zh, "title_en": en, "key": key, "suggested": suggested,
-                               "process": request.method == "GET" or bool(source.get("process")),
-                               "errors": {}}
-    if request.method == "GET":
-        return render(request, "designer/form_new.html", context, block="key_field")
-    if not title:
-        context["errors"]["title"] = _("Give the form a title, in Chinese or English.")
-    else:
-        try:
-            await run_in_threadpool(_authoring(request).create, user, key or suggested, title,
-                                    process=context["process"])
-        except DefinitionError as exc:
-            context["errors"]["key"] = "; ".join(i18n.localized(p.message) for p in exc.problems)
-        except Conflict as exc:
-            context["errors"]["key"] = i18n.localized(exc.args[0]) if exc.args else str(exc)
-        else:
-            return redirect(request, _page(key or suggested))
-    return render(request, "designer/form_new.html", context, status=422, block="new_form")
-
-
 # ---------------------------------------------------------------- the designer
 
 
 async def form_page(request: Request) -> Response:
-    user = await _designer(request)
+    user = await designer_user(request)
     key = request.path_params["key"]
-    draft = _authoring(request).draft(user, key)
+    draft = authoring_of(request).draft(user, key)
     target = request.query_params.get("field", "")
     if is_htmx(request):
-        return render(request, "designer/form.html", _workspace(request, user, key, draft, target),
+        return render(request, "designer/form.html", workspace(request, user, key, draft, target),
                       block="workspace")
-    return render(request, "designer/form.html", _page_context(request, user, key, draft, target))
+    return render(request, "designer/form.html", page_context(request, user, key, draft, target))
 
 
 async def _pairs(request: Request) -> Pairs:
@@ -165,9 +57,9 @@ async def _apply(request: Request, edit: Edit, builders: dict[str, Any] | None =
     `builders` (property → ConditionForm) are the condition builders the edit read, shown as
     posted (their mode, their clauses' problems) instead of rebuilt from the draft."""
     builders = {} if builders is None else builders
-    user = await _designer(request, write=True)
+    user = await designer_user(request, write=True)
     key = request.path_params["key"]
-    authoring = _authoring(request)
+    authoring = authoring_of(request)
     draft = authoring.draft(user, key)
     pairs = await _pairs(request)
     posted = dict(pairs)
@@ -180,22 +72,22 @@ async def _apply(request: Request, edit: Edit, builders: dict[str, Any] | None =
             draft = await run_in_threadpool(authoring.save, user, key, attempt)
     except DefinitionError as exc:
         placed = view.place(exc.problems, attempt)
-        view.place_on_builders(builders, exc.problems, attempt, request.path_params.get("target", ""))
+        rules_view.place_on_builders(builders, exc.problems, attempt, request.path_params.get("target", ""))
         placed.attempt = {k: v for k, v in pairs if not k.startswith(view.SAMPLE_PREFIX)}
         placed.attempt_target = request.path_params.get("target", "")
         if not placed:
             placed.general.append(_("The change could not be saved."))
         if not is_htmx(request):
             return render(request, "designer/form.html",
-                          _page_context(request, user, key, draft, placed.attempt_target or target,
+                          page_context(request, user, key, draft, placed.attempt_target or target,
                                         placed=placed, samples=samples, builders=builders), status=422)
         return render(request, "designer/form.html",
-                      _workspace(request, user, key, draft, placed.attempt_target or target, placed=placed,
+                      workspace(request, user, key, draft, placed.attempt_target or target, placed=placed,
                                  samples=samples, builders=builders), block="workspace", status=422)
     if not is_htmx(request):
-        return redirect(request, _page(key, target))
+        return redirect(request, page_url(key, target))
     return render(request, "designer/form.html",
-                  _workspace(request, user, key, draft, target, samples=samples, builders=builders),
+                  workspace(request, user, key, draft, target, samples=samples, builders=builders),
                   block="workspace", headers={"HX-Trigger": view.DRAFT_CHANGED})
 
 
@@ -267,7 +159,7 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: froz
     input that differs from the draft, then the button pressed."""
     posted = dict(pairs)
     changed = posted.get("_changed") or (source if source.startswith((PROPERTY_PREFIX, OPTION_PREFIX)) else "")
-    builder = view.builder_of(source, posted.get("_op", ""))
+    builder = rules_view.builder_of(source, posted.get("_op", ""))
     if changed:
         chosen = [(changed, posted.get(changed, ""))]
     elif everything:
@@ -286,8 +178,8 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: froz
         elif name.startswith(OPTION_PREFIX):
             index, _, part = name[len(OPTION_PREFIX):].partition(".")
             doc = fe.set_option(doc, target, _int(index, name) or 0, part, text)
-    for prop in view.BUILDERS if everything and not changed else ([builder] if builder else []):
-        doc = view.apply_builder(doc, target, prop, pairs, builders)
+    for prop in rules_view.BUILDERS if everything and not changed else ([builder] if builder else []):
+        doc = rules_view.apply_builder(doc, target, prop, pairs, builders)
     op, *args = posted.get("_op", "").split(":")
     numbers = [_int(a, "_op") or 0 for a in args] if op.endswith("-option") else []
     if op == "add-option":
@@ -324,28 +216,28 @@ async def edit_form(request: Request) -> Response:
 
     def edit(draft: Any, pairs: Pairs) -> tuple[dict[str, Any], str]:
         doc, posted = draft.form, dict(pairs)
-        checks = source.startswith(view.VALIDATIONS + "-") or posted.get("_op", "").startswith(view.VALIDATIONS)
+        checks = source.startswith(rules_view.VALIDATIONS + "-") or posted.get("_op", "").startswith(rules_view.VALIDATIONS)
         changed = posted.get("_changed")
         if not checks:
             for name, text in ([(changed, posted.get(changed, ""))] if changed else pairs):
                 if name.startswith("f."):
                     doc = fe.set_form_property(doc, name[2:], text)
-        if checks or (not is_htmx(request) and any(k.startswith(view.VALIDATIONS + "-") for k, _ in pairs)):
-            doc = view.apply_validations(doc, pairs, builders)
+        if checks or (not is_htmx(request) and any(k.startswith(rules_view.VALIDATIONS + "-") for k, _ in pairs)):
+            doc = rules_view.apply_validations(doc, pairs, builders)
         return doc, ""
     return await _apply(request, edit, builders)
 
 
 async def _step(request: Request, name: str) -> Response:
-    user = await _designer(request, write=True)
+    user = await designer_user(request, write=True)
     key = request.path_params["key"]
     pairs = await _pairs(request)
     target = dict(pairs).get("selected", "")
-    draft = await run_in_threadpool(getattr(_authoring(request), name), user, key)
+    draft = await run_in_threadpool(getattr(authoring_of(request), name), user, key)
     if not is_htmx(request):
-        return redirect(request, _page(key, target))
+        return redirect(request, page_url(key, target))
     return render(request, "designer/form.html",
-                  _workspace(request, user, key, draft, target, samples=view.sample_pairs(pairs)),
+                  workspace(request, user, key, draft, target, samples=view.sample_pairs(pairs)),
                   block="workspace", headers={"HX-Trigger": view.DRAFT_CHANGED})
 
 
@@ -359,74 +251,14 @@ async def redo(request: Request) -> Response:
 
 async def preview(request: Request) -> Response:
     """The preview again with the sample data typed (conditions, totals, messages)."""
-    user = await _designer(request, write=True)
+    user = await designer_user(request, write=True)
     key = request.path_params["key"]
-    draft = _authoring(request).draft(user, key)
+    draft = authoring_of(request).draft(user, key)
     state = view.preview_state(draft.form, key, view.sample_pairs(await _pairs(request)), check=True)
     context = {"key": key, "preview": state, "field_template": view.field_template}
     if not is_htmx(request):
-        return redirect(request, _page(key))
+        return redirect(request, page_url(key))
     return render(request, "designer/_preview.html", context, block="preview_body")
-
-
-# ---------------------------------------------------------------- publish
-
-
-async def publish_panel(request: Request) -> Response:
-    user = await _designer(request)
-    key = request.path_params["key"]
-    draft = _authoring(request).draft(user, key)
-    if not is_htmx(request):
-        return redirect(request, _page(key) + "#publish")
-    return render(request, "designer/form.html", _publish_context(request, user, key, draft), block="publish")
-
-
-def _refusals(problems: list[Problem], doc: dict[str, Any]) -> list[dict[str, str]]:
-    out = []
-    for problem in problems:
-        target, _rest = fe.target_of_path(doc, problem.path)
-        label = ""
-        if target:
-            label = localize(fe.field_at(doc, target).get("label"), i18n.current_locale.get())
-        out.append({"target": target, "label": label or target, "message": i18n.localized(problem.message)})
-    return out
-
-
-async def publish(request: Request) -> Response:
-    """Publish the draft with a change note: refusals (a field in use) listed with who uses it."""
-    user = await _designer(request, write=True)
-    key = request.path_params["key"]
-    authoring = _authoring(request)
-    note = str((await request.form()).get("note", ""))
-    state: dict[str, Any] = {"note": note, "error": "", "note_error": "", "refusals": []}
-    try:
-        version = await run_in_threadpool(authoring.publish, user, key, note)
-    except DefinitionError as exc:
-        status = 422
-        draft = authoring.draft(user, key)
-        if any(p.path == "note" for p in exc.problems):
-            state["note_error"] = _("Say what changed and why: the change note is required.")
-        state["refusals"] = _refusals([p for p in exc.problems if p.path != "note"], draft.form)
-        if state["refusals"]:
-            state["error"] = _("Publishing is refused: fix what is listed below, then publish again.")
-    except Conflict:
-        status = 409
-        draft = authoring.draft(user, key)
-        state["error"] = _("Nothing to publish: the draft is the same as the published version.")
-    else:
-        return redirect(request, f"/designer/forms/{key}?published={version}")
-    context = _publish_context(request, user, key, draft, state)
-    if not is_htmx(request):
-        return render(request, "designer/form.html",
-                      _page_context(request, user, key, draft, "", **context), status=status)
-    return render(request, "designer/form.html", context, block="publish", status=status)
-
-
-async def discard(request: Request) -> Response:
-    user = await _designer(request, write=True)
-    key = request.path_params["key"]
-    await run_in_threadpool(_authoring(request).discard, user, key)
-    return redirect(request, _page(key))
 
 
 _ONE = "/designer/forms/{key}"
