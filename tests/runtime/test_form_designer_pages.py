@@ -327,6 +327,23 @@ def test_undo_and_redo(app, web, csrf):
     assert web.post(PAGE + "/redo", data={"csrf_token": csrf}, headers=HX).status_code == 409
 
 
+@pytest.mark.parametrize(("url", "data"), [
+    ("/fields/reason", {"_changed": "p.zzz", "p.zzz": "1"}), ("/fields/reason", {"_changed": "o.x.value"}),
+    ("/fields/category", {"_changed": "o.-1.value", "o.-1.value": "a"}), ("/fields/category", {"_op": "move-option:a:b"}),
+    ("/fields/category", {"_op": "remove-option:99"}), ("/fields/reason/move", {"to": "99999999999999999999"}),
+    ("/fields/%3Cscript%3E/delete", {}), ("/fields/items..x", {"_changed": "p.label.en", "p.label.en": "x"}),
+    ("/fields", {"type": "text", "index": "-3"}), ("/fields", {"type": "text", "after": "nope"}),
+    ("/fields/reason", {"_changed": "p.visible_when", "p.visible_when": '{"$gt": {"nope": 1}}'}),
+    ("/properties", {"_changed": "f.title.xx", "f.title.xx": "x"}), ("/preview", {"sample.items-x-amount": "1"}),
+])
+def test_odd_input_is_never_a_server_error(app, web, csrf, url, data):
+    before = draft(app)
+    r = edit(web, csrf, url, **data)
+    assert r.status_code in (200, 422), (url, data, r.status_code)
+    if r.status_code == 422:
+        assert draft(app) == before
+
+
 # ---------------------------------------------------------------- conditions and expressions
 
 
