@@ -89,7 +89,10 @@ def show_value(value: Any, options: Sequence[tuple[str, str]] = ()) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, (int, float)):
-        return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+        try:
+            return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+        except (InvalidOperation, ValueError):  # beyond what grouping can show (1e+25, inf)
+            return number_text(value)
     if options:
         return next((label for v, label in options if v == value), str(value))
     return str(value)

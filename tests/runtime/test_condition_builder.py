@@ -507,3 +507,9 @@ def test_any_json_gives_a_builder_and_words_never_an_exception(cond: Any) -> Non
     options = {s.name: s.option_values() for s in subjects if s.options}
     assert read == cond if not validate_condition(cond, types, options=options) else read is None
     assert isinstance(describe(cond, subjects, "zh_CN"), str)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1e25, "10000000000000000000000000"), (float("inf"), "∞"),
+                                              (5000.5, "5,000.5")])
+def test_numbers_beyond_grouping_still_read(subjects: list[Subject], value: float, shown: str) -> None:
+    assert describe({"total": value}, subjects, "en") == f"Total = {shown}"
