@@ -21,13 +21,13 @@ never disagree.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from builder import paths
+from builder.fieldtypes import CENT, Directory, check_limits, clean_value, date, plain
 from builder.forms import Field, Form
 from builder.text import localize
 from rules.conditions import compared_fields, condition_fields, lookup, matches
@@ -35,12 +35,10 @@ from rules.derived import facts_for, split_name
 from rules.errors import RuleError
 from rules.expressions import compute, expression_fields
 
-MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
-CENT = Decimal("0.01")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _ROW = re.compile(r"(\d{1,6})-(.+)\Z", re.ASCII | re.DOTALL)
 _MISSING = object()
 NOT_ASKED = "cannot be filled in here"
+RANGE_ENDS = ("start", "end")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,7 +46,8 @@ NOT_ASKED = "cannot be filled in here"
 
 
 def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, locale: str = "en",
-                     skip: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str]]:
+                     skip: frozenset[str] = frozenset(), directory: Directory | None = None,
+                     ) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean `raw` against `form`: (data of the declared types, errors by field path).
 
     Missing or empty values are left out of the data. With `partial=True` (validation as the
@@ -56,7 +55,10 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
     shows no errors; every other check is the same. `locale` picks the language of the form's
     own validation messages (admin-typed labels); built-in messages are English, for gettext.
     `skip` names input fields not asked here: left out, never required, refused when sent;
-    computed fields are still computed (from what was asked).
+    computed fields are still computed (from what was asked). `directory` (the organisation)
+    lets user and department fields be checked against who exists; without it only their shape
+    is. Serial numbers are never read (the runtime assigns them); layout fields hold no value,
+    so a value sent for one is refused.
     """
     if not isinstance(raw, dict):
         return {}, {"": "must be an object"}
@@ -68,10 +70,12 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
         elif name in skip:
             errors[str(name)] = NOT_ASKED
     for f in form.fields:
-        if f.is_computed or f.key in skip:
+        if f.is_layout and f.key in raw:
+            errors[f.key] = "holds no value"
+        if not f.is_input or f.key in skip:
             continue
         value = (_clean_table(f, raw, partial, errors) if f.type == "table"
-                 else _clean_input(f, raw, f.key, partial, errors))
+                 else _clean_input(f, raw, f.key, partial, errors, directory))
         if value is not _MISSING:
             data[f.key] = value
     _settle(form, data, errors)
@@ -82,8 +86,14 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
     return data, errors
 
 
-def field_name(field_key: str, row: int | None = None, column: str | None = None) -> str:
-    """The HTML input name of a field (`reason`) or of a table cell (`items-0-amount`)."""
+def field_name(field_key: str, row: int | None = None, column: str | None = None,
+               end: str | None = None) -> str:
+    """The HTML input name of a field (`reason`), of a table cell (`items-0-amount`) or of one
+    end of a date range (`trip-start`, with `end="start"`)."""
+    if end is not None:
+        if end not in RANGE_ENDS:
+            raise ValueError('a date range\'s end is "start" or "end"')
+        return f"{field_key}-{end}"
     if row is None and column is None:
         return field_key
     if row is None or column is None or row < 0:
@@ -94,12 +104,15 @@ def field_name(field_key: str, row: int | None = None, column: str | None = None
 def form_values_from_pairs(form: Form, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """The raw nested dict `clean_submission` takes, from form-encoded `(name, value)` pairs.
 
-    Table cells (`items-1-amount`) become lists of row dicts ordered by row index; an empty
-    input counts as missing; when a name repeats, the last value wins. Names starting with `_`
+    Table cells (`items-1-amount`) become lists of row dicts ordered by row index; a date
+    range's ends (`trip-start`, `trip-end`) one {"start", "end"} dict; an empty
+    input counts as missing; when a name repeats, the last value wins, except for fields that
+    hold several values (`repeats_name`), which keep them all, in order, as a list. Names starting with `_`
     (`_csrf`) are transport, not data, and are skipped; other unknown names are kept so that
     `clean_submission` reports them.
     """
     tables = sorted((f.key for f in form.fields if f.type == "table"), key=len, reverse=True)
+    ranges = {f.key for f in form.fields if f.type == "daterange"}
     raw: dict[str, Any] = {}
     rows: dict[str, dict[int, dict[str, str]]] = {}
     for name, value in pairs:
@@ -113,13 +126,31 @@ def form_values_from_pairs(form: Form, pairs: Iterable[tuple[str, str]]) -> dict
                 row[column] = value
             else:
                 row.pop(column, None)
-        elif value.strip() or form.field(name) is None:
+        elif (end := _range_end(name, ranges)) is not None:
+            raw.setdefault(end[0], {})
+            if value.strip():
+                raw[end[0]][end[1]] = value
+        elif (f := form.field(name)) is not None and repeats_name(f):
+            values = raw.setdefault(name, [])
+            if value.strip():
+                values.append(value)
+        elif value.strip() or f is None:
             raw[name] = value
         else:
             raw.pop(name, None)
     for table, by_index in rows.items():
         raw[table] = [by_index[i] for i in sorted(by_index)]
     return raw
+
+
+def _range_end(name: str, ranges: set[str]) -> tuple[str, str] | None:
+    key, _, end = name.rpartition("-")
+    return (key, end) if key in ranges and end in RANGE_ENDS else None
+
+
+def repeats_name(f: Field) -> bool:
+    """Whether the field's HTML input name repeats, once per chosen value or file."""
+    return f.type in ("multiselect", "attachment") or (f.multiple and f.type in ("user", "department"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,11 +167,12 @@ def _table_cell(name: str, tables: list[str]) -> tuple[str, int, str] | None:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return (value is None or value == [] or value == {}
+            or (isinstance(value, str) and not value.strip()))
 
 
 def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
-                 errors: dict[str, str]) -> Any:
+                 errors: dict[str, str], directory: Directory | None = None) -> Any:
     """One scalar value from `source[f.key]`, or _MISSING (with an error when it must be there)."""
     if f.type == "checkbox":
         return _clean_checkbox(f, source, path, partial, errors)
@@ -150,8 +182,10 @@ def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
         if f.required and (present or not partial):
             errors[path] = "required"
         return _MISSING
+    if partial and f.type == "daterange" and isinstance(value, dict) and len(value) == 1:
+        return _MISSING  # one end typed so far: the other is still to come
     try:
-        return _check_limits(f, _coerce(f, value))
+        return clean_value(f, value, directory)
     except ValueError as exc:
         errors[path] = str(exc)
         return _MISSING
@@ -175,83 +209,6 @@ def _clean_checkbox(f: Field, source: dict[str, Any], path: str, partial: bool,
         return _MISSING
     if f.required and not value and (f.key in source or not partial):
         errors[path] = "required"
-    return value
-
-
-def _coerce(f: Field, value: Any) -> Any:
-    """`value` as the type `f` declares; ValueError with a person-readable message if it is not."""
-    if f.type == "number":
-        return _plain(_decimal(value, "must be a number"))
-    if f.type == "money":
-        amount = _decimal(value, "must be an amount of money, like 1200.50", money=True)
-        if amount < 0:
-            raise ValueError("must not be negative")
-        return _plain(amount.quantize(CENT, rounding=ROUND_HALF_UP))
-    if f.type == "date":
-        if not isinstance(value, str) or not _DATE.match(value.strip()):
-            raise ValueError("must be a date (YYYY-MM-DD)")
-        try:
-            return _dt.date.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            raise ValueError("must be a date (YYYY-MM-DD)") from None
-    if f.type == "select":
-        allowed = f.option_values()
-        if not isinstance(value, str) or value not in allowed:
-            raise ValueError(f"must be one of: {', '.join(allowed)}")
-        return value
-    if f.type in ("text", "textarea"):
-        if not isinstance(value, str):
-            raise ValueError("must be text")
-        text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-        return text if f.type == "textarea" else " ".join(text.split("\n"))
-    raise ValueError(f'cannot take a value of type "{f.type}"')
-
-
-def _decimal(value: Any, message: str, *, money: bool = False) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(message)
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace(" ", "")
-        if money:
-            text = text.lstrip("¥￥")
-        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?", text, re.ASCII):
-            raise ValueError(message)
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(message) from None
-    else:
-        raise ValueError(message)
-    if not number.is_finite():
-        raise ValueError(message)
-    if abs(number) >= MAX_NUMBER:
-        raise ValueError("is too large")
-    return number
-
-
-def _plain(number: Decimal) -> int | float:
-    """JSON's spelling of a number: an int when whole, else a float."""
-    if number == number.to_integral_value():
-        return int(number)
-    return float(number)
-
-
-def _show(number: float) -> str:
-    return f"{Decimal(repr(number)).normalize():f}"
-
-
-def _check_limits(f: Field, value: Any) -> Any:
-    if isinstance(value, (int, float)):
-        if f.min is not None and value < f.min:
-            raise ValueError(f"must be at least {_show(f.min)}")
-        if f.max is not None and value > f.max:
-            raise ValueError(f"must be at most {_show(f.max)}")
-    if isinstance(value, str) and f.max_length is not None and len(value) > f.max_length:
-        raise ValueError(f"must be at most {f.max_length} characters")
     return value
 
 
@@ -317,7 +274,7 @@ def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
         computed_errors: dict[str, str] = {}
         _compute_all(tuple(f for f in form.fields if f.key not in hidden), data, "",
                      computed_errors)
-        facts = facts_for(types, data, derived) if derived else data
+        facts = facts_for(types, data, derived)
         now_hidden = {f.key for f in form.fields
                       if f.visible_when is not None and not _visible(f, facts)}
         if now_hidden == hidden:
@@ -403,7 +360,7 @@ def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
         try:
             value = compute(f.computed, data)
             if value is not None:
-                data[f.key] = _check_limits(f, _computed_value(f, value))
+                data[f.key] = check_limits(f, _computed_value(f, value))
         except RuleError as exc:
             errors[path] = f"cannot compute: {exc}"
         except ValueError as exc:
@@ -411,15 +368,15 @@ def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
 
 
 def _computed_value(f: Field, value: Any) -> Any:
-    if f.type in ("number", "money"):
+    if f.type in ("number", "money", "percent"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"the expression gave {value!r}, not a number")
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if f.type == "money":
             number = number.quantize(CENT, rounding=ROUND_HALF_UP)
-        return _plain(number)
+        return plain(number)
     if f.type == "date":
-        return _coerce(f, value)
+        return date(value)
     return value if isinstance(value, str) else str(value)
 
 

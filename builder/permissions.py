@@ -22,6 +22,7 @@ from typing import Any
 
 from builder import paths
 from builder.flows import Flow, Step
+from builder.fieldtypes import Directory
 from builder.formdata import clean_submission
 from builder.forms import Form
 from rules.errors import Problem
@@ -53,12 +54,12 @@ def not_asked_at_start(flow: Flow, form: Form) -> frozenset[str]:
 
 def editable_at_start(flow: Flow, form: Form) -> frozenset[str]:
     return frozenset(f.key for f in form.fields
-                     if not f.is_computed and start_permission(flow, f.key) == EDITABLE)
+                     if f.is_input and start_permission(flow, f.key) == EDITABLE)
 
 
 def editable_at_step(step: Step, form: Form) -> frozenset[str]:
     return frozenset(f.key for f in form.fields
-                     if not f.is_computed and step_permission(step, f.key) == EDITABLE)
+                     if f.is_input and step_permission(step, f.key) == EDITABLE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ class Edit:
 
 
 def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: frozenset[str], *,
-         whole: bool = False, locale: str = "en") -> Edit:
+         whole: bool = False, locale: str = "en", directory: Directory | None = None) -> Edit:
     """`data` with `edits` to the `editable` fields, cleaned as strictly as a start.
 
     `edits` changes the fields it names (a step: `null` clears one); with `whole=True` it is the
@@ -85,6 +86,8 @@ def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: f
     one: as at the start, its value is recomputed over). The whole result is cleaned again, so
     computed fields follow the change and cross-field checks see it; required fields are
     required where editable or already filled in, never where nobody could have filled them.
+    Serial numbers, given once at the start, are kept whatever `edits` says. `directory` is
+    `clean_submission`'s (who and which departments exist).
     """
     refused = {str(k): ("unknown field" if form.field(str(k)) is None else NOT_EDITABLE)
                for k in edits if k not in editable and not (whole and _computed(form, k))}
@@ -93,9 +96,10 @@ def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: f
     kept = {k: v for k, v in data.items() if not (whole and k in editable)}
     raw = {**kept, **edits}
     not_asked = frozenset(f.key for f in form.fields if f.key not in editable and f.key not in raw)
-    cleaned, errors = clean_submission(form, raw, skip=not_asked, locale=locale)
+    cleaned, errors = clean_submission(form, raw, skip=not_asked, locale=locale, directory=directory)
     if errors:
         return Edit(data, errors, {})
+    cleaned.update({f.key: data[f.key] for f in form.fields if f.type == "serial" and f.key in data})
     return Edit(cleaned, {}, diff(data, cleaned))
 
 

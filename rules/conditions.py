@@ -14,7 +14,8 @@ Shapes::
     {"$and": [c, ...]}   {"$or": [c, ...]}
     {"$ex": {"field": 1}}  {"$nex": {"field": 1}} the field is present / absent
     {"$mt": {"field": "[A-Z]+-[0-9]+"}}          the whole value matches a (restricted) pattern
-    {"$in": {"field": [..]}}  {"$nin": {"field": [..]}}
+    {"$in": {"field": [..]}}  {"$nin": {"field": [..]}}   (for a multiselect field: any chosen
+                                                 value is / none is in the list)
     {"$gte": {"end_date": {"$m": "start_date"}}} compare with another field (equality, $ne and
                                                  the orderings), durable's own `$m` shape
 
@@ -34,7 +35,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from rules.derived import condition_types, derive, split_name
+from rules.derived import condition_types, derive
 from rules.errors import Problem, RuleError
 
 LOGICAL = ("$and", "$or")
@@ -53,11 +54,12 @@ MAX_INTERVAL = 20
 MAX_NUMBER = 2**53  # beyond this floats lose integers; durable also needs plain (no exponent) numbers
 MIN_FRACTION = 1e-4  # smaller non-zero numbers serialise with an exponent durable cannot parse
 
-NUMERIC_TYPES = ("number", "money")
-STRING_TYPES = ("text", "textarea", "select", "radio", "user", "department")
+NUMERIC_TYPES = ("number", "money", "percent")
+STRING_TYPES = ("text", "textarea", "select", "radio", "user", "department", "phone", "email")
 DATE_TYPES = ("date",)
 DATETIME_TYPES = ("datetime",)
 BOOLEAN_TYPES = ("checkbox",)
+MULTI_TYPES = ("multiselect",)  # a list of chosen values: $in / $nin mean "any chosen value in"
 COMPARABLE_TYPES = NUMERIC_TYPES + STRING_TYPES + DATE_TYPES + DATETIME_TYPES + BOOLEAN_TYPES
 
 _FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -277,6 +279,12 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
                                else f'unknown field "{field}"'))
             return
         field_type = types[field]
+    if field_type in MULTI_TYPES and op not in MEMBERSHIP + EXISTENCE:
+        out.append(Problem(path, f'{field_type} field "{field}" holds several values: test it with '
+                                 "$in (any chosen value in the list), $nin, $ex or $nex"))
+        return
+    if field_type in MULTI_TYPES:
+        field_type = "select"  # each listed value is one option
     if isinstance(value, Mapping) and op not in EXISTENCE:
         _check_reference(op, field, field_type, value, types, path, out)
         return
@@ -562,7 +570,8 @@ def _compare(op: str, actual: Any, value: Any) -> bool:
     if op in MEMBERSHIP:
         if not isinstance(value, list):
             raise RuleError(f"{op} expects a list of values")
-        found = any(equal(actual, item) for item in value)
+        chosen = actual if isinstance(actual, list) else [actual]  # a multiselect: any chosen
+        found = any(equal(one, item) for one in chosen for item in value)
         return found if op == "$in" else not found
     if op == "$mt":
         if not isinstance(value, str):
@@ -606,8 +615,6 @@ def lookup(facts: Mapping[str, Any], field: str) -> Any:
 
 
 def _derived(facts: Mapping[str, Any], field: str) -> Any:
-    if split_name(field) is None:
-        return None
     try:
         return derive(facts, field)
     except ValueError:

@@ -11,6 +11,8 @@ the condition language needs no new operator:
     items.amount.min / .max     smallest / largest filled cell (absent for no rows; the column's
                                 type: number, money or date)
     items.amount.count          filled cells of the column (number)
+    trip.start / trip.end       a date range's ends (date)
+    trip.days                   its length in calendar days, both ends counted (number)
 
 A table that is absent from the data counts as empty when the field types say it is a table
 (`facts_for`); without them (`derive`) only a present list is read. A cell that is not a number
@@ -26,15 +28,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 AGGREGATES = ("sum", "min", "max", "count")
-NUMERIC = ("number", "money")
+NUMERIC = ("number", "money", "percent")
 ORDERED = NUMERIC + ("date",)  # min and max also apply to date columns
 TABLE = "table"
+DATERANGE = "daterange"
+RANGE_FACTS = {"start": "date", "end": "date", "days": "number"}
+_MINUTES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def derived_types(field_types: Mapping[str, str]) -> dict[str, str]:
     """The derived facts a form offers, name → type, from its field types (`Form.field_types()`
     shape: `items` → table, `items.amount` → money)."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {f"{key}.{fact}": kind for key, range_kind in field_types.items()
+                           if range_kind == DATERANGE for fact, kind in RANGE_FACTS.items()}
     tables = [key for key, kind in field_types.items() if kind == TABLE]
     for table in tables:
         out[f"{table}.count"] = "number"
@@ -83,7 +89,7 @@ def derive(data: Mapping[str, Any], name: str) -> Any:
     is not a list in `data`, or (min, max) no cell is filled. ValueError for a non-number cell."""
     parts = split_name(name)
     if parts is None:
-        return None
+        return range_fact(data, name)
     table, column, aggregate = parts
     rows = data.get(table)
     if not isinstance(rows, list):
@@ -91,17 +97,40 @@ def derive(data: Mapping[str, Any], name: str) -> Any:
     return _aggregate(rows, column, aggregate)
 
 
+def range_fact(data: Mapping[str, Any], name: str) -> Any:
+    """`trip.start`, `trip.end` or `trip.days` of a date range `{"start", "end"}` in `data`, or
+    None when `name` is not one or the range is incomplete."""
+    key, dot, fact = name.rpartition(".")
+    value = data.get(key) if dot and fact in RANGE_FACTS else None
+    if not isinstance(value, Mapping):
+        return None
+    start, end = value.get("start"), value.get("end")
+    if not (isinstance(start, str) and isinstance(end, str) and is_iso_date(start)
+            and is_iso_date(end)):
+        return None
+    if fact == "days":
+        return (_dt.date.fromisoformat(end) - _dt.date.fromisoformat(start)).days + 1
+    return start if fact == "start" else end
+
+
 def facts_for(field_types: Mapping[str, str], data: Mapping[str, Any],
               names: Iterable[str] | None = None) -> dict[str, Any]:
     """`data` plus its derived facts under their dotted names, ready for `matches` or an
     evaluator. `names` limits which derived facts are computed (default: all the form offers);
-    a fact that cannot be computed (a bad cell, min of no rows) is left out."""
+    a fact that cannot be computed (a bad cell, min of no rows) is left out. A datetime field's
+    value gains its seconds (`…T09:30` → `…T09:30:00`), the spelling conditions compare with."""
     offered = derived_types(field_types)
     wanted = offered if names is None else [n for n in names if n in offered]
     facts = dict(data)
+    for key, kind in field_types.items():  # a form's "YYYY-MM-DDTHH:MM" as conditions spell it
+        value = facts.get(key)
+        if kind == "datetime" and isinstance(value, str) and _MINUTES.fullmatch(value):
+            facts[key] = value + ":00"
     for name in wanted:
         parts = split_name(name)
         if parts is None:
+            if (fact := range_fact(data, name)) is not None:
+                facts[name] = fact
             continue
         table, column, aggregate = parts
         rows = data.get(table)

@@ -49,7 +49,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 }
 # Functions that take a whole column (`items.amount`) or, for count, a table (`items`).
 AGGREGATES = ("sum", "min", "max", "count")
-NUMERIC_TYPES = ("number", "money")
+NUMERIC_TYPES = ("number", "money", "percent")
 
 _BINOPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
                             ast.FloorDiv: "//", ast.Mod: "%"}

@@ -53,7 +53,7 @@ from rules.ruleset import OPTION_TYPES, Ruleset
 KINDS = ("gap", "shadowed", "overlap")
 MAX_PIECES = 4000  # boxes one analysis may hold before it is abandoned
 MAX_FINDINGS = 20  # per kind
-_SCALE = {"money": Decimal(100), "number": Decimal(10_000)}
+_SCALE = {"money": Decimal(100), "number": Decimal(10_000), "percent": Decimal(10_000)}
 _INF = math.inf
 _EPOCH = _dt.datetime(1970, 1, 1)
 _ANCHOR = {"date": _dt.date(2026, 1, 1).toordinal(),  # examples for unbounded dates

@@ -109,6 +109,15 @@ class BusinessCalendar:
 
     # -- days and windows ------------------------------------------------------------------------
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The calendar's time zone: local dates (serial numbers, date ranges) are read in it."""
+        return self._zone
+
+    def workdays_between(self, first: date, last: date) -> int:
+        """Working days from `first` to `last`, both counted (a date range's length)."""
+        return sum(1 for n in range((last - first).days + 1) if self.is_workday(first + timedelta(n)))
+
     def is_workday(self, d: date) -> bool:
         """Whether `d` (a local date in the calendar's zone) is worked."""
         if d in self.holidays:

@@ -14,6 +14,7 @@ from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step
 from builder.formdata import clean_submission
 from builder.forms import Form
 from builder.permissions import EDITABLE, edit, editable_at_step
+from builder.serial_numbers import assign_serials
 from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
 from rules.ruleset import Ruleset
@@ -56,6 +57,7 @@ class Lookups:
     latest: Callable[[str], Definitions] | None = None
     pinned: Callable[[Event], Definitions] | None = None  # by the versions a start event pins
     away: Delegations | None = None
+    serial: Callable[[str, str, str], int] = lambda process, field, prefix: 0  # highest given so far
 
 
 @dataclass
@@ -101,10 +103,15 @@ class Engine:
         return run.events
 
     def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
-        """The event that opens a new instance (a normal start, or an urgent one)."""
+        """The event that opens a new instance (a normal start, or an urgent one), with its serial
+        numbers given (the next per process, field and prefix, on the submission's local date)."""
+        day = from_stamp(at).astimezone(self.calendar.zone).date()
+        process = defs.flow.key
+        data, serials = assign_serials(defs.form.fields, data, day,
+                                       lambda key, prefix: self.lookups.serial(process, key, prefix))
         return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
-                "process": defs.flow.key, "department": submitter.department, "data": data,
-                **defs.pins()}
+                "process": process, "department": submitter.department, "data": data,
+                **defs.pins(), **({"serials": serials} if serials else {})}
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -127,7 +134,7 @@ class Engine:
         text = bounded("reason" if action == "reject" else "comment", text)
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
-        data, changes = _edited(defs, instance, task, action, edits)
+        data, changes = _edited(defs, instance, task, action, edits, self.org)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
@@ -384,7 +391,7 @@ class Engine:
             raise Conflict(N_('cannot start sub-process "%(process)s" here', process=step.process))
         defs = self.lookups.latest(step.process)
         raw = {child: run.data[own] for child, own in step.inputs.items() if own in run.data}
-        data, errors = clean_submission(defs.form, raw)
+        data, errors = clean_submission(defs.form, raw, directory=self.org)
         if errors:
             detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
             raise Conflict(N_('cannot start sub-process "%(process)s" with this request\'s data (%(detail)s)',
@@ -551,7 +558,7 @@ def _check_rejection(flow: Flow, reason: str, code: str) -> None:
 
 
 def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
-            edits: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+            edits: dict[str, Any] | None, org: Organisation) -> tuple[dict[str, Any], dict[str, Any]]:
     """The instance's data after `edits` at this task's step, and the diff; a step with editable
     fields checks them even when nothing is sent, since required ones are required from here."""
     if action not in ("approve", "complete"):
@@ -564,7 +571,7 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
     editable = editable_at_step(step, defs.form)
     if not editable and not edits:
         return instance.data, {}
-    result = edit(defs.form, instance.data, edits or {}, editable)
+    result = edit(defs.form, instance.data, edits or {}, editable, directory=org)
     if result.errors:
         raise ValidationFailed(result.errors)
     return result.data, result.changes

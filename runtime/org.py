@@ -125,12 +125,12 @@ class Organisation:
             return [head] if head else []
         if assignee.kind == "dept_heads":
             return self.heads_up_to(submitter, assignee.levels)
-        if assignee.kind == "field":
+        if assignee.kind == "field":  # a user or department field; with `multiple`, each one chosen
             chosen = data.get(assignee.field)
-            if isinstance(chosen, str) and chosen in self.users:
-                return [chosen]
-            if isinstance(chosen, str) and chosen in self.departments:
-                return [self.departments[chosen].head]
+            people = [c if c in self.users else self.departments[c].head
+                      for c in (chosen if isinstance(chosen, list) else [chosen])
+                      if isinstance(c, str) and (c in self.users or c in self.departments)]
+            return list(dict.fromkeys(people))
         return []
 
     def admin(self) -> str | None:

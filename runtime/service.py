@@ -61,7 +61,8 @@ class Workflow:
         self.timezone = timezone
         self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
-                                      latest=self.latest, pinned=self.pinned_by, away=self._away)
+                                      latest=self.latest, pinned=self.pinned_by, away=self._away,
+                                      serial=lambda *counter: self.state.highest_serial(*counter))
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
@@ -210,7 +211,8 @@ class Workflow:
 
         def events() -> list[Event]:  # under the lock: a publish cannot slip between reading and pinning
             defs = self.latest(process)
-            data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form))
+            data, errors = clean_submission(defs.form, raw, skip=not_asked_at_start(defs.flow, defs.form),
+                                            directory=self.org)
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
             if errors or urgent_errors:
                 raise ValidationFailed({**errors, **urgent_errors})
@@ -266,7 +268,8 @@ class Workflow:
         def events() -> list[Event]:
             instance = self.instance_for(user, instance_id)
             defs = self.pinned(instance)
-            result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True)
+            result = edit(defs.form, instance.data, raw, editable_at_start(defs.flow, defs.form), whole=True,
+                          directory=self.org)
             resubmitted = self.engine.resubmit(defs, instance, user, result.data)
             if result.errors:
                 raise ValidationFailed(result.errors)

@@ -136,6 +136,7 @@ class Projection:
         self.open_by_assignee: dict[str, dict[str, None]] = {}
         self.by_submitter: dict[str, list[str]] = {}
         self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # (actor, request id) -> (instance, target)
+        self.serials: dict[tuple[str, str, str], int] = {}  # (process, field, prefix) -> highest number given
         self.lock = threading.Lock()
         self.last_seq = 0
 
@@ -146,6 +147,12 @@ class Projection:
             if event.get("request"):
                 self.requests[(event["actor"], event["request"])] = (event["instance"], request_target(event))
             self.last_seq = event.get("seq", self.last_seq)
+
+    def highest_serial(self, process: str, field: str, prefix: str) -> int:
+        """The highest serial number given so far for this process, field and prefix (0: none);
+        rebuilt from the start events, so a restart continues the sequence."""
+        with self.lock:
+            return self.serials.get((process, field, prefix), 0)
 
     def open_tasks(self, username: str) -> list[Task]:
         with self.lock:
@@ -181,6 +188,9 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
         urgent_reason=e.get("urgent", {}).get("reason", ""),
     )
     p.by_submitter.setdefault(e["actor"], []).append(e["instance"])
+    for name, given in e.get("serials", {}).items():
+        counter = (e["process"], name, given["prefix"])
+        p.serials[counter] = max(p.serials.get(counter, 0), given["seq"])
 
 
 def _on_task(p: Projection, e: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.fieldtypes import Directory
 from builder.formdata import NOT_ASKED, clean_submission, field_name, form_values_from_pairs
 from builder.forms import Field, Form
 from builder.permissions import NOT_EDITABLE
@@ -26,19 +27,39 @@ FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
                   N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
                   N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
                   N_("at least 1 row"), N_("cannot be filled in here"), N_("cannot be changed here"),
-                  N_("must be true or false"))
+                  N_("must be true or false"), N_("must be a percentage, like 12.5"),
+                  N_("must be a date and time (YYYY-MM-DDTHH:MM)"), N_("needs a start and an end date"),
+                  N_("start and end must be dates (YYYY-MM-DD)"), N_("must end on or after its start"),
+                  N_("must be a mobile number (13812345678) or a landline (010-12345678)"),
+                  N_("must be an email address, like name@example.com"), N_("must be a list of options"),
+                  N_("must be a list of uploaded files"), N_("holds no value"))
 assert NOT_ASKED in FIELD_MESSAGES and NOT_EDITABLE in FIELD_MESSAGES  # the catalog needs them spelled out
 
 FIELD_TEMPLATES: dict[str, str] = {
     "text": "partials/fields/text.html",
     "textarea": "partials/fields/textarea.html",
     "number": "partials/fields/number.html",
-    "money": "partials/fields/number.html",
+    "money": "partials/fields/number.html",  # with the amount in capitals (大写) under it
+    "percent": "partials/fields/percent.html",
     "date": "partials/fields/date.html",
+    "datetime": "partials/fields/datetime.html",
+    "daterange": "partials/fields/daterange.html",
     "select": "partials/fields/select.html",
+    "radio": "partials/fields/radio.html",
+    "multiselect": "partials/fields/multiselect.html",
     "checkbox": "partials/fields/checkbox.html",
+    "user": "partials/fields/user.html",
+    "department": "partials/fields/department.html",
+    "phone": "partials/fields/phone.html",
+    "email": "partials/fields/email.html",
+    "attachment": "partials/fields/attachment.html",  # the uploads engineer's upload widget
     "table": "partials/fields/table.html",
+    "serial": "partials/fields/serial.html",
+    "section": "partials/fields/section.html",
+    "note": "partials/fields/note.html",
 }
+# A table cell's <input type>, by column type (number-like cells also get inputmode="decimal").
+CELL_INPUT_TYPES = {"date": "date", "datetime": "datetime-local", "phone": "tel", "email": "email"}
 CONTROL_KEYS = ("csrf_token", "request_id", "_op")
 STEP_PREFIX = "data."  # a step's editable fields share a form with the decision's own inputs (comment, …)
 
@@ -53,6 +74,7 @@ class FormState:
 
     form: Form
     raw: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)  # what the raw values clean to, so far
     errors: dict[str, str] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
@@ -63,14 +85,33 @@ class FormState:
     body: str = "#form-body"
 
     def value(self, key: str) -> Any:
-        return self.raw.get(key, "")
+        value = self.raw.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    def values(self, key: str) -> list[str]:
+        """The values of a field whose input name repeats (multiselect, several people, files)."""
+        value = self.raw.get(key)
+        return [v.get("id", "") if isinstance(v, dict) else str(v) for v in value] if isinstance(value, list) else \
+            ([value] if isinstance(value, str) and value else [])
+
+    def range_end(self, key: str, end: str) -> str:
+        value = self.raw.get(key)
+        return str(value.get(end, "")) if isinstance(value, dict) else ""
+
+    def cleaned(self, key: str) -> Any:
+        """The field's value as cleaned so far (None while it is empty or wrong)."""
+        return self.computed.get(key) if key in self.computed else self.data.get(key)
 
     def rows(self, table: Field) -> list[dict[str, Any]]:
         rows = self.raw.get(table.key)
         return rows if isinstance(rows, list) else []
 
-    def name(self, key: str, row: int | None = None, column: str | None = None) -> str:
-        return self.prefix + field_name(key, row, column)
+    def name(self, key: str, row: int | None = None, column: str | None = None,
+             end: str | None = None) -> str:
+        return self.prefix + field_name(key, row, column, end)
+
+    def cell_type(self, column: Field) -> str:
+        return CELL_INPUT_TYPES.get(column.type, "text")
 
     def error(self, key: str) -> str:
         message = self.errors.get(key, "")
@@ -98,7 +139,9 @@ class FormState:
 
 
 def blank_state(form: Form, omit: frozenset[str] = frozenset()) -> FormState:
-    raw: dict[str, Any] = {}
+    """A new form: tables with their first rows, fields with a `default` pre-filled."""
+    raw = _raw_from_data(form, {f.key: f.default for f in form.fields
+                                if f.default is not None and f.key not in omit and f.is_input})
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
@@ -121,6 +164,10 @@ def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:
         elif f.type == "checkbox":
             if value:
                 raw[f.key] = "on"  # as a browser posts a ticked box; an unticked one posts nothing
+        elif isinstance(value, list):  # multiselect, several people, files: a repeated name
+            raw[f.key] = [v if isinstance(v, dict) else _text(v) for v in value]
+        elif isinstance(value, dict):  # a date range's two ends
+            raw[f.key] = {k: _text(v) for k, v in value.items()}
         else:
             raw[f.key] = _text(value)
     return raw
@@ -131,19 +178,21 @@ def _text(value: Any) -> str:
 
 
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
-                     omit: frozenset[str] = frozenset()) -> FormState:
-    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it."""
+                     omit: frozenset[str] = frozenset(), directory: Directory | None = None) -> FormState:
+    """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it (people
+    and departments against `directory`, the organisation, when given)."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw, omit=omit), check=check)
+    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory)
 
 
 def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
-               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState:
+               pairs: list[tuple[str, str]] | None = None, check: bool = False,
+               directory: Directory | None = None) -> FormState:
     """The fields editable at a step, as inputs filled with the request's data, or with what was
     posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
     computed fields and conditions see the whole request."""
@@ -152,7 +201,7 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
         raw.update(_step_raw(form, pairs, editable))
         _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
     state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
-    return _with_computed(state, check=check)
+    return _with_computed(state, check=check, directory=directory)
 
 
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
@@ -197,11 +246,12 @@ def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = 
     return _without_empty_rows(form, raw, omit)
 
 
-def _with_computed(state: FormState, *, check: bool = False) -> FormState:
+def _with_computed(state: FormState, *, check: bool = False, directory: Directory | None = None) -> FormState:
     """Clean what was typed once: computed values, the facts conditions read, errors if asked."""
     data, errors = clean_submission(state.form, _without_empty_rows(state.form, state.raw, state.omit),
-                                    partial=True, locale=i18n.current_locale.get())
+                                    partial=True, locale=i18n.current_locale.get(), directory=directory)
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
+    state.data = data
     state.facts = state.form.facts(data)
     if check:
         state.errors = errors

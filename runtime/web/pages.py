@@ -17,7 +17,7 @@ from runtime import auth, i18n
 from runtime.engine import return_targets
 from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
-from runtime.org import User
+from runtime.org import Organisation, User
 from runtime.service import Workflow
 from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus
 from runtime.web.api import TASK_COMMANDS
@@ -94,7 +94,8 @@ async def preview(request: Request) -> Response:
     await require_user(request, write=True)
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
-    state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form))
+    state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form),
+                             directory=_workflow(request).org)
     return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
                   status=422 if state.errors else 200)
 
@@ -179,11 +180,12 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
 
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
-               pairs: list[tuple[str, str]] | None = None, check: bool = False) -> FormState | None:
+               pairs: list[tuple[str, str]] | None = None, check: bool = False,
+               directory: Organisation | None = None) -> FormState | None:
     """The editable fields of the task's step as inputs inside its approve/complete form, or None."""
     if not editable:
         return None
-    state = step_state(form, data, editable, pairs=pairs, check=check)
+    state = step_state(form, data, editable, pairs=pairs, check=check, directory=directory)
     state.preview = f"/tasks/{task.id}/preview"
     state.scope = "#approve-form" if task.kind == "approval" else "#complete-form"
     state.body = "#step-fields"
@@ -217,7 +219,7 @@ async def task_preview(request: Request) -> Response:
     if not editable:
         raise NotFound(N_("nothing to fill in at this task"))
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
-    state = _step_form(task, defs.form, instance.data, editable, pairs, check=True)
+    state = _step_form(task, defs.form, instance.data, editable, pairs, check=True, directory=workflow.org)
     return render(request, "partials/step_fields.html", {"state": state, "task": task},
                   status=422 if state and state.errors else 200)
 

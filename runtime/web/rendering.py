@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from builder.text import localize
 from runtime import i18n
 from runtime.errors import NotFound
+from runtime.web import values
 
 _URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -66,6 +67,29 @@ def _process(context: Any, key: str) -> str:
         return key
 
 
+def _workflow_of(context: Any) -> Any:
+    return getattr(context["request"].app.state, "workflow", None)
+
+
+@jinja2.pass_context
+def _shown(context: Any, value: Any, f: Any) -> str:
+    """A field's value as a person reads it (`runtime.web.values.shown`)."""
+    workflow = _workflow_of(context)
+    return values.shown(f, value, workflow.org if workflow else None, workflow.calendar if workflow else None)
+
+
+@jinja2.pass_context
+def _range_length(context: Any, value: Any, f: Any) -> str:
+    workflow = _workflow_of(context)
+    return values.range_length(value, f.working_days, workflow.calendar if workflow else None)
+
+
+@jinja2.pass_context
+def _department(context: Any, key: str) -> str:
+    workflow = _workflow_of(context)
+    return values.department_name(workflow.org if workflow else None, key)
+
+
 def _context(request: Request) -> dict[str, Any]:
     state = request.state
     return {"user": getattr(state, "user", None), "csrf": getattr(state, "csrf", ""),
@@ -80,7 +104,9 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
     templates = Jinja2Blocks(env=env, context_processors=[_context])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
-                       person=_person, process=_process)
+                       person=_person, process=_process, shown=_shown, capitals=values.capitals,
+                       range_length=_range_length, department=_department)
+    env.globals.update(value_template=values.value_template)
     env.policies["ext.i18n.trimmed"] = True
     return templates
 

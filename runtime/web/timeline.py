@@ -19,6 +19,7 @@ from runtime import i18n, notes
 from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
+from runtime.web import values
 
 _OPERATORS = {"$gt": ">", "$gte": "≥", "$lt": "<", "$lte": "≤", "$ne": "≠"}
 
@@ -105,9 +106,11 @@ def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     return chosen, why
 
 
-def describe_changes(changes: dict[str, dict[str, Any]], form: Form) -> tuple[str, ...]:
+def describe_changes(changes: dict[str, dict[str, Any]], form: Form,
+                     org: Organisation | None = None) -> tuple[str, ...]:
     """A recorded diff in words: `Amount: 1,200.00 → 1,150.00`; a table line by line and cell by
-    cell (`Invoices, line 2, Amount: 1,200.00 → 1,150.00`), lines added or removed as such."""
+    cell (`Invoices, line 2, Amount: 1,200.00 → 1,150.00`), lines added or removed as such.
+    Values read as on the record (`runtime.web.values.shown`); `org` names people and departments."""
     _ = i18n.gettext
     locale = i18n.current_locale.get()
     lines: list[str] = []
@@ -117,7 +120,7 @@ def describe_changes(changes: dict[str, dict[str, Any]], form: Form) -> tuple[st
         before, after = change.get("from"), change.get("to")
         if f is None or f.type != "table":
             lines.append(_("%(field)s: %(from)s → %(to)s") % {
-                "field": label, "from": _shown(f, before), "to": _shown(f, after)})
+                "field": label, "from": _shown(f, before, org, capitals=True), "to": _shown(f, after, org, capitals=True)})
             continue
         old_rows = before if isinstance(before, list) else []
         new_rows = after if isinstance(after, list) else []
@@ -140,16 +143,14 @@ def describe_changes(changes: dict[str, dict[str, Any]], form: Form) -> tuple[st
     return tuple(lines)
 
 
-def _shown(f: Field | None, value: Any) -> str:
-    """A field's value as a person reads it: money with cents, a select's option label, — for empty."""
-    if value is None or value == "":
-        return "—"
-    if f is not None and f.type == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=i18n.current_locale.get())
-    if f is not None and f.type == "select":
-        option = next((o for o in f.options if o.value == value), None)
-        return localize(option.label, i18n.current_locale.get()) or str(value) if option else str(value)
-    return _value(value)
+def _shown(f: Field | None, value: Any, org: Organisation | None = None, *, capitals: bool = False) -> str:
+    """A field's value as a person reads it: money with cents (and, for a form's own amounts, not
+    each invoice line's, its capitals 大写), option labels, names, date ranges with their length;
+    — for empty."""
+    text = values.shown(f, value, org)
+    if capitals and f is not None and f.type == "money" and (upper := values.capitals(value)):
+        return f"{text} ({upper})"
+    return text
 
 
 def _step_title(defs: Definitions, step_id: str, locale: str) -> str:
@@ -194,7 +195,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         step_title = _step_title(defs, e["step"], locale) if e.get("step") else ""
         action = e["action"]
         detail = ""
-        changes = describe_changes(e["changes"], defs.form) if e.get("changes") else ()
+        changes = describe_changes(e["changes"], defs.form, org) if e.get("changes") else ()
         if action == "start" and "urgent" in e:
             text, detail = _("submitted the request as urgent (green channel)"), e["urgent"]["reason"]
         elif action == "start":

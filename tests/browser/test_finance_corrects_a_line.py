@@ -58,5 +58,5 @@ def test_finance_corrects_an_invoice_line_while_approving(page: Page, server: st
     changes = page.locator("#timeline .event-approve .changes")
     expect(changes).to_contain_text("Invoices, line 1, Amount: 1,200.00 → 1,150.00")
     expect(changes).to_contain_text("Invoices, line 2 added: Description Parking, Invoice no. P-1, Amount 30.00")
-    expect(changes).to_contain_text("Total: 1,200.00 → 1,180.00")
+    expect(changes).to_contain_text("Total: 1,200.00 (壹仟贰佰元整) → 1,180.00 (壹仟壹佰捌拾元整)")
     expect(page.locator("#data-items")).to_contain_text("1,150.00")

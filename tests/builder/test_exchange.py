@@ -116,15 +116,15 @@ def test_every_problem_is_reported_with_its_document_path():
     doc["flow"]["steps"][2]["branches"][0]["steps"][1]["assignee"]["role"] = "cfo"
     doc["flow"]["steps"][3]["id"] = "finance"
     doc["flow"]["colour"] = "blue"
-    doc["form"]["fields"][0]["type"] = "mony"
-    doc["form"]["fields"][1]["columns"][2]["min"] = "0.01"
+    doc["form"]["fields"][1]["type"] = "mony"
+    doc["form"]["fields"][2]["columns"][2]["min"] = "0.01"
     doc["rulesets"][0]["rows"][1]["when"] = {"$gt": {"totl": 5000}}
     assert problems_of(doc) == [
         "flow.colour: unknown key",
         'flow.steps[2].branches[0].steps[1].assignee.role: unknown role "cfo"',
         'flow.steps[3].id: duplicate step id "finance"',
-        'form.fields[0].type: unknown field type "mony"',
-        'form.fields[1].columns[2].min: must be a number, got "0.01"',
+        'form.fields[1].type: unknown field type "mony"',
+        'form.fields[2].columns[2].min: must be a number, got "0.01"',
         'rulesets[0].rows[1].when.$gt.totl: unknown field "totl"',
     ]
 
@@ -139,7 +139,7 @@ def test_branch_outcomes_are_checked_against_the_bundled_ruleset():
 
 def test_rulesets_are_checked_against_the_bundled_form():
     doc = demo()
-    doc["form"]["fields"][2]["key"] = "sum_total"
+    doc["form"]["fields"][3]["key"] = "sum_total"
     assert problems_of(doc) == [
         'rulesets[0].inputs[0].key: unknown form field "total"']
 
@@ -195,10 +195,10 @@ def test_structural_problems(doc, problems):
 def test_schema_problems_use_our_path_style():
     doc = demo()
     doc["flow"]["steps"][2]["branches"][0]["steps"][0]["assignee"]["levels"] = "two"
-    doc["form"]["fields"][3]["requried"] = True
+    doc["form"]["fields"][4]["requried"] = True
     assert [str(p) for p in schema_problems(doc)] == [
         'flow.steps[2].branches[0].steps[0].assignee.levels: must be a whole number, got "two"',
-        "form.fields[3].requried: unknown key",
+        "form.fields[4].requried: unknown key",
     ]
 
 

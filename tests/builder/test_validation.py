@@ -127,7 +127,7 @@ def test_paths_are_rooted_where_the_caller_says():
     ({"key": "x", "type": "text", "max_length": 0},
      ["fields[4].max_length: must be a positive integer, got 0"]),
     ({"key": "x", "type": "text", "options": [{"value": "a"}]},
-     ["fields[4].options: a text field can't have options (only select)"]),
+     ["fields[4].options: a text field can't have options (only select, radio, multiselect)"]),
     ({"key": "x", "type": "text", "required": "yes"},
      ['fields[4].required: must be true or false, got "yes"']),
     ({"key": "x", "type": "text", "label": ["a"]},
@@ -147,7 +147,7 @@ def test_paths_are_rooted_where_the_caller_says():
      ['fields[4].computed: a computed field can\'t use itself ("x")']),
     ({"key": "x", "type": "select", "options": [{"value": "a"}], "computed": "'a'"},
      ["fields[4].computed: a select field can't have computed (only text, textarea, number, "
-      "money, date)"]),
+      "money, percent, date)"]),
     ({"key": "x", "type": "text", "visible_when": {"$gt": {"totl": 5}}},
      ['fields[4].visible_when.$gt.totl: unknown field "totl"']),
     ({"key": "x", "type": "text", "visible_when": {"kind": "food"}},
@@ -156,10 +156,10 @@ def test_paths_are_rooted_where_the_caller_says():
      ['fields[4].visible_when: unknown operator "$gtt"']),
     ({"key": "x", "type": "checkbox", "placeholder": "tick"},
      ["fields[4].placeholder: a checkbox field can't have placeholder (only text, textarea, "
-      "number, money, percent, date, datetime, select, phone, email)"]),
+      "number, money, percent, date, datetime, select, phone, email, user, department)"]),
     ({"key": "x", "type": "checkbox", "computed": "total > 5"},
      ["fields[4].computed: a checkbox field can't have computed (only text, textarea, number, "
-      "money, date)"]),
+      "money, percent, date)"]),
     ({"key": "x", "type": "table", "columns": [{"key": "ok", "type": "checkbox"}]},
      ['fields[4].columns[0].type: a table column must be one of text, textarea, number, money, '
       'percent, date, datetime, select, phone, email, not "checkbox"']),

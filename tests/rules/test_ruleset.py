@@ -158,8 +158,8 @@ def test_column_problems():
     assert messages(doc) == [
         'inputs[1].key: duplicate input "total"',
         'inputs[2].key: "id" is reserved; choose another key',
-        ('inputs[3].type: unsupported type "table"; use one of number, money, text, textarea, select, '
-        "radio, user, department, date, datetime, checkbox"),
+        ('inputs[3].type: unsupported type "table"; use one of number, money, percent, text, textarea, '
+        "select, radio, user, department, phone, email, date, datetime, checkbox"),
         "inputs[4].key: missing",
         "inputs[4].options: options only apply to select and radio",
         'inputs[6].key: "a.b" and "a" overlap; an input cannot hold another',

@@ -1,0 +1,111 @@
+"""The type-specific properties of a field: which types may carry them, and their values.
+
+`TYPE_PROPERTIES` is the readable table (property → the field types that may have it); the
+checks below judge the values: lengths, attachment limits, serial patterns, and a `default`
+that must clean as the field's own type (so a new form never starts out invalid).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from builder import paths
+from builder.fieldtypes import clean_value
+from builder.forms import CHOICE_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field
+from builder.serial_numbers import pattern_problem
+from builder.validation.common import check_bool, check_bounds, is_int, show_value
+from rules.errors import Problem
+
+TEXT_TYPES = ("text", "textarea")
+PEOPLE_TYPES = ("user", "department")
+TYPE_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "options": CHOICE_TYPES,
+    "columns": ("table",),
+    "min_rows": ("table",),
+    "max_rows": ("table",),
+    "min": NUMERIC_TYPES,
+    "max": NUMERIC_TYPES,
+    "min_length": TEXT_TYPES,
+    "max_length": TEXT_TYPES,
+    "placeholder": SCALAR_TYPES + PEOPLE_TYPES,
+    "computed": ("text", "textarea", "number", "money", "percent", "date"),
+    "multiple": PEOPLE_TYPES,
+    "accept": ("attachment",),
+    "max_files": ("attachment",),
+    "max_size": ("attachment",),
+    "pattern": ("serial",),
+    "working_days": ("daterange",),
+    "default": tuple(t for t in SCALAR_TYPES) + ("daterange", "radio", "multiselect", "checkbox")
+    + PEOPLE_TYPES,
+}
+NO_VALUE_TYPES = ("serial", "section", "note")  # never filled in, so never required
+_EXTENSION = re.compile(r"[a-z0-9]{1,10}\Z", re.ASCII)
+
+
+def type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
+    """Every problem with `doc`'s type-specific properties, for a field of type `kind`."""
+    for name, kinds in TYPE_PROPERTIES.items():
+        if name in doc and kind not in kinds:
+            out.append(Problem(paths.key(path, name), f"a {kind} field can't have {name} "
+                                                      f'(only {", ".join(kinds)})'))
+    if kind in NO_VALUE_TYPES and doc.get("required") is True:
+        out.append(Problem(paths.key(path, "required"),
+                           f"a {kind} field is never filled in, so it can't be required"))
+    if kind in TEXT_TYPES:
+        for name in ("min_length", "max_length"):
+            _positive(doc, name, path, out, least=0 if name == "min_length" else 1)
+        if all(is_int(doc.get(n)) for n in ("min_length", "max_length")):
+            check_bounds(doc, "min_length", "max_length", path, out, is_int, "a whole number")
+    if kind == "attachment":
+        _attachment(doc, path, out)
+    if kind == "serial":
+        problem = pattern_problem(doc.get("pattern"))
+        if problem:
+            out.append(Problem(paths.key(path, "pattern"), problem))
+    for name in ("multiple", "working_days"):
+        check_bool(doc, name, path, out)
+    if doc.get("default") is not None and kind in TYPE_PROPERTIES["default"]:
+        _default(doc, kind, path, out)
+
+
+def _positive(doc: dict[str, Any], name: str, path: str, out: list[Problem], least: int = 1) -> None:
+    if name in doc and doc[name] is not None and (not is_int(doc[name]) or doc[name] < least):
+        wanted = "a positive integer" if least else "a whole number, 0 or more"
+        out.append(Problem(paths.key(path, name), f"must be {wanted}, got {show_value(doc[name])}"))
+
+
+def _attachment(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
+    _positive(doc, "max_files", path, out)
+    _positive(doc, "max_size", path, out)
+    accept = doc.get("accept", [])
+    where = paths.key(path, "accept")
+    if not isinstance(accept, list):
+        out.append(Problem(where, 'must be a list of file extensions, like ["pdf", "jpg"]'))
+        return
+    for position, ext in enumerate(accept):
+        if not isinstance(ext, str) or not _EXTENSION.match(ext):
+            out.append(Problem(paths.index(where, position),
+                               f"must be a file extension in lower case without the dot, "
+                               f"like pdf, got {show_value(ext)}"))
+    if len(set(map(str, accept))) != len(accept):
+        out.append(Problem(where, "lists an extension twice"))
+
+
+def _default(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
+    where = paths.key(path, "default")
+    if doc.get("computed"):
+        out.append(Problem(where, "a computed field can't have a default"))
+        return
+    value = doc["default"]
+    if kind == "checkbox":
+        if not isinstance(value, bool):
+            out.append(Problem(where, f"must be true or false, got {show_value(value)}"))
+        return
+    try:
+        field = Field.from_dict({**doc, "default": None})
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return  # the field's own problems are reported elsewhere
+    try:
+        clean_value(field, value)
+    except (ValueError, TypeError) as exc:
+        out.append(Problem(where, f"must be a value of the field's type: {exc}"))

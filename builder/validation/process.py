@@ -1,0 +1,107 @@
+"""Validation of a flow's process-level properties: its metadata, policies, reject codes and
+green channel (the steps themselves are `builder.validation.flows`' business)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from builder import paths
+from builder.flows import POLICY_CHOICES, STEP_KINDS, ProcessMeta, Urgent, step_paths
+from builder.validation.common import (check_bool, check_label, duplicates, json_names, show_value,
+                                       unknown_keys)
+from builder.validation.timing import duration
+from rules.derived import is_iso_date
+from rules.errors import Problem
+
+PROCESS_LEVELS = ("main", "sub", "operation")
+META_PROPERTIES = json_names(ProcessMeta)
+
+
+def reject_codes(codes: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(codes, list):
+        out.append(Problem(path, "must be a list of {value, label}"))
+        return
+    for position, code in enumerate(codes):
+        where = paths.index(path, position)
+        if not isinstance(code, dict) or not isinstance(code.get("value"), str) or not code["value"]:
+            out.append(Problem(where, "must be an object with a text value and a label"))
+        else:
+            unknown_keys(code, ("value", "label"), where, out)
+            check_label(code, "label", where, out)
+    duplicates(codes, "value", path, "value", out)
+
+
+def policies(policies: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(policies, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    unknown_keys(policies, tuple(POLICY_CHOICES), path, out)
+    for name, choices in POLICY_CHOICES.items():
+        chosen = policies.get(name, choices[0])
+        if chosen not in choices:
+            out.append(Problem(paths.key(path, name),
+                               f'unknown policy {show_value(chosen)} (one of {", ".join(choices)})'))
+
+
+def urgent(urgent: Any, path: str, steps: list[Any], out: list[Problem]) -> None:
+    """The green channel: its execution step must be a task step on the main path (reached
+    whichever branches an instance takes) with at least one step before it to skip."""
+    if not isinstance(urgent, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    unknown_keys(urgent, json_names(Urgent), path, out)
+    for name in ("allowed", "deadline", "execution"):
+        if name not in urgent:
+            out.append(Problem(paths.key(path, name), "missing"))
+    check_bool(urgent, "allowed", path, out)
+    if "deadline" in urgent:
+        duration(urgent["deadline"], paths.key(path, "deadline"), out)
+    if "execution" not in urgent:
+        return
+    where, execution = paths.key(path, "execution"), urgent["execution"]
+    main = {s["id"]: (index, s.get("kind")) for index, s in reversed(list(enumerate(steps)))
+            if isinstance(s, dict) and isinstance(s.get("id"), str)}
+    if not isinstance(execution, str):
+        out.append(Problem(where, f"must be a step id, got {show_value(execution)}"))
+    elif execution not in main:
+        nested = any(step.get("id") == execution for _, step in step_paths(steps, ""))
+        out.append(Problem(where, f'step "{execution}" is inside a branch: the execution step must be on the main path'
+                           if nested else f'unknown step "{execution}"'))
+    elif (kind := main[execution][1]) != "task":
+        if isinstance(kind, str) and kind in STEP_KINDS:  # an unknown kind is reported at the step
+            out.append(Problem(where, f'step "{execution}" is {"an" if kind[0] in "aeiou" else "a"} {kind} step: '
+                                      "the execution step must be a task step"))
+    elif main[execution][0] == 0:
+        out.append(Problem(where, f'step "{execution}" is the first step: an urgent start would skip nothing'))
+    else:
+        valid_before = [s for s in steps[:main[execution][0]] if isinstance(s, dict)]
+        for _, before in step_paths(valid_before, ""):
+            if before.get("kind") in ("parallel", "subflow"):
+                out.append(Problem(where, f'step "{before.get("id")}" before it is a {before["kind"]} step, '
+                                          "which an urgent start cannot skip past"))
+
+
+def meta(meta: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(meta, dict):
+        out.append(Problem(path, "must be an object"))
+        return
+    unknown_keys(meta, META_PROPERTIES, path, out)
+    for f in dataclasses.fields(ProcessMeta):
+        if f.name not in meta:
+            continue
+        value, where = meta[f.name], paths.key(path, f.name)
+        if f.type == "Label":
+            check_label(meta, f.name, path, out)
+        elif f.type.startswith("tuple"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                out.append(Problem(where, "must be a list of text"))
+        elif not isinstance(value, str):
+            out.append(Problem(where, f"must be text, got {show_value(value)}"))
+    level = meta.get("level")
+    if isinstance(level, str) and level and level not in PROCESS_LEVELS:
+        out.append(Problem(paths.key(path, "level"),
+                           f'unknown level "{level}" (one of {", ".join(PROCESS_LEVELS)})'))
+    effective = meta.get("effective_date")
+    if isinstance(effective, str) and effective and not is_iso_date(effective):
+        out.append(Problem(paths.key(path, "effective_date"),
+                           f'must be a date (YYYY-MM-DD), got "{effective}"'))
