@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from builder import form_editing as fe
@@ -21,6 +22,7 @@ from runtime.i18n import N_
 from runtime.web.condition_subjects import Subject
 from runtime.web.condition_words import describe
 from runtime.web.forms_view import FIELD_TEMPLATES, FormState, blank_state, state_from_pairs
+from runtime.web.rendering import TEMPLATE_DIR
 
 SAMPLE_PREFIX = "sample."  # the preview's inputs, posted along with every edit so its data stays
 DRAFT_CHANGED = "form-draft-changed"  # HX-Trigger event: the publish panel reloads its diff
@@ -299,5 +301,12 @@ def preview_state(doc: dict[str, Any], key: str, pairs: list[tuple[str, str]] | 
 
 
 def field_template(f: Any) -> str:
-    """The staff template of a field type, or a stand-in while its type has none yet."""
-    return FIELD_TEMPLATES.get(f.type, MISSING_TEMPLATE)
+    """The staff template of a field type, or a stand-in while its type has none yet (a type
+    registered before its template is installed, e.g. attachments before uploads land)."""
+    name = FIELD_TEMPLATES.get(f.type, MISSING_TEMPLATE)
+    return name if _installed(name) else MISSING_TEMPLATE
+
+
+@cache
+def _installed(name: str) -> bool:
+    return (TEMPLATE_DIR / name).is_file()

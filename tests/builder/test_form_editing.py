@@ -247,3 +247,11 @@ def test_problem_paths_map_back_to_field_and_property() -> None:
     assert fe.target_of_path(doc, "title") == ("", "title")
     assert fe.target_of_path(doc, "fields[9].label") == ("", "fields[9].label")
     assert fe.targets(doc) == ["category", "items", "items.description", "items.amount", "total", "hotel"]
+
+
+def test_a_form_of_every_type_inserted_is_valid_at_once() -> None:
+    doc: dict[str, Any] = {"key": "all", "version": 1, "title": "All", "fields": []}
+    for kind in FIELD_TYPES:
+        doc, _key = fe.insert_field(doc, kind)
+    assert [f["type"] for f in doc["fields"]] == list(FIELD_TYPES)
+    assert validate_form(doc) == []

@@ -23,6 +23,7 @@ EN = {"Accept-Language": "en"}
 KEY = "expense-claim"
 PAGE = f"/designer/forms/{KEY}"
 XSS = "<script>alert(1)</script>"
+DEMO_KEYS = ["number", "category", "items", "total", "reason"]  # the demo expense claim's fields
 
 
 @pytest.fixture(scope="module")
@@ -165,9 +166,9 @@ def test_the_designer_shows_palette_cards_panel_and_preview(web, csrf):
     from builder.forms import FIELD_TYPES
     assert sorted(t for _, kinds in r.context["palette"] for t, _name in kinds) == sorted(FIELD_TYPES)
     cards = r.context["cards"]
-    assert [c.key for c in cards] == ["category", "items", "total", "reason"]
-    assert [c.key for c in cards[1].columns] == ["description", "invoice_no", "amount"]
-    assert cards[0].required and cards[0].published and cards[2].computed == "sum(items.amount)"
+    assert [c.key for c in cards] == ["number", "category", "items", "total", "reason"]
+    assert [c.key for c in cards[2].columns] == ["description", "invoice_no", "amount"]
+    assert cards[1].required and cards[1].published and cards[3].computed == "sum(items.amount)"
     assert r.context["selected"] == "items.amount" and r.context["panel"].is_column
     assert r.context["panel"].published  # a published key is shown read-only
     assert "readonly" in elements(r.text)["prop-key"]
@@ -187,18 +188,18 @@ def test_unknown_forms_and_fields(web, csrf):
 
 
 def test_insert_a_type_at_a_position_through_htmx(app, web, csrf):
-    r = edit(web, csrf, "/fields", type="date", index="1")
+    r = edit(web, csrf, "/fields", type="date", index="2")
     assert r.status_code == 200 and r.template.name == "designer/form.html"
     assert r.headers["HX-Trigger"] == "form-draft-changed"
-    assert keys(draft(app)) == ["category", "date", "items", "total", "reason"]
-    assert r.context["selected"] == "date" and r.context["cards"][1].type == "date"
+    assert keys(draft(app)) == ["number", "category", "date", "items", "total", "reason"]
+    assert r.context["selected"] == "date" and r.context["cards"][2].type == "date"
     assert r.context["draft"].can_undo
 
 
 def test_insert_after_a_field_and_without_javascript(app, web, csrf):
     r = edit(web, csrf, "/fields", hx=False, type="select", after="category")
     assert r.status_code == 303 and r.headers["location"] == PAGE + "?field=choice"
-    assert keys(draft(app))[:2] == ["category", "choice"]
+    assert keys(draft(app))[1:3] == ["category", "choice"]
     r = web.get(PAGE + "?field=category&insert=category", headers=EN)
     menu = elements(r.text)
     assert "insert-menu-card-category" in menu and "data-autofocus" in menu["insert-text-after-card-category"]
@@ -208,23 +209,23 @@ def test_insert_after_a_field_and_without_javascript(app, web, csrf):
 def test_insert_of_an_unknown_type_is_422_and_saves_nothing(app, web, csrf, kind):
     r = edit(web, csrf, "/fields", type=kind)
     assert r.status_code == 422 and r.context["placed"].general
-    assert keys(draft(app)) == ["category", "items", "total", "reason"]
+    assert keys(draft(app)) == DEMO_KEYS
 
 
 def test_move_by_drop_and_by_buttons(app, web, csrf):
     assert edit(web, csrf, "/fields/reason/move", to="0").status_code == 200
-    assert keys(draft(app)) == ["reason", "category", "items", "total"]
+    assert keys(draft(app)) == ["reason", "number", "category", "items", "total"]
     assert edit(web, csrf, "/fields/reason/move", direction="down").status_code == 200
-    assert keys(draft(app)) == ["category", "reason", "items", "total"]
-    r = edit(web, csrf, "/fields/category/move", hx=False, direction="up")
-    assert r.status_code == 303 and keys(draft(app)) == ["category", "reason", "items", "total"]
+    assert keys(draft(app)) == ["number", "reason", "category", "items", "total"]
+    r = edit(web, csrf, "/fields/number/move", hx=False, direction="up")
+    assert r.status_code == 303 and keys(draft(app)) == ["number", "reason", "category", "items", "total"]
     r = edit(web, csrf, "/fields/category/move", to="first")
-    assert r.status_code == 422 and keys(draft(app)) == ["category", "reason", "items", "total"]
+    assert r.status_code == 422 and keys(draft(app)) == ["number", "reason", "category", "items", "total"]
 
 
 def test_a_computed_field_may_come_before_what_it_reads(app, web, csrf):
     assert edit(web, csrf, "/fields/total/move", to="0").status_code == 200
-    assert keys(draft(app)) == ["total", "category", "items", "reason"]
+    assert keys(draft(app)) == ["total", "number", "category", "items", "reason"]
 
 
 def test_duplicate_and_delete(app, web, csrf):
@@ -232,14 +233,14 @@ def test_duplicate_and_delete(app, web, csrf):
     assert r.status_code == 200 and r.context["selected"] == "reason_2"
     assert field(draft(app), "reason_2")["label"] == {"en": "Reason (copy)", "zh_CN": "报销事由（副本）"}
     assert edit(web, csrf, "/fields/reason_2/delete").status_code == 200
-    assert keys(draft(app)) == ["category", "items", "total", "reason"]
+    assert keys(draft(app)) == DEMO_KEYS
 
 
 def test_deleting_a_field_others_depend_on_is_refused_on_the_dependent_field(app, web, csrf):
     r = edit(web, csrf, "/fields/items/delete")  # total = sum(items.amount)
     assert r.status_code == 422
     placed = r.context["placed"]
-    assert placed.of("total", "computed") and keys(draft(app)) == ["category", "items", "total", "reason"]
+    assert placed.of("total", "computed") and keys(draft(app)) == DEMO_KEYS
     assert next(c for c in r.context["cards"] if c.key == "total").problems
 
 
@@ -467,7 +468,7 @@ def test_publish_refuses_removing_a_field_in_use_and_names_its_users(app, web, c
 def test_discard_throws_the_draft_away(app, web, csrf):
     edit(web, csrf, "/fields/reason/delete")
     r = web.post(PAGE + "/discard", data={"csrf_token": csrf}, headers=EN)
-    assert r.status_code == 303 and keys(draft(app)) == ["category", "items", "total", "reason"]
+    assert r.status_code == 303 and keys(draft(app)) == DEMO_KEYS
 
 
 # ---------------------------------------------------------------- safety
