@@ -127,11 +127,11 @@ def test_an_invalid_save_is_refused_with_paths_and_changes_nothing(authoring, ad
     before = authoring.draft(admin, "expense-claim")
     broken = edited(authoring, admin, "expense-claim", lambda d: d["fields"].append(
         {"key": "when", "type": "date-ish", "label": "When"}))
-    broken["fields"][0]["options"] = "travel"
+    broken["fields"][1]["options"] = "travel"  # the category (the serial number comes first)
     with pytest.raises(DefinitionError) as caught:
         authoring.save(admin, "expense-claim", broken)
     paths = [p.path for p in caught.value.problems]
-    assert "fields[4].type" in paths and "fields[0].options" in paths
+    assert "fields[5].type" in paths and "fields[1].options" in paths
     assert authoring.draft(admin, "expense-claim") == before
     with pytest.raises(DefinitionError, match="the form being edited"):
         authoring.save(admin, "expense-claim", {**before.form, "key": "other"})
@@ -261,7 +261,7 @@ def test_removing_a_ruleset_input_and_a_field_running_requests_hold_is_refused(w
                                    f"by a running request: {started.id[:4]}…")]
     authoring.discard(admin, "expense-claim")
     problems = refused(authoring, admin, "expense-claim", retyped("reason", "text"))
-    assert problems == [("fields[3].type", 'field "reason" cannot change type from textarea to text: '
+    assert problems == [("fields[4].type", 'field "reason" cannot change type from textarea to text: '
                                            f"used by a running request: {started.id[:4]}…")]
 
 
@@ -357,7 +357,7 @@ def test_a_table_column_is_checked_at_its_own_path(workflow, authoring, admin):
     def amount_as_number(doc):
         next(c for c in field_at(doc, "items")["columns"] if c["key"] == "amount")["type"] = "number"
     assert refused(authoring, admin, "expense-claim", amount_as_number) == [
-        ("fields[1].columns[2].type", 'field "items.amount" cannot change type from money to number: '
+        ("fields[2].columns[2].type", 'field "items.amount" cannot change type from money to number: '
                                       f"used by a running request: {started.id[:4]}…")]
 
 
@@ -375,7 +375,7 @@ def test_a_new_form_needs_a_title_and_has_no_versions_yet(authoring, admin):
 def test_check_reports_what_save_would_refuse_and_saves_nothing(authoring, admin):
     draft = authoring.draft(admin, "expense-claim")
     broken = {**draft.form, "fields": [*draft.form["fields"], {"key": "x", "type": "select"}]}
-    assert [p.path for p in authoring.check(admin, "expense-claim", broken)] == ["fields[4].options"]
+    assert [p.path for p in authoring.check(admin, "expense-claim", broken)] == ["fields[5].options"]
     assert authoring.check(admin, "expense-claim", draft.form) == []
     assert authoring.draft(admin, "expense-claim") == draft
 
@@ -384,7 +384,7 @@ def test_a_draft_follows_a_version_published_meanwhile(workflow, authoring, admi
     doc = edited(authoring, admin, "expense-claim", lambda d: d.__setitem__("title", "Claims"))
     authoring.save(admin, "expense-claim", doc)
     bundle = workflow.export("expense")
-    bundle["form"]["fields"][3]["max_length"] = 3000
+    bundle["form"]["fields"][4]["max_length"] = 3000  # the reason
     workflow.import_bundle(admin, bundle)  # version 2, published around the designer
     saved = authoring.save(admin, "expense-claim", {**doc, "title": "Claims!"})
     assert (saved.based_on, saved.form["version"]) == (2, 3)

@@ -67,7 +67,7 @@ def test_the_list_and_the_draft(client, admin):
     assert forms["expense-claim"] == {"key": "expense-claim", "title": {"en": "Expense claim", "zh_CN": "费用报销单"},
                                       "version": 1, "draft": False, "used_by": ["expense"]}
     draft = client.get(URL, headers=admin).json()
-    assert draft["key"] == "expense-claim" and draft["version"] == 2 and draft["fields"][0]["key"] == "category"
+    assert draft["key"] == "expense-claim" and draft["version"] == 2 and draft["fields"][1]["key"] == "category"
     assert client.get("/api/forms/nothing", headers=admin).status_code == 404
 
 
@@ -85,7 +85,7 @@ def test_an_invalid_put_is_a_422_with_paths_and_saves_nothing(client, admin):
 def test_put_undo_redo_publish_versions(client, admin):
     draft = client.get(URL, headers=admin).json()
     changed = copy.deepcopy(draft)
-    changed["fields"][0]["options"].append({"value": "training", "label": {"en": "Training", "zh_CN": "培训"}})
+    changed["fields"][1]["options"].append({"value": "training", "label": {"en": "Training", "zh_CN": "培训"}})
     saved = client.put(URL, json=changed, headers=admin)
     assert saved.status_code == 200 and saved.json() == changed
     assert {f["key"]: f for f in client.get("/api/forms", headers=admin).json()}["expense-claim"]["draft"] is True
