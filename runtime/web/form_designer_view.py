@@ -291,6 +291,9 @@ def preview_state(doc: dict[str, Any], key: str, pairs: list[tuple[str, str]] | 
         return None
     form = Form.from_dict(doc)
     state = state_from_pairs(form, pairs, check=check) if pairs else blank_state(form)
+    for f in form.fields:  # a table added since the sample data was typed gets its first rows
+        if f.type == "table" and not state.rows(f):
+            state.raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
     if not check:
         state.errors = {}
     state.prefix = SAMPLE_PREFIX
