@@ -42,8 +42,9 @@ async def form_page(request: Request) -> Response:
     key = request.path_params["key"]
     draft = authoring_of(request).draft(user, key)
     target = request.query_params.get("field", "")
-    if is_htmx(request):
-        return render(request, "designer/form.html", workspace(request, user, key, draft, target),
+    if is_htmx(request):  # selecting a field: the preview keeps the sample data typed
+        samples = view.sample_pairs(list(request.query_params.multi_items())) or None
+        return render(request, "designer/form.html", workspace(request, user, key, draft, target, samples=samples),
                       block="workspace")
     return render(request, "designer/form.html", page_context(request, user, key, draft, target))
 

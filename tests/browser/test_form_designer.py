@@ -111,8 +111,10 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     wait_saved(page)
 
     page.locator("#select-card-date").click()
+    expect(page.locator("#preview-body #field-text")).to_be_visible()  # selecting keeps the sample data
     page.locator("#prop-label-zh_CN").fill("出发日期")
     wait_saved(page)
+    expect(page.locator("#preview-body #field-text")).to_be_visible()  # and so does an edit
     shot(page, "2-edited")
 
     # The phone preview.

@@ -433,6 +433,8 @@ def test_the_preview_computes_shows_conditions_and_messages_with_sample_data(app
     assert r.context["preview"].visible(hotel)
     r = edit(web, csrf, "/fields/reason", **{"_changed": "p.label.en", "p.label.en": "Why", **samples})
     assert r.context["preview"].computed["total"] == 12.5  # an edit keeps the sample data typed
+    r = web.get(PAGE, params={"field": "category", **samples}, headers=HX)
+    assert r.context["selected"] == "category" and r.context["preview"].computed["total"] == 12.5  # so does selecting
 
 
 # ---------------------------------------------------------------- publish and versions
