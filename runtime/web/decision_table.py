@@ -11,18 +11,17 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from builder.text import localize
-from rules.conditions import MAX_NUMBER, value_class
+from rules.conditions import value_class
 from rules.evaluation import Decision
 from runtime import i18n
 from runtime.errors import Problem
 from runtime.rulesets import TestCase
 from runtime.service import Workflow
+from runtime.web import editor_values
+from runtime.web.editor_values import OP_SYMBOLS, parse_number, raw_value
 
 
 _ = i18n.gettext
@@ -33,7 +32,6 @@ OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "number": _NUMBER_OPS, "date": _NUMBER_OPS, "datetime": _NUMBER_OPS,
     "choice": ("=", "$ne", "$in"), "text": ("=", "$ne"), "boolean": ("=",),
 }
-OP_SYMBOLS = {"$gt": ">", "$gte": "≥", "$lt": "<", "$lte": "≤", "=": "=", "$ne": "≠"}
 HIT_POLICY_NAMES = ("first", "unique", "collect")
 MODES = ("clauses", "json", "json-edit")
 DRAFT_CHANGED = "ruleset-changed"
@@ -107,33 +105,6 @@ def columns_for(workflow: Workflow, ruleset: dict[str, Any]) -> Columns:
 # ---------------------------------------------------------------- values
 
 
-def number_text(value: Any) -> str:
-    """A number as typed into an input: no grouping, no exponent."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    return format(Decimal(str(value)).normalize(), "f") if isinstance(value, float) else str(value)
-
-
-def raw_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return number_text(value)
-    return "" if value is None else str(value)
-
-
-def parse_number(text: str) -> int | float:
-    """A typed number ("8,000", " 12.5 ") as int or float; ValueError when it is not one."""
-    cleaned = re.sub(r"[\s,，_]", "", text)
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite() or abs(number) >= MAX_NUMBER:
-        raise ValueError(text)
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
 def parse_value(column: Column, text: str) -> Any:
     """A typed value as the column's JSON value; ValueError says it is not one."""
     if column.kind == "number":
@@ -149,15 +120,7 @@ def parse_value(column: Column, text: str) -> Any:
 
 def show_value(column: Column | None, value: Any) -> str:
     """A value for reading: grouped numbers, option labels, yes/no."""
-    if isinstance(value, list):
-        return ", ".join(show_value(column, v) for v in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (int, float)):
-        return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
-    if column is not None and column.options:
-        return column.option_label(value)
-    return str(value)
+    return editor_values.show_value(value, column.options if column is not None else ())
 
 
 def condition_text(cond: Any, columns: Columns) -> str:

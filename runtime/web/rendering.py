@@ -13,7 +13,8 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from builder.text import localize
 from runtime import i18n
@@ -133,6 +134,21 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+class _Fragment(HTMLResponse):
+    """One block of a template. Like a full TemplateResponse it tells the test client which
+    template and context made it, so fragment tests assert on them rather than on HTML."""
+
+    def __init__(self, response: Response, template: Any, context: dict[str, Any]) -> None:
+        super().__init__(response.body, status_code=response.status_code)
+        self.raw_headers = response.raw_headers
+        self.template, self.context = template, context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "http.response.debug" in scope.get("extensions", {}):
+            await send({"type": "http.response.debug", "info": {"template": self.template, "context": self.context}})
+        await super().__call__(scope, receive, send)
+
+
 def render(request: Request, template: str, context: dict[str, Any], *, block: str | None = None,
            status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """The full page, or only `block` when the request came from htmx."""
@@ -140,5 +156,7 @@ def render(request: Request, template: str, context: dict[str, Any], *, block: s
     chosen = block if block and is_htmx(request) else None
     response = templates.TemplateResponse(request, template, context, status_code=status,
                                           headers=headers, block_name=chosen)
+    if chosen:
+        response = _Fragment(response, templates.get_template(template), context)
     response.headers["Vary"] = "HX-Request"
     return response

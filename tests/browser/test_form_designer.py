@@ -1,0 +1,151 @@
+"""An admin builds a small form in the form designer: drags types from the palette, reorders by
+drag and by keyboard, renames a field, looks at the phone preview and publishes it. Screenshots
+go to tests/browser/artifacts/ so a failure can be seen."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.actions import sign_in
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"form-designer-{name}.png"), full_page=True)
+
+
+def drag(page: Page, source: Locator, target: Locator, *, below: bool = True, steps: int = 12) -> None:
+    """SortableJS needs a real drag: press, move in steps, release (a one-jump drag_to is unreliable)."""
+    start, end = source.bounding_box(), target.bounding_box()
+    assert start and end
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 5, start["y"] + start["height"] / 2 + 5, steps=3)
+    x = end["x"] + end["width"] / 2
+    if below:  # over the target, then down to its lower edge
+        page.mouse.move(x, end["y"] + end["height"] / 2, steps=steps)
+        page.mouse.move(x, end["y"] + end["height"] * 0.9, steps=steps)
+    else:  # from just above the target into its upper part, so the list is entered before it
+        page.mouse.move(x, end["y"] - 12, steps=steps)
+        page.mouse.move(x, end["y"] + end["height"] * 0.25, steps=steps)
+    page.wait_for_timeout(250)  # hold still as a person does: SortableJS animates the place it opens (150 ms)
+    page.mouse.up()
+
+
+def card_keys(page: Page) -> list[str]:
+    return page.locator("#fields > li.fd-card").evaluate_all("els => els.map(e => e.dataset.target)")
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_text("All changes saved to the draft.")
+    page.wait_for_function("""() => !document.querySelector('#workspace .htmx-request')
+        && !Sortable.get(document.getElementById('fields')).option('disabled')""")
+
+
+def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    sign_in(page, server, "admin")
+    page.locator("#nav-forms").click()
+    page.locator("#new-form").click()
+    page.get_by_label("Title (Chinese)").fill("出差申请")
+    page.get_by_label("Title (English)").fill("Travel request")
+    expect(page.locator("#form-key")).to_have_attribute("placeholder", "travel-request")
+    page.locator("#create-form").click()
+    expect(page).to_have_url(re.compile(r"/designer/forms/travel-request$"))
+    expect(page.locator("#canvas-empty")).to_be_visible()
+
+    # Drag "Text" from the palette onto the empty canvas, then "Date" below it, then "Drop-down choice" on top.
+    drag(page, page.locator(".fd-type-item[data-type=text]"), page.locator("#fields"))
+    expect(page.locator("#fields > li.fd-card")).to_have_count(1)
+    wait_saved(page)
+    drag(page, page.locator(".fd-type-item[data-type=date]"), page.locator("#fields > li.fd-card").first)
+    expect(page.locator("#fields > li.fd-card")).to_have_count(2)
+    wait_saved(page)
+    drag(page, page.locator(".fd-type-item[data-type=select]"), page.locator("#fields > li.fd-card").first,
+         below=False)
+    expect(page.locator("#fields > li.fd-card")).to_have_count(3)
+    wait_saved(page)
+    assert card_keys(page) == ["choice", "text", "date"]
+    expect(page.locator(".fd-type-item")).to_have_count(21)  # the palette keeps every type (clone)
+    shot(page, "1-dropped")
+
+    # Reorder by drag: the date goes first.
+    drag(page, page.locator("#card-date .fd-handle"), page.locator("#card-choice"), below=False)
+    expect(page.locator("#fields > li.fd-card").first).to_have_attribute("data-target", "date")
+    wait_saved(page)
+    assert card_keys(page) == ["date", "choice", "text"]
+
+    # Reorder by keyboard: focus the date's "move down" button and press it; focus stays on it.
+    down = page.locator("#down-card-date")
+    down.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#fields > li.fd-card").nth(1)).to_have_attribute("data-target", "date")
+    wait_saved(page)
+    expect(page.locator("#down-card-date")).to_be_focused()
+    assert card_keys(page) == ["choice", "date", "text"]
+
+    # Edit the text field's label: the card and the preview follow as you type.
+    page.locator("#select-card-text").click()
+    expect(page.locator("#properties-title")).to_contain_text("Text")
+    label = page.locator("#prop-label-en")
+    label.fill("Destination")
+    expect(page.locator("#card-text .fd-label")).to_have_text("Destination")
+    expect(label).to_be_focused()
+    expect(page.locator("#preview-body label[for=field-text]")).to_contain_text("Destination")
+    page.locator("#prop-required").check()
+    expect(page.locator("#card-text .required")).to_be_visible()
+    wait_saved(page)
+
+    # Shown only for one choice: the condition builder, then the preview reacts to sample data.
+    page.locator("#vw-add-group").click()
+    expect(page.locator("#card-text .fd-cond")).to_contain_text("Choice is Option 1")
+    preview_choice = page.locator("#preview-body #field-choice")
+    preview_choice.select_option("option_2")
+    expect(page.locator("#preview-body #field-text")).to_have_count(0)
+    page.locator("#preview-body #field-choice").select_option("option_1")
+    expect(page.locator("#preview-body #field-text")).to_be_visible()
+    wait_saved(page)
+
+    page.locator("#select-card-date").click()
+    expect(page.locator("#preview-body #field-text")).to_be_visible()  # selecting keeps the sample data
+    page.locator("#prop-label-zh_CN").fill("出发日期")
+    wait_saved(page)
+    expect(page.locator("#preview-body #field-text")).to_be_visible()  # and so does an edit
+    shot(page, "2-edited")
+
+    # The phone preview.
+    page.locator("#view-phone").click()
+    expect(page.locator("#form-designer")).to_have_class(re.compile(r"\bphone-preview\b"))
+    frame = page.locator("#preview-frame").bounding_box()
+    assert frame and frame["width"] <= 400
+    page.locator("#preview-body #field-text").fill("Shanghai")
+    shot(page, "3-phone-preview")
+    page.locator("#view-desktop").click()
+    expect(page.locator("#form-designer")).not_to_have_class(re.compile(r"\bphone-preview\b"))
+
+    # Undo the last label change, redo it.
+    page.locator("#undo").click()
+    expect(page.locator("#card-date .fd-label")).to_have_text("Date")
+    page.locator("#redo").click()
+    wait_saved(page)
+
+    # Publish with a change note; the version is listed with its diff.
+    expect(page.locator("#pending-changes")).to_contain_text("Travel request")
+    page.locator("#publish-note").fill("First version of the travel request")
+    page.locator("#publish-button").click()
+    expect(page.locator("#published")).to_contain_text("Version 1 is published")
+    expect(page.locator("#version-1")).to_contain_text("First version of the travel request")
+    expect(page.locator("#prop-key")).to_have_count(0)  # the form's own panel is shown
+    page.locator("#select-card-text").click()
+    expect(page.locator("#prop-key")).to_have_attribute("readonly", "")
+    shot(page, "4-published")
+
+    # Staff can file it at once (the default process made with it).
+    page.goto(f"{server}/start/travel-request")
+    expect(page.get_by_label("Destination")).to_have_count(0)  # shown only for Option 1
+    page.get_by_label("Choice").select_option("option_1")
+    expect(page.get_by_label("Destination")).to_be_visible()
