@@ -23,7 +23,7 @@ EN = {"Accept-Language": "en"}
 KEY = "expense-claim"
 PAGE = f"/designer/forms/{KEY}"
 XSS = "<script>alert(1)</script>"
-DEMO_KEYS = ["number", "category", "items", "total", "reason"]  # the demo expense claim's fields
+DEMO_KEYS = ["number", "category", "items", "total", "reason", "invoices"]  # the demo expense claim's fields
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_the_designer_shows_palette_cards_panel_and_preview(web, csrf):
     from builder.forms import FIELD_TYPES
     assert sorted(t for _, kinds in r.context["palette"] for t, _name in kinds) == sorted(FIELD_TYPES)
     cards = r.context["cards"]
-    assert [c.key for c in cards] == ["number", "category", "items", "total", "reason"]
+    assert [c.key for c in cards] == ["number", "category", "items", "total", "reason", "invoices"]
     assert [c.key for c in cards[2].columns] == ["description", "invoice_no", "amount"]
     assert cards[1].required and cards[1].published and cards[3].computed == "sum(items.amount)"
     assert r.context["selected"] == "items.amount" and r.context["panel"].is_column
@@ -191,7 +191,7 @@ def test_insert_a_type_at_a_position_through_htmx(app, web, csrf):
     r = edit(web, csrf, "/fields", type="date", index="2")
     assert r.status_code == 200 and r.template.name == "designer/form.html"
     assert r.headers["HX-Trigger"] == "form-draft-changed"
-    assert keys(draft(app)) == ["number", "category", "date", "items", "total", "reason"]
+    assert keys(draft(app)) == ["number", "category", "date", "items", "total", "reason", "invoices"]
     assert r.context["selected"] == "date" and r.context["cards"][2].type == "date"
     assert r.context["draft"].can_undo
 
@@ -214,18 +214,18 @@ def test_insert_of_an_unknown_type_is_422_and_saves_nothing(app, web, csrf, kind
 
 def test_move_by_drop_and_by_buttons(app, web, csrf):
     assert edit(web, csrf, "/fields/reason/move", to="0").status_code == 200
-    assert keys(draft(app)) == ["reason", "number", "category", "items", "total"]
+    assert keys(draft(app)) == ["reason", "number", "category", "items", "total", "invoices"]
     assert edit(web, csrf, "/fields/reason/move", direction="down").status_code == 200
-    assert keys(draft(app)) == ["number", "reason", "category", "items", "total"]
+    assert keys(draft(app)) == ["number", "reason", "category", "items", "total", "invoices"]
     r = edit(web, csrf, "/fields/number/move", hx=False, direction="up")
-    assert r.status_code == 303 and keys(draft(app)) == ["number", "reason", "category", "items", "total"]
+    assert r.status_code == 303 and keys(draft(app)) == ["number", "reason", "category", "items", "total", "invoices"]
     r = edit(web, csrf, "/fields/category/move", to="first")
-    assert r.status_code == 422 and keys(draft(app)) == ["number", "reason", "category", "items", "total"]
+    assert r.status_code == 422 and keys(draft(app)) == ["number", "reason", "category", "items", "total", "invoices"]
 
 
 def test_a_computed_field_may_come_before_what_it_reads(app, web, csrf):
     assert edit(web, csrf, "/fields/total/move", to="0").status_code == 200
-    assert keys(draft(app)) == ["total", "number", "category", "items", "reason"]
+    assert keys(draft(app)) == ["total", "number", "category", "items", "reason", "invoices"]
 
 
 def test_duplicate_and_delete(app, web, csrf):
