@@ -14,12 +14,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from builder.attachments import clean_attachments
 from builder.forms import Field
 
 MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
+YEARS = (1900, 2200)  # dates and times outside these years are typos
+MAX_RANGE_YEARS = 10  # a date range spans less than this many years
+DATE_FORMAT = "must be a date (YYYY-MM-DD)"
 CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:00(\.0+)?)?\Z", re.ASCII)
@@ -28,6 +31,7 @@ _LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})\Z", re.ASCII)  # 010,
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)\Z", re.ASCII)
 _NAME = re.compile(r"[^\s]{1,100}\Z")
+_D = TypeVar("_D", _dt.date, _dt.datetime)
 
 
 class Directory(Protocol):
@@ -138,12 +142,24 @@ def bounds(f: Field) -> tuple[float | None, float | None]:
 
 
 def date(value: Any) -> str:
+    return _in_years(_parse_date(value)).isoformat()
+
+
+def _parse_date(value: Any) -> _dt.date:
     if not isinstance(value, str) or not _DATE.match(value.strip()):
-        raise ValueError("must be a date (YYYY-MM-DD)")
+        raise ValueError(DATE_FORMAT)
     try:
-        return _dt.date.fromisoformat(value.strip()).isoformat()
+        return _dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError("must be a date (YYYY-MM-DD)") from None
+        raise ValueError(DATE_FORMAT) from None
+
+
+def _in_years(moment: _D) -> _D:
+    """A date or time a person means: 0001-01-01 and 9999-12-31 are typos (and make every
+    length or working-day count on them expensive)."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"must be between the years {YEARS[0]} and {YEARS[1]}")
+    return moment
 
 
 def _date(f: Field, value: Any, directory: Directory | None) -> Any:
@@ -158,7 +174,7 @@ def _datetime(f: Field, value: Any, directory: Directory | None) -> Any:
         moment = _dt.datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
     except ValueError:
         raise ValueError("must be a date and time (YYYY-MM-DDTHH:MM)") from None
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    return _in_years(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _daterange(f: Field, value: Any, directory: Directory | None) -> Any:
@@ -168,12 +184,23 @@ def _daterange(f: Field, value: Any, directory: Directory | None) -> Any:
     if _blank(start) or _blank(end):
         raise ValueError("needs a start and an end date")
     try:
-        start, end = date(start), date(end)
-    except ValueError:
-        raise ValueError("start and end must be dates (YYYY-MM-DD)") from None
-    if end < start:
+        first, last = _in_years(_parse_date(start)), _in_years(_parse_date(end))
+    except ValueError as exc:
+        problem = "must be dates (YYYY-MM-DD)" if str(exc) == DATE_FORMAT else str(exc)
+        raise ValueError(f"start and end {problem}") from None
+    if last < first:
         raise ValueError("must end on or after its start")
-    return {"start": start, "end": end}
+    if last >= _years_later(first, MAX_RANGE_YEARS):
+        raise ValueError(f"must span at most {MAX_RANGE_YEARS} years")
+    return {"start": first.isoformat(), "end": last.isoformat()}
+
+
+def _years_later(day: _dt.date, years: int) -> _dt.date:
+    """The same day `years` later (29 February becomes 1 March in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
 
 
 def range_days(value: dict[str, str]) -> int:
