@@ -23,6 +23,7 @@ MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose 
 YEARS = (1900, 2200)  # dates and times outside these years are typos
 MAX_RANGE_YEARS = 10  # a date range spans less than this many years
 DATE_FORMAT = "must be a date (YYYY-MM-DD)"
+SHOWN_LENGTH = 60  # at most this much of a sent value is echoed in a message
 CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:00(\.0+)?)?\Z", re.ASCII)
@@ -305,6 +306,28 @@ CLEANERS: dict[str, Cleaner] = {
     "email": _email,
     "attachment": _attachment,
 }
+
+
+def computed_value(f: Field, value: Any) -> Any:
+    """What an expression gave, as the field's type and within the limits typed input has (a
+    total of 10¹² × 10⁹ is "too large" at the field, as it would be typed)."""
+    if f.type in ("number", "money", "percent"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"the expression gave {shorten(repr(value))}, not a number")
+        number = decimal(value, "the expression gave no finite number")
+        if f.type == "money":
+            number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+        value = plain(number)
+    elif f.type == "date":
+        value = date(value)
+    elif not isinstance(value, str):
+        value = str(value)
+    return check_limits(f, value)
+
+
+def shorten(text: str, limit: int = SHOWN_LENGTH) -> str:
+    """`text` cut to `limit` characters with an ellipsis: a message never echoes a whole value."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def check_limits(f: Field, value: Any) -> Any:

@@ -1,0 +1,78 @@
+"""Field values at their limits through HTTP: what a hostile reviewer sent must be a 422 at the
+field (never a 500, never a frozen server), and odd stored numbers must still render."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from runtime.app import create_app
+from runtime.settings import Settings
+from runtime.setup import INSTALLER
+from runtime.store.repository import MemoryRepository
+from runtime.web import values
+from tests.runtime.flows import approval
+from tests.support import bearer
+
+FIELDS = [
+    {"key": "qty", "type": "number", "label": "Qty"},
+    {"key": "price", "type": "money", "label": "Price"},
+    {"key": "total", "type": "money", "label": "Total", "computed": "qty * price"},
+]
+BUNDLE = {"format": 1, "rulesets": [],
+          "form": {"key": "order", "version": 1, "title": "Order", "fields": FIELDS},
+          "flow": {"key": "order", "version": 1, "title": "Order", "form": "order",
+                   "steps": [approval("check", "li.na")]}}
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    app = create_app(Settings(demo=True), MemoryRepository())
+    with TestClient(app, follow_redirects=False) as c:
+        app.state.workflow.import_bundle(INSTALLER, BUNDLE)
+        yield c
+
+
+def start(client: TestClient, data: dict, user: str = "zhang.wei"):
+    return client.post("/api/instances", json={"process": "order", "data": data},
+                       headers=bearer(client, user))
+
+
+# ------------------------------------------------------------------ computed fields
+
+
+def test_a_computed_total_beyond_the_limits_is_a_422_at_the_field(client):
+    r = start(client, {"qty": 10 ** 12, "price": 10 ** 9})
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"total": "is too large"}
+    ok = start(client, {"qty": 3, "price": "1.5"})
+    assert ok.status_code == 201
+    stored = client.get(f"/api/instances/{ok.json()['id']}", headers=bearer(client, "zhang.wei"))
+    assert stored.json()["data"]["total"] == 4.5
+
+
+@pytest.mark.parametrize("expression, problem", [
+    ("1 / 0", "division by zero in expression '1 / 0'"),
+    ("round(qty, 100000000)", "round: the number of digits must be a whole number from 0 to 10"),
+    ("abs(-1e308) * 1e308", "always gives a value the field refuses: is too large"),
+])
+def test_an_expression_that_always_fails_is_not_saved(client, expression, problem):
+    admin = bearer(client, "admin")
+    doc = client.get("/api/forms/order", headers=admin).json()
+    doc["fields"][2]["computed"] = expression
+    r = client.put("/api/forms/order", json=doc, headers=admin)
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"fields[2].computed": problem}
+
+
+@pytest.mark.parametrize("value, as_number, as_money", [
+    (1234.5, "1,234.5", "1,234.50"),
+    (float("inf"), "inf", "inf"),
+    (float("nan"), "nan", "nan"),
+    (10 ** 616, str(10 ** 616), str(10 ** 616)),
+    ("abc", "abc", "abc"),
+    (None, "", ""),
+])
+def test_odd_stored_numbers_render_as_text_instead_of_failing_the_page(value, as_number, as_money):
+    assert (values.number(value), values.amount(value)) == (as_number, as_money)
