@@ -9,11 +9,11 @@ from starlette.testclient import TestClient
 
 from runtime.app import create_app
 from runtime.settings import Settings
-from runtime.setup import INSTALLER
-from runtime.store.repository import MemoryRepository
+from runtime.setup import INSTALLER, open_workflow
+from runtime.store.repository import FileRepository, MemoryRepository
 from runtime.web import values
 from tests.runtime.flows import approval
-from tests.support import bearer
+from tests.support import FakeClock, bearer
 
 FIELDS = [
     {"key": "qty", "type": "number", "label": "Qty"},
@@ -76,3 +76,40 @@ def test_an_expression_that_always_fails_is_not_saved(client, expression, proble
 ])
 def test_odd_stored_numbers_render_as_text_instead_of_failing_the_page(value, as_number, as_money):
     assert (values.number(value), values.amount(value)) == (as_number, as_money)
+
+
+# ------------------------------------------------------------------ serial numbers
+
+
+def serial_bundle(pattern: str) -> dict:
+    fields = [{"key": "no", "type": "serial", "label": "No.", "pattern": pattern},
+              {"key": "qty", "type": "number", "label": "Qty"}]
+    return {"format": 1, "rulesets": [],
+            "form": {"key": "box", "version": 1, "title": "Box", "fields": fields},
+            "flow": {"key": "box", "version": 1, "title": "Box", "form": "box",
+                     "steps": [approval("check", "li.na")]}}
+
+
+def test_a_changed_serial_pattern_never_gives_a_number_twice_even_after_a_restart(tmp_path):
+    def opened():
+        repo = FileRepository(tmp_path / "data")
+        wf = open_workflow(repo, demo=True)
+        wf.engine.now = FakeClock()
+        return repo, wf
+
+    def file(wf, times):
+        return [wf.start(wf.org.user("zhang.wei"), "box", {"qty": 1}).data["no"] for _ in range(times)]
+
+    repo, wf = opened()
+    wf.import_bundle(INSTALLER, serial_bundle("S-1{seq:1}"))
+    given = file(wf, 2)
+    assert given == ["S-11", "S-12"]
+    wf.import_bundle(INSTALLER, serial_bundle("S-{seq:1}"))
+    given += file(wf, 11)
+    repo.close()
+    repo, wf = opened()
+    given += file(wf, 2)
+    repo.close()
+    assert given[2:] == ["S-1", "S-2", "S-3", "S-4", "S-5", "S-6", "S-7", "S-8", "S-9", "S-10", "S-13",
+                         "S-14", "S-15"]
+    assert len(set(given)) == len(given)
