@@ -18,12 +18,15 @@ from typing import Any, Protocol, TypeVar
 
 from builder.attachments import clean_attachments
 from builder.forms import Field
+from builder.text import shorten
 
 MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
 YEARS = (1900, 2200)  # dates and times outside these years are typos
 MAX_RANGE_YEARS = 10  # a date range spans less than this many years
 DATE_FORMAT = "must be a date (YYYY-MM-DD)"
-SHOWN_LENGTH = 60  # at most this much of a sent value is echoed in a message
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}  # when the designer sets no max_length
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but \t and \n
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:00(\.0+)?)?\Z", re.ASCII)
@@ -214,9 +217,17 @@ def range_days(value: dict[str, str]) -> int:
 
 
 def _text(f: Field, value: Any, directory: Directory | None) -> Any:
+    """Text as typed: line ends made \n (one line for `text`, tabs become spaces), no control
+    characters (a NUL or an escape sequence is never typed), and no bidirectional overrides
+    (U+202E makes "exe.pdf" read as "fdp.exe"), which are removed."""
     if not isinstance(value, str):
         raise ValueError("must be text")
-    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _BIDI.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if f.type != "textarea":
+        text = text.replace("\t", " ")
+    if _CONTROL.search(text):
+        raise ValueError("must not contain control characters")
+    text = text.strip()
     return text if f.type == "textarea" else " ".join(text.split("\n"))
 
 
@@ -258,7 +269,7 @@ def _multiselect(f: Field, value: Any, directory: Directory | None) -> Any:
         raise ValueError("must be a list of options")
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
-        raise ValueError(f"{unknown[0]!r} is not one of: {', '.join(allowed)}")
+        raise ValueError(f"{shorten(repr(unknown[0]))} is not one of: {', '.join(allowed)}")
     return [v for v in allowed if v in chosen]
 
 
@@ -275,7 +286,7 @@ def _people(kind: str, known: Callable[[Directory], Mapping[str, Any]]) -> Clean
         if directory is not None:
             unknown = [n for n in names if n not in known(directory)]
             if unknown:
-                raise ValueError(f'no {kind} "{unknown[0]}"')
+                raise ValueError(f'no {kind} "{shorten(unknown[0])}"')
         return names if f.multiple else names[0]
     return clean
 
@@ -325,11 +336,6 @@ def computed_value(f: Field, value: Any) -> Any:
     return check_limits(f, value)
 
 
-def shorten(text: str, limit: int = SHOWN_LENGTH) -> str:
-    """`text` cut to `limit` characters with an ellipsis: a message never echoes a whole value."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def check_limits(f: Field, value: Any) -> Any:
     """min/max for numbers (a percentage's 0..100 by default), lengths for text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -339,8 +345,9 @@ def check_limits(f: Field, value: Any) -> Any:
         if high is not None and value > high:
             raise ValueError(f"must be at most {show(high)}")
     if isinstance(value, str):
-        if f.max_length is not None and len(value) > f.max_length:
-            raise ValueError(f"must be at most {f.max_length} characters")
+        longest = f.max_length if f.max_length is not None else DEFAULT_MAX_LENGTH.get(f.type)
+        if longest is not None and len(value) > longest:
+            raise ValueError(f"must be at most {longest} characters")
         if f.min_length is not None and len(value) < f.min_length:
             raise ValueError(f"must be at least {f.min_length} characters")
     return value
