@@ -19,6 +19,8 @@ FIELDS = [
     {"key": "qty", "type": "number", "label": "Qty"},
     {"key": "price", "type": "money", "label": "Price"},
     {"key": "total", "type": "money", "label": "Total", "computed": "qty * price"},
+    {"key": "trip", "type": "daterange", "label": "Trip", "working_days": True},
+    {"key": "note", "type": "text", "label": "Note"},
 ]
 BUNDLE = {"format": 1, "rulesets": [],
           "form": {"key": "order", "version": 1, "title": "Order", "fields": FIELDS},
@@ -76,6 +78,27 @@ def test_an_expression_that_always_fails_is_not_saved(client, expression, proble
 ])
 def test_odd_stored_numbers_render_as_text_instead_of_failing_the_page(value, as_number, as_money):
     assert (values.number(value), values.amount(value)) == (as_number, as_money)
+
+
+# ------------------------------------------------------------------ dates and text
+
+
+@pytest.mark.parametrize("data, errors", [
+    ({"trip": {"start": "0001-01-01", "end": "9999-12-31"}},
+     {"trip": "start and end must be between the years 1900 and 2200"}),
+    ({"trip": {"start": "2026-01-01", "end": "2036-01-01"}}, {"trip": "must span at most 10 years"}),
+    ({"note": "x" * 201}, {"note": "must be at most 200 characters"}),
+    ({"note": "a\x00b"}, {"note": "must not contain control characters"}),
+])
+def test_what_the_review_sent_is_a_422_at_the_field(client, data, errors):
+    r = start(client, {"qty": 1, **data})
+    assert r.status_code == 422
+    assert r.json()["errors"] == errors
+
+
+def test_a_decade_in_working_days_is_accepted(client):
+    r = start(client, {"trip": {"start": "2026-01-01", "end": "2035-12-31"}, "note": "x" * 200})
+    assert r.status_code == 201
 
 
 # ------------------------------------------------------------------ serial numbers
