@@ -250,6 +250,8 @@ def test_the_every_type_form_is_valid():
     ({"key": "u", "type": "user", "multiple": "yes"}, 'fields[0].multiple: must be true or false, got "yes"'),
     ({"key": "t", "type": "text", "min_length": 5, "max_length": 3},
      "fields[0].min_length: min_length 5 is greater than max_length 3"),
+    ({"key": "t", "type": "textarea", "max_length": 10_000_000},
+     "fields[0].max_length: must be at most 100000 (a long document is an attachment)"),
     ({"key": "t", "type": "text", "min_length": -1},
      "fields[0].min_length: must be a whole number, 0 or more, got -1"),
     ({"key": "n", "type": "percent", "default": 120},
