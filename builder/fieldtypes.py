@@ -14,12 +14,19 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from builder.attachments import clean_attachments
 from builder.forms import Field
+from builder.text import shorten
 
 MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
+YEARS = (1900, 2200)  # dates and times outside these years are typos
+MAX_RANGE_YEARS = 10  # a date range spans less than this many years
+DATE_FORMAT = "must be a date (YYYY-MM-DD)"
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}  # when the designer sets no max_length
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but \t and \n
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:00(\.0+)?)?\Z", re.ASCII)
@@ -28,6 +35,7 @@ _LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})\Z", re.ASCII)  # 010,
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)\Z", re.ASCII)
 _NAME = re.compile(r"[^\s]{1,100}\Z")
+_D = TypeVar("_D", _dt.date, _dt.datetime)
 
 
 class Directory(Protocol):
@@ -138,12 +146,24 @@ def bounds(f: Field) -> tuple[float | None, float | None]:
 
 
 def date(value: Any) -> str:
+    return _in_years(_parse_date(value)).isoformat()
+
+
+def _parse_date(value: Any) -> _dt.date:
     if not isinstance(value, str) or not _DATE.match(value.strip()):
-        raise ValueError("must be a date (YYYY-MM-DD)")
+        raise ValueError(DATE_FORMAT)
     try:
-        return _dt.date.fromisoformat(value.strip()).isoformat()
+        return _dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError("must be a date (YYYY-MM-DD)") from None
+        raise ValueError(DATE_FORMAT) from None
+
+
+def _in_years(moment: _D) -> _D:
+    """A date or time a person means: 0001-01-01 and 9999-12-31 are typos (and make every
+    length or working-day count on them expensive)."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"must be between the years {YEARS[0]} and {YEARS[1]}")
+    return moment
 
 
 def _date(f: Field, value: Any, directory: Directory | None) -> Any:
@@ -158,7 +178,7 @@ def _datetime(f: Field, value: Any, directory: Directory | None) -> Any:
         moment = _dt.datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
     except ValueError:
         raise ValueError("must be a date and time (YYYY-MM-DDTHH:MM)") from None
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    return _in_years(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _daterange(f: Field, value: Any, directory: Directory | None) -> Any:
@@ -168,12 +188,23 @@ def _daterange(f: Field, value: Any, directory: Directory | None) -> Any:
     if _blank(start) or _blank(end):
         raise ValueError("needs a start and an end date")
     try:
-        start, end = date(start), date(end)
-    except ValueError:
-        raise ValueError("start and end must be dates (YYYY-MM-DD)") from None
-    if end < start:
+        first, last = _in_years(_parse_date(start)), _in_years(_parse_date(end))
+    except ValueError as exc:
+        problem = "must be dates (YYYY-MM-DD)" if str(exc) == DATE_FORMAT else str(exc)
+        raise ValueError(f"start and end {problem}") from None
+    if last < first:
         raise ValueError("must end on or after its start")
-    return {"start": start, "end": end}
+    if last >= _years_later(first, MAX_RANGE_YEARS):
+        raise ValueError(f"must span at most {MAX_RANGE_YEARS} years")
+    return {"start": first.isoformat(), "end": last.isoformat()}
+
+
+def _years_later(day: _dt.date, years: int) -> _dt.date:
+    """The same day `years` later (29 February becomes 1 March in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
 
 
 def range_days(value: dict[str, str]) -> int:
@@ -186,9 +217,17 @@ def range_days(value: dict[str, str]) -> int:
 
 
 def _text(f: Field, value: Any, directory: Directory | None) -> Any:
+    """Text as typed: line ends made \n (one line for `text`, tabs become spaces), no control
+    characters (a NUL or an escape sequence is never typed), and no bidirectional overrides
+    (U+202E makes "exe.pdf" read as "fdp.exe"), which are removed."""
     if not isinstance(value, str):
         raise ValueError("must be text")
-    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _BIDI.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if f.type != "textarea":
+        text = text.replace("\t", " ")
+    if _CONTROL.search(text):
+        raise ValueError("must not contain control characters")
+    text = text.strip()
     return text if f.type == "textarea" else " ".join(text.split("\n"))
 
 
@@ -230,7 +269,7 @@ def _multiselect(f: Field, value: Any, directory: Directory | None) -> Any:
         raise ValueError("must be a list of options")
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
-        raise ValueError(f"{unknown[0]!r} is not one of: {', '.join(allowed)}")
+        raise ValueError(f"{shorten(repr(unknown[0]))} is not one of: {', '.join(allowed)}")
     return [v for v in allowed if v in chosen]
 
 
@@ -247,7 +286,7 @@ def _people(kind: str, known: Callable[[Directory], Mapping[str, Any]]) -> Clean
         if directory is not None:
             unknown = [n for n in names if n not in known(directory)]
             if unknown:
-                raise ValueError(f'no {kind} "{unknown[0]}"')
+                raise ValueError(f'no {kind} "{shorten(unknown[0])}"')
         return names if f.multiple else names[0]
     return clean
 
@@ -280,6 +319,23 @@ CLEANERS: dict[str, Cleaner] = {
 }
 
 
+def computed_value(f: Field, value: Any) -> Any:
+    """What an expression gave, as the field's type and within the limits typed input has (a
+    total of 10¹² × 10⁹ is "too large" at the field, as it would be typed)."""
+    if f.type in ("number", "money", "percent"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"the expression gave {shorten(repr(value))}, not a number")
+        number = decimal(value, "the expression gave no finite number")
+        if f.type == "money":
+            number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+        value = plain(number)
+    elif f.type == "date":
+        value = date(value)
+    elif not isinstance(value, str):
+        value = str(value)
+    return check_limits(f, value)
+
+
 def check_limits(f: Field, value: Any) -> Any:
     """min/max for numbers (a percentage's 0..100 by default), lengths for text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -289,8 +345,9 @@ def check_limits(f: Field, value: Any) -> Any:
         if high is not None and value > high:
             raise ValueError(f"must be at most {show(high)}")
     if isinstance(value, str):
-        if f.max_length is not None and len(value) > f.max_length:
-            raise ValueError(f"must be at most {f.max_length} characters")
+        longest = f.max_length if f.max_length is not None else DEFAULT_MAX_LENGTH.get(f.type)
+        if longest is not None and len(value) > longest:
+            raise ValueError(f"must be at most {longest} characters")
         if f.min_length is not None and len(value) < f.min_length:
             raise ValueError(f"must be at least {f.min_length} characters")
     return value

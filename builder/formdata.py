@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from builder import paths
-from builder.fieldtypes import CENT, Directory, check_limits, clean_value, date, plain
+from builder.fieldtypes import Directory, clean_value, computed_value
 from builder.forms import Field, Form
 from builder.text import localize
 from rules.conditions import compared_fields, condition_fields, lookup, matches
@@ -360,24 +359,11 @@ def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
         try:
             value = compute(f.computed, data)
             if value is not None:
-                data[f.key] = check_limits(f, _computed_value(f, value))
+                data[f.key] = computed_value(f, value)
         except RuleError as exc:
             errors[path] = f"cannot compute: {exc}"
         except ValueError as exc:
             errors[path] = str(exc)
-
-
-def _computed_value(f: Field, value: Any) -> Any:
-    if f.type in ("number", "money", "percent"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"the expression gave {value!r}, not a number")
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if f.type == "money":
-            number = number.quantize(CENT, rounding=ROUND_HALF_UP)
-        return plain(number)
-    if f.type == "date":
-        return date(value)
-    return value if isinstance(value, str) else str(value)
 
 
 def _in_dependency_order(fields: list[Field]) -> list[Field]:

@@ -20,18 +20,23 @@ from builder.text import Label
 from rules.derived import condition_types, facts_for
 
 # Field type → what its value is in cleaned data (and so in events, the API and conditions):
-#   text, textarea, phone, email      str
-#   number, percent                   int | float (percent: 12.5 means 12.5 %)
+#   text, textarea, phone, email      str (text ≤ 200 and textarea ≤ 5000 characters unless
+#                                     max_length says otherwise; no control characters but a
+#                                     textarea's \n and \t; bidi overrides removed)
+#   number, percent                   int | float (percent: 12.5 means 12.5 %), |x| < 1e15
 #   money                             int | float, rounded to cents (大写 shown under it)
-#   date                              "YYYY-MM-DD";  datetime: "YYYY-MM-DDTHH:MM" (local wall time)
-#   daterange                         {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} (end ≥ start)
+#   date                              "YYYY-MM-DD";  datetime: "YYYY-MM-DDTHH:MM" (local wall time);
+#                                     years 1900-2200
+#   daterange                         {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} (end ≥ start,
+#                                     spanning less than 10 years)
 #   select, radio                     str, one of the options' values
 #   multiselect                       [str, …] in the options' order
 #   checkbox                          bool, never left empty
 #   user, department                  a username / department id (a list of them with `multiple`)
 #   attachment                        [{"id", "name", "size", "sha256", "type"}, …] (uploads, by id)
 #   table                             [{column key: value}, …]
-#   serial                            str, filled in at submission (`pattern`), never typed
+#   serial                            str, filled in at submission (`pattern`), never typed,
+#                                     never given twice per process and field
 #   section, note                     layout only: no value (label = heading, help = the text)
 # The web layer keeps a registry of templates keyed the same way.
 COLUMN_TYPES = ("text", "textarea", "number", "money", "percent", "date", "datetime", "select",

@@ -4,7 +4,8 @@ A pattern is literal text with tokens `{yyyy}` `{yy}` `{mm}` `{dd}` (the submiss
 and exactly one `{seq:N}` (the running number, at least N digits). The running number counts per
 process, field and *prefix* — the pattern with its date tokens filled in up to `{seq…}` — so
 `BX-{yyyy}-{seq:6}` starts again at 1 each year while `BX-{seq:6}` never does. The runtime keeps
-the highest number given per (process, field, prefix) and asks `format_serial` for the next.
+the highest number given per (process, field, prefix) and every number given per (process,
+field), and `assign_serials` skips any the next would repeat, so no number is given twice.
 """
 from __future__ import annotations
 
@@ -73,10 +74,14 @@ def _seq_at(pattern: str) -> int:
 
 def assign_serials(fields: Iterable[Field], data: dict[str, Any], day: _dt.date,
                    highest: Callable[[str, str], int],
+                   taken: Callable[[str, str], bool] = lambda field, number: False,
                    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """`data` with each serial field filled in, and what the record keeps of each number
     (`{field: {"prefix", "seq"}}`) so the highest given can be rebuilt from the log.
-    `highest(field, prefix)` is the highest number given so far (0 for none)."""
+    `highest(field, prefix)` is the highest number given so far (0 for none); `taken(field,
+    number)` whether that formatted number was ever given for the field, under any pattern: a
+    republished pattern can spell an old number again ("S-1{seq:1}" gave S-11, "S-{seq:1}"
+    reaches it at 11), so the sequence skips every number already given."""
     filled = dict(data)
     given: dict[str, dict[str, Any]] = {}
     for f in fields:
@@ -84,6 +89,8 @@ def assign_serials(fields: Iterable[Field], data: dict[str, Any], day: _dt.date,
             continue
         prefix = serial_prefix(f.pattern, day)
         number = highest(f.key, prefix) + 1
+        while taken(f.key, format_serial(f.pattern, day, number)):
+            number += 1
         filled[f.key] = format_serial(f.pattern, day, number)
         given[f.key] = {"prefix": prefix, "seq": number}
     return filled, given

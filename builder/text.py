@@ -21,3 +21,12 @@ def localize(label: Label | None, locale: str, fallback: str = "en") -> str:
         if candidate in label:
             return label[candidate]
     return next(iter(label.values()), "")
+
+
+SHOWN_LENGTH = 60  # at most this much of a sent value is echoed in a message
+
+
+def shorten(text: str, limit: int = SHOWN_LENGTH) -> str:
+    """`text` cut to `limit` characters with an ellipsis: a message never echoes a whole value
+    (a 1 MB option sent back twice in an error is a denial of service, not a message)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,7 +23,8 @@ import operator as _op
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from decimal import ROUND_HALF_UP, Context, Decimal, DecimalException, localcontext
+from decimal import (ROUND_HALF_UP, Context, Decimal, DecimalException, InvalidOperation, Overflow,
+                     localcontext)
 from functools import lru_cache
 from typing import Any
 
@@ -88,8 +89,9 @@ def compute(expression: str, data: dict[str, Any]) -> Any:
         raise
     except ZeroDivisionError as exc:  # decimal.DivisionByZero is one too
         raise RuleError(f"division by zero in expression {expression!r}") from exc
-    except (DecimalException, simpleeval.InvalidExpression, ArithmeticError, TypeError,
-            ValueError) as exc:
+    except (DecimalException, ArithmeticError) as exc:
+        raise RuleError(f"cannot compute {expression!r}: {_arithmetic_problem(exc)}") from exc
+    except (simpleeval.InvalidExpression, TypeError, ValueError) as exc:
         raise RuleError(f"cannot compute {expression!r}: {exc}") from exc
 
 
@@ -102,7 +104,10 @@ def validate_expression(expression: Any, field_types: dict[str, str], path: str)
         tree = _parse(expression)
     except RuleError as exc:
         return [Problem(path, str(exc))]
-    return [Problem(path, message) for message in _check(tree, dict(field_types))]
+    messages = _check(tree, dict(field_types))
+    if not messages:
+        messages = _always_fails(tree)
+    return [Problem(path, message) for message in messages]
 
 
 def expression_fields(expression: str) -> set[str]:
@@ -342,7 +347,71 @@ def _check_call(node: ast.Call, field_types: dict[str, str] | None) -> list[str]
 # Evaluation
 
 
-_CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
+MAX_ROUND_DIGITS = 10
+# Exponents beyond ±999 are never amounts; the trap turns them into an error, not a huge number.
+_CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP, Emax=999, Emin=-999)
+
+
+def _arithmetic_problem(exc: BaseException) -> str:
+    """A person's reading of a decimal error (whose own text is "[<class 'decimal.…'>]")."""
+    if isinstance(exc, Overflow):
+        return "a number in it is too large"
+    if isinstance(exc, InvalidOperation):
+        return "its numbers are too large for this operation"
+    return "the arithmetic is not possible"
+
+
+def _always_fails(tree: ast.expr) -> list[str]:
+    """What fails whatever the form holds: every part of `tree` that uses no field is evaluated
+    (so `1/0`, `abs(-1e308) * 1e308` and `round(x, 100000000)` are refused when the form is
+    saved, not at every start); parts that read fields are judged when they run."""
+    messages: list[str] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        sample = _with_sample_operand(node)
+        if sample is not None and (problem := _failure(sample)):
+            messages.append(problem)
+        if isinstance(node, ast.expr) and _is_constant(node):
+            problem = _failure(node)
+            if problem:
+                messages.append(problem)
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return list(dict.fromkeys(messages))
+
+
+def _with_sample_operand(node: ast.AST) -> ast.expr | None:
+    """`round(x, 100000000)` as `round(1, 100000000)`, `x / 0` as `1 / 0`: a call or division
+    whose constant part alone makes it fail, with its field-reading part replaced by 1."""
+    one = ast.Constant(1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "round" \
+            and len(node.args) == 2 and _is_constant(node.args[1]):
+        return ast.Call(func=node.func, args=[one, node.args[1]], keywords=[])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) \
+            and _is_constant(node.right):
+        return ast.BinOp(left=one, op=node.op, right=node.right)
+    return None
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """Whether `node` reads no field: only literals, operators and calls on such."""
+    for child, parent in _nodes(node, None):
+        if isinstance(child, ast.Attribute):
+            return False
+        if isinstance(child, ast.Name) and not _is_call_target(child, parent) \
+                and child.id not in ("True", "False", "None"):
+            return False
+    return True
+
+
+def _failure(node: ast.expr) -> str | None:
+    text = ast.unparse(node)
+    try:
+        compute(text, {})
+    except RuleError as exc:
+        return str(exc)
+    return None
 
 
 class _Column(list):
@@ -390,7 +459,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
-        return float(value)
+        return float(value)  # not whole, so below 1e28 (the precision): always a finite float
     if isinstance(value, (_Column, _Table)):
         raise RuleError("an expression must give one value, not a list")
     return value
@@ -404,7 +473,10 @@ def _arith(symbol: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
             if len(a) + len(b) > MAX_TEXT_LENGTH:
                 raise RuleError("the text would be too long")
             return a + b
-        return fn(_to_decimal(a, f'"{symbol}"'), _to_decimal(b, f'"{symbol}"'))
+        divisor = _to_decimal(b, f'"{symbol}"')
+        if symbol in ("/", "//", "%") and divisor == 0:
+            raise ZeroDivisionError(symbol)  # decimal calls 0/0 and 1 % 0 "invalid operations"
+        return fn(_to_decimal(a, f'"{symbol}"'), divisor)
     return apply
 
 
@@ -447,10 +519,14 @@ def _fn_round(value: Any, digits: Any = 0) -> Any:
     if value is None:
         return None
     places = _to_decimal(digits, "round")
-    if places != places.to_integral_value() or not 0 <= places <= 10:
-        raise RuleError("round: the number of digits must be a whole number from 0 to 10")
-    return _to_decimal(value, "round").quantize(Decimal(1).scaleb(-int(places)),
-                                                rounding=ROUND_HALF_UP)
+    if places != places.to_integral_value() or not 0 <= places <= MAX_ROUND_DIGITS:
+        raise RuleError(f"round: the number of digits must be a whole number from 0 to "
+                        f"{MAX_ROUND_DIGITS}")
+    try:
+        return _to_decimal(value, "round").quantize(Decimal(1).scaleb(-int(places)),
+                                                    rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise RuleError(f"round: the number is too large to round to {int(places)} digits") from None
 
 
 def _extreme(pick: Callable[..., Any], name: str) -> Callable[..., Any]:

@@ -58,6 +58,7 @@ class Lookups:
     pinned: Callable[[Event], Definitions] | None = None  # by the versions a start event pins
     away: Delegations | None = None
     serial: Callable[[str, str, str], int] = lambda process, field, prefix: 0  # highest given so far
+    serial_taken: Callable[[str, str, str], bool] = lambda process, field, number: False  # ever given
 
 
 @dataclass
@@ -108,7 +109,8 @@ class Engine:
         day = from_stamp(at).astimezone(self.calendar.zone).date()
         process = defs.flow.key
         data, serials = assign_serials(defs.form.fields, data, day,
-                                       lambda key, prefix: self.lookups.serial(process, key, prefix))
+                                       lambda key, prefix: self.lookups.serial(process, key, prefix),
+                                       lambda key, number: self.lookups.serial_taken(process, key, number))
         return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
                 "process": process, "department": submitter.department, "data": data,
                 **defs.pins(), **({"serials": serials} if serials else {})}

@@ -63,7 +63,8 @@ class Workflow:
         self._delegations: dict[str, dict[str, str]] = dict(repo.get_setting(DELEGATIONS, {}))
         self.engine.lookups = Lookups(instance=self.state_instance, open_tasks=self.open_tasks_of,
                                       latest=self.latest, pinned=self.pinned_by, away=self._away,
-                                      serial=lambda *counter: self.state.highest_serial(*counter))
+                                      serial=lambda *counter: self.state.highest_serial(*counter),
+                                      serial_taken=lambda *given: self.state.serial_given(*given))
         self.lock = threading.Lock()
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}

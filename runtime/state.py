@@ -137,6 +137,7 @@ class Projection:
         self.by_submitter: dict[str, list[str]] = {}
         self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # (actor, request id) -> (instance, target)
         self.serials: dict[tuple[str, str, str], int] = {}  # (process, field, prefix) -> highest number given
+        self.serials_given: dict[tuple[str, str], set[str]] = {}  # (process, field) -> every number given
         self.lock = threading.Lock()
         self.last_seq = 0
 
@@ -153,6 +154,12 @@ class Projection:
         rebuilt from the start events, so a restart continues the sequence."""
         with self.lock:
             return self.serials.get((process, field, prefix), 0)
+
+    def serial_given(self, process: str, field: str, number: str) -> bool:
+        """Whether this formatted serial number was ever given for this process and field, under
+        any of its patterns (rebuilt from the start events' data)."""
+        with self.lock:
+            return number in self.serials_given.get((process, field), ())
 
     def open_tasks(self, username: str) -> list[Task]:
         with self.lock:
@@ -191,6 +198,8 @@ def _on_start(p: Projection, e: dict[str, Any]) -> None:
     for name, given in e.get("serials", {}).items():
         counter = (e["process"], name, given["prefix"])
         p.serials[counter] = max(p.serials.get(counter, 0), given["seq"])
+        if isinstance(e["data"].get(name), str):
+            p.serials_given.setdefault((e["process"], name), set()).add(e["data"][name])
 
 
 def _on_task(p: Projection, e: dict[str, Any]) -> None:

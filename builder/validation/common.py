@@ -11,6 +11,7 @@ from typing import Any
 
 from builder import paths
 from builder.forms import FIELD_TYPES
+from builder.text import shorten
 from rules.errors import Problem
 
 MAX_KEY = 64  # characters of a key (form, flow, field, step): a name, never a payload
@@ -111,7 +112,7 @@ def required_list(doc: dict[str, Any], name: str, path: str, when_empty: str,
 def show_value(value: Any) -> str:
     """A JSON value as a problem message names it: `"cfo"`, `12`, `true`, `an object`."""
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{shorten(value)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

@@ -38,6 +38,7 @@ TYPE_PROPERTIES: dict[str, tuple[str, ...]] = {
     "default": tuple(t for t in SCALAR_TYPES) + ("daterange", "radio", "multiselect", "checkbox")
     + PEOPLE_TYPES,
 }
+MAX_TEXT_LENGTH = 100_000  # the most a designer may allow in one text value
 NO_VALUE_TYPES = ("serial", "section", "note")  # never filled in, so never required
 _EXTENSION = re.compile(r"[a-z0-9]{1,10}\Z", re.ASCII)
 
@@ -54,6 +55,9 @@ def type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem
     if kind in TEXT_TYPES:
         for name in ("min_length", "max_length"):
             _positive(doc, name, path, out, least=0 if name == "min_length" else 1)
+        if is_int(doc.get("max_length")) and doc["max_length"] > MAX_TEXT_LENGTH:
+            out.append(Problem(paths.key(path, "max_length"),
+                               f"must be at most {MAX_TEXT_LENGTH} (a long document is an attachment)"))
         if all(is_int(doc.get(n)) for n in ("min_length", "max_length")):
             check_bounds(doc, "min_length", "max_length", path, out, is_int, "a whole number")
     if kind == "attachment":

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any
 
 from builder import paths
+from builder.fieldtypes import computed_value
 from builder.forms import (CHOICE_TYPES, FIELD_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field, Form,
                            Option, Validation)
 from builder.validation.fieldprops import TYPE_PROPERTIES, type_properties  # noqa: F401 (re-exported)
@@ -18,7 +19,7 @@ from builder.validation.common import (check_bool, check_bounds, check_label, ch
                                        json_names, required_list, show_value, unknown_keys)
 from rules.conditions import condition_fields, validate_condition
 from rules.errors import DefinitionError, Problem, RuleError
-from rules.expressions import expression_fields, validate_expression
+from rules.expressions import compute, expression_fields, validate_expression
 
 FORM_PROPERTIES = json_names(Form)
 FIELD_PROPERTIES = json_names(Field)
@@ -291,7 +292,24 @@ def _computed(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope)
     if isinstance(own, str) and any(name.split(".")[0] == own for name in used):
         out.append(Problem(where, f'a computed field can\'t use itself ("{own}")'))
     if not _refers_to_broken(used, scope.broken):
-        out.extend(validate_expression(expression, scope.expression_types, where))
+        problems = validate_expression(expression, scope.expression_types, where)
+        out.extend(problems)
+        if not problems and not used:
+            _constant_result(doc, expression, where, out)
+
+
+def _constant_result(doc: dict[str, Any], expression: str, where: str, out: list[Problem]) -> None:
+    """An expression that reads no field gives the same value on every form: it must fit the
+    field (a constant of 1e616 would be "too large" at every start, for everyone)."""
+    try:
+        field = Field.from_dict({**doc, "computed": expression})
+        value = compute(expression, {})
+        if value is not None:
+            computed_value(field, value)
+    except (KeyError, TypeError, AttributeError):
+        return  # the field's own problems are reported elsewhere
+    except (RuleError, ValueError) as exc:
+        out.append(Problem(where, f"always gives a value the field refuses: {exc}"))
 
 
 def _computed_cycles(fields: list[Any], fields_path: str, out: list[Problem]) -> None:

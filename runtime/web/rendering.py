@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -10,7 +9,6 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -25,18 +23,6 @@ from runtime.web.upload_filters import FILTERS as UPLOAD_FILTERS
 _URL_SAFE = ":/%#?=@[]!$&'()*+,;"  # what Starlette's RedirectResponse leaves unencoded
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = TEMPLATE_DIR / "static"
-
-
-def _money(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    return format_decimal(Decimal(str(value)), format="#,##0.00", locale=i18n.current_locale.get())
-
-
-def _number(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
 
 
 def _when(value: str | None, timezone: str) -> str:
@@ -106,7 +92,7 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
                              undefined=jinja2.StrictUndefined if strict else jinja2.Undefined)
     templates = Jinja2Blocks(env=env, context_processors=[_context])
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(money=_money, number=_number, label=_label, when=partial(_when, timezone=timezone),
+    env.filters.update(money=values.amount, number=values.number, label=_label, when=partial(_when, timezone=timezone),
                        person=_person, process=_process, shown=_shown, capitals=values.capitals,
                        column_totals=values.column_totals, range_length=_range_length, department=_department,
                        **UPLOAD_FILTERS)

@@ -6,10 +6,7 @@ shows it in the reader's language. What a person wrote is shown as they wrote it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
-
-from babel.numbers import format_decimal
 
 from builder.deadlines import Duration
 from builder.flows import BranchStep
@@ -44,7 +41,7 @@ def _name(org: Organisation, username: str) -> str:
 
 def _value(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+        return values.number(value)
     return str(value)
 
 

@@ -31,6 +31,7 @@ VALUE_TEMPLATES: dict[str, str] = {
     "attachment": "partials/values/attachment.html",  # the uploads engineer's: list and downloads
 }
 PLAIN_VALUE = "partials/values/plain.html"  # every other type: `shown` as one line of text
+FORMAT_LIMIT = Decimal("1e25")  # beyond, babel runs out of precision (and a 1e999999 spells a million digits)
 
 
 def value_template(f: Field) -> str:
@@ -71,7 +72,7 @@ def shown(f: Field | None, value: Any, org: Organisation | None = None,
     kind = f.type if f is not None else ""
     locale = i18n.current_locale.get()
     if kind == "money" and _is_number(value):
-        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=locale)
+        return amount(value)
     if kind == "percent" and _is_number(value):
         return f"{number(value)} %"
     if kind == "checkbox":
@@ -121,7 +122,26 @@ def department_name(org: Organisation | None, key: Any) -> str:
 
 
 def number(value: Any) -> str:
-    return format_decimal(Decimal(str(value)), locale=i18n.current_locale.get())
+    """A number in the reader's locale (1,234.5); anything odd (infinity, text, a number too
+    large to format) as its plain text, since a page must render whatever is stored."""
+    return _formatted(value, None)
+
+
+def amount(value: Any) -> str:
+    """An amount of money with two decimals in the reader's locale (1,234.50)."""
+    return _formatted(value, "#,##0.00")
+
+
+def _formatted(value: Any, pattern: str | None) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        exact = Decimal(str(value))
+        if exact.is_finite() and abs(exact) < FORMAT_LIMIT:
+            return format_decimal(exact, format=pattern, locale=i18n.current_locale.get())
+    except (ArithmeticError, ValueError, TypeError):
+        pass
+    return str(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -11,6 +11,7 @@ OPTIONS = [{"value": "a", "label": "A"}, {"value": "b"}, {"value": "c"}]
 FIELDS = [
     {"key": "text", "type": "text", "min_length": 2, "max_length": 5},
     {"key": "textarea", "type": "textarea", "min_length": 3},
+    {"key": "name", "type": "text"},
     {"key": "number", "type": "number", "min": 1},
     {"key": "money", "type": "money"},
     {"key": "percent", "type": "percent"},
@@ -54,6 +55,12 @@ def test_every_declared_type_has_a_cleaner_or_is_special():
 @pytest.mark.parametrize("key, value, cleaned", [
     ("text", " hi ", "hi"),
     ("textarea", "one\r\ntwo", "one\ntwo"),
+    ("textarea", "one\ttwo\nthree", "one\ttwo\nthree"),
+    ("textarea", "x" * 5000, "x" * 5000),
+    ("name", "x" * 200, "x" * 200),
+    ("name", "tab\there", "tab here"),
+    ("name", "invoice\u202efdp.exe", "invoicefdp.exe"),
+    ("name", "\u2067abc\u2069 \u202ax\u202c", "abc x"),
     ("number", "1,234.5", 1234.5),
     ("money", "¥1,200.505", 1200.51),
     ("percent", "12.5", 12.5),
@@ -65,6 +72,10 @@ def test_every_declared_type_has_a_cleaner_or_is_special():
     ("datetime", "2026-12-01 09:30:00", "2026-12-01T09:30"),
     ("trip", {"start": "2026-12-01", "end": "2026-12-03"}, {"start": "2026-12-01", "end": "2026-12-03"}),
     ("trip", {"start": "2026-12-01", "end": "2026-12-01"}, {"start": "2026-12-01", "end": "2026-12-01"}),
+    ("trip", {"start": "2020-01-01", "end": "2029-12-31"}, {"start": "2020-01-01", "end": "2029-12-31"}),
+    ("trip", {"start": "2020-02-29", "end": "2030-02-28"}, {"start": "2020-02-29", "end": "2030-02-28"}),
+    ("date", "1900-01-01", "1900-01-01"),
+    ("datetime", "2200-12-31T23:59", "2200-12-31T23:59"),
     ("select", "b", "b"),
     ("radio", "a", "a"),
     ("multi", ["c", "a", "c"], ["a", "c"]),
@@ -93,6 +104,11 @@ def test_good_values_are_cleaned(key, value, cleaned):
     ("text", "x", "must be at least 2 characters"),
     ("text", "abcdef", "must be at most 5 characters"),
     ("textarea", "ab", "must be at least 3 characters"),
+    ("textarea", "x" * 5001, "must be at most 5000 characters"),
+    ("name", "x" * 201, "must be at most 200 characters"),
+    ("name", "nul\x00here", "must not contain control characters"),
+    ("name", "\x1b[31mred", "must not contain control characters"),
+    ("textarea", "bell\x07 and DEL\x7f", "must not contain control characters"),
     ("number", "0", "must be at least 1"),
     ("money", "-1", "must not be negative"),
     ("percent", "101", "must be at most 100"),
@@ -105,6 +121,13 @@ def test_good_values_are_cleaned(key, value, cleaned):
     ("trip", {"start": "2026-12-03", "end": "2026-12-01"}, "must end on or after its start"),
     ("trip", {"start": "2026-12-03", "end": "soon"}, "start and end must be dates (YYYY-MM-DD)"),
     ("trip", "2026-12-03", 'must be {"start": date, "end": date}'),
+    ("trip", {"start": "0001-01-01", "end": "9999-12-31"},
+     "start and end must be between the years 1900 and 2200"),
+    ("trip", {"start": "2020-01-01", "end": "2030-01-01"}, "must span at most 10 years"),
+    ("trip", {"start": "2020-02-29", "end": "2030-03-01"}, "must span at most 10 years"),
+    ("date", "1899-12-31", "must be between the years 1900 and 2200"),
+    ("date", "9999-12-31", "must be between the years 1900 and 2200"),
+    ("datetime", "0001-01-01T00:00", "must be between the years 1900 and 2200"),
     ("select", "z", "must be one of: a, b, c"),
     ("radio", ["a"], "must be one of: a, b, c"),
     ("multi", ["a", "z"], "'z' is not one of: a, b, c"),
@@ -127,6 +150,14 @@ def test_bad_values_are_refused_with_a_message(key, value, message):
     cleaned, error = clean_one(key, value)
     assert cleaned is None
     assert error is not None and error.startswith(message)
+
+
+def test_messages_never_echo_more_than_a_glimpse_of_a_value():
+    huge = "z" * 1_000_000
+    for key, value in (("multi", [huge]), ("user", huge[:100]), ("users", ["li.na", huge[:100]])):
+        cleaned, error = clean_one(key, value)
+        assert cleaned is None and error is not None
+        assert error.count("z") <= 60 and "…" in error, (key, error[:80])
 
 
 def test_table_cells_are_refused_with_their_path():
@@ -219,6 +250,8 @@ def test_the_every_type_form_is_valid():
     ({"key": "u", "type": "user", "multiple": "yes"}, 'fields[0].multiple: must be true or false, got "yes"'),
     ({"key": "t", "type": "text", "min_length": 5, "max_length": 3},
      "fields[0].min_length: min_length 5 is greater than max_length 3"),
+    ({"key": "t", "type": "textarea", "max_length": 10_000_000},
+     "fields[0].max_length: must be at most 100000 (a long document is an attachment)"),
     ({"key": "t", "type": "text", "min_length": -1},
      "fields[0].min_length: must be a whole number, 0 or more, got -1"),
     ({"key": "n", "type": "percent", "default": 120},

@@ -178,6 +178,26 @@ def test_a_forged_total_is_ignored_and_recomputed():
     assert "line_total" not in data["items"][2]  # no qty: nothing to compute, nothing forged kept
 
 
+OVERFLOW = Form.from_dict({"key": "order", "version": 1, "title": "Order", "fields": [
+    {"key": "qty", "type": "number"}, {"key": "price", "type": "money"},
+    {"key": "total", "type": "money", "computed": "qty * price"},
+    {"key": "label", "type": "number", "computed": "'x' * 0 + qty"},
+    {"key": "lines", "type": "table", "columns": [
+        {"key": "n", "type": "number"}, {"key": "twice", "type": "number", "computed": "n * n"}]},
+]})
+
+
+def test_a_computed_result_keeps_to_the_limits_of_typed_input():
+    data, errors = clean_submission(OVERFLOW, {"qty": 10 ** 12, "price": 10 ** 9,
+                                               "lines": [{"n": 10 ** 12}]})
+    assert errors == {"total": "is too large", "lines[0].twice": "is too large",
+                      "label": "cannot compute: \"*\": expected a number, got text 'x'"}
+    assert "total" not in data and "twice" not in data["lines"][0]
+    data, errors = clean_submission(OVERFLOW, {"qty": 3, "price": "1.5"})
+    assert errors == {"label": "cannot compute: \"*\": expected a number, got text 'x'"}
+    assert data["total"] == 4.5
+
+
 def test_visibility_follows_computed_values():
     small = {**GOOD, "approval_note": "ok"}
     data, errors = clean(small)

@@ -218,6 +218,25 @@ def test_computed_fields_may_use_each_other_but_not_in_a_loop():
     ]
 
 
+@pytest.mark.parametrize("field, problem", [
+    ({"key": "big", "type": "money", "computed": "abs(-1e308) * 1e308"},
+     "fields[3].computed: always gives a value the field refuses: is too large"),
+    ({"key": "big", "type": "number", "computed": "1 / 0"},
+     "fields[3].computed: division by zero in expression '1 / 0'"),
+    ({"key": "big", "type": "number", "computed": "round(total, 100000000)"},
+     "fields[3].computed: round: the number of digits must be a whole number from 0 to 10"),
+    ({"key": "big", "type": "percent", "computed": "150"},
+     "fields[3].computed: always gives a value the field refuses: must be at most 100"),
+    ({"key": "big", "type": "number", "computed": "'many'"},
+     "fields[3].computed: always gives a value the field refuses: the expression gave 'many', "
+     "not a number"),
+])
+def test_computed_fields_that_always_fail_are_refused_at_save(field, problem):
+    doc = form_doc()
+    doc["fields"].insert(3, field)
+    assert [str(p) for p in validate_form(doc)] == [problem]
+
+
 @pytest.mark.parametrize("doc, problems", [
     (None, ["must be an object"]),
     ([], ["must be an object"]),

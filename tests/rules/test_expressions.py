@@ -88,6 +88,21 @@ def test_bad_values_raise_rule_error(expression, data, message):
         compute(expression, data)
 
 
+@pytest.mark.parametrize("expression, data, message", [
+    ("round(1e308 * 10, 2)", {}, "round: the number is too large to round to 2 digits"),
+    ("1e300 * 1e300 * 1e300 * 1e300", {}, "a number in it is too large"),
+    ("a * a * a * a", {"a": 1e300}, "a number in it is too large"),
+    ("a % 3", {"a": 1e100}, "its numbers are too large for this operation"),
+    ("0 / 0", {}, "division by zero"),
+    ("a % 0", {"a": 5}, "division by zero"),
+    ("a // b", {"a": 0, "b": 0}, "division by zero"),
+])
+def test_arithmetic_errors_are_rule_errors_a_person_can_read(expression, data, message):
+    with pytest.raises(RuleError, match=message) as raised:
+        compute(expression, data)
+    assert "<class" not in str(raised.value) and "decimal" not in str(raised.value)
+
+
 # ------------------------------------------------------------------ refusals
 
 
@@ -139,6 +154,27 @@ def test_compute_refuses_what_is_outside_the_language(expression, message):
 def test_validate_expression_reports_every_problem_at_the_path(expression, messages):
     path = "fields[2].computed"
     assert validate_expression(expression, TYPES, path) == [Problem(path, m) for m in messages]
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("1 / 0", "division by zero in expression '1 / 0'"),
+    ("a + 1 / (2 - 2)", "division by zero in expression '1 / (2 - 2)'"),
+    ("a / 0", "division by zero in expression '1 / 0'"),
+    ("a % 0", "division by zero in expression '1 % 0'"),
+    ("round(a, 100000000)", "round: the number of digits must be a whole number from 0 to 10"),
+    ("round(1e308 * 10, 2)", "round: the number is too large to round to 2 digits"),
+    ("a if a > 0 else 1e300 * 1e300 * 1e300 * 1e300",
+     "cannot compute '1e+300 * 1e+300 * 1e+300 * 1e+300': a number in it is too large"),
+])
+def test_validate_expression_refuses_what_fails_whatever_the_form_holds(expression, message):
+    assert validate_expression(expression, TYPES, "c") == [Problem("c", message)]
+
+
+@pytest.mark.parametrize("expression", [
+    "a / (a - 1)", "round(a, 2)", "a % 3", "round(a * 1e10, 2)", "1 / 3", "'a' + 'b'",
+])
+def test_validate_expression_leaves_what_may_work_to_the_values(expression):
+    assert validate_expression(expression, TYPES, "c") == []
 
 
 def test_validate_expression_reports_syntax_errors():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -131,6 +132,32 @@ def test_deadlines_are_exactly_the_working_time_asked_for(start: datetime, minut
     by_days = cn.add_working_days(start, days)
     assert cn.working_time_between(start, by_days) == days * cn.working_hours_per_day()
     assert cn.is_workday(by_days.astimezone(SHANGHAI).date())
+
+
+def _workdays_day_by_day(calendar: BusinessCalendar, first: date, last: date) -> int:
+    return sum(1 for n in range((last - first).days + 1) if calendar.is_workday(first + timedelta(n)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)),
+       length=st.integers(min_value=-3, max_value=800),
+       weekend=st.sets(st.integers(min_value=0, max_value=6), max_size=6),
+       holidays=st.sets(st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)), max_size=40),
+       workdays=st.sets(st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)), max_size=20))
+def test_working_days_between_agree_with_counting_day_by_day(
+        first: date, length: int, weekend: set[int], holidays: set[date], workdays: set[date]) -> None:
+    calendar = BusinessCalendar(name="t", timezone="UTC", weekend=tuple(sorted(weekend)),
+                                holidays=frozenset(holidays), workdays=frozenset(workdays))
+    last = first + timedelta(days=length)
+    assert calendar.workdays_between(first, last) == _workdays_day_by_day(calendar, first, last)
+
+
+def test_working_days_of_a_huge_range_are_counted_without_walking_it(cn: BusinessCalendar) -> None:
+    started = time.perf_counter()
+    count = cn.workdays_between(date(1, 1, 1), date(9999, 12, 31))
+    assert time.perf_counter() - started < 0.05   # day by day took seconds of the event loop
+    assert count == 2608602
+    assert cn.workdays_between(date(2026, 10, 1), date(2026, 10, 11)) == 3   # the 8th, 9th and make-up 10th
 
 
 # -- time zones ------------------------------------------------------------------------------------
