@@ -18,8 +18,9 @@ FORM = Form.from_dict({"key": "claim", "version": 1, "title": "Claim", "fields":
 ITEMS = FORM.field("items")
 
 
-class _Outputs(HTMLParser):
-    """The text of every <output> by its id."""
+class _Totals(HTMLParser):
+    """The text of every total by its name: the form's outputs by their id (`total-items-amount`), the
+    record's by `data-total` (the page may hold both, so the record's carry no id)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -27,12 +28,14 @@ class _Outputs(HTMLParser):
         self._current: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "output":
-            self._current = dict(attrs).get("id")
-            self.found[self._current] = ""
+        found = dict(attrs)
+        element_id = found.get("id") or ("total-" + found["data-total"] if "data-total" in found else "")
+        if element_id.startswith("total-"):
+            self._current = element_id
+            self.found[element_id] = ""
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "output":
+        if tag in ("output", "span"):
             self._current = None
 
     def handle_data(self, data: str) -> None:
@@ -40,8 +43,8 @@ class _Outputs(HTMLParser):
             self.found[self._current] += data
 
 
-def outputs(html: str) -> dict[str, str]:
-    parser = _Outputs()
+def totals(html: str) -> dict[str, str]:
+    parser = _Totals()
     parser.feed(html)
     return parser.found
 
@@ -67,5 +70,5 @@ def test_the_staff_form_and_the_record_show_the_totals():
             f=ITEMS, value=[{"what": "Hotel", "amount": 1200.5}, {"what": "Taxi", "amount": 34}])
     finally:
         i18n.current_locale.reset(token)
-    assert outputs(form_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}  # "x" is refused at its cell
-    assert outputs(record_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}
+    assert totals(form_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}  # "x" is refused at its cell
+    assert totals(record_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}
