@@ -1,9 +1,12 @@
-"""What people do in many browser tests: sign in as someone, file an expense claim."""
+"""What people do in many browser tests: sign in, file an expense claim, drag in the form designer."""
 from __future__ import annotations
 
 import re
+import zlib
 
-from playwright.sync_api import Page, expect
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
 
 
 def sign_in(page: Page, server: str, username: str) -> None:
@@ -29,3 +32,53 @@ def file_claim(page: Page, server: str, amount: str = "300", reason: str = "Offi
     expect(page).to_have_url(re.compile(r"/instances/"))  # the start page has outputs with the status role too
     expect(page.get_by_role("status")).to_contain_text("submitted")
     return page.url.split("?")[0]
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot kept as an artifact, so a failure (or a look) can be seen."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def drag(page: Page, source: Locator, target: Locator, *, below: bool = True, steps: int = 12) -> None:
+    """SortableJS needs a real drag: press, move in steps, release (a one-jump drag_to is unreliable)."""
+    start, end = source.bounding_box(), target.bounding_box()
+    assert start and end
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 5, start["y"] + start["height"] / 2 + 5, steps=3)
+    x = end["x"] + end["width"] / 2
+    if below:  # over the target, then down to its lower edge
+        page.mouse.move(x, end["y"] + end["height"] / 2, steps=steps)
+        page.mouse.move(x, end["y"] + end["height"] * 0.9, steps=steps)
+    else:  # from just above the target into its upper part, so the list is entered before it
+        page.mouse.move(x, end["y"] - 12, steps=steps)
+        page.mouse.move(x, end["y"] + end["height"] * 0.25, steps=steps)
+    page.wait_for_timeout(250)  # hold still as a person does: SortableJS animates the place it opens (150 ms)
+    page.mouse.up()
+
+
+def card_keys(page: Page) -> list[str]:
+    return page.locator("#fields > li.fd-card").evaluate_all("els => els.map(e => e.dataset.target)")
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_text("All changes saved to the draft.")
+    page.wait_for_function("""() => !document.querySelector('#workspace .htmx-request')
+        && !Sortable.get(document.getElementById('fields')).option('disabled')""")
+
+
+# Files people attach: the smallest a PDF and a PNG can be, and a program posing as a PDF.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))

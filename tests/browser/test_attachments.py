@@ -2,23 +2,10 @@
 from __future__ import annotations
 
 import re
-import zlib
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-            + chunk(b"IEND", b""))
-
+from tests.browser.actions import EXE, PDF, png, sign_in
 
 def test_two_invoices_attached_one_refused_one_removed_and_downloaded_from_the_record(page: Page, server: str,
                                                                                       tmp_path) -> None:

@@ -4,47 +4,10 @@ go to tests/browser/artifacts/ so a failure can be seen."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
-
-ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"form-designer-{name}.png"), full_page=True)
-
-
-def drag(page: Page, source: Locator, target: Locator, *, below: bool = True, steps: int = 12) -> None:
-    """SortableJS needs a real drag: press, move in steps, release (a one-jump drag_to is unreliable)."""
-    start, end = source.bounding_box(), target.bounding_box()
-    assert start and end
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(start["x"] + start["width"] / 2 + 5, start["y"] + start["height"] / 2 + 5, steps=3)
-    x = end["x"] + end["width"] / 2
-    if below:  # over the target, then down to its lower edge
-        page.mouse.move(x, end["y"] + end["height"] / 2, steps=steps)
-        page.mouse.move(x, end["y"] + end["height"] * 0.9, steps=steps)
-    else:  # from just above the target into its upper part, so the list is entered before it
-        page.mouse.move(x, end["y"] - 12, steps=steps)
-        page.mouse.move(x, end["y"] + end["height"] * 0.25, steps=steps)
-    page.wait_for_timeout(250)  # hold still as a person does: SortableJS animates the place it opens (150 ms)
-    page.mouse.up()
-
-
-def card_keys(page: Page) -> list[str]:
-    return page.locator("#fields > li.fd-card").evaluate_all("els => els.map(e => e.dataset.target)")
-
-
-def wait_saved(page: Page) -> None:
-    expect(page.locator("#save-status")).to_have_text("All changes saved to the draft.")
-    page.wait_for_function("""() => !document.querySelector('#workspace .htmx-request')
-        && !Sortable.get(document.getElementById('fields')).option('disabled')""")
-
+from tests.browser.actions import card_keys, drag, shot, sign_in, wait_saved
 
 def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
@@ -71,7 +34,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     wait_saved(page)
     assert card_keys(page) == ["choice", "text", "date"]
     expect(page.locator(".fd-type-item")).to_have_count(21)  # the palette keeps every type (clone)
-    shot(page, "1-dropped")
+    shot(page, "form-designer-1-dropped")
 
     # Reorder by drag: the date goes first.
     drag(page, page.locator("#card-date .fd-handle"), page.locator("#card-choice"), below=False)
@@ -115,7 +78,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     page.locator("#prop-label-zh_CN").fill("出发日期")
     wait_saved(page)
     expect(page.locator("#preview-body #field-text")).to_be_visible()  # and so does an edit
-    shot(page, "2-edited")
+    shot(page, "form-designer-2-edited")
 
     # The phone preview.
     page.locator("#view-phone").click()
@@ -123,7 +86,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     frame = page.locator("#preview-frame").bounding_box()
     assert frame and frame["width"] <= 400
     page.locator("#preview-body #field-text").fill("Shanghai")
-    shot(page, "3-phone-preview")
+    shot(page, "form-designer-3-phone-preview")
     page.locator("#view-desktop").click()
     expect(page.locator("#form-designer")).not_to_have_class(re.compile(r"\bphone-preview\b"))
 
@@ -142,7 +105,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     expect(page.locator("#prop-key")).to_have_count(0)  # the form's own panel is shown
     page.locator("#select-card-text").click()
     expect(page.locator("#prop-key")).to_have_attribute("readonly", "")
-    shot(page, "4-published")
+    shot(page, "form-designer-4-published")
 
     # Staff can file it at once (the default process made with it).
     page.goto(f"{server}/start/travel-request")
