@@ -5,6 +5,7 @@ import itertools
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,3 +65,16 @@ def assert_reloads(workflow: Any) -> None:
     assert reopened.state.instances == workflow.state.instances
     assert reopened.state.tasks == workflow.state.tasks
     assert reopened.state.open_by_assignee == {k: v for k, v in workflow.state.open_by_assignee.items()}
+
+
+# Files people attach: the smallest a PDF and a PNG can be, and a program posing as a PDF.
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))

@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from runtime.store.eventlog import fsync_dir
+
 __all__ = ["ATTACHMENTS_DIR", "BlobStore", "BlobWriter", "FileBlobStore", "MemoryBlobStore", "HEAD_SIZE", "blob_path"]
 
 ATTACHMENTS_DIR = "attachments"  # under the data directory
@@ -115,7 +117,7 @@ class FileBlobStore:
             sink.close()
             name.unlink(missing_ok=True)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return sha256
 
     def abort(self, writer: BlobWriter) -> None:
@@ -164,11 +166,3 @@ class MemoryBlobStore:
             return self.files[sha256]
         except KeyError:
             raise FileNotFoundError(sha256) from None
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

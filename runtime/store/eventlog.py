@@ -192,7 +192,8 @@ def _datasync(fd: int) -> None:
     getattr(os, "fdatasync", os.fsync)(fd)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a file's creation or rename in `directory` durable (the directory entry itself)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -212,7 +213,7 @@ class EventLog(_Chain):
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if not existed:
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
             self._size = os.fstat(self._fd).st_size
             self._open_tail()
         except BaseException:
@@ -345,7 +346,7 @@ class EventLog(_Chain):
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         os.ftruncate(self._fd, good_end)
         os.fsync(self._fd)
         self._size = good_end

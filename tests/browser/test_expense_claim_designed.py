@@ -8,7 +8,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import PDF, drag, png, shot, sign_in, wait_saved
+from tests.browser.actions import drag, shot, sign_in, submit, wait_saved
+from tests.support import PDF, png
 
 
 def add_field(page: Page, kind: str) -> None:
@@ -139,8 +140,7 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     ])
     expect(page.locator("#files-invoices .attachment[data-upload-id]")).to_have_count(2)
     shot(page, "claim-4-filing")
-    page.locator("#submit").click()
-    expect(page).to_have_url(re.compile(r"/instances/\w+\?submitted=1$"))
+    submit(page)
     expect(page.locator("#attachments-invoices li")).to_have_count(2)
     expect(page.locator("#attachments-invoices")).to_contain_text("train.pdf")
     expect(page.locator("[data-total=items-amount]")).to_have_text("1,233.50")

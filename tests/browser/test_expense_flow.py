@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
+from tests.browser.actions import sign_in, submit
 
 
 def open_first_task(page: Page, server: str) -> None:
@@ -38,8 +38,7 @@ def test_a_claim_filed_routed_by_the_rule_approved_and_paid(page: Page, server: 
     page.get_by_label("Amount 2").fill("4000")
     expect(page.locator("#field-total")).to_have_text("12,000.00")  # recomputed by the server
     page.get_by_label("Reason").fill("Customer visit in Shenzhen")
-    page.locator("#submit").click()
-    expect(page.get_by_role("status")).to_contain_text("submitted")
+    submit(page)
     instance_url = page.url.split("?")[0]
 
     approve(page, server, "li.na", "Trip was planned")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,25 +17,15 @@ from runtime.settings import Settings
 from runtime.setup import INSTALLER
 from runtime.store.blobs import FileBlobStore
 from runtime.store.repository import FileRepository, MemoryRepository
-from tests.support import DEMO, bearer, claim
+from tests.support import DEMO, EXE, PDF, bearer, claim, png
 
 CAP = 4096  # the server default in these tests
 FIELD_CAP = 2048  # the "private" process's attachment field
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 MARKUP_NAME = "<img src=x onerror=alert(1)>.pdf"  # markup, and no slash (that would be a directory)
 ESCAPED_NAME = "&lt;img src=x onerror=alert(1)&gt;.pdf"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>'
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-            + chunk(b"IEND", b""))
 
 
 def private_bundle() -> dict[str, Any]:

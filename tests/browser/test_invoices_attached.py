@@ -5,7 +5,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import EXE, PDF, png, sign_in
+from tests.browser.actions import sign_in
+from tests.support import EXE, PDF, png
 
 def test_two_invoices_attached_one_refused_one_removed_and_downloaded_from_the_record(page: Page, server: str,
                                                                                       tmp_path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import sign_in
+from tests.browser.actions import sign_in, submit
 from tests.runtime.test_field_rendering import BUNDLE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"  # kept by CI, ignored by git
@@ -54,8 +54,7 @@ def test_every_field_type_filled_in_at_phone_width(page: Page, server: str):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows the phone
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "every-field-type-390.png"), full_page=True)
-    page.locator("#submit").click()
-    expect(page.get_by_role("status")).to_contain_text("submitted")
+    submit(page)
     expect(page.locator("#data-number")).to_have_text(re.compile(r"T-2026-0001"))
     expect(page.locator("#data-team")).to_contain_text("Zhao Min、Wang Fang")
     expect(page.locator("#data-dept")).to_contain_text("Finance")
