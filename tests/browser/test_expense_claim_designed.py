@@ -145,3 +145,10 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     expect(page.locator("#attachments-invoices")).to_contain_text("train.pdf")
     expect(page.locator("[data-total=items-amount]")).to_have_text("1,233.50")
     shot(page, "claim-5-record")
+
+    # Printed, the record keeps its details and drops the controls around them.
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator("#withdraw")).to_be_hidden()
+    expect(page.locator("#attachments-invoices")).to_contain_text("hotel.png")
+    shot(page, "claim-6-printed")
