@@ -1,12 +1,17 @@
-"""Test helpers shared by several modules: a controllable clock, ids, sample claims."""
+"""Test helpers shared by several modules: a controllable clock, ids, sample claims and files, a
+reading language, the demo with an auditor, a live server in a thread."""
 from __future__ import annotations
 
 import itertools
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,3 +83,53 @@ def png() -> bytes:
     header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
             + chunk(b"IEND", b""))
+
+
+@contextmanager
+def reading_in(locale: str) -> Iterator[None]:
+    """Pages and messages in `locale` for the duration, as for a reader who chose it."""
+    from runtime import i18n
+
+    token = i18n.current_locale.set(locale)
+    try:
+        yield
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def demo_with_auditor() -> Any:
+    """A MemoryRepository with the demo plus an auditor, `audit.gu` (the demo has none)."""
+    from runtime.setup import open_workflow
+    from runtime.store.repository import MemoryRepository
+
+    repo = MemoryRepository()
+    open_workflow(repo, demo=True)
+    org = repo.get_org()
+    org["roles"].append({"key": "auditor", "name": {"en": "Auditor", "zh_CN": "审计"}})
+    staff = next(u for u in org["users"] if u["username"] == "zhang.wei")
+    org["users"].append({**staff, "username": "audit.gu", "name": "Gu", "roles": ["auditor"]})
+    repo.put_org(org)
+    return repo
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """`app` run by uvicorn in a thread of this process on a free 127.0.0.1 port; its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

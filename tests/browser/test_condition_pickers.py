@@ -4,14 +4,10 @@ change, so focus and what is being typed survive)."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +20,7 @@ from runtime.web import condition_builder as cb
 from runtime.web.condition_subjects import subjects_of
 from runtime.web.expression_helper import check_expression, expression_help
 from runtime.web.rendering import STATIC_DIR, make_templates
+from tests.support import served
 
 FORM: dict[str, Any] = {"key": "claim", "version": 1, "title": "Claim", "fields": [
     {"key": "category", "type": "select", "label": "Category",
@@ -80,20 +77,8 @@ def _harness() -> Starlette:
 
 @pytest.fixture(scope="module")
 def harness() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(_harness(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the harness did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(_harness()) as url:
+        yield url
 
 
 def saved(page: Page) -> Any:

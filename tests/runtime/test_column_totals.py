@@ -4,10 +4,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from builder.forms import Form
-from runtime import i18n
 from runtime.web.forms_view import state_from_pairs
 from runtime.web.rendering import make_templates
 from runtime.web.values import column_totals
+from tests.support import reading_in
 
 FORM = Form.from_dict({"key": "claim", "version": 1, "title": "Claim", "fields": [
     {"key": "items", "type": "table", "label": "Lines", "columns": [
@@ -63,12 +63,9 @@ def test_the_staff_form_and_the_record_show_the_totals():
                                     ("items-1-what", "Taxi"), ("items-1-amount", "34"), ("items-1-nights", "x")],
                              check=True)
     state.preview = "/start/claim/preview"
-    token = i18n.current_locale.set("en")
-    try:
+    with reading_in("en"):
         form_html = env.get_template("partials/fields/table.html").render(f=ITEMS, state=state, flow=None)
         record_html = env.get_template("partials/values/table.html").render(
             f=ITEMS, value=[{"what": "Hotel", "amount": 1200.5}, {"what": "Taxi", "amount": 34}])
-    finally:
-        i18n.current_locale.reset(token)
     assert totals(form_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}  # "x" is refused at its cell
     assert totals(record_html) == {"total-items-amount": "1,234.50", "total-items-nights": "0"}

@@ -1,14 +1,12 @@
 """A form's changes in words, in the reader's language (the versions list and the publish dialog)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from builder.form_diff import CHANGE_KINDS, Change
-from runtime import i18n
 from runtime.form_changes import change_words
+from tests.support import reading_in
 
 AMOUNT = {"en": "Amount", "zh_CN": "金额"}
 SAMPLES = {
@@ -32,15 +30,6 @@ SAMPLES = {
     "validation_removed": Change("validation_removed", name="x"),
     "validation_changed": Change("validation_changed", name="x"),
 }
-
-
-@contextmanager
-def reading_in(locale: str) -> Iterator[None]:
-    token = i18n.current_locale.set(locale)
-    try:
-        yield
-    finally:
-        i18n.current_locale.reset(token)
 
 
 def test_every_kind_of_change_has_words_in_both_languages():

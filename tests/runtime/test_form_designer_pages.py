@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 
 from runtime.app import create_app
 from runtime.settings import Settings
-from runtime.setup import open_workflow
 from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
+from tests.support import demo_with_auditor
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 EN = {"Accept-Language": "en"}
@@ -28,15 +28,8 @@ DEMO_KEYS = ["number", "category", "items", "total", "reason", "invoices"]  # th
 
 @pytest.fixture(scope="module")
 def seeded() -> MemoryRepository:
-    """The demo plus an auditor (the demo has none), built once and copied for each test."""
-    repo = MemoryRepository()
-    open_workflow(repo, demo=True)
-    org = repo.get_org()
-    org["roles"].append({"key": "auditor", "name": {"en": "Auditor", "zh_CN": "审计"}})
-    staff = next(u for u in org["users"] if u["username"] == "zhang.wei")
-    org["users"].append({**staff, "username": "audit.gu", "name": "Gu", "roles": ["auditor"]})
-    repo.put_org(org)
-    return repo
+    """The demo plus an auditor, built once; each test gets its own copy."""
+    return demo_with_auditor()
 
 
 @pytest.fixture

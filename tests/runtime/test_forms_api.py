@@ -10,9 +10,8 @@ from starlette.testclient import TestClient
 
 from runtime.app import create_app
 from runtime.settings import Settings
-from runtime.setup import open_workflow
 from runtime.store.repository import MemoryRepository
-from tests.support import bearer
+from tests.support import bearer, demo_with_auditor
 
 URL = "/api/forms/expense-claim"
 LEAVE = {"key": "leave", "version": 1, "title": {"en": "Leave", "zh_CN": "请假"},
@@ -21,15 +20,8 @@ LEAVE = {"key": "leave", "version": 1, "title": {"en": "Leave", "zh_CN": "请假
 
 @pytest.fixture(scope="module")
 def seeded() -> MemoryRepository:
-    """The demo, plus an auditor (the demo has none), loaded once; each test gets its own copy."""
-    repo = MemoryRepository()
-    open_workflow(repo, demo=True)
-    org = repo.get_org()
-    org["roles"].append({"key": "auditor", "name": {"en": "Auditor", "zh_CN": "审计"}})
-    staff = next(u for u in org["users"] if u["username"] == "zhang.wei")
-    org["users"].append({**staff, "username": "audit.gu", "name": "Gu", "roles": ["auditor"]})
-    repo.put_org(org)
-    return repo
+    """The demo plus an auditor, built once; each test gets its own copy."""
+    return demo_with_auditor()
 
 
 @pytest.fixture

@@ -25,18 +25,9 @@ from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from tests.runtime.flows import approval, publish, task
 from tests.runtime.test_pages import HX, expense_form, sign_in
-from tests.support import assert_reloads, bearer, claim
+from tests.support import assert_reloads, bearer, claim, reading_in
 
 RETURN_TO = 'cannot return to "%(to)s": one of %(choices)s'
-
-
-@contextmanager
-def reading_in(locale: str) -> Iterator[None]:
-    token = i18n.current_locale.set(locale)
-    try:
-        yield
-    finally:
-        i18n.current_locale.reset(token)
 
 
 # -- the message type ----------------------------------------------------------------------------
