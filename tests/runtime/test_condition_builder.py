@@ -18,6 +18,7 @@ from runtime.web.condition_builder import (ConditionForm, Group, Clause, apply_o
 from runtime.web.condition_subjects import Subject, subjects_of
 from runtime.web.condition_words import describe
 from runtime.web.rendering import make_templates
+from tests.support import reading_in
 
 P = "visible_when"
 
@@ -54,9 +55,8 @@ FORM: dict[str, Any] = {"key": "claim", "title": "Claim", "fields": [
 
 @pytest.fixture(autouse=True)
 def english() -> Any:
-    token = i18n.current_locale.set("en")
-    yield
-    i18n.current_locale.reset(token)
+    with reading_in("en"):
+        yield
 
 
 @pytest.fixture

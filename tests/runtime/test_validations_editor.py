@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from builder.validation import validate_form
-from runtime import i18n
 from runtime.web.condition_subjects import subjects_of
 from runtime.web.rendering import make_templates
 from runtime.web.validations_editor import (build_validations, place_problems, read_validations,
                                             targets_of, validations_form, validations_pairs)
+from tests.support import reading_in
 
 P = "validations"
 FORM: dict[str, Any] = {"key": "trip", "version": 1, "title": "Trip", "fields": [
@@ -33,9 +33,8 @@ CHECKS = [
 
 @pytest.fixture(autouse=True)
 def english() -> Any:
-    token = i18n.current_locale.set("en")
-    yield
-    i18n.current_locale.reset(token)
+    with reading_in("en"):
+        yield
 
 
 @pytest.fixture
