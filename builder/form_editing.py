@@ -294,6 +294,25 @@ def set_property(doc: Doc, target: str, name: str, text: str, *,
     return out
 
 
+def follow_label(before: Doc, after: Doc, target: str, published_keys: Iterable[str] = ()) -> tuple[Doc, str]:
+    """After a label change (`before` → `after`), a key that is still the one made from the old
+    label follows the new one, everywhere the form names it, until the field is first published
+    or someone types a key of their own; the new document and the field's target."""
+    if target in frozenset(published_keys):
+        return after, target
+    items, i, _ = locate(copy.deepcopy(before), target)
+    key, old_label = items[i].get("key", ""), items[i].get("label")
+    siblings = [f.get("key", "") for j, f in enumerate(items) if j != i]
+    if key != key_from_label(old_label, siblings):
+        return after, target  # a key of the designer's own: it stays
+    new_key = key_from_label(field_at(after, target).get("label"), siblings)
+    if new_key == key:
+        return after, target
+    table, _, column = target.partition(".")
+    renamed = set_property(after, target, "key", new_key, published_keys=published_keys)
+    return renamed, f"{table}.{new_key}" if column else new_key
+
+
 def set_form_property(doc: Doc, name: str, text: str) -> Doc:
     """The form's own title and description (per language) and its cross-field validations (JSON)."""
     out = copy.deepcopy(doc)

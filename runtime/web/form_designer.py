@@ -172,8 +172,10 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: froz
             prop = name[len(PROPERTY_PREFIX):]
             if not changed and _unchanged(doc, target, prop, text):
                 continue
-            doc = fe.set_property(doc, target, prop, text, published_keys=published)
-            if prop == "key":
+            before, doc = doc, fe.set_property(doc, target, prop, text, published_keys=published)
+            if prop.startswith("label."):
+                doc, target = fe.follow_label(before, doc, target, published)
+            elif prop == "key":
                 table, _, column = target.partition(".")
                 target = f"{table}.{text.strip()}" if column else text.strip()
         elif name.startswith(OPTION_PREFIX):

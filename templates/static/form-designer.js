@@ -147,6 +147,17 @@
     init(event.target);
   });
   document.addEventListener("htmx:after:settle", restoreFocus);
+
+  // A text box that has focus but was not typed in since shows what the server rendered (a key that
+  // followed its label as the label was typed); the one being typed in keeps what the person typed.
+  var typedIn = null;
+  document.addEventListener("focusin", function () { typedIn = null; });
+  document.addEventListener("input", function (event) { typedIn = event.target; });
+  document.addEventListener("htmx:after:settle", function () {
+    var el = document.activeElement;
+    if (!el || el === typedIn || el.tagName !== "INPUT" || el.type !== "text") return;
+    if (el.closest && el.closest("#properties") && el.hasAttribute("value")) el.value = el.getAttribute("value");
+  });
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();

@@ -33,11 +33,11 @@ def set_prop(page: Page, prop: str, value: str) -> None:
 
 
 def name_field(page: Page, key: str, zh: str, en: str, table: str = "") -> None:
-    """Label the selected field (or column of `table`) in both languages and give it a key, which
-    may still change since nothing is published yet."""
+    """Label the selected field (or column of `table`) in both languages: its key, not published
+    yet, follows the English label."""
     set_prop(page, "label-zh_CN", zh)
     set_prop(page, "label-en", en)
-    set_prop(page, "key", key)
+    expect(page.locator("#prop-key")).to_have_value(key)
     card = f"#card-{table}--{key}" if table else f"#card-{key}"
     expect(page.locator(card)).to_have_class(re.compile(r"\bselected\b"))
 
@@ -75,14 +75,14 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
 
     # Invoice lines: a table whose first column is a description, with a money column added.
     add_field(page, "table")
-    name_field(page, "items", "发票明细", "Invoice lines")
+    name_field(page, "lines", "发票明细", "Lines")
     page.locator("#new-column-type").select_option("money")
     page.locator("#add-column").click()
     wait_saved(page)
-    expect(page.locator("#card-items--amount")).to_be_visible()
-    page.locator("#select-card-items--text").click()
-    name_field(page, "what", "内容", "Description", table="items")
-    page.locator("#select-card-items--amount").click()
+    expect(page.locator("#card-lines--amount")).to_be_visible()
+    page.locator("#select-card-lines--text").click()
+    name_field(page, "description", "内容", "Description", table="lines")
+    page.locator("#select-card-lines--amount").click()
     page.locator("#prop-required").check()
     wait_saved(page)
 
@@ -98,7 +98,7 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     wait_saved(page)
     expect(page.locator("#card-destination .fd-cond")).to_contain_text("Category is Travel")
     assert page.locator("#fields > li.fd-card").evaluate_all("els => els.map(e => e.dataset.target)") == [
-        "category", "reason", "items", "invoices", "destination"]
+        "category", "reason", "lines", "invoices", "destination"]
     shot(page, "claim-1-designed")
 
     # The preview is the staff form: the destination follows the category, the lines add up.
@@ -108,7 +108,7 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     preview.locator("#field-category").select_option("travel")
     expect(preview.locator("#field-destination")).to_be_visible()
     preview.get_by_label("Amount 1").fill("1,200.50")
-    expect(preview.locator("#total-items-amount")).to_have_text("1,200.50")
+    expect(preview.locator("#total-lines-amount")).to_have_text("1,200.50")
 
     page.locator("#view-phone").click()
     frame = page.locator("#preview-frame").bounding_box()
@@ -130,10 +130,10 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     page.get_by_label("Reason").fill("Customer visit")
     page.get_by_label("Description 1").fill("Train ticket")
     page.get_by_label("Amount 1").fill("553")
-    page.locator("#add-items").click()
+    page.locator("#add-lines").click()
     page.get_by_label("Description 2").fill("Hotel")
     page.get_by_label("Amount 2").fill("680.50")
-    expect(page.locator("#total-items-amount")).to_have_text("1,233.50")
+    expect(page.locator("#total-lines-amount")).to_have_text("1,233.50")
     page.locator("#field-invoices").set_input_files([
         {"name": "train.pdf", "mimeType": "application/pdf", "buffer": PDF},
         {"name": "hotel.png", "mimeType": "image/png", "buffer": png()},
@@ -143,7 +143,7 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     submit(page)
     expect(page.locator("#attachments-invoices li")).to_have_count(2)
     expect(page.locator("#attachments-invoices")).to_contain_text("train.pdf")
-    expect(page.locator("[data-total=items-amount]")).to_have_text("1,233.50")
+    expect(page.locator("[data-total=lines-amount]")).to_have_text("1,233.50")
     shot(page, "claim-5-record")
 
     # Printed, the record keeps its details and drops the controls around them.

@@ -56,28 +56,28 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     expect(page.locator("#properties-title")).to_contain_text("Text")
     label = page.locator("#prop-label-en")
     label.fill("Destination")
-    expect(page.locator("#card-text .fd-label")).to_have_text("Destination")
+    expect(page.locator("#card-destination .fd-label")).to_have_text("Destination")  # its key follows the label
     expect(label).to_be_focused()
-    expect(page.locator("#preview-body label[for=field-text]")).to_contain_text("Destination")
+    expect(page.locator("#preview-body label[for=field-destination]")).to_contain_text("Destination")
     page.locator("#prop-required").check()
-    expect(page.locator("#card-text .required")).to_be_visible()
+    expect(page.locator("#card-destination .required")).to_be_visible()
     wait_saved(page)
 
     # Shown only for one choice: the condition builder, then the preview reacts to sample data.
     page.locator("#vw-add-group").click()
-    expect(page.locator("#card-text .fd-cond")).to_contain_text("Choice is Option 1")
+    expect(page.locator("#card-destination .fd-cond")).to_contain_text("Choice is Option 1")
     preview_choice = page.locator("#preview-body #field-choice")
     preview_choice.select_option("option_2")
-    expect(page.locator("#preview-body #field-text")).to_have_count(0)
+    expect(page.locator("#preview-body #field-destination")).to_have_count(0)
     page.locator("#preview-body #field-choice").select_option("option_1")
-    expect(page.locator("#preview-body #field-text")).to_be_visible()
+    expect(page.locator("#preview-body #field-destination")).to_be_visible()
     wait_saved(page)
 
     page.locator("#select-card-date").click()
-    expect(page.locator("#preview-body #field-text")).to_be_visible()  # selecting keeps the sample data
+    expect(page.locator("#preview-body #field-destination")).to_be_visible()  # selecting keeps the sample data
     page.locator("#prop-label-zh_CN").fill("出发日期")
     wait_saved(page)
-    expect(page.locator("#preview-body #field-text")).to_be_visible()  # and so does an edit
+    expect(page.locator("#preview-body #field-destination")).to_be_visible()  # and so does an edit
     shot(page, "form-designer-2-edited")
 
     # The phone preview.
@@ -85,7 +85,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     expect(page.locator("#form-designer")).to_have_class(re.compile(r"\bphone-preview\b"))
     frame = page.locator("#preview-frame").bounding_box()
     assert frame and frame["width"] <= 400
-    page.locator("#preview-body #field-text").fill("Shanghai")
+    page.locator("#preview-body #field-destination").fill("Shanghai")
     shot(page, "form-designer-3-phone-preview")
     page.locator("#view-desktop").click()
     expect(page.locator("#form-designer")).not_to_have_class(re.compile(r"\bphone-preview\b"))
@@ -103,7 +103,7 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
     expect(page.locator("#published")).to_contain_text("Version 1 is published")
     expect(page.locator("#version-1")).to_contain_text("First version of the travel request")
     expect(page.locator("#prop-key")).to_have_count(0)  # the form's own panel is shown
-    page.locator("#select-card-text").click()
+    page.locator("#select-card-destination").click()
     expect(page.locator("#prop-key")).to_have_attribute("readonly", "")
     shot(page, "form-designer-4-published")
 

@@ -192,6 +192,34 @@ def test_rename_refused(new: str, message: str) -> None:
     assert caught.value.problems[0].path == "fields[3].key"
 
 
+def relabelled(doc: dict[str, Any], target: str, name: str, text: str,
+               published: frozenset[str] = frozenset()) -> tuple[dict[str, Any], str]:
+    return fe.follow_label(doc, fe.set_property(doc, target, name, text), target, published)
+
+
+def test_a_key_made_from_the_label_follows_the_label_until_published() -> None:
+    doc, key = fe.insert_field(claim_form(), "select")
+    assert key == "choice"
+    doc, target = relabelled(doc, key, "label.zh_CN", "出差目的")
+    assert target == "choice"  # the English label still names it
+    doc, target = relabelled(doc, target, "label.en", "Trip purpose")
+    assert target == "trip_purpose" and fe.field_at(doc, "trip_purpose")["label"]["zh_CN"] == "出差目的"
+    doc["fields"][0]["visible_when"] = {"trip_purpose": "option_1"}
+    doc, target = relabelled(doc, target, "label.en", "Purpose")
+    assert target == "purpose" and doc["fields"][0]["visible_when"] == {"purpose": "option_1"}
+    doc, column = fe.insert_column(doc, "items", "date")
+    doc, target = relabelled(doc, column, "label.en", "Day")
+    assert target == "items.day"
+    assert relabelled(doc, "purpose", "label.en", "Why", published=frozenset({"purpose"}))[1] == "purpose"
+
+
+def test_a_key_typed_by_the_designer_stays_when_the_label_changes() -> None:
+    doc, key = fe.insert_field(claim_form(), "text")
+    doc = fe.set_property(doc, key, "key", "dest")
+    doc, target = relabelled(doc, "dest", "label.en", "Destination")
+    assert target == "dest" and fe.field_at(doc, "dest")["label"]["en"] == "Destination"
+
+
 def test_a_published_key_cannot_be_renamed() -> None:
     with pytest.raises(DefinitionError, match="published field keeps its key"):
         fe.set_property(claim_form(), "items.amount", "key", "sum", published_keys={"items.amount"})
