@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder import paths
-from builder.flows import Flow, step_paths
+from builder.flows import Flow, SubflowStep, step_paths
 from builder.forms import Form
 from builder.validation import flow_problems
 from rules.conditions import condition_fields
@@ -53,7 +53,9 @@ class FormUsers:
         processes = workflow.processes()
         flows = tuple(f for f in processes if f.form == key)
         started = {f.key for f in flows}
-        callers = tuple((f.key, step) for f in processes for _, step in step_paths(f.to_dict()["steps"], "steps")
+        calling = [f for f in processes
+                   if any(isinstance(s, SubflowStep) and s.process in started for s in f.walk())]
+        callers = tuple((f.key, step) for f in calling for _, step in step_paths(f.to_dict()["steps"], "steps")
                         if step.get("kind") == "subflow" and step.get("process") in started)
         consulted = dict.fromkeys(r for f in flows for r in f.rulesets)
         with workflow.state.lock:
