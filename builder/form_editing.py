@@ -300,7 +300,7 @@ def follow_label(before: Doc, after: Doc, target: str, published_keys: Iterable[
     or someone types a key of their own; the new document and the field's target."""
     if target in frozenset(published_keys):
         return after, target
-    items, i, _ = locate(copy.deepcopy(before), target)
+    items, i, _ = locate(before, target)  # read only: `before` is not changed
     key, old_label = items[i].get("key", ""), items[i].get("label")
     siblings = [f.get("key", "") for j, f in enumerate(items) if j != i]
     if key != key_from_label(old_label, siblings):
