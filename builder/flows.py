@@ -235,10 +235,11 @@ class SubflowStep(Step):
 @dataclass(frozen=True)
 class Join:
     """Where a parallel lane ends: the engine records the lane's arrival and, once every lane of
-    `step` has arrived, goes on after it."""
+    `step` has arrived, goes on after it. Its `kind` names its handler, as a step's does."""
 
     step: str
     lane: int
+    kind: ClassVar[str] = "join"
 
 
 STEP_KINDS: dict[str, type[Step]] = {k.kind: k for k in (ApprovalStep, TaskStep, NotifyStep, BranchStep,

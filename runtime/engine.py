@@ -1,85 +1,32 @@
 """The engine: commands that read the current state and return the events they cause.
 
 Commands never write: `runtime.service.Workflow` appends what they return to the log and folds it
-into the projection. That keeps every rule of the flow here, testable without storage or HTTP,
-and makes the event log the complete record of why an instance went where it went.
+into the projection. That keeps every rule of the flow here and in the step handlers the commands
+walk with (`runtime.steps`, one module per step kind), testable without storage or HTTP, and
+makes the event log the complete record of why an instance went where it went.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
-from builder.flows import BranchStep, Flow, Join, NotifyStep, ParallelStep, Step, SubflowStep
-from builder.formdata import clean_submission
-from builder.forms import Form
+from builder.flows import Flow
 from builder.permissions import EDITABLE, edit, editable_at_step
 from builder.serial_numbers import assign_serials
-from rules.conditions import condition_fields, matches
 from rules.evaluation import Evaluator
-from rules.ruleset import Ruleset
-from runtime import notes
-from runtime.assignment import Assignment, Delegations, assign
+from runtime import subprocess_settling
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp
-from runtime.deadlines import due_stamp, plain_calendar
+from runtime.deadlines import plain_calendar
+from runtime.definitions import Definitions, Event, Lookups
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed, word
 from runtime.i18n import N_
-from runtime.org import Organisation, Resolution, User, describe
-from runtime.state import ACTED, ACTIONS_BY_KIND, TASK_ACTIONS, Instance, InstanceStatus, Task, TaskStatus, evolve
+from runtime.org import Organisation, Resolution, User
+from runtime.state import ACTED, ACTIONS_BY_KIND, Instance, InstanceStatus, Task, TaskStatus, evolve
+from runtime.steps import HUMAN_STEPS, STEP_HANDLERS, SYSTEM, SYSTEM_USER, Walk, cancel, finish
 
-SYSTEM = "system"
-SYSTEM_USER = User(SYSTEM, "formflow", "")  # who decides when a deadline's escalation does
-Event = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Definitions:
-    """The pinned versions one instance runs on."""
-
-    flow: Flow
-    form: Form
-    rulesets: dict[str, Ruleset]
-
-    def pins(self) -> dict[str, Any]:
-        return {"flow_version": self.flow.version, "form": self.form.key,
-                "form_version": self.form.version,
-                "rulesets": {k: r.version for k, r in sorted(self.rulesets.items())}}
-
-
-@dataclass
-class Lookups:
-    """What the engine may read beyond the instance at hand: other instances (a sub-process's
-    parent and children) and definitions. The service supplies them from its in-memory state."""
-
-    instance: Callable[[str], Instance | None] = lambda _: None
-    open_tasks: Callable[[str], tuple[Task, ...]] = lambda _: ()
-    latest: Callable[[str], Definitions] | None = None
-    pinned: Callable[[Event], Definitions] | None = None  # by the versions a start event pins
-    away: Delegations | None = None
-    serial: Callable[[str, str, str], int] = lambda process, field, prefix: 0  # highest given so far
-    serial_taken: Callable[[str, str, str], bool] = lambda process, field, number: False  # ever given
-
-
-@dataclass
-class _Run:
-    """One walk through one instance's flow: what it reads, and the events it has caused so far
-    (`events` may also hold a sub-process's events, which carry their own instance id)."""
-
-    defs: Definitions
-    instance: str
-    submitter: str
-    data: dict[str, Any]
-    at: str
-    history: tuple[Event, ...] = ()
-    events: list[Event] = field(default_factory=list)
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
-
-    def mine(self) -> list[Event]:
-        """This instance's events, recorded and new, oldest first."""
-        return [*self.history, *(e for e in self.events if e["instance"] == self.instance)]
+__all__ = ["SYSTEM", "SYSTEM_USER", "Definitions", "Engine", "Event", "Lookups", "bounded", "check_version",
+           "others_settled_with", "return_targets"]
 
 
 class Engine:
@@ -96,14 +43,14 @@ class Engine:
         """Events that open a new instance on clean `data` and walk to its first waiting step;
         `parent` names the instance and step that started it as a sub-process."""
         at = self.now()
-        started = self._started(defs, submitter, data, at)
+        started = self.started(defs, submitter, data, at)
         if parent:
             started["parent"] = parent
-        run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
-        self._walk(run, defs.flow.steps[0] if defs.flow.steps else None)
-        return run.events
+        walk = self.walk(defs, started["instance"], submitter.username, data, at, events=[started])
+        walk.go(defs.flow.steps[0] if defs.flow.steps else None)
+        return walk.events
 
-    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+    def started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
         """The event that opens a new instance (a normal start, or an urgent one), with its serial
         numbers given (the next per process, field and prefix, on the submission's local date)."""
         day = from_stamp(at).astimezone(self.calendar.zone).date()
@@ -114,6 +61,11 @@ class Engine:
         return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
                 "process": process, "department": submitter.department, "data": data,
                 **defs.pins(), **({"serials": serials} if serials else {})}
+
+    def walk(self, defs: Definitions, instance: str, submitter: str, data: dict[str, Any], at: str,
+             history: tuple[Event, ...] = (), events: Iterable[Event] = ()) -> Walk:
+        """A walk through an instance's flow by this engine's step handlers (`runtime.steps`)."""
+        return Walk(self, STEP_HANDLERS, defs, instance, submitter, data, at, history, list(events))
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -148,25 +100,26 @@ class Engine:
         if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
             return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         if action == "reject":
-            return [done, *(_cancel(instance.id, at, other) for other in others_open),
-                    _finish(instance.id, at, InstanceStatus.REJECTED)]
+            return [done, *(cancel(instance.id, at, other) for other in others_open),
+                    finish(instance.id, at, InstanceStatus.REJECTED)]
         same_step = [other for other in others_open if other.step == task.step]
         step = defs.flow.step(task.step)
         mode = getattr(step, "mode", "single")
-        run = _Run(defs, instance.id, instance.submitter, data, at, instance.events, [done])
+        walk = self.walk(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
-            run.emit(self._task(run, step, Resolution(task.queue[0]), task.queue[1:]))
-            return run.events
+            walk.emit(walk.task(step, Resolution(task.queue[0]), task.queue[1:]))
+            return walk.events
         if mode == "all" and same_step:
             return [done]  # 会签: the step waits for everyone
         if mode == "any":
-            run.events += [_cancel(instance.id, at, other) for other in same_step]
+            walk.events += [cancel(instance.id, at, other) for other in same_step]
         if instance.resume_at and instance.resume_at != task.step:  # fixed: straight back to who returned it
             done["resumed"] = instance.resume_at
-            self._walk(run, defs.flow.step(instance.resume_at))
+            walk.go(defs.flow.step(instance.resume_at))
         else:
-            self._walk(run, defs.flow.successor(task.step), actor.username if action == "approve" else "")
-        return run.events
+            walk.last_approver = actor.username if action == "approve" else ""
+            walk.go(defs.flow.successor(task.step))
+        return walk.events
 
     def act_as_system(self, defs: Definitions, instance: Instance, task: Task, action: str, text: str,
                       others_open: tuple[Task, ...] = ()) -> list[Event]:
@@ -193,8 +146,8 @@ class Engine:
                               who=acted["actor"], action=word(acted["action"])))
         at = self.now()
         return [{"action": "withdraw", "instance": instance.id, "at": at, "actor": actor.username},
-                *(_cancel(instance.id, at, task) for task in open_tasks),
-                _finish(instance.id, at, InstanceStatus.WITHDRAWN)]
+                *(cancel(instance.id, at, task) for task in open_tasks),
+                finish(instance.id, at, InstanceStatus.WITHDRAWN)]
 
     def send_back(self, defs: Definitions, instance: Instance, task: Task, actor: User, to: str,
                   reason: str, *, targets: list[str], others_open: tuple[Task, ...] = ()) -> list[Event]:
@@ -216,14 +169,15 @@ class Engine:
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
                         "step": task.step, "task": task.id, "to": to, "reason": reason,
                         "resume": around.id if around else task.step}
-        run = _Run(defs, instance.id, instance.submitter, instance.data, at, instance.events,
-                   [event, *(_cancel(instance.id, at, other) for other in others_open)])
-        for child in _unfinished_children(instance.id, [], self.lookups):  # a sub-process in a lane ends too
-            run.events += self._end_child(child, event, [])
-        if to != "submitter" and self._assign_step(run, defs.flow.step(to)) is not None:
+        walk = self.walk(defs, instance.id, instance.submitter, instance.data, at, instance.events,
+                         [event, *(cancel(instance.id, at, other) for other in others_open)])
+        for child in subprocess_settling.unfinished_children(instance.id, [], self.lookups):  # in a lane, say
+            walk.events += subprocess_settling.end_child(child, event, [], self.lookups)
+        target = defs.flow.step(to) if to != "submitter" else None
+        if target is not None and HUMAN_STEPS[target.kind].open(walk, target) is not None:
             raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
                                              "(the flow's policies pass it by)", to=to)})
-        return run.events
+        return walk.events
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
         """The submitter sends a returned request again, with corrected data."""
@@ -232,11 +186,11 @@ class Engine:
         if instance.status is not InstanceStatus.RETURNED:
             raise TransitionNotAllowed("resubmit", str(instance.status), "request")
         at = self.now()
-        run = _Run(defs, instance.id, instance.submitter, data, at, instance.events,
-                   [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username,
-                     "data": data, "resumed": instance.resume_at}])
-        self._walk(run, defs.flow.step(instance.resume_at))
-        return run.events
+        walk = self.walk(defs, instance.id, instance.submitter, data, at, instance.events,
+                         [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username,
+                           "data": data, "resumed": instance.resume_at}])
+        walk.go(defs.flow.step(instance.resume_at))
+        return walk.events
 
     def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
         """转交: the assignee hands the task to someone else, who then acts in their place."""
@@ -290,186 +244,9 @@ class Engine:
             raise TransitionNotAllowed(action, str(instance.status), "instance")
 
     def settle(self, events: list[Event]) -> list[Event]:
-        """The events of a command, plus what the end of an instance causes elsewhere: a finished
-        sub-process lets its parent go on (or rejects it), and a parent that ends takes its
-        running sub-processes with it. All of it is committed together."""
-        out = list(events)
-        index = 0
-        while index < len(out):
-            event = out[index]
-            index += 1
-            if event["action"] != "finish":
-                continue
-            started = _start_of(event["instance"], out, self.lookups)
-            parent = started.get("parent") if started else None
-            if (parent and not event.get("ended_by")
-                    and _status_in(parent["instance"], out, self.lookups) is InstanceStatus.RUNNING):
-                out += self._child_ended(parent, event, out)
-            for child in _unfinished_children(event["instance"], out, self.lookups):
-                out += self._end_child(child, event, out)
-        return out
-
-    def _child_ended(self, parent: dict[str, str], finish: Event, batch: list[Event]) -> list[Event]:
-        instance = self.lookups.instance(parent["instance"])
-        started = _start_of(parent["instance"], batch, self.lookups)
-        assert started is not None and self.lookups.pinned is not None
-        defs = self.lookups.pinned(started)
-        history = (instance.events if instance else ()) + tuple(e for e in batch if e["instance"] == started["instance"])
-        run = _Run(defs, started["instance"], started["actor"], instance.data if instance else started["data"],
-                   finish["at"], history)
-        run.emit({"action": "subflow_done", "instance": run.instance, "at": finish["at"], "actor": SYSTEM,
-                  "step": parent["step"], "child": finish["instance"], "status": finish["status"]})
-        if finish["status"] == str(InstanceStatus.COMPLETED):
-            self._walk(run, defs.flow.successor(parent["step"]))
-        else:
-            run.events += [_cancel(run.instance, finish["at"], task)
-                           for task in _open_in(run.instance, batch, self.lookups)]
-            run.emit(_finish(run.instance, finish["at"], InstanceStatus.REJECTED))
-        return run.events
-
-    def _end_child(self, child: str, cause: Event, batch: list[Event]) -> list[Event]:
-        """A sub-process ends with what started it (`cause`: its end, or a return that runs its
-        step again); `ended_by` keeps that end from being carried back up as the child's verdict."""
-        at = cause["at"]
-        why = notes.PARENT_RETURNED if cause["action"] == "return" else notes.PARENT_ENDED
-        return [*(_cancel(child, at, task) for task in _open_in(child, batch, self.lookups)),
-                {"action": "finish", "instance": child, "at": at, "actor": SYSTEM, "ended_by": cause["instance"],
-                 "status": str(InstanceStatus.WITHDRAWN), "reason": str(why)}]
-
-    def _walk(self, run: _Run, step: Step | Join | None, last_approver: str = "") -> None:
-        """From `step` on: decide branches, fork parallel lanes, start sub-processes, open the tasks
-        of human steps (or pass them by, as the flow's policies say: `_assign_step`), until every
-        path waits for a person, or the flow ends. `last_approver` approved the step just before."""
-        flow = run.defs.flow
-        while step is not None:
-            if isinstance(step, Join):
-                if not self._arrive(run, step):
-                    return
-                step = flow.successor(step.step)
-            elif isinstance(step, BranchStep):
-                decided, step = self._decide(run, step)
-                run.emit(decided)
-            elif isinstance(step, ParallelStep):
-                run.emit(self._event(run, "fork", step=step.id, lanes=len(step.branches)))
-                for lane in step.lanes():
-                    self._walk(run, lane[0], last_approver)
-                return
-            elif isinstance(step, SubflowStep):
-                self._start_child(run, step)
-                return
-            elif isinstance(step, NotifyStep):
-                self._notify(run, step)
-                step = flow.successor(step.id)
-            elif (passed_by := self._assign_step(run, step, last_approver)) is not None:
-                last_approver = passed_by
-                step = flow.successor(step.id)
-            else:
-                return
-        run.emit(_finish(run.instance, run.at, InstanceStatus.COMPLETED))
-
-    def _notify(self, run: _Run, step: NotifyStep) -> None:
-        """抄送: record who is copied in (they may then read the request); nobody has to act."""
-        people = self.org.candidates(step.assignee, run.submitter, run.data)
-        run.emit(self._event(run, "notify", step=step.id, recipients=list(dict.fromkeys(people))))
-
-    def _arrive(self, run: _Run, join: Join) -> bool:
-        """Record that a parallel lane has finished; True once all lanes have (exactly once:
-        commands run one at a time, and the lane that completes the set is the one that joins)."""
-        run.emit(self._event(run, "arrive", step=join.step, lane=join.lane))
-        arrived: set[int] = set()
-        for event in reversed(run.mine()):
-            if event["action"] == "fork" and event["step"] == join.step:
-                break
-            if event["action"] == "arrive" and event["step"] == join.step:
-                arrived.add(event["lane"])
-        parallel = run.defs.flow.step(join.step)
-        if len(arrived) < len(getattr(parallel, "branches")):
-            return False
-        run.emit(self._event(run, "join", step=join.step))
-        return True
-
-    def _start_child(self, run: _Run, step: SubflowStep) -> None:
-        if self.lookups.latest is None:
-            raise Conflict(N_('cannot start sub-process "%(process)s" here', process=step.process))
-        defs = self.lookups.latest(step.process)
-        raw = {child: run.data[own] for child, own in step.inputs.items() if own in run.data}
-        data, errors = clean_submission(defs.form, raw, directory=self.org)
-        if errors:
-            detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
-            raise Conflict(N_('cannot start sub-process "%(process)s" with this request\'s data (%(detail)s)',
-                              process=step.process, detail=detail))
-        child = self.start(defs, self.org.user(run.submitter), data,
-                           parent={"instance": run.instance, "step": step.id})
-        run.emit(self._event(run, "subflow", step=step.id, process=step.process, child=child[0]["instance"]))
-        run.events += child
-
-    def _assign_step(self, run: _Run, step: Step, last_approver: str = "") -> str | None:
-        """Open the tasks of a human step, and None: the walk waits. When a policy passes the step
-        by (skipped, or approved automatically), the walk goes on: the answer is who counts as the
-        last approver from here ("" when nobody approved)."""
-        mode = getattr(step, "mode", "single")
-        assignee = getattr(step, "assignee")
-        if assignee.kind == "dept_heads" and mode == "single":
-            mode = "sequential"  # 连续多级主管: each head in turn
-        assignment = self._assignment(run, step, single=mode == "single")
-        if assignment.skip:
-            run.emit(self._event(run, "skip", step=step.id, reason=str(assignment.why)))
-            return ""
-        if assignment.auto_approve:
-            self._auto_pass(run, step, Resolution(SYSTEM, assignment.why), assignment.why)
-            return ""
-        people = assignment.people
-        if (run.defs.flow.policies.repeat_approver == "auto_approve" and step.kind == "approval"
-                and len(people) == 1 and last_approver and people[0].assignee == last_approver):
-            self._auto_pass(run, step, people[0], notes.REPEAT_APPROVER.fill(who=last_approver))
-            return last_approver  # a third step in a row for them passes too
-        if mode == "sequential":
-            run.emit(self._task(run, step, people[0], tuple(p.assignee for p in people[1:])))
-        else:
-            run.events += [self._task(run, step, person) for person in people]
-        return None
-
-    def _auto_pass(self, run: _Run, step: Step, person: Resolution, why: str) -> None:
-        task = self._task(run, step, person)
-        action = "approve" if step.kind == "approval" else "complete"
-        run.events += [task, self._event(run, action, step=step.id, task=task["task"], auto=True, comment=str(why))]
-
-    def _assignment(self, run: _Run, step: Step, *, single: bool) -> Assignment:
-        """Who the step goes to, by its assignee and the flow's policies."""
-        assignee = getattr(step, "assignee")
-        interchangeable = assignee.kind == "role"
-        why: Callable[[], str] = lambda: notes.NOBODY_FITS.fill(who=describe(assignee))  # only when said
-        if assignee.kind == "ruleset":
-            decision = self.evaluator.evaluate(run.defs.rulesets[assignee.ruleset], run.defs.form.facts(run.data))
-            named = decision.outcome.get(assignee.output)
-            interchangeable = named in self.org.roles
-            candidates = (self.org.holders(named) if interchangeable
-                          else [named] if named in self.org.users else [])
-            why = lambda: notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
-                                                          named=repr(named))
-        else:
-            candidates = self.org.candidates(assignee, run.submitter, run.data)
-        chosen = assign(self.org, candidates, run.submitter, run.defs.flow.policies, nobody_fits=why,
-                        single=single, interchangeable=interchangeable, at=run.at, away=self.lookups.away)
-        if assignee.kind == "ruleset" and chosen.people:
-            named_by = notes.NAMED_BY_RULESET.fill(ruleset=decision.ruleset, version=decision.version,
-                                                   output=assignee.output)
-            chosen = Assignment(tuple(replace(p, note=p.note or named_by) for p in chosen.people))
-        return chosen
-
-    def _event(self, run: _Run, action: str, **details: Any) -> Event:
-        return {"action": action, "instance": run.instance, "at": run.at, "actor": SYSTEM, **details}
-
-    def _task(self, run: _Run, step: Step, person: Resolution, queue: tuple[str, ...] = ()) -> Event:
-        event = self._event(run, "task", step=step.id, task=self.new_id(), kind=step.kind,
-                            assignee=person.assignee, note=str(person.note))
-        if queue:
-            event["queue"] = list(queue)
-        if person.on_behalf_of:
-            event["for"] = person.on_behalf_of
-        if due := due_stamp(self.calendar, run.at, getattr(step, "deadline", None)):
-            event["due"] = due
-        return event
+        """The events of a command, plus what the end of an instance causes elsewhere
+        (`runtime.subprocess_settling`): all of it is committed together."""
+        return subprocess_settling.settle(events, self.lookups, self.walk)
 
     def _settle_post_hoc(self, defs: Definitions, instance: Instance, task: Task, action: str,
                          others_open: tuple[Task, ...], at: str) -> list[Event]:
@@ -478,29 +255,12 @@ class Engine:
         post-hoc tasks closed. Never a move of the request: a post-hoc rejection is recorded and
         flags the instance for review, but cannot undo what was done."""
         if action == "approve" and task.queue:
-            run = _Run(defs, instance.id, instance.submitter, instance.data, at)
-            following = self._task(run, defs.flow.step(task.step), Resolution(task.queue[0]), task.queue[1:])
+            walk = self.walk(defs, instance.id, instance.submitter, instance.data, at)
+            following = walk.task(defs.flow.step(task.step), Resolution(task.queue[0]), task.queue[1:])
             return [{**following, "post_hoc": True, "due": task.due}]
         if action == "reject" or getattr(defs.flow.step(task.step), "mode", "single") == "any":
-            return [_cancel(instance.id, at, other) for other in others_open]
+            return [cancel(instance.id, at, other) for other in others_open]
         return []
-
-    def _decide(self, run: _Run, step: BranchStep) -> tuple[Event, Step | Join | None]:
-        """Pick a branch by the step's ruleset, or by the branches' own conditions, and record why."""
-        defs = run.defs
-        facts = defs.form.facts(run.data)
-        event = self._event(run, "decide", step=step.id)
-        if step.ruleset:
-            decision = self.evaluator.evaluate(defs.rulesets[step.ruleset], facts)
-            index, lane = step.choose(lambda branch: branch.matches(decision.outcome))
-            event.update(branch=index, ruleset=decision.ruleset, ruleset_version=decision.version,
-                         fired=list(decision.fired), default_used=decision.default_used,
-                         outcome=decision.outcome, inputs=decision.inputs, trace=list(decision.trace))
-        else:
-            index, lane = step.choose(lambda branch: matches(branch.when, facts))
-            read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
-            event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
-        return event, (lane[0] if lane else defs.flow.successor(step.id))
 
 
 def return_targets(flow: Flow, tasks: Iterable[Task], returning: Task | None = None) -> list[str]:
@@ -518,9 +278,6 @@ def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, .
     ends the request), or, for a post-hoc approval, only its own step's post-hoc ones."""
     return tuple(t for t in open_tasks if t.id != task.id and t.post_hoc == task.post_hoc
                  and (t.step == task.step or not task.post_hoc))
-
-
-CLOSES = (*TASK_ACTIONS, "cancel", "return")  # the events after which a task is no longer open
 
 
 MAX_TEXT = 2000  # characters of a comment or reason: a paragraph, not a document
@@ -581,49 +338,3 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
 
 def _hours_between(earlier: str, later: str) -> float:
     return (from_stamp(later) - from_stamp(earlier)).total_seconds() / 3600
-
-
-def _start_of(instance_id: str, batch: list[Event], lookups: Lookups) -> Event | None:
-    instance = lookups.instance(instance_id)
-    if instance is not None:
-        return instance.events[0]
-    return next((e for e in batch if e["action"] == "start" and e["instance"] == instance_id), None)
-
-
-def _status_in(instance_id: str, batch: list[Event], lookups: Lookups) -> InstanceStatus:
-    """The instance's status once `batch` is applied (for the statuses `settle` cares about)."""
-    ended = [e for e in batch if e["instance"] == instance_id and e["action"] == "finish"]
-    if ended:
-        return InstanceStatus(ended[-1]["status"])
-    instance = lookups.instance(instance_id)
-    return instance.status if instance is not None else InstanceStatus.RUNNING
-
-
-def _unfinished_children(instance_id: str, batch: list[Event], lookups: Lookups) -> list[str]:
-    """Sub-processes of the instance still running or back with the submitter."""
-    instance = lookups.instance(instance_id)
-    events = [*(instance.events if instance else ()), *(e for e in batch if e["instance"] == instance_id)]
-    children = [e["child"] for e in events if e["action"] == "subflow"]
-    return [c for c in children
-            if _status_in(c, batch, lookups) in (InstanceStatus.RUNNING, InstanceStatus.RETURNED)]
-
-
-def _open_in(instance_id: str, batch: list[Event], lookups: Lookups) -> list[Task]:
-    """The instance's open tasks once `batch` is applied: recorded ones not closed by the batch,
-    and ones the batch opened and did not close (as far as cancelling them needs: step and id)."""
-    closed = {e["task"] for e in batch if e["instance"] == instance_id and e["action"] in CLOSES}
-    recorded = [t for t in lookups.open_tasks(instance_id) if t.id not in closed]
-    opened = [Task(id=e["task"], instance=instance_id, process="", step=e["step"], kind=e["kind"],
-                   assignee=e["assignee"], created=e["at"])
-              for e in batch if e["instance"] == instance_id and e["action"] == "task" and e["task"] not in closed]
-    return [*recorded, *opened]
-
-
-def _cancel(instance_id: str, at: str, task: Task) -> Event:
-    return {"action": "cancel", "instance": instance_id, "at": at, "actor": SYSTEM,
-            "step": task.step, "task": task.id}
-
-
-def _finish(instance_id: str, at: str, status: InstanceStatus) -> Event:
-    return {"action": "finish", "instance": instance_id, "at": at, "actor": SYSTEM, "status": str(status)}
-

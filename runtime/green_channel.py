@@ -24,15 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from builder.flows import BranchStep, Flow, HumanStep, Join, NotifyStep, Step
+from builder.flows import Flow, HumanStep, Join, Step
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp
 from runtime.deadlines import due_stamp
-from runtime.engine import Definitions, Engine, Event, _Run, bounded
+from runtime.engine import Definitions, Engine, Event, bounded
 from runtime.errors import ValidationFailed
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.state import Instance, Task, TaskStatus
+from runtime.steps import HUMAN_STEPS, STEP_HANDLERS
 
 NOT_AN_OBJECT = N_("must be an object with the reason it is urgent")
 NOT_ALLOWED = N_("this process does not allow urgent starts")
@@ -61,31 +62,30 @@ def check_urgent(flow: Flow, urgent: Any) -> tuple[str, dict[str, str]]:
 def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, submitter: User,
                  data: dict[str, Any], reason: str) -> list[Event]:
     """Events of an urgent start (pure, like every engine command): the start, the decisions,
-    copies and skips on the way, a post-hoc task per skipped approver, then the execution step."""
+    copies and skips on the way, a post-hoc task per skipped approver, then the execution step.
+    Branch and notify steps are entered as on any walk, approvals open their tasks as usual
+    (`runtime.steps`); only what becomes of those tasks differs."""
     assert defs.flow.urgent is not None
     at = engine.now()
-    started = {**engine._started(defs, submitter, data, at), "urgent": {"reason": reason}}
-    run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
+    started = {**engine.started(defs, submitter, data, at), "urgent": {"reason": reason}}
+    walk = engine.walk(defs, started["instance"], submitter.username, data, at, events=[started])
     due = due_stamp(calendar, at, defs.flow.urgent.deadline)
     execution = defs.flow.step(defs.flow.urgent.execution)
     step: Step | Join | None = defs.flow.steps[0]
     while isinstance(step, Step) and step.id != execution.id:
-        if isinstance(step, BranchStep):
-            decided, step = engine._decide(run, step)
-            run.emit(decided)
+        if step.kind in ("branch", "notify"):
+            step = STEP_HANDLERS[step.kind].enter(walk, step)
             continue
-        if isinstance(step, NotifyStep):
-            engine._notify(run, step)
-        elif step.kind == "approval":
-            opened = len(run.events)
-            engine._assign_step(run, step)
-            run.events[opened:] = [{**e, "post_hoc": True, "due": due} if e["action"] == "task" else e
-                                   for e in run.events[opened:]]
+        if step.kind == "approval":
+            opened = len(walk.events)
+            HUMAN_STEPS["approval"].open(walk, step)
+            walk.events[opened:] = [{**e, "post_hoc": True, "due": due} if e["action"] == "task" else e
+                                    for e in walk.events[opened:]]
         elif isinstance(step, HumanStep):
-            run.emit(engine._event(run, "urgent_skip", step=step.id))
+            walk.emit(walk.event("urgent_skip", step=step.id))
         step = defs.flow.successor(step.id)
-    engine._walk(run, execution)
-    return run.events
+    walk.go(execution)
+    return walk.events
 
 
 @dataclass(frozen=True)
