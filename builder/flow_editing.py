@@ -59,6 +59,8 @@ def new_step(kind: str, taken: set[str]) -> Doc:
         step["else"] = []
     elif kind == "parallel":
         step["branches"] = [_new_lane(n, taken) for n in (1, 2)]
+    elif kind == "subflow":
+        step["process"] = ""  # still to be chosen: the checks say so until it is
     return step
 
 
@@ -235,7 +237,7 @@ def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, s
         elif base == "ruleset" and not rest and kind == "branch":
             _set_branch_ruleset(step, str(text or ""))
         elif base == "process" and not rest and kind == "subflow":
-            _put(step, "process", text or None)
+            step["process"] = str(text or "")
         elif base == "inputs" and rest and kind == "subflow":
             inputs = step.setdefault("inputs", {})
             _put(inputs, rest, text or None)

@@ -106,7 +106,7 @@ def test_defaults_are_those_a_dingtalk_user_expects() -> None:
     parallel = ed.new_step("parallel", taken)
     assert [lane["steps"][0]["kind"] for lane in parallel["branches"]] == ["approval", "approval"]
     assert {"approval", "approval_2", "approval_3", "approval_4"} <= taken  # nested ids are unique too
-    assert "process" not in ed.new_step("subflow", taken)
+    assert ed.new_step("subflow", taken)["process"] == ""
 
 
 def test_insert_at_the_end_and_into_an_empty_otherwise(contract) -> None:
