@@ -69,6 +69,7 @@ class Workflow:
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
         self._latest: dict[tuple[str, str], int] = {}
+        self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
         for event in repo.read_events():
             self.state.apply(event)
 
@@ -89,12 +90,33 @@ class Workflow:
         return parsed
 
     def processes(self) -> list[Flow]:
-        return [self.definition("flow", d["key"], d["version"]) for d in self.repo.list_definitions("flow")]
+        """Every published process, each in the version in effect today."""
+        return [self.definition("flow", d["key"], self.version_in_effect(d["key"]))
+                for d in self.repo.list_definitions("flow")]
 
     def latest(self, process: str) -> Definitions:
-        flow: Flow = self.definition("flow", process)
+        """What a request started now runs on: the process version in effect, the latest form and rulesets."""
+        flow: Flow = self.definition("flow", process, self.version_in_effect(process))
         return Definitions(flow, self.definition("form", flow.form),
                            {k: self.definition("ruleset", k) for k in flow.rulesets})
+
+    def version_in_effect(self, process: str) -> int | None:
+        """The newest version of a process whose effective date has come (a version published with a
+        later date than the one before it takes over on that date; the first version applies at
+        once). The clock is read only when such a version waits, so plain publishing costs nothing."""
+        dated = self._effective.get(process)
+        if dated is None:
+            dated = self._effective[process] = [(d["version"], d.get("meta", {}).get("effective_date", ""))
+                                                for d in self.repo.definition_versions("flow", process)]
+        today = ""
+        for index in range(len(dated) - 1, 0, -1):
+            version, effective = dated[index]
+            if not effective or effective <= max(e for _, e in dated[:index]):
+                return version
+            today = today or from_stamp(self.engine.now()).astimezone(self.calendar.zone).date().isoformat()
+            if effective <= today:
+                return version
+        return dated[0][0] if dated else None
 
     def pinned(self, instance: Instance) -> Definitions:
         return Definitions(self.definition("flow", instance.process, instance.flow_version),
@@ -151,6 +173,8 @@ class Workflow:
             doc = {**doc, "version": versions[-1]["version"] + 1}
         self.repo.put_definition(kind, doc)
         self._latest[(kind, doc["key"])] = doc["version"]
+        if kind == "flow":
+            self._effective.pop(doc["key"], None)
         return doc["version"]
 
     def field_types_for_ruleset(self, key: str, *, except_flow: str = "") -> dict[str, str] | None:
@@ -199,6 +223,11 @@ class Workflow:
             if isinstance(step, SubflowStep) and (rest := self._subflow_loop(step.process, back_to, (*seen, process))):
                 return [process, *rest]
         return []
+
+    def require_definition_reader(self, user: User) -> None:
+        """Whole definitions (an export) are for those who design processes or audit them."""
+        if not any(user.has_role(r) for r in (*DESIGNER_ROLES, "auditor")):
+            raise Forbidden(N_("only a designer, admin or auditor may export process definitions"))
 
     def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):

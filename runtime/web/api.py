@@ -246,7 +246,8 @@ async def post_hoc_report(request: Request) -> Response:
 
 
 async def export_flow(request: Request) -> Response:
-    await require_user(request)
+    user = await require_user(request)
+    _workflow(request).require_definition_reader(user)
     bundle = _workflow(request).export(request.path_params["key"])
     return Response(dumps(bundle), media_type="application/json")
 

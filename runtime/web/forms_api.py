@@ -30,7 +30,7 @@ def _shown(draft: FormDraft) -> Response:
     return JSONResponse(draft.form, headers={"ETag": draft.etag})
 
 
-def _if_match(request: Request) -> str | None:
+def if_match(request: Request) -> str | None:
     """The entity tag the caller saw (weak or strong alike), if it sent one; `*` checks nothing."""
     sent = request.headers.get("if-match", "").strip()
     return None if sent in ("", "*") else sent.removeprefix("W/")
@@ -44,7 +44,7 @@ async def get_form(request: Request) -> Response:
 async def put_form(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
-    return _shown(_authoring(request).save(user, request.path_params["key"], body, _if_match(request)))
+    return _shown(_authoring(request).save(user, request.path_params["key"], body, if_match(request)))
 
 
 async def discard(request: Request) -> Response:

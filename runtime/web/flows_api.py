@@ -1,0 +1,92 @@
+"""The processes part of the JSON API (designer/admin only): flow drafts, checks, publishing,
+versions.
+
+The shapes are a contract outside scripts rely on: `GET /api/flows/{key}` and `PUT` answer with
+the flow document itself (its `ETag` in the header; a PUT sending it back as `If-Match` is refused
+with 409 when someone else saved the draft in between); a refused save or publish is a 422
+`{"errors": {json path: message}}` and saves nothing. `GET /api/flows/{key}/problems` lists what
+still blocks publishing the draft, in the same shape.
+"""
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from runtime.flow_authoring import FlowAuthoring, FlowDraft
+from runtime.web.api import json_object
+from runtime.web.forms_api import if_match
+from runtime.web.session import require_user
+
+
+def _authoring(request: Request) -> FlowAuthoring:
+    return request.app.state.flow_authoring
+
+
+def _shown(draft: FlowDraft) -> Response:
+    return JSONResponse(draft.flow, headers={"ETag": draft.etag})
+
+
+async def list_flows(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(_authoring(request).summaries(user))
+
+
+async def get_flow(request: Request) -> Response:
+    user = await require_user(request)
+    return _shown(_authoring(request).draft(user, request.path_params["key"]))
+
+
+async def put_flow(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    return _shown(_authoring(request).save(user, request.path_params["key"], body, if_match=if_match(request)))
+
+
+async def problems(request: Request) -> Response:
+    user = await require_user(request)
+    found = _authoring(request).problems(user, request.path_params["key"])
+    return JSONResponse({"errors": {p.path: p.message for p in found}})
+
+
+async def discard(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    _authoring(request).discard(user, request.path_params["key"])
+    return Response(status_code=204)
+
+
+async def undo(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    return _shown(_authoring(request).undo(user, request.path_params["key"]))
+
+
+async def redo(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    return _shown(_authoring(request).redo(user, request.path_params["key"]))
+
+
+async def publish(request: Request) -> Response:
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    key = request.path_params["key"]
+    version = await run_in_threadpool(_authoring(request).publish, user, key, body.get("note"), body.get("effective"))
+    return JSONResponse({"key": key, "version": version}, status_code=201)
+
+
+async def versions(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(_authoring(request).versions(user, request.path_params["key"]))
+
+
+routes = [
+    Route("/api/flows", list_flows),
+    Route("/api/flows/{key}", get_flow),
+    Route("/api/flows/{key}", put_flow, methods=["PUT"]),
+    Route("/api/flows/{key}/problems", problems),
+    Route("/api/flows/{key}/draft", discard, methods=["DELETE"]),
+    Route("/api/flows/{key}/undo", undo, methods=["POST"]),
+    Route("/api/flows/{key}/redo", redo, methods=["POST"]),
+    Route("/api/flows/{key}/publish", publish, methods=["POST"]),
+    Route("/api/flows/{key}/versions", versions),
+]

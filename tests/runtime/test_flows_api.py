@@ -1,0 +1,155 @@
+"""The processes API through HTTP: drafts, problems, publishing and versions; designer/admin only;
+the shapes outside scripts rely on; a refused document saves nothing."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from runtime.app import create_app
+from runtime.settings import Settings
+from runtime.store.repository import MemoryRepository
+from tests.support import FakeClock, bearer, demo_with_auditor
+
+URL = "/api/flows/contract"
+
+
+@pytest.fixture(scope="module")
+def seeded() -> MemoryRepository:
+    return demo_with_auditor()
+
+
+@pytest.fixture
+def client(seeded) -> Iterator[TestClient]:
+    repo = MemoryRepository()
+    repo.put_org(seeded.get_org())
+    for kind in ("form", "flow", "ruleset"):
+        for doc in seeded.list_definitions(kind):
+            repo.put_definition(kind, doc)
+    with TestClient(create_app(Settings(), repo)) as c:
+        c.app.state.workflow.engine.now = FakeClock()  # Monday 2 March 2026
+        yield c
+
+
+@pytest.fixture
+def admin(client) -> dict[str, str]:
+    return bearer(client, "admin")
+
+
+def test_staff_and_auditors_cannot_change_or_read_drafts(client):
+    draft = client.get(URL, headers=bearer(client, "admin")).json()
+    calls = [("get", "/api/flows", None), ("get", URL, None), ("put", URL, draft), ("get", URL + "/problems", None),
+             ("post", URL + "/undo", None), ("post", URL + "/redo", None), ("delete", URL + "/draft", None),
+             ("post", URL + "/publish", {"note": "x"}), ("get", URL + "/versions", None)]
+    for name in ("zhang.wei", "audit.gu"):
+        headers = bearer(client, name)
+        for method, url, body in calls:
+            kwargs = {"json": body} if body is not None else {}
+            r = client.request(method.upper(), url, headers=headers, **kwargs)
+            assert r.status_code == 403, (name, method, url, r.status_code)
+
+
+def test_export_is_for_designers_admins_and_auditors(client):
+    assert client.get(URL + "/export", headers=bearer(client, "zhang.wei")).status_code == 403
+    assert client.get(URL + "/export", headers=bearer(client, "audit.gu")).status_code == 200
+    assert client.get(URL + "/export", headers=bearer(client, "admin")).json()["flow"]["key"] == "contract"
+
+
+def test_the_list_and_a_draft_that_is_the_next_version(client, admin):
+    flows = {f["key"]: f for f in client.get("/api/flows", headers=admin).json()}
+    assert flows["contract"] == {"key": "contract", "title": flows["contract"]["title"], "form": "contract-approval",
+                                 "version": 1, "draft": False}
+    assert len(flows) == 7
+    r = client.get(URL, headers=admin)
+    assert r.status_code == 200 and r.headers["etag"] == '"1.0"'
+    assert r.json()["key"] == "contract" and r.json()["version"] == 2
+
+
+def test_a_valid_put_is_saved_and_an_invalid_one_is_refused_with_paths_saving_nothing(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"][0]["title"] = {"en": "Head of department", "zh_CN": "部门负责人"}
+    r = client.put(URL, json=doc, headers=admin)
+    assert r.status_code == 200 and r.json()["steps"][0]["title"]["en"] == "Head of department"
+    assert r.headers["etag"] == '"1.1"'
+    saved = r.json()
+    broken = copy.deepcopy(doc)
+    broken["steps"][1]["assignee"] = {"kind": "role", "role": "astronaut"}
+    broken["steps"][2]["kind"] = "dance"
+    r = client.put(URL, json=broken, headers=admin)
+    assert r.status_code == 422
+    assert set(r.json()["errors"]) == {"steps[1].assignee.role", "steps[2].kind"}
+    after = client.get(URL, headers=admin)
+    assert after.json() == saved and after.headers["etag"] == '"1.1"'
+
+
+def test_a_put_with_a_stale_if_match_is_a_conflict(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    client.put(URL, json={**doc, "title": {"en": "Contracts", "zh_CN": "合同"}}, headers=admin)
+    r = client.put(URL, json=doc, headers={**admin, "If-Match": '"1.0"'})
+    assert r.status_code == 409
+    assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts"
+
+
+def test_undo_redo_and_discard(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    client.put(URL, json={**doc, "title": {"en": "Contracts", "zh_CN": "合同"}}, headers=admin)
+    assert client.post(URL + "/undo", headers=admin).json()["title"] == doc["title"]
+    assert client.post(URL + "/redo", headers=admin).json()["title"]["en"] == "Contracts"
+    assert client.post(URL + "/redo", headers=admin).status_code == 409
+    assert client.delete(URL + "/draft", headers=admin).status_code == 204
+    assert client.get(URL, headers=admin).json()["title"] == doc["title"]
+
+
+def test_publishing_needs_a_note_and_a_change_then_makes_the_next_version(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    assert client.post(URL + "/publish", json={"note": "same"}, headers=admin).status_code == 409  # nothing changed
+    client.put(URL, json={**doc, "title": {"en": "Contracts", "zh_CN": "合同审批"}}, headers=admin)
+    r = client.post(URL + "/publish", json={"note": " "}, headers=admin)
+    assert r.status_code == 422 and "note" in r.json()["errors"]
+    r = client.post(URL + "/publish", json={"note": "Renamed (002 修订记录)"}, headers=admin)
+    assert r.status_code == 201 and r.json() == {"key": "contract", "version": 2}
+    versions = client.get(URL + "/versions", headers=admin).json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[1]["by"] == "admin" and versions[1]["note"] == "Renamed (002 修订记录)"
+    listed = client.get("/api/processes", headers=bearer(client, "zhang.wei")).json()
+    assert {p["key"]: p["version"] for p in listed}["contract"] == 2
+
+
+def test_an_effective_date_must_be_a_date_not_in_the_past(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    client.put(URL, json={**doc, "title": {"en": "Contracts", "zh_CN": "合同审批"}}, headers=admin)
+    for bad in ("tomorrow", "2026-03-01", 20260401):
+        r = client.post(URL + "/publish", json={"note": "n", "effective": bad}, headers=admin)
+        assert r.status_code == 422 and "effective" in r.json()["errors"], bad
+    r = client.post(URL + "/publish", json={"note": "n", "effective": "2026-03-02"}, headers=admin)
+    assert r.status_code == 201
+    assert client.get(URL + "/versions", headers=admin).json()[-1]["effective"] == "2026-03-02"
+
+
+def test_problems_of_the_draft_use_the_same_paths(client, admin):
+    assert client.get(URL + "/problems", headers=admin).json() == {"errors": {}}
+
+
+def test_an_unknown_process_is_404_and_a_new_key_starts_a_draft(client, admin):
+    assert client.get("/api/flows/nope", headers=admin).status_code == 404
+    doc = client.get(URL, headers=admin).json()
+    r = client.put("/api/flows/contract-b", json={**doc, "key": "contract-b"}, headers=admin)
+    assert r.status_code == 200 and r.json()["version"] == 1
+    assert client.put("/api/flows/contract-c", json={**doc, "key": "other"}, headers=admin).status_code == 422
+
+
+def test_a_future_dated_version_takes_over_on_its_date(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    retitled = {**doc, "title": {"en": "Contracts from April", "zh_CN": "合同审批（四月起）"}}
+    client.put(URL, json=retitled, headers=admin)
+    assert client.post(URL + "/publish", json={"note": "From April", "effective": "2026-04-01"},
+                       headers=admin).status_code == 201
+    staff = bearer(client, "zhang.wei")
+    current = {p["key"]: p for p in client.get("/api/processes", headers=staff).json()}["contract"]
+    assert current["version"] == 1  # published, not yet in effect
+    client.app.state.workflow.engine.now.now += timedelta(days=30)  # 1 April
+    current = {p["key"]: p for p in client.get("/api/processes", headers=staff).json()}["contract"]
+    assert current["version"] == 2 and current["title"] == "Contracts from April"
