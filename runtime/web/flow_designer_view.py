@@ -31,6 +31,7 @@ KIND_HINTS: dict[str, str] = {
     "parallel": N_("several paths at once"), "subflow": N_("another process runs first")}
 assert set(KIND_NAMES) == set(KIND_HINTS) == set(ed.KINDS)
 LANE = N_("lane %(n)s")
+NO_BRANCH = N_("when no branch applies")
 
 
 def kind_name(kind: str) -> str:
@@ -144,7 +145,7 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
             number = None if otherwise else int(container.rsplit("/", 1)[1][1:])
             lane_doc = {} if number is None else branches[number]
             if number is None:
-                heading, case = words.otherwise(), ""
+                heading, case = words.otherwise(), i18n.localized(NO_BRANCH)
             elif is_branch:
                 heading = words.priority(number)
                 case = words.branch_condition(lane_doc, subjects, locale, by_ruleset=by_ruleset)
