@@ -64,13 +64,13 @@ async def _apply(request: Request, edit: Edit, builders: dict[int, ConditionForm
     draft = authoring.draft(user, key)
     pairs = await _pairs(request)
     posted = dict(pairs)
-    selected = posted.get("selected", "")
+    selected = posted.get("selected") or request.path_params.get("step", "")  # the panel's step
     try:
         doc, selected = edit(draft.flow, pairs)
         if doc != draft.flow:
             draft = await run_in_threadpool(lambda: authoring.save(user, key, doc, strict=False))
     except DefinitionError as exc:
-        changed = posted.get("_changed", "")
+        changed = posted.get("_changed") or next((f"{BUILDER_PREFIX}{i}" for i in builders or {}), "")
         refused = Refused([i18n.localized(p.message) for p in exc.problems] or
                           [i18n.gettext(N_("The change could not be saved."))], changed, posted.get(changed, ""))
         if not is_htmx(request):

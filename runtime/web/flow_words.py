@@ -52,10 +52,15 @@ class Names:
     person: Callable[[str], str] = str
 
 
+GROUPS = ("role", "field", "ruleset")  # the assignee kinds that may name several people at once
+
+
 def who_acts(assignee: Any, names: Names, mode: str = "single") -> str:
-    """Who a step's assignee names, with how they decide together when the mode says so."""
-    words = _assignee(assignee if isinstance(assignee, Mapping) else {}, names)
-    return i18n.localized(MODES[mode].fill(who=words)) if mode in MODES else words
+    """Who a step's assignee names, with how they decide together when the mode says so (and
+    the assignee may name several: one person, one head, or heads in turn need no mode)."""
+    assignee = assignee if isinstance(assignee, Mapping) else {}
+    words = _assignee(assignee, names)
+    return i18n.localized(MODES[mode].fill(who=words)) if mode in MODES and assignee.get("kind") in GROUPS else words
 
 
 def _assignee(assignee: Mapping[str, Any], names: Names) -> str:

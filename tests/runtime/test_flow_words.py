@@ -33,6 +33,9 @@ def english():
     ({"kind": "ruleset", "ruleset": "approvers", "output": "approver"}, "single",
      "named by ruleset “Approvers” (output approver)"),
     ({"kind": "user", "user": "li.na"}, "single", "Li Na"),
+    ({"kind": "user", "user": "li.na"}, "all", "Li Na"),  # one person: no mode to say
+    ({"kind": "dept_heads", "levels": 2}, "any", "every head up to 2 levels, in turn"),
+    ({"kind": "field", "field": "reviewer"}, "any", "the person chosen in “Reviewer” (any one)"),
     ({"kind": "user"}, "single", "nobody chosen yet"),
     ({"kind": "role", "role": ""}, "single", "no role chosen yet"),
 ])
