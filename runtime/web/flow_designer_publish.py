@@ -42,7 +42,9 @@ def published_forms(request: Request) -> list[tuple[str, str]]:
 
 
 async def new_flow(request: Request) -> Response:
-    """GET: the page (htmx: the key's suggestion as the title is typed); POST: create the draft."""
+    """GET: the page (htmx: the key's suggestion as the title is typed); POST: create the draft.
+    The form is posted as `form_key`: a control named "form" would hide its form's own `form`
+    property from scripts (htmx reads it)."""
     user = await designer_user(request, write=request.method == "POST")
     source = await request.form() if request.method == "POST" else request.query_params
     zh, en = str(source.get("title_zh", "")), str(source.get("title_en", ""))
@@ -51,7 +53,7 @@ async def new_flow(request: Request) -> Response:
     suggested = fe.key_from_label(title, ()).replace("_", "-") if title else ""
     forms = published_forms(request)
     context: dict[str, Any] = {"title_zh": zh, "title_en": en, "key": key, "suggested": suggested,
-                               "forms": forms, "form": str(source.get("form", "")), "errors": {}}
+                               "forms": forms, "form": str(source.get("form_key", "")), "errors": {}}
     if request.method == "GET":
         return render(request, "designer/flow_new.html", context, block="key_field")
     if not title:

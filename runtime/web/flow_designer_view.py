@@ -149,12 +149,12 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
             elif is_branch:
                 heading = words.priority(number)
                 case = words.branch_condition(lane_doc, subjects, locale, by_ruleset=by_ruleset)
-            else:
-                heading, case = i18n.localized(LANE.fill(n=number + 1)), ""
+            else:  # a lane is named by its label, else by its number
+                heading, case = localize(lane_doc.get("label"), locale) or i18n.localized(LANE.fill(n=number + 1)), ""
             lane_path = paths.index(paths.key(path, "branches"), number) if number is not None else ""
             out.append(Lane(
                 container=container, index=number, heading=heading, case=case,
-                label=localize(lane_doc.get("label"), locale),
+                label=localize(lane_doc.get("label"), locale) if is_branch else "",
                 cards=cards(step.get("else") if number is None else lane_doc.get("steps"), container, steps_path),
                 problems=tuple(m for p, m in found if lane_path and paths.under(p, lane_path)),
                 first=number == 0, last=number == len(branches) - 1,

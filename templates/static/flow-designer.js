@@ -5,6 +5,9 @@
   "use strict";
 
   var lastFocus = null; // {id, step} of what had focus when a request left
+  var dragging = false; // a step is being dragged: the workspace must not be redrawn under it
+  var skipped = false; // a redraw was held back during the drag
+  var moved = false; // the drag ended in a move (whose answer redraws the workspace)
 
   function designer() { return document.getElementById("flow-designer"); }
 
@@ -33,6 +36,31 @@
     if (request && request.finally) request.finally(function () { setDisabled(false); });
   }
 
+  // Passing over a branch step's lanes on the way to one of them must not move the dragged step
+  // beside that branch step: beside it is where its card or its "+" is pointed at.
+  function staysOutOfLanes(event, original) {
+    var target = original && original.target;
+    var lanes = target && target.closest ? target.closest(".ff-lanes") : null;
+    return !(lanes && event.related && event.related !== event.dragged && event.related.contains(lanes));
+  }
+
+  // The workspace as the server has it now (after a drag during which an answer was held back).
+  function redraw() {
+    var step = selected();
+    htmx.ajax("GET", "/designer/flows/" + encodeURIComponent(key()) + (step ? "?step=" + encodeURIComponent(step) : ""),
+              {source: "#drop-source", target: "#workspace", swap: "outerMorph"});
+  }
+
+  // An answer that would redraw the workspace while a step is dragged (the panel input left by
+  // pressing the drag handle saves on "change") waits: the drop's own answer redraws it all.
+  function holdDuringDrag(event) {
+    if (!dragging) return;
+    var ctx = event.detail && event.detail.ctx;
+    var target = ctx && ctx.target;
+    var element = typeof target === "string" ? document.querySelector(target) : target;
+    if (element && element.id === "workspace") { event.preventDefault(); skipped = true; }
+  }
+
   function initList(list) {
     if (Sortable.get(list)) return;
     Sortable.create(list, {
@@ -43,9 +71,21 @@
       fallbackOnBody: true,
       swapThreshold: 0.5,
       emptyInsertThreshold: 24,
+      onMove: staysOutOfLanes,
+      // From the press on the handle (the panel input it leaves saves then), not only the drag.
+      onChoose: function () { dragging = true; skipped = false; moved = false; },
+      onUnchoose: function () {
+        setTimeout(function () {
+          dragging = false;
+          if (skipped && !moved) redraw();
+        }, 0);
+      },
       onEnd: function (event) {
-        if (event.from === event.to && event.oldIndex === event.newIndex) return;
-        move(event.item.dataset.step, event.to.dataset.container, event.newIndex);
+        if (event.from !== event.to || event.oldIndex !== event.newIndex) {
+          moved = true;
+          dragging = false;
+          move(event.item.dataset.step, event.to.dataset.container, event.newIndex);
+        }
       }
     });
   }
@@ -77,6 +117,19 @@
     }
     if (el && !el.disabled) el.focus({preventScroll: false});
     lastFocus = null;
+  }
+
+  // --- after a morph, choices show what the server rendered --------------------------------------
+  // Morphing sets the `selected` and `checked` attributes, but a select or box a person has used
+  // no longer follows its attributes: without this the panel of the next step selected would
+  // still show the last step's choices.
+  function syncChoices() {
+    var workspace = document.getElementById("workspace");
+    if (!workspace || !designer()) return;
+    workspace.querySelectorAll("option").forEach(function (o) { o.selected = o.hasAttribute("selected"); });
+    workspace.querySelectorAll("input[type=checkbox], input[type=radio]").forEach(function (box) {
+      box.checked = box.hasAttribute("checked");
+    });
   }
 
   // --- keyboard: Alt+↑/↓ moves the focused step, Ctrl+Z / Ctrl+Shift+Z undo and redo, Esc closes a menu
@@ -115,12 +168,13 @@
     rememberFocus();
     if (designer() && designer().contains(event.target)) setDisabled(true);
   });
+  document.addEventListener("htmx:before:swap", holdDuringDrag);
   document.addEventListener("htmx:after:swap", function (event) {
     setDisabled(false);
     init(event.target);
   });
   document.addEventListener("htmx:after:request", function () { setDisabled(false); });
-  document.addEventListener("htmx:after:settle", restoreFocus);
+  document.addEventListener("htmx:after:settle", function () { syncChoices(); restoreFocus(); });
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();

@@ -104,7 +104,7 @@ def review(app, web, csrf) -> str:
     app.state.form_authoring.create(user, "review", REVIEW_FORM["title"], process=False)
     app.state.form_authoring.save(user, "review", REVIEW_FORM)
     app.state.form_authoring.publish(user, "review", "first")
-    r = web.post("/designer/flows/new", data={"csrf_token": csrf, "title_en": "Review", "form": "review"}, headers=EN)
+    r = web.post("/designer/flows/new", data={"csrf_token": csrf, "title_en": "Review", "form_key": "review"}, headers=EN)
     assert r.status_code == 303 and r.headers["location"] == "/designer/flows/review"
     return "review"
 
@@ -118,7 +118,7 @@ def test_staff_and_auditors_are_refused_every_page_and_edit(web, username):
     assert "nav-flows" not in elements(web.get("/", headers=EN).text)
     for url in ("/designer/flows", "/designer/flows/new", PAGE, PAGE + "/publish"):
         assert web.get(url, headers=EN).status_code == 403, url
-    posts = [("/designer/flows/new", {"title_en": "X", "form": "contract-approval"}),
+    posts = [("/designer/flows/new", {"title_en": "X", "form_key": "contract-approval"}),
              (PAGE + "/steps", {"container": "", "index": "0", "kind": "task"}),
              (PAGE + "/steps/legal", {"_changed": "s.title.en", "s.title.en": "x"}),
              (PAGE + "/steps/legal/move", {"direction": "down"}), (PAGE + "/steps/legal/copy", {}),
@@ -158,7 +158,7 @@ def test_a_new_process_chooses_its_form_from_the_published_forms(app, web, csrf)
     r = web.get("/designer/flows/new", params={"title_en": "Purchase request"}, headers=HX)
     assert r.context["suggested"] == "purchase-request"
     r = web.post("/designer/flows/new", data={"csrf_token": csrf, "title_zh": "采购申请", "title_en": "Purchase request",
-                                              "form": "contract-approval"}, headers=HX)
+                                              "form_key": "contract-approval"}, headers=HX)
     assert r.headers["HX-Redirect"] == "/designer/flows/purchase-request"
     made = flow(app, "purchase-request")
     assert made["form"] == "contract-approval" and made["title"] == {"zh_CN": "采购申请", "en": "Purchase request"}
@@ -166,10 +166,10 @@ def test_a_new_process_chooses_its_form_from_the_published_forms(app, web, csrf)
 
 
 @pytest.mark.parametrize(("data", "where"), [
-    ({"title_en": " ", "form": "contract-approval"}, "title"),
-    ({"title_en": "X", "form": ""}, "form"), ({"title_en": "X", "form": "no-such-form"}, "form"),
-    ({"title_en": "X", "form": "contract-approval", "key": "Bad Key"}, "key"),
-    ({"title_en": "X", "form": "contract-approval", "key": KEY}, "key")])
+    ({"title_en": " ", "form_key": "contract-approval"}, "title"),
+    ({"title_en": "X", "form_key": ""}, "form"), ({"title_en": "X", "form_key": "no-such-form"}, "form"),
+    ({"title_en": "X", "form_key": "contract-approval", "key": "Bad Key"}, "key"),
+    ({"title_en": "X", "form_key": "contract-approval", "key": KEY}, "key")])
 def test_a_new_process_is_refused_with_the_reason_on_its_input(app, web, csrf, data, where):
     before = app.state.flow_authoring.summaries(admin(app))
     r = web.post("/designer/flows/new", data={"csrf_token": csrf, **data}, headers=HX)
@@ -298,7 +298,7 @@ def test_lanes_of_a_parallel_step(app, web, csrf):
     post(web, csrf, "/steps", container="", index="1", kind="parallel")
     r = post(web, csrf, "/steps/parallel/branches", selected="parallel")
     assert len(step(flow(app), "parallel")["branches"]) == 3
-    assert [lane.heading for lane in r.context["tree"].by_id["parallel"].lanes] == ["lane 1", "lane 2", "lane 3"]
+    assert [lane.heading for lane in r.context["tree"].by_id["parallel"].lanes] == ["Lane 1", "Lane 2", "Lane 3"]
     assert "add-lane-parallel" in elements(r.text) and "lane-delete-parallel-2" in elements(r.text)
     post(web, csrf, "/steps/parallel/branches/0/delete", selected="parallel")
     before = flow(app)
