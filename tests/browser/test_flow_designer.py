@@ -91,6 +91,13 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     expect(page.locator("#step-approval .ff-who")).to_have_text("General manager")
     insert(page, "branch--else-0", "notify")
     expect(page.locator("#step-notify .ff-who")).to_have_text("head of the submitter's department")
+    page.locator("#assignee-kind").select_option("user")  # copied to a named person, picked from the organisation
+    wait_saved(page)
+    page.locator("#assignee-user").fill("zhao")
+    page.locator("#choices-assignee-user .pick[data-value='zhao.min']").click()
+    wait_saved(page)
+    expect(page.locator("#step-notify .ff-who")).to_have_text("Zhao Min")
+    expect(page.locator("#chips-assignee-user")).to_contain_text("Zhao Min")
 
     # Legal and finance in parallel after the branch.
     insert(page, "root-2", "parallel")
