@@ -260,14 +260,20 @@ class ProcessMeta:
     end: Label = ""
     metrics: Label = ""
     effective_date: str = ""
-    category: str = ""
-    level: str = ""
+    category: str = ""  # business | management | approval (业务 / 管理 / 审批)
+    level: str = ""  # main | sub | operation, under `parent` when not main
     parent: str = ""
+    value_chain: str = ""  # core | support (核心 / 支持)
+    time_limit: Duration | None = None  # how long a whole request should take (a metric)
+    target_pass_rate: int | None = None  # percent of requests expected through without a rejection
+    cost_bearing: Label = ""  # who bears the process's costs (费用承担)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:
         tuples = {"performers", "collaborators", "input_forms", "output_forms"}
-        return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
+        plain = {k: tuple(v) if k in tuples else v for k, v in doc.items() if k != "time_limit"}
+        limit = doc.get("time_limit")
+        return cls(**plain, time_limit=Duration.from_dict(limit) if limit is not None else None)
 
 
 # Each policy's choices, the default first.

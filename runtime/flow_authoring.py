@@ -81,6 +81,11 @@ class FlowAuthoring:
         self.workflow.require_designer(user)
         return self._problems(self._stored(key)["flow"])
 
+    def check(self, user: User, key: str, doc: Any) -> list[Problem]:
+        """The problems `doc` would have as this process's draft, saving nothing."""
+        self.workflow.require_designer(user)
+        return self._problems({**doc, "key": key} if isinstance(doc, dict) else doc)
+
     def definitions(self, user: User, key: str) -> Definitions:
         """The draft as the engine would run it (for the simulator); refused while it has problems."""
         self.workflow.require_designer(user)
