@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from builder.flow_diff import FlowChange, flow_changes
 from builder.flows import Flow
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, validate_flow
@@ -20,6 +21,7 @@ from rules.ruleset import Ruleset
 from runtime.authoring import change_note, publish_recorded, saved_draft, stepped_draft, version_history
 from runtime.clock import from_stamp
 from runtime.engine import Definitions
+from runtime.flow_changes import change_words
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.i18n import N_
 from runtime.org import User
@@ -97,11 +99,14 @@ class FlowAuthoring:
         return Definitions(flow, self._form(flow.form), self._rulesets(list(flow.rulesets)))
 
     def versions(self, user: User, key: str) -> list[dict[str, Any]]:
-        """Every published version, oldest first, with who, when, why and from when it applies."""
+        """Every published version, oldest first, with who, when, why, from when it applies and
+        what changed, in words in the reader's language."""
         self.workflow.require_designer(user)
         if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no process "%(key)s"', key=key))
-        return version_history(self.workflow, KIND, key, lambda record: {"effective": record.get("effective", "")})
+        return version_history(self.workflow, KIND, key, lambda record: {
+            "effective": record.get("effective", ""),
+            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
 
     # --- editing ------------------------------------------------------------------------------
     def create(self, user: User, key: str, title: Any, form: Any) -> FlowDraft:
@@ -174,8 +179,10 @@ class FlowAuthoring:
             if versions and {**versions[-1], "version": doc["version"]} == doc:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
                                   version=versions[-1]["version"]))
-            version = publish_recorded(self.workflow, KIND, Flow.from_dict(doc).to_dict(), user, note,
-                                       effective=effective or "")
+            published = Flow.from_dict(doc).to_dict()
+            diff = [c.to_dict() for c in flow_changes(versions[-1] if versions else None, published)]
+            version = publish_recorded(self.workflow, KIND, published, user, note,
+                                       effective=effective or "", diff=diff)
         self.repo.delete_draft(KIND, key)
         return version
 
