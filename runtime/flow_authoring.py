@@ -9,6 +9,7 @@ draft as the next immutable version; running requests keep the version they pinn
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
+from runtime.state import InstanceStatus, TaskStatus
 
 KIND = "flow"
 STEPS = "steps"
@@ -107,6 +109,19 @@ class FlowAuthoring:
         return version_history(self.workflow, KIND, key, lambda record: {
             "effective": record.get("effective", ""),
             "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
+
+    def impact(self, user: User, key: str) -> dict[str, Any]:
+        """What publishing would touch: the requests of this process still running (they keep the
+        version they started on), counted by version and by the step they wait at."""
+        self.workflow.require_designer(user)
+        state = self.workflow.state
+        with state.lock:
+            running = [i for i in state.instances.values()
+                       if i.process == key and i.status is InstanceStatus.RUNNING]
+            waiting = Counter(state.tasks[t].step for i in running for t in i.task_ids
+                              if state.tasks[t].status is TaskStatus.OPEN)
+        return {"running": len(running), "by_version": dict(sorted(Counter(i.flow_version for i in running).items())),
+                "by_step": dict(waiting.most_common())}
 
     # --- editing ------------------------------------------------------------------------------
     def create(self, user: User, key: str, title: Any, form: Any) -> FlowDraft:

@@ -166,3 +166,17 @@ def test_versions_say_what_changed_in_words_in_the_readers_language(client, admi
                      'Step "Legal review": who acts: role "legal" → role "finance"']
     chinese = client.get(URL + "/versions", headers={**admin, "Accept-Language": "zh-CN"}).json()[-1]["diff"]
     assert chinese == ["步骤“部门负责人审核”：时限：2 个工作日 → 3 个工作日", "步骤“法务审核”：处理人：角色“legal” → 角色“finance”"]
+
+
+def test_the_impact_of_publishing_counts_running_requests_by_version_and_step(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    staff = bearer(client, "liu.yang")
+    for _ in range(2):
+        assert client.post("/api/instances", json={"process": "contract", "data": contract()},
+                           headers=staff).status_code == 201
+    head = bearer(client, "wang.fang")
+    first = client.get("/api/tasks", headers=head).json()[0]
+    assert client.post(f"/api/tasks/{first['id']}/approve", json={}, headers=head).status_code == 200
+    assert client.get(URL + "/impact", headers=admin).json() == {
+        "running": 2, "by_version": {"1": 2}, "by_step": {"dept_head": 1, "legal": 1}}
+    assert client.get(URL + "/impact", headers=staff).status_code == 403
