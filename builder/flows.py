@@ -317,6 +317,23 @@ class Policies:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A what-if saved with the flow (Camunda's Play mode kept as a test): who files what, and the
+    route it took when it was saved (`route`, step ids in the order the simulator reached them).
+    Every publish re-runs it; a different route blocks publishing until it is confirmed."""
+
+    name: str
+    submitter: str
+    data: dict[str, Any] = field(default_factory=dict, metadata={"always": True})
+    route: tuple[str, ...] = field(default=(), metadata={"always": True})
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Scenario:
+        return cls(name=doc["name"], submitter=doc["submitter"], data=dict(doc.get("data", {})),
+                   route=tuple(doc.get("route", ())))
+
+
+@dataclass(frozen=True)
 class Flow:
     key: str
     version: int
@@ -330,6 +347,7 @@ class Flow:
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
     start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
     urgent: Urgent | None = None  # the green channel, when the process has one
+    scenarios: tuple[Scenario, ...] = ()  # saved what-ifs, re-run on every publish
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -346,6 +364,7 @@ class Flow:
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
             start_fields=dict(doc.get("start_fields", {})),
             urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
+            scenarios=tuple(Scenario.from_dict(s) for s in doc.get("scenarios", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,6 +24,7 @@ _ = i18n.N_
 PROPERTY_NAMES = {
     "title": _("name"), "description": _("description"), "form": _("form"), "rulesets": _("rulesets"),
     "reject_codes": _("rejection reasons"), "start_fields": _("start form fields"), "urgent": _("green channel"),
+    "scenarios": _("saved scenarios"),
     "assignee": _("who acts"), "mode": _("approval mode"), "deadline": _("time limit"),
     "escalation": _("escalation"), "fields": _("field permissions"), "ruleset": _("deciding ruleset"),
     "process": _("sub-process"), "inputs": _("sub-process inputs"), "kind": _("kind"),

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from builder import paths
-from builder.flows import POLICY_CHOICES, STEP_KINDS, ProcessMeta, Urgent, step_paths
+from builder.flows import POLICY_CHOICES, STEP_KINDS, ProcessMeta, Scenario, Urgent, step_paths
 from builder.validation.common import (check_bool, check_label, duplicates, is_int, json_names, show_value,
                                        unknown_keys)
 from builder.validation.timing import duration
@@ -113,3 +113,32 @@ def meta(meta: Any, path: str, out: list[Problem]) -> None:
     if isinstance(effective, str) and effective and not is_iso_date(effective):
         out.append(Problem(paths.key(path, "effective_date"),
                            f'must be a date (YYYY-MM-DD), got "{effective}"'))
+
+
+MAX_SCENARIOS = 50
+
+
+def scenarios(docs: Any, path: str, users: set[str], out: list[Problem]) -> None:
+    """Saved what-ifs: a name, a submitter who exists, form data (checked when it is run) and the
+    route it took (step ids)."""
+    if not isinstance(docs, list):
+        out.append(Problem(path, "must be a list"))
+        return
+    if len(docs) > MAX_SCENARIOS:
+        out.append(Problem(path, f"at most {MAX_SCENARIOS} scenarios"))
+    for position, doc in enumerate(docs):
+        where = paths.index(path, position)
+        if not isinstance(doc, dict):
+            out.append(Problem(where, "must be an object"))
+            continue
+        unknown_keys(doc, json_names(Scenario), where, out)
+        if not isinstance(doc.get("name"), str) or not doc["name"].strip():
+            out.append(Problem(paths.key(where, "name"), "give the scenario a name"))
+        if doc.get("submitter") not in users:
+            out.append(Problem(paths.key(where, "submitter"), f"unknown user {show_value(doc.get('submitter'))}"))
+        if not isinstance(doc.get("data", {}), dict):
+            out.append(Problem(paths.key(where, "data"), "must be an object of form data"))
+        route = doc.get("route", [])
+        if not isinstance(route, list) or not all(isinstance(r, str) for r in route):
+            out.append(Problem(paths.key(where, "route"), "must be a list of step ids"))
+    duplicates(docs, "name", path, "name", out)
