@@ -260,14 +260,20 @@ class ProcessMeta:
     end: Label = ""
     metrics: Label = ""
     effective_date: str = ""
-    category: str = ""
-    level: str = ""
+    category: str = ""  # business | management | approval (业务 / 管理 / 审批)
+    level: str = ""  # main | sub | operation, under `parent` when not main
     parent: str = ""
+    value_chain: str = ""  # core | support (核心 / 支持)
+    time_limit: Duration | None = None  # how long a whole request should take (a metric)
+    target_pass_rate: int | None = None  # percent of requests expected through without a rejection
+    cost_bearing: Label = ""  # who bears the process's costs (费用承担)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:
         tuples = {"performers", "collaborators", "input_forms", "output_forms"}
-        return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
+        plain = {k: tuple(v) if k in tuples else v for k, v in doc.items() if k != "time_limit"}
+        limit = doc.get("time_limit")
+        return cls(**plain, time_limit=Duration.from_dict(limit) if limit is not None else None)
 
 
 # Each policy's choices, the default first.
@@ -311,6 +317,23 @@ class Policies:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A what-if saved with the flow (Camunda's Play mode kept as a test): who files what, and the
+    route it took when it was saved (`route`, step ids in the order the simulator reached them).
+    Every publish re-runs it; a different route blocks publishing until it is confirmed."""
+
+    name: str
+    submitter: str
+    data: dict[str, Any] = field(default_factory=dict, metadata={"always": True})
+    route: tuple[str, ...] = field(default=(), metadata={"always": True})
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Scenario:
+        return cls(name=doc["name"], submitter=doc["submitter"], data=dict(doc.get("data", {})),
+                   route=tuple(doc.get("route", ())))
+
+
+@dataclass(frozen=True)
 class Flow:
     key: str
     version: int
@@ -324,6 +347,7 @@ class Flow:
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
     start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
     urgent: Urgent | None = None  # the green channel, when the process has one
+    scenarios: tuple[Scenario, ...] = ()  # saved what-ifs, re-run on every publish
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -340,6 +364,7 @@ class Flow:
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
             start_fields=dict(doc.get("start_fields", {})),
             urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
+            scenarios=tuple(Scenario.from_dict(s) for s in doc.get("scenarios", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,9 +9,11 @@ draft as the next immutable version; running requests keep the version they pinn
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from builder.flow_diff import FlowChange, flow_changes
 from builder.flows import Flow
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, validate_flow
@@ -20,10 +22,12 @@ from rules.ruleset import Ruleset
 from runtime.authoring import change_note, publish_recorded, saved_draft, stepped_draft, version_history
 from runtime.clock import from_stamp
 from runtime.engine import Definitions
+from runtime.flow_changes import change_words
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
+from runtime.state import InstanceStatus, TaskStatus
 
 KIND = "flow"
 STEPS = "steps"
@@ -81,6 +85,11 @@ class FlowAuthoring:
         self.workflow.require_designer(user)
         return self._problems(self._stored(key)["flow"])
 
+    def check(self, user: User, key: str, doc: Any) -> list[Problem]:
+        """The problems `doc` would have as this process's draft, saving nothing."""
+        self.workflow.require_designer(user)
+        return self._problems({**doc, "key": key} if isinstance(doc, dict) else doc)
+
     def definitions(self, user: User, key: str) -> Definitions:
         """The draft as the engine would run it (for the simulator); refused while it has problems."""
         self.workflow.require_designer(user)
@@ -92,11 +101,27 @@ class FlowAuthoring:
         return Definitions(flow, self._form(flow.form), self._rulesets(list(flow.rulesets)))
 
     def versions(self, user: User, key: str) -> list[dict[str, Any]]:
-        """Every published version, oldest first, with who, when, why and from when it applies."""
+        """Every published version, oldest first, with who, when, why, from when it applies and
+        what changed, in words in the reader's language."""
         self.workflow.require_designer(user)
         if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no process "%(key)s"', key=key))
-        return version_history(self.workflow, KIND, key, lambda record: {"effective": record.get("effective", "")})
+        return version_history(self.workflow, KIND, key, lambda record: {
+            "effective": record.get("effective", ""),
+            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
+
+    def impact(self, user: User, key: str) -> dict[str, Any]:
+        """What publishing would touch: the requests of this process still running (they keep the
+        version they started on), counted by version and by the step they wait at."""
+        self.workflow.require_designer(user)
+        state = self.workflow.state
+        with state.lock:
+            running = [i for i in state.instances.values()
+                       if i.process == key and i.status is InstanceStatus.RUNNING]
+            waiting = Counter(state.tasks[t].step for i in running for t in i.task_ids
+                              if state.tasks[t].status is TaskStatus.OPEN)
+        return {"running": len(running), "by_version": dict(sorted(Counter(i.flow_version for i in running).items())),
+                "by_step": dict(waiting.most_common())}
 
     # --- editing ------------------------------------------------------------------------------
     def create(self, user: User, key: str, title: Any, form: Any) -> FlowDraft:
@@ -169,8 +194,10 @@ class FlowAuthoring:
             if versions and {**versions[-1], "version": doc["version"]} == doc:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
                                   version=versions[-1]["version"]))
-            version = publish_recorded(self.workflow, KIND, Flow.from_dict(doc).to_dict(), user, note,
-                                       effective=effective or "")
+            published = Flow.from_dict(doc).to_dict()
+            diff = [c.to_dict() for c in flow_changes(versions[-1] if versions else None, published)]
+            version = publish_recorded(self.workflow, KIND, published, user, note,
+                                       effective=effective or "", diff=diff)
         self.repo.delete_draft(KIND, key)
         return version
 

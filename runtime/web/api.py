@@ -33,8 +33,15 @@ async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object: at most `settings.max_json` bytes (413 before or while reading),
     nested at most MAX_DEPTH deep (400), so no body can exhaust memory or recursion later on."""
     cap = request.app.state.settings.max_json
-    raw = await read_capped(request, cap, lambda: PayloadTooLarge(
-        N_("the request body is larger than %(size)s", size=size_words(cap))))
+    return parse_json_object(await read_capped(request, cap, lambda: too_large(cap)))
+
+
+def too_large(cap: int) -> PayloadTooLarge:
+    return PayloadTooLarge(N_("the request body is larger than %(size)s", size=size_words(cap)))
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong."""
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:

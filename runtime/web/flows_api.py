@@ -5,7 +5,8 @@ The shapes are a contract outside scripts rely on: `GET /api/flows/{key}` and `P
 the flow document itself (its `ETag` in the header; a PUT sending it back as `If-Match` is refused
 with 409 when someone else saved the draft in between); a refused save or publish is a 422
 `{"errors": {json path: message}}` and saves nothing. `GET /api/flows/{key}/problems` lists what
-still blocks publishing the draft, in the same shape.
+still blocks publishing the draft, in the same shape; `GET /api/flows/{key}/impact` counts the
+requests still running, which keep their version: `{"running", "by_version", "by_step"}`.
 """
 from __future__ import annotations
 
@@ -79,6 +80,11 @@ async def versions(request: Request) -> Response:
     return JSONResponse(_authoring(request).versions(user, request.path_params["key"]))
 
 
+async def impact(request: Request) -> Response:
+    user = await require_user(request)
+    return JSONResponse(_authoring(request).impact(user, request.path_params["key"]))
+
+
 routes = [
     Route("/api/flows", list_flows),
     Route("/api/flows/{key}", get_flow),
@@ -89,4 +95,5 @@ routes = [
     Route("/api/flows/{key}/redo", redo, methods=["POST"]),
     Route("/api/flows/{key}/publish", publish, methods=["POST"]),
     Route("/api/flows/{key}/versions", versions),
+    Route("/api/flows/{key}/impact", impact),
 ]

@@ -153,3 +153,30 @@ def test_a_future_dated_version_takes_over_on_its_date(client, admin):
     client.app.state.workflow.engine.now.now += timedelta(days=30)  # 1 April
     current = {p["key"]: p for p in client.get("/api/processes", headers=staff).json()}["contract"]
     assert current["version"] == 2 and current["title"] == "Contracts from April"
+
+
+def test_versions_say_what_changed_in_words_in_the_readers_language(client, admin):
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"][1]["assignee"] = {"kind": "role", "role": "finance"}
+    doc["steps"][0]["deadline"] = {"amount": 3, "unit": "days"}
+    client.put(URL, json=doc, headers=admin)
+    client.post(URL + "/publish", json={"note": "Finance reviews first"}, headers=admin)
+    words = client.get(URL + "/versions", headers={**admin, "Accept-Language": "en"}).json()[-1]["diff"]
+    assert words == ['Step "Department head review": time limit: 2 working days → 3 working days',
+                     'Step "Legal review": who acts: role "legal" → role "finance"']
+    chinese = client.get(URL + "/versions", headers={**admin, "Accept-Language": "zh-CN"}).json()[-1]["diff"]
+    assert chinese == ["步骤“部门负责人审核”：时限：2 个工作日 → 3 个工作日", "步骤“法务审核”：处理人：角色“legal” → 角色“finance”"]
+
+
+def test_the_impact_of_publishing_counts_running_requests_by_version_and_step(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    staff = bearer(client, "liu.yang")
+    for _ in range(2):
+        assert client.post("/api/instances", json={"process": "contract", "data": contract()},
+                           headers=staff).status_code == 201
+    head = bearer(client, "wang.fang")
+    first = client.get("/api/tasks", headers=head).json()[0]
+    assert client.post(f"/api/tasks/{first['id']}/approve", json={}, headers=head).status_code == 200
+    assert client.get(URL + "/impact", headers=admin).json() == {
+        "running": 2, "by_version": {"1": 2}, "by_step": {"dept_head": 1, "legal": 1}}
+    assert client.get(URL + "/impact", headers=staff).status_code == 403
