@@ -145,7 +145,7 @@ def test_designers_see_the_nav_link_and_every_process(web, csrf):
     assert (rows[KEY]["version"], rows[KEY]["draft"], rows[KEY]["problems"]) == (1, True, 1)
     assert (rows["expense"]["draft"], rows["expense"]["problems"]) == (False, 0)
     assert elements(r.text)["problems-count-contract"]["tag"] == "span"
-    assert "new-flow" in elements(r.text)
+    assert "new-flow" in elements(r.text) and elements(r.text)["import-flow"]["href"] == "/designer/flows/import"
 
 
 # ---------------------------------------------------------------- new process
@@ -200,7 +200,8 @@ def test_the_tree_reads_start_steps_branches_and_end(web, csrf):
     for id_ in ("step-start", "step-end", "step-legal", "select-legal", "up-legal", "down-legal", "copy-legal",
                 "delete-legal", "insert-root-0", "insert-root-0-approval", "insert-root-6-subflow",
                 "insert-major--b0-1-task", "insert-major--else-0-notify", "add-branch-major", "branch-left-major-0",
-                "branch-right-major-0", "branch-delete-major-0", "move-to", "problems", "publish-button"):
+                "branch-right-major-0", "branch-delete-major-0", "move-to", "problems", "publish-button",
+                "flow-properties-link", "flow-download"):
         assert id_ in page, id_
     assert "disabled" in page["up-dept_head"] and "disabled" in page["down-sign"]
     assert "disabled" in page["branch-delete-major-0"]  # the only branch stays
