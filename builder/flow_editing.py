@@ -179,13 +179,7 @@ def move_branch(doc: Doc, step_id: str, index: int, offset: int) -> tuple[Doc, s
 
 def delete_branch(doc: Doc, step_id: str, index: int) -> tuple[Doc, str]:
     """Branch `index` and its steps removed; one branch always stays (otherwise is not one)."""
-    out = copy.deepcopy(doc)
-    lanes, where = _lanes(out, step_id, "branch")
-    _lane_index(lanes, index, where)
-    if len(lanes) < 2:
-        raise DefinitionError([Problem(where, "a branch step keeps at least one branch besides “otherwise”")])
-    lanes.pop(index)
-    return out, step_id
+    return _remove_lane(doc, step_id, index, "branch", 1, "a branch step keeps at least one branch besides “otherwise”")
 
 
 def add_lane(doc: Doc, step_id: str) -> tuple[Doc, str]:
@@ -198,12 +192,17 @@ def add_lane(doc: Doc, step_id: str) -> tuple[Doc, str]:
 
 def delete_lane(doc: Doc, step_id: str, index: int) -> tuple[Doc, str]:
     """Lane `index` and its steps removed; a parallel step keeps at least two lanes."""
+    return _remove_lane(doc, step_id, index, "parallel", 2, "a parallel step keeps at least two lanes")
+
+
+def _remove_lane(doc: Doc, step_id: str, index: int, kind: str, keep: int, why: str) -> tuple[Doc, str]:
     out = copy.deepcopy(doc)
-    lanes, where = _lanes(out, step_id, "parallel")
+    lanes, where = _lanes(out, step_id, kind)
     _lane_index(lanes, index, where)
-    if len(lanes) < 3:
-        raise DefinitionError([Problem(where, "a parallel step keeps at least two lanes")])
+    if len(lanes) <= keep:
+        raise DefinitionError([Problem(where, why)])
     lanes.pop(index)
+    _sync_rulesets(out, before=doc)
     return out, step_id
 
 

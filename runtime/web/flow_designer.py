@@ -31,6 +31,7 @@ from runtime.web.flow_designer_context import (DRAFT_CHANGED, Refused, authoring
                                                page_context, page_url, workspace)
 from runtime.web.flow_designer_panel import BUILDER_PREFIX
 from runtime.web.flow_designer_publish import discard, flows_list, new_flow, publish, publish_panel
+from runtime.web.editor_values import whole_number
 from runtime.web.rendering import is_htmx, redirect, render
 
 Pairs = list[tuple[str, str]]
@@ -84,15 +85,6 @@ async def _apply(request: Request, edit: Edit, builders: dict[int, ConditionForm
                   block="workspace", headers={"HX-Trigger": DRAFT_CHANGED})
 
 
-def _int(text: str | None, where: str) -> int | None:
-    if text in (None, ""):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise DefinitionError([Problem(where, f'must be a whole number, got "{text}"')]) from None
-
-
 def _kept(doc: dict[str, Any], selected: str, fallback: str) -> str:
     """The selection after an edit: as it was while that step is still there, else `fallback`."""
     return selected if selected in step_ids(doc) else fallback
@@ -105,7 +97,7 @@ async def insert_step(request: Request) -> Response:
     """A step of the posted `kind` at `index` of `container`; the new step is selected."""
     def edit(doc: dict[str, Any], pairs: Pairs) -> tuple[dict[str, Any], str]:
         posted = dict(pairs)
-        return ed.insert_step(doc, posted.get("container", ""), _int(posted.get("index"), "index"), posted.get("kind", ""))
+        return ed.insert_step(doc, posted.get("container", ""), whole_number(posted.get("index"), "index"), posted.get("kind", ""))
     return await _apply(request, edit)
 
 
@@ -125,7 +117,7 @@ async def move_step(request: Request) -> Response:
 
 
 def _index(posted: dict[str, str]) -> int:
-    index = _int(posted.get("index"), "index")
+    index = whole_number(posted.get("index"), "index")
     return 10**6 if index is None else index
 
 
@@ -213,7 +205,7 @@ def _step_edits(doc: dict[str, Any], step: str, pairs: Pairs, *, source: str, ev
             doc, _ = ed.set_step(doc, step, {prop: value})
         elif name.startswith(BRANCH_PREFIX):
             index, _, prop = name[len(BRANCH_PREFIX):].partition(".")
-            doc, _ = ed.set_branch(doc, step, _int(index, name) or 0, {prop: value})
+            doc, _ = ed.set_branch(doc, step, whole_number(index, name) or 0, {prop: value})
     wanted = [_builder_of(source, posted.get("_op", ""))] if not everything else \
         sorted({int(m[1]) for k, _ in pairs if (m := _BUILDER.match(k))})
     for index in (i for i in wanted if i is not None):

@@ -8,12 +8,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from builder import form_editing as fe
 from builder.text import localize
 from runtime import i18n
 from runtime.errors import Conflict, DefinitionError
 from runtime.web.flow_designer_context import (authoring_of, designer_user, page_context, page_url,
                                                publish_context)
+from runtime.web.form_designer_publish import new_definition
 from runtime.web.rendering import is_htmx, redirect, render
 
 _ = i18n.gettext
@@ -47,13 +47,9 @@ async def new_flow(request: Request) -> Response:
     property from scripts (htmx reads it)."""
     user = await designer_user(request, write=request.method == "POST")
     source = await request.form() if request.method == "POST" else request.query_params
-    zh, en = str(source.get("title_zh", "")), str(source.get("title_en", ""))
-    title = {lang: text.strip() for lang, text in (("zh_CN", zh), ("en", en)) if text.strip()}
-    key = str(source.get("key", "")).strip()
-    suggested = fe.key_from_label(title, ()).replace("_", "-") if title else ""
-    forms = published_forms(request)
-    context: dict[str, Any] = {"title_zh": zh, "title_en": en, "key": key, "suggested": suggested,
-                               "forms": forms, "form": str(source.get("form_key", "")), "errors": {}}
+    title, context = new_definition(source)
+    key, suggested, forms = context["key"], context["suggested"], published_forms(request)
+    context.update(forms=forms, form=str(source.get("form_key", "")))
     if request.method == "GET":
         return render(request, "designer/flow_new.html", context, block="key_field")
     if not title:

@@ -18,7 +18,7 @@ from runtime.store.repository import MemoryRepository
 from runtime.web.condition_builder import ConditionForm
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
-from tests.support import demo_with_auditor
+from tests.support import definitions_copy, demo_with_auditor
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 EN = {"Accept-Language": "en"}
@@ -39,12 +39,7 @@ def seeded() -> MemoryRepository:
 
 @pytest.fixture
 def app(seeded):
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
-    return create_app(Settings(), repo)
+    return create_app(Settings(), definitions_copy(seeded))
 
 
 @pytest.fixture
