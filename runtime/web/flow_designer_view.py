@@ -31,6 +31,23 @@ KIND_HINTS: dict[str, str] = {
     "parallel": N_("several paths at once"), "subflow": N_("another process runs first")}
 assert set(KIND_NAMES) == set(KIND_HINTS) == set(ed.KINDS)
 LANE = N_("lane %(n)s")
+# What the tree's controls say, translated once per page rather than once per card (a "+" and
+# six buttons between every two steps, five buttons on every card).
+TREE_PHRASES: dict[str, str] = {
+    "add_here": N_("Add a step here"), "kinds": N_("Kind of step to add"), "drag": N_("Drag to move"),
+    "arrange": N_("Arrange “%(title)s”"), "up": N_("Move “%(title)s” up"), "down": N_("Move “%(title)s” down"),
+    "copy": N_("Copy “%(title)s”"), "copy_text": N_("Copy"), "add_branch": N_("Branch"), "add_lane": N_("Lane"),
+    "delete": N_("Delete “%(title)s”"), "delete_text": N_("Delete"),
+    "confirm": N_("Delete “%(title)s”?"), "confirm_all": N_("Delete “%(title)s” and every step inside it?"),
+    "raise": N_("Raise the priority of branch %(n)s"), "higher": N_("Higher priority"),
+    "lower": N_("Lower the priority of branch %(n)s"), "lower_text": N_("Lower priority"),
+    "delete_branch": N_("Delete branch %(n)s"), "confirm_branch": N_("Delete branch %(n)s and its steps?"),
+    "delete_lane": N_("Delete lane %(n)s"), "confirm_lane": N_("Delete lane %(n)s and its steps?"),
+}
+
+
+def tree_phrases() -> dict[str, str]:
+    return {name: i18n.gettext(msgid) for name, msgid in TREE_PHRASES.items()}
 NO_BRANCH = N_("when no branch applies")
 
 
