@@ -43,9 +43,14 @@ def condition(page: Page, branch: int, subject: str, op: str, value: str, *, typ
     wait_saved(page)
 
 
-def role(page: Page, step: str, name: str) -> None:
+def select(page: Page, step: str) -> None:
+    """Select a step in the tree and wait for its panel."""
     page.locator(f"#select-{step}").click()
-    expect(page.locator("#properties-title")).to_contain_text(step)
+    expect(page.locator("#properties-title code")).to_have_text(step)
+
+
+def role(page: Page, step: str, name: str) -> None:
+    select(page, step)
     page.locator("#assignee-kind").select_option("role")
     page.locator("#assignee-role").select_option(name)
     wait_saved(page)
@@ -104,7 +109,7 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     assert steps_in(page, "parallel--l0") == ["approval_2"] and steps_in(page, "parallel--l1") == ["approval_3"]
     role(page, "approval_2", "legal")
     role(page, "approval_3", "finance")
-    page.locator("#select-approval_3").click()
+    select(page, "approval_3")
     page.locator("#approval-mode").select_option("all")
     wait_saved(page)
     expect(page.locator("#step-approval_3 .ff-who")).to_have_text("Finance (all must approve)")
@@ -118,7 +123,7 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     expect(page.locator("#steps-branch--b1 > li")).to_have_count(1)
     wait_saved(page)
     assert steps_in(page, "branch--b1") == ["approval"] and steps_in(page, "branch--b0") == []
-    page.locator("#select-approval").click()
+    select(page, "approval")
     page.locator("#move-to").select_option("branch/b0")
     page.locator("#move-to-button").click()
     wait_saved(page)
@@ -146,21 +151,21 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     wait_saved(page)
 
     # A problem made on the panel shows on its card and in the list; selecting it there fixes it.
-    page.locator("#select-approval_2").click()
+    select(page, "approval_2")
     page.locator("#assignee-role").select_option("")
     wait_saved(page)
     expect(page.locator("#warn-approval_2")).to_be_visible()
     expect(page.locator("#step-approval_2 .ff-who")).to_have_text("no role chosen yet")
     expect(page.locator("#publish-button")).to_be_disabled()
-    page.locator("#select-notify").click()
+    select(page, "notify")
     page.locator("#problem-list a[data-step=approval_2]").click()
-    expect(page.locator("#properties-title")).to_contain_text("approval_2")
+    expect(page.locator("#properties-title code")).to_have_text("approval_2")
     expect(page.locator("#assignee-kind")).to_have_value("role")  # the panel shows this step's choices, not the last one's
     page.locator("#assignee-role").select_option("legal")
     wait_saved(page)
     expect(page.locator("#warn-approval_2")).to_have_count(0)
     expect(page.locator("#publish-button")).to_be_enabled()
-    page.locator("#select-branch").click()
+    select(page, "branch")
     wait_saved(page)
     shot(page, "flow-designer-2-built")
     boxes = [page.locator(f"#lane-branch--{lane} .ff-lane-head").bounding_box() for lane in ("b0", "b1", "else")]
