@@ -267,6 +267,7 @@ class ProcessMeta:
     time_limit: Duration | None = None  # how long a whole request should take (a metric)
     target_pass_rate: int | None = None  # percent of requests expected through without a rejection
     cost_bearing: Label = ""  # who bears the process's costs (费用承担)
+    change_approval: bool = False  # a new version is published only once the owner approves it (000 §五)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:

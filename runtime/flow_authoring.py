@@ -20,10 +20,11 @@ from builder.validation import SLUG, SLUG_TEXT, validate_flow
 from builder.validation.common import MAX_KEY
 from rules.ruleset import Ruleset
 from runtime.authoring import change_note, publish_recorded, saved_draft, stepped_draft, version_history
+from runtime.change_approval import ChangeApprovals, Publication
 from runtime.clock import from_stamp
 from runtime.engine import Definitions
-from runtime.flow_changes import change_words
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
+from runtime.flow_changes import change_words
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
@@ -60,6 +61,7 @@ class FlowAuthoring:
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
         self.repo = workflow.repo
+        self.approvals = ChangeApprovals(workflow)
 
     # --- reading ------------------------------------------------------------------------------
     def summaries(self, user: User) -> list[dict[str, Any]]:
@@ -107,7 +109,7 @@ class FlowAuthoring:
         if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no process "%(key)s"', key=key))
         return version_history(self.workflow, KIND, key, lambda record: {
-            "effective": record.get("effective", ""),
+            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
             "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
 
     def impact(self, user: User, key: str) -> dict[str, Any]:
@@ -178,8 +180,9 @@ class FlowAuthoring:
         self.workflow.require_designer(user)
         self.repo.delete_draft(KIND, key)
 
-    def publish(self, user: User, key: str, note: Any, effective: Any = None) -> int:
-        """Freeze the draft as the next version, with the change note and the date it applies from."""
+    def publish(self, user: User, key: str, note: Any, effective: Any = None) -> Publication:
+        """Freeze the draft as the next version, with the change note and the date it applies from;
+        where the process asks for it, file the change for its owner's approval instead."""
         self.workflow.require_designer(user)
         stored = self._stored(key)
         note = change_note(note)
@@ -189,17 +192,25 @@ class FlowAuthoring:
             raise DefinitionError(problems)
         if effective:
             doc = {**doc, "meta": {**doc.get("meta", {}), "effective_date": effective}}
+        published = Flow.from_dict(doc).to_dict()
         with self.workflow.lock:  # a request started meanwhile would pin the version checked against
             versions = self.repo.definition_versions(KIND, key)
-            if versions and {**versions[-1], "version": doc["version"]} == doc:
+            if versions and {**versions[-1], "version": doc["version"]} == published:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
                                   version=versions[-1]["version"]))
-            published = Flow.from_dict(doc).to_dict()
-            diff = [c.to_dict() for c in flow_changes(versions[-1] if versions else None, published)]
-            version = publish_recorded(self.workflow, KIND, published, user, note,
-                                       effective=effective or "", diff=diff)
-        self.repo.delete_draft(KIND, key)
-        return version
+            changes = flow_changes(versions[-1] if versions else None, published)
+            diff = [c.to_dict() for c in changes]
+            if not self.approvals.needed(key):
+                version = publish_recorded(self.workflow, KIND, published, user, note, effective=effective or "",
+                                           diff=diff)
+                self.repo.delete_draft(KIND, key)
+                return Publication(version=version)
+        return self.approvals.ask(user, key, published, note, effective or "", diff, change_words(changes))
+
+    def waiting_change(self, user: User, key: str) -> str:
+        """The change request of this process that waits for its owner's approval, "" if none."""
+        self.workflow.require_designer(user)
+        return self.approvals.waiting(key)
 
     # --- helpers ------------------------------------------------------------------------------
     def _stored(self, key: str, *, missing_ok: bool = False) -> dict[str, Any]:

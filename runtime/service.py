@@ -66,6 +66,7 @@ class Workflow:
                                       serial=lambda *counter: self.state.highest_serial(*counter),
                                       serial_taken=lambda *given: self.state.serial_given(*given))
         self.lock = threading.Lock()
+        self.on_commit: list[Callable[[list[Event]], None]] = []  # told of each commit's events, under the lock
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
         self._latest: dict[tuple[str, str], int] = {}
@@ -427,8 +428,11 @@ class Workflow:
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
         if request_id:
             events[0] = {**events[0], "request": request_id}
-        for event in self.repo.append_events(self.engine.settle(events)):
+        committed = self.repo.append_events(self.engine.settle(events))
+        for event in committed:
             self.state.apply(event)
+        for listener in self.on_commit:
+            listener(committed)
 
     # --- queries -------------------------------------------------------------------------
     def state_instance(self, instance_id: str) -> Instance | None:

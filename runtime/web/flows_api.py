@@ -71,8 +71,8 @@ async def publish(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
     key = request.path_params["key"]
-    version = await run_in_threadpool(_authoring(request).publish, user, key, body.get("note"), body.get("effective"))
-    return JSONResponse({"key": key, "version": version}, status_code=201)
+    done = await run_in_threadpool(_authoring(request).publish, user, key, body.get("note"), body.get("effective"))
+    return JSONResponse(done.to_dict(key), status_code=202 if done.pending else 201)
 
 
 async def versions(request: Request) -> Response:

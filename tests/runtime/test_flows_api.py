@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -62,7 +63,7 @@ def test_the_list_and_a_draft_that_is_the_next_version(client, admin):
     flows = {f["key"]: f for f in client.get("/api/flows", headers=admin).json()}
     assert flows["contract"] == {"key": "contract", "title": flows["contract"]["title"], "form": "contract-approval",
                                  "version": 1, "draft": False}
-    assert len(flows) == 7
+    assert len(flows) == 8  # the seven seeds and the change approval
     r = client.get(URL, headers=admin)
     assert r.status_code == 200 and r.headers["etag"] == '"1.0"'
     assert r.json()["key"] == "contract" and r.json()["version"] == 2
@@ -180,3 +181,45 @@ def test_the_impact_of_publishing_counts_running_requests_by_version_and_step(cl
     assert client.get(URL + "/impact", headers=admin).json() == {
         "running": 2, "by_version": {"1": 2}, "by_step": {"dept_head": 1, "legal": 1}}
     assert client.get(URL + "/impact", headers=staff).status_code == 403
+
+
+def publish_change(client, admin, title: str) -> Any:
+    doc = client.get(URL, headers=admin).json()
+    client.put(URL, json={**doc, "title": {"en": title, "zh_CN": title}}, headers=admin)
+    return client.post(URL + "/publish", json={"note": f"Renamed {title}"}, headers=admin)
+
+
+def ask_for_approval(client, admin) -> None:
+    doc = client.get(URL, headers=admin).json()
+    doc["meta"]["change_approval"] = True
+    client.put(URL, json=doc, headers=admin)
+    assert client.post(URL + "/publish", json={"note": "Changes need the owner"}, headers=admin).status_code == 201
+
+
+def test_where_the_process_asks_for_it_its_owner_approves_the_change_before_it_is_published(client, admin):
+    ask_for_approval(client, admin)  # version 2: from now on changes go to legal, the owner
+    r = publish_change(client, admin, "Contracts")
+    assert r.status_code == 202 and r.json()["approver"] == "zhou.jie"
+    assert client.get("/api/processes", headers=admin).json()[1]["version"] == 2  # not yet
+    assert publish_change(client, admin, "Contracts again").status_code == 409  # one change at a time
+    legal = bearer(client, "zhou.jie")
+    task = next(t for t in client.get("/api/tasks", headers=legal).json() if t["instance"] == r.json()["pending"])
+    request = client.get(f"/api/instances/{task['instance']}", headers=legal).json()
+    assert request["process"] == "process-change" and request["data"]["process"] == "contract"
+    assert "Contracts" in request["data"]["changes"]
+    assert client.post(f"/api/tasks/{task['id']}/approve", json={"comment": "Fine"}, headers=legal).status_code == 200
+    versions = client.get(URL + "/versions", headers=admin).json()
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[-1]["by"] == "admin" and versions[-1]["approved_by"] == "zhou.jie"
+    assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts again"  # edited since: kept
+
+
+def test_a_refused_change_publishes_nothing_and_keeps_the_draft(client, admin):
+    ask_for_approval(client, admin)
+    pending = publish_change(client, admin, "Contracts").json()["pending"]
+    legal = bearer(client, "zhou.jie")
+    task = next(t for t in client.get("/api/tasks", headers=legal).json() if t["instance"] == pending)
+    assert client.post(f"/api/tasks/{task['id']}/reject", json={"reason": "Not now"}, headers=legal).status_code == 200
+    assert [v["version"] for v in client.get(URL + "/versions", headers=admin).json()] == [1, 2]
+    assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts"
+    assert publish_change(client, admin, "Contracts later").status_code == 202  # may be asked again
