@@ -209,8 +209,8 @@ def _assignee_reference(name: str, value: str, doc: dict[str, Any], context: _Fl
         kind = context.field_types.get(value)
         if kind is None:
             return f'unknown field "{value}"'
-        if kind not in ("text", "select"):
-            return f'field "{value}" is a {kind}; a user or department is chosen in a text or select field'
+        if kind not in ("user", "department", "text", "select"):  # text and select: older flows (flow_checks says so)
+            return f'field "{value}" is a {kind}; a user or department is chosen in a user or department field'
     if name == "ruleset":
         if value not in context.known:
             return f'unknown ruleset "{value}"'
