@@ -13,6 +13,7 @@ from typing import Any
 
 from builder.flows import Branch
 from builder.forms import Form
+from rules.conditions import validate_condition
 from rules.errors import Problem
 from rules.lint import Gap, first_match
 from rules.ruleset import Column
@@ -40,7 +41,9 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
     branches = step.get("branches")
     if "ruleset" in step or not isinstance(branches, list):
         return []
-    conditions = [b.get("when") if isinstance(b, dict) else None for b in branches]
+    types = facts.form.field_types()
+    conditions = [b.get("when") if isinstance(b, dict) and not validate_condition(b.get("when"), types) else None
+                  for b in branches]  # what validate_flow refuses is read as "cannot tell"
     coverage = first_match(conditions, condition_columns(facts.form), optional=optional_fields(facts.form))
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from builder.validation.flows import MAX_DEPT_LEVELS
 from rules.errors import Problem
 from rules.ruleset import Ruleset
 from runtime.flow_checks.facts import Facts
@@ -28,14 +29,15 @@ def assignee_people(path: str, step: dict[str, Any], facts: Facts) -> list[Probl
     assignee = step.get("assignee")
     if not isinstance(assignee, dict):
         return []
-    where, kind, org = f"{path}.assignee", assignee.get("kind"), facts.org
-    if kind == "role" and assignee.get("role") in org.roles and not org.holders(assignee["role"]):
-        return [Problem(f"{where}.role", NOBODY_HOLDS.fill(role=Names(org.roles[assignee["role"]])))]
+    where, kind, org, role = f"{path}.assignee", assignee.get("kind"), facts.org, assignee.get("role")
+    if kind == "role" and isinstance(role, str) and role in org.roles and not org.holders(role):
+        return [Problem(f"{where}.role", NOBODY_HOLDS.fill(role=Names(org.roles[role])))]
     if kind == "ruleset" and isinstance(assignee.get("ruleset"), str) and assignee["ruleset"] in facts.rulesets:
         return [Problem(f"{where}.output", message)
                 for message in _named_nobody(facts.rulesets[assignee["ruleset"]], assignee.get("output"), org)]
     levels = assignee.get("levels", 1)
-    if kind == "dept_head" and isinstance(levels, int) and (short := past_the_top(org, levels)):
+    if kind == "dept_head" and type(levels) is int and 1 <= levels <= MAX_DEPT_LEVELS \
+            and (short := past_the_top(org, levels)):
         return [Problem(f"{where}.levels",
                         PAST_THE_TOP.fill(levels=levels, departments=Names(*(d.name for d in short))))]
     return []

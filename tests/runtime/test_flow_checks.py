@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from builder.flows import step_paths
 from builder.forms import Form
@@ -313,3 +315,40 @@ def test_importing_still_refuses_sub_processes_that_cannot_run_and_nothing_else(
     lax = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))
     fresh.import_bundle(INSTALLER, lax)  # the designer shows what it leaves; an import runs as exported
     assert fresh.flow("order-review").step("order_type").branches[0].when == {"$gte": {"amount": 5000}}
+
+
+# ---------------------------------------------------------------- whatever the draft holds
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 10**9) | st.sampled_from(
+    ["", "x", "legal", "amount", "purchase", "dept_head", "field", "role", "branch", "subflow"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["kind", "when", "outcome", "levels", "role", "field", "process", "inputs", "steps", "else",
+         "branches", "$gt", "$and", "amount", "assignee", "ruleset", "output"]), inner, max_size=3),
+    max_leaves=8)
+
+
+def places(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every path into a JSON value, the value itself first."""
+    found = [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        found += places(inner, (*path, key))
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(PROCESSES), pick=st.integers(0, 10**6), value=JSON)
+def test_a_draft_broken_anywhere_is_checked_without_an_error(demo, name, pick, value):
+    """The designer checks drafts that validate_flow refuses too: the checks pass over what they
+    cannot read instead of failing."""
+    doc = copy.deepcopy(BUNDLES[name])
+    spots = places(doc["flow"])[1:]
+    *parents, last = spots[pick % len(spots)]
+    holder = doc["flow"]
+    for key in parents:
+        holder = holder[key]
+    holder[last] = value
+    form = Form.from_dict(doc["form"])
+    rulesets = {r["key"]: Ruleset.from_dict(r) for r in doc["rulesets"]}
+    for problem in flow_checks(doc["flow"], form=form, rulesets=rulesets, org=demo.org, processes=demo):
+        assert isinstance(problem.path, str) and str(problem.message)
