@@ -24,7 +24,7 @@ from runtime.flow_checks.branches import condition_branches, ruleset_branches
 from runtime.flow_checks.facts import Facts, ProcessCatalog
 from runtime.flow_checks.fields import assignee_field, ruleset_inputs
 from runtime.flow_checks.people import assignee_people
-from runtime.flow_checks.subflows import subflow
+from runtime.flow_checks.subflows import parent_process, subflow
 from runtime.org import Organisation
 
 __all__ = ["Facts", "ProcessCatalog", "flow_checks"]
@@ -50,7 +50,7 @@ def flow_checks(doc: dict[str, Any], *, form: Form, rulesets: dict[str, Ruleset]
     key = doc.get("key")
     facts = Facts(key=key if isinstance(key, str) else "", form=form, rulesets=rulesets, org=org,
                   processes=processes)
-    out = ruleset_inputs(doc, facts) if only is None else []
+    out = ruleset_inputs(doc, facts) + parent_process(doc, facts) if only is None else []
     for path, step in step_paths(doc.get("steps"), "steps"):
         kind = step.get("kind")
         if isinstance(kind, str) and (only is None or kind in only):

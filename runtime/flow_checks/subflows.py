@@ -1,6 +1,7 @@
 """Sub-process steps against the published processes: the process must be published, must not
 lead back to this one (A starts B starts A would never end), and must have the fields its inputs
-fill, of a kind this form's fields can fill."""
+fill, of a kind this form's fields can fill. The parent process the flow's properties name
+(000 §6.1, a sub or operation process under a main one) must be published too."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +13,7 @@ from runtime.flow_checks.facts import Facts, ProcessCatalog
 from runtime.i18n import N_
 
 STARTS_ITSELF = N_("a process cannot start itself")
+OWN_PARENT = N_("a process cannot be its own parent")
 NOT_PUBLISHED = N_('no published process "%(process)s"')
 LOOPS = N_("sub-processes would start each other for ever: %(chain)s")
 NO_SUCH_FIELD = N_('the form of "%(process)s" has no field "%(field)s"')
@@ -33,6 +35,17 @@ def subflow(path: str, step: dict[str, Any], facts: Facts) -> list[Problem]:
         return [Problem(where, LOOPS.fill(chain=" → ".join([facts.key, *chain])))]
     inputs = step.get("inputs")
     return _inputs(f"{path}.inputs", process, inputs if isinstance(inputs, dict) else {}, facts)
+
+
+def parent_process(doc: dict[str, Any], facts: Facts) -> list[Problem]:
+    """The parent process named in the flow's properties, if any, must be another published one."""
+    meta = doc.get("meta")
+    parent = meta.get("parent") if isinstance(meta, dict) else None
+    if not isinstance(parent, str) or not parent:
+        return []
+    if parent == facts.key:
+        return [Problem("meta.parent", OWN_PARENT)]
+    return [] if facts.processes.exists(parent) else [Problem("meta.parent", NOT_PUBLISHED.fill(process=parent))]
 
 
 def loop(processes: ProcessCatalog, process: str, back_to: str, seen: tuple[str, ...] = ()) -> list[str]:

@@ -309,6 +309,15 @@ def test_inputs_must_be_fields_of_the_childs_form_of_a_fitting_kind(fresh):
                                  "(table there, textarea here)")]
 
 
+def test_the_parent_process_in_the_properties_must_be_another_published_one(demo):
+    def parent(key):
+        return lambda doc: doc["flow"]["meta"].update(level="sub", parent=key)
+    assert problems(demo, broken("order-review", parent("contract"))) == []
+    assert problems(demo, broken("order-review", parent("sales"))) == [("meta.parent", 'no published process "sales"')]
+    assert problems(demo, broken("order-review", parent("order-review"))) == [
+        ("meta.parent", "a process cannot be its own parent")]
+
+
 def test_importing_still_refuses_sub_processes_that_cannot_run_and_nothing_else(fresh):
     with pytest.raises(DefinitionError, match=r'flow\.steps\[1\]\.process: no published process "purchase"'):
         fresh.import_bundle(INSTALLER, with_child())
