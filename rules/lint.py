@@ -102,7 +102,7 @@ def lint_ruleset(ruleset: Ruleset) -> list[LintFinding]:
     if ruleset.hit_policy == "unique":
         findings += _overlaps(space, regions)
     findings.sort(key=lambda f: (f.row, KINDS.index(f.kind)))
-    if ruleset.hit_policy in ("first", "unique"):
+    if ruleset.hit_policy in ("first", "unique") and regions:
         findings += _gap_findings(_gaps(space, regions), bool(ruleset.default))
     return findings
 
