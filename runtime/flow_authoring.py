@@ -25,6 +25,7 @@ from runtime.clock import from_stamp
 from runtime.engine import Definitions
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.flow_changes import change_words
+from runtime.flow_checks import flow_checks
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
@@ -240,12 +241,17 @@ class FlowAuthoring:
             return [Problem("", "must be an object")]
         form_key = doc.get("form")
         form = self._form(form_key) if isinstance(form_key, str) and self.repo.definition_versions("form", form_key) else None
-        rulesets = doc.get("rulesets", [])
-        problems = validate_flow(doc, form=form, rulesets=self._rulesets(rulesets if isinstance(rulesets, list) else []),
+        listed = doc.get("rulesets", [])
+        rulesets = self._rulesets(listed if isinstance(listed, list) else [])
+        problems = validate_flow(doc, form=form, rulesets=rulesets,
                                  roles=set(self.workflow.org.roles), users=set(self.workflow.org.users))
-        if form is None and isinstance(form_key, str):
-            problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
-        return problems
+        if form is None:
+            if isinstance(form_key, str):
+                problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
+            return problems
+        seen = {p.path for p in problems}
+        return problems + [p for p in flow_checks(doc, form=form, rulesets=rulesets, org=self.workflow.org,
+                                                  processes=self.workflow) if p.path not in seen]
 
     def _checked(self, key: str, doc: Any, version: int, *, strict: bool) -> dict[str, Any]:
         """The document as it is stored (normalised, as the next version), or what refuses it."""

@@ -130,8 +130,13 @@ def test_an_effective_date_must_be_a_date_not_in_the_past(client, admin):
     assert client.get(URL + "/versions", headers=admin).json()[-1]["effective"] == "2026-03-02"
 
 
-def test_problems_of_the_draft_use_the_same_paths(client, admin):
-    assert client.get(URL + "/problems", headers=admin).json() == {"errors": {}}
+def test_every_demo_process_has_no_problems_and_a_broken_draft_has_them_at_their_paths(client, admin):
+    for flow in client.get("/api/flows", headers=admin).json():
+        assert client.get(f"/api/flows/{flow['key']}/problems", headers=admin).json() == {"errors": {}}, flow["key"]
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"][1]["assignee"] = {"kind": "dept_head", "levels": 5}
+    r = client.put(URL, json=doc, headers=admin)  # past the top for every department: refused by a script's PUT
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["steps[1].assignee.levels"]
 
 
 def test_an_unknown_process_is_404_and_a_new_key_starts_a_draft(client, admin):
