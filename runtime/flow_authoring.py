@@ -28,6 +28,7 @@ from runtime.flow_changes import change_words
 from runtime.flow_checks import flow_checks
 from runtime.i18n import N_
 from runtime.org import User
+from runtime.scenarios import changed_routes, confirmed
 from runtime.service import Workflow
 from runtime.state import InstanceStatus, TaskStatus
 
@@ -181,9 +182,12 @@ class FlowAuthoring:
         self.workflow.require_designer(user)
         self.repo.delete_draft(KIND, key)
 
-    def publish(self, user: User, key: str, note: Any, effective: Any = None) -> Publication:
+    def publish(self, user: User, key: str, note: Any, effective: Any = None, *,
+                confirm_routes: bool = False) -> Publication:
         """Freeze the draft as the next version, with the change note and the date it applies from;
-        where the process asks for it, file the change for its owner's approval instead."""
+        where the process asks for it, file the change for its owner's approval instead. Saved
+        scenarios are re-run first: a changed route refuses the publish unless `confirm_routes`,
+        which saves the new routes with the version."""
         self.workflow.require_designer(user)
         stored = self._stored(key)
         note = change_note(note)
@@ -193,7 +197,7 @@ class FlowAuthoring:
             raise DefinitionError(problems)
         if effective:
             doc = {**doc, "meta": {**doc.get("meta", {}), "effective_date": effective}}
-        published = Flow.from_dict(doc).to_dict()
+        published = self._with_scenarios_rerun(Flow.from_dict(doc).to_dict(), confirm_routes)
         with self.workflow.lock:  # a request started meanwhile would pin the version checked against
             versions = self.repo.definition_versions(KIND, key)
             if versions and {**versions[-1], "version": doc["version"]} == published:
@@ -214,6 +218,16 @@ class FlowAuthoring:
         return self.approvals.waiting(key)
 
     # --- helpers ------------------------------------------------------------------------------
+    def _with_scenarios_rerun(self, doc: dict[str, Any], confirm: bool) -> dict[str, Any]:
+        flow = Flow.from_dict(doc)
+        if not flow.scenarios:
+            return doc
+        defs = Definitions(flow, self._form(flow.form), self._rulesets(list(flow.rulesets)))
+        changes = changed_routes(self.workflow, defs)
+        if changes and (not confirm or any(c.why for c in changes)):
+            raise DefinitionError([c.problem() for c in changes])
+        return confirmed(doc, changes) if changes else doc
+
     def _stored(self, key: str, *, missing_ok: bool = False) -> dict[str, Any]:
         stored = self.repo.get_draft(KIND, key)
         if stored is not None:

@@ -228,3 +228,43 @@ def test_a_refused_change_publishes_nothing_and_keeps_the_draft(client, admin):
     assert [v["version"] for v in client.get(URL + "/versions", headers=admin).json()] == [1, 2]
     assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts"
     assert publish_change(client, admin, "Contracts later").status_code == 202  # may be asked again
+
+
+def test_simulating_the_draft_shows_the_route_with_people_and_refuses_bad_data(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    r = client.post(URL + "/simulate", json={"data": contract(amount="2,000,000"), "submitter": "liu.yang"},
+                    headers=admin)
+    assert r.status_code == 200, r.text
+    path = r.json()["path"]
+    assert [p["step"] for p in path] == ["dept_head", "legal", "finance", "vp", "major", "gm", "sign"]
+    assert path[0]["people"][0]["username"] == "wang.fang" and path[0]["due"]
+    assert path[4]["because"] and path[4]["branch"] == 0
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"].pop(3)  # the draft without the VP
+    client.put(URL, json=doc, headers=admin)
+    r = client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"}, headers=admin)
+    assert [p["step"] for p in r.json()["path"]] == ["dept_head", "legal", "finance", "major", "sign"]
+    r = client.post(URL + "/simulate", json={"data": contract(amount="lots"), "submitter": "liu.yang"}, headers=admin)
+    assert r.status_code == 422 and "amount" in r.json()["errors"]
+    assert client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"},
+                       headers=bearer(client, "liu.yang")).status_code == 403
+
+
+def test_saved_scenarios_rerun_on_publish_and_a_changed_route_waits_for_confirmation(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    doc = client.get(URL, headers=admin).json()
+    route = [p["step"] for p in client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"},
+                                             headers=admin).json()["path"]]
+    doc["scenarios"] = [{"name": "Ordinary supply contract", "submitter": "liu.yang", "data": contract(), "route": route}]
+    client.put(URL, json=doc, headers=admin)
+    assert client.post(URL + "/publish", json={"note": "Scenario saved"}, headers=admin).status_code == 201
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"].pop(3)  # no VP any more: the saved route changes
+    client.put(URL, json=doc, headers=admin)
+    r = client.post(URL + "/publish", json={"note": "Without the VP"}, headers={**admin, "Accept-Language": "en"})
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["scenarios[0].route"]
+    assert "dept_head → legal → finance → major → sign" in r.json()["errors"]["scenarios[0].route"]
+    r = client.post(URL + "/publish", json={"note": "Without the VP", "confirm_routes": True}, headers=admin)
+    assert r.status_code == 201
+    published = client.get(URL + "/export", headers=admin).json()["flow"]
+    assert published["scenarios"][0]["route"] == ["dept_head", "legal", "finance", "major", "sign"]
