@@ -28,6 +28,7 @@ from runtime.escalation import due_escalations
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed,
                             word)
 from runtime.checkpoint import SETTING as CHECKPOINT
+from runtime.choices import check_choices
 from runtime.checkpoint import checkpoint
 from runtime.flow_checks import flow_checks
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
@@ -219,9 +220,11 @@ class Workflow:
             raise Forbidden(N_("only a designer or admin may change process definitions"))
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
+    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None,
+              chosen: Any = None) -> Instance:
         """Open an instance; a repeated `request_id` from the same person has no second effect.
-        With `urgent` ({"reason"}), through the green channel, if the process allows one."""
+        With `urgent` ({"reason"}), through the green channel, if the process allows one;
+        `chosen` names the people the submitter picks for the steps that let them (step → users)."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": N_("must be an object of field values")})
 
@@ -231,10 +234,11 @@ class Workflow:
             data, errors = clean_submission(defs.form, files, skip=not_asked_at_start(defs.flow, defs.form),
                                             directory=self.org)
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
-            if errors or urgent_errors or file_errors:
-                raise ValidationFailed({**errors, **file_errors, **urgent_errors})
-            return (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
-                    else self.engine.start(defs, user, data))
+            people, choice_errors = check_choices(defs.flow, chosen, self.org)
+            if errors or urgent_errors or file_errors or choice_errors:
+                raise ValidationFailed({**errors, **file_errors, **urgent_errors, **choice_errors})
+            return (urgent_start(self.engine, self.calendar, defs, user, data, reason, people) if reason
+                    else self.engine.start(defs, user, data, chosen=people))
         return self._once(user, request_id, f"start:{process}", events)
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",

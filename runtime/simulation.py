@@ -17,6 +17,7 @@ from typing import Any
 from builder.formdata import clean_submission
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import i18n, notes
+from runtime.choices import check_choices
 from runtime.engine import Definitions, Engine, Event, Lookups, others_settled_with
 from runtime.errors import Conflict, ValidationFailed
 from runtime.i18n import N_
@@ -67,9 +68,11 @@ class Simulation:
         return frozenset(p.step for p in self.path)
 
 
-def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any]) -> Simulation:
-    """The path a request filed by `submitter` with form data `data` would take on `defs`
-    (a draft or a published version), with the people the engine would choose today."""
+def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any],
+             chosen: Any = None) -> Simulation:
+    """The path a request filed by `submitter` with form data `data` (and `chosen`, the people
+    picked for the steps that let the submitter choose) would take on `defs` (a draft or a
+    published version), with the people the engine would choose today."""
     if not isinstance(submitter, str) or submitter not in workflow.org.users:
         raise ValidationFailed({"submitter": N_("choose who files the request (a user of the organisation)")})
     if not isinstance(data, dict):
@@ -77,9 +80,10 @@ def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[s
     later = not_asked_at_start(defs.flow, defs.form)  # the sample's values for these are used at their steps
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
                                      directory=workflow.org)
-    if errors:
-        raise ValidationFailed(errors)
-    return _Scratch(workflow, defs).run(workflow.org.user(submitter), clean, data)
+    people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
+    if errors or choice_errors:
+        raise ValidationFailed({**errors, **choice_errors})
+    return _Scratch(workflow, defs).run(workflow.org.user(submitter), clean, data, people)
 
 
 class _Scratch:
@@ -97,8 +101,9 @@ class _Scratch:
         self.events: list[Event] = []
         self.root = ""
 
-    def run(self, submitter: User, data: dict[str, Any], sample: dict[str, Any]) -> Simulation:
-        self._commit(self.engine.start(self.defs, submitter, data))
+    def run(self, submitter: User, data: dict[str, Any], sample: dict[str, Any],
+            chosen: dict[str, list[str]]) -> Simulation:
+        self._commit(self.engine.start(self.defs, submitter, data, chosen=chosen))
         self.root = self.events[0]["instance"]
         while (task := self._next_task()) is not None:
             instance = self.state.instances[task.instance]

@@ -83,11 +83,12 @@ async def versions(request: Request) -> Response:
 
 
 async def simulate_draft(request: Request) -> Response:
-    """What-if on the draft: `{"data", "submitter"}` → `{"path": [...], "status"}`."""
+    """What-if on the draft: `{"data", "submitter", "chosen"?}` → `{"path": [...], "status"}`."""
     user = await require_user(request, write=True)
     body = await json_object(request)
     defs = _authoring(request).definitions(user, request.path_params["key"])
-    done = await run_in_threadpool(simulate, request.app.state.workflow, defs, body.get("submitter"), body.get("data", {}))
+    done = await run_in_threadpool(simulate, request.app.state.workflow, defs, body.get("submitter"),
+                                   body.get("data", {}), body.get("chosen"))
     return JSONResponse(done.to_dict())
 
 
