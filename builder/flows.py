@@ -19,14 +19,15 @@ from builder.serial import to_plain
 from builder.text import Label
 
 # dept_heads: every head up to `levels` (连续多级主管); field: the user or department a form field
-# names; ruleset: the user or role a ruleset's output names.
-ASSIGNEE_KINDS = ("user", "role", "dept_head", "dept_heads", "field", "ruleset")
+# names; ruleset: the user or role a ruleset's output names; chosen: whoever the submitter picks
+# when filing (发起人自选: one, or several when `multiple`; among the holders of `role` when set).
+ASSIGNEE_KINDS = ("user", "role", "dept_head", "dept_heads", "field", "ruleset", "chosen")
 APPROVAL_MODES = ("single", "any", "all", "sequential")  # 或签: any; 会签: all; 依次: sequential
 # The properties each assignee kind uses; to_dict writes exactly these, so an export reads the
 # same whatever defaults the importer assumed.
 ASSIGNEE_USES: dict[str, tuple[str, ...]] = {
     "user": ("user",), "role": ("role",), "dept_head": ("levels",), "dept_heads": ("levels",),
-    "field": ("field",), "ruleset": ("ruleset", "output")}
+    "field": ("field",), "ruleset": ("ruleset", "output"), "chosen": ("role", "multiple")}
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,14 @@ class Assignee:
     field: str = ""
     ruleset: str = ""
     output: str = ""
+    multiple: bool = False
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Assignee:
         return cls(kind=doc["kind"], user=doc.get("user", ""), role=doc.get("role", ""),
                    levels=int(doc.get("levels", 1)), field=doc.get("field", ""),
-                   ruleset=doc.get("ruleset", ""), output=doc.get("output", ""))
+                   ruleset=doc.get("ruleset", ""), output=doc.get("output", ""),
+                   multiple=bool(doc.get("multiple", False)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **{name: getattr(self, name) for name in ASSIGNEE_USES[self.kind]}}
@@ -267,6 +270,7 @@ class ProcessMeta:
     time_limit: Duration | None = None  # how long a whole request should take (a metric)
     target_pass_rate: int | None = None  # percent of requests expected through without a rejection
     cost_bearing: Label = ""  # who bears the process's costs (费用承担)
+    change_approval: bool = False  # a new version is published only once the owner approves it (000 §五)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:

@@ -81,6 +81,11 @@ class _Run:
         """This instance's events, recorded and new, oldest first."""
         return [*self.history, *(e for e in self.events if e["instance"] == self.instance)]
 
+    @property
+    def chosen(self) -> dict[str, list[str]]:
+        """Who the submitter chose at the start for the steps that let them (发起人自选), by step id."""
+        return next((e.get("chosen", {}) for e in self.mine() if e["action"] == "start"), {})
+
 
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
@@ -92,18 +97,20 @@ class Engine:
         self.lookups = Lookups()
 
     def start(self, defs: Definitions, submitter: User, data: dict[str, Any],
-              parent: dict[str, str] | None = None) -> list[Event]:
+              parent: dict[str, str] | None = None, chosen: dict[str, list[str]] | None = None) -> list[Event]:
         """Events that open a new instance on clean `data` and walk to its first waiting step;
-        `parent` names the instance and step that started it as a sub-process."""
+        `parent` names the instance and step that started it as a sub-process; `chosen`, the
+        people the submitter picked for the steps that let them (checked: runtime.choices)."""
         at = self.now()
-        started = self._started(defs, submitter, data, at)
+        started = self._started(defs, submitter, data, at, chosen)
         if parent:
             started["parent"] = parent
         run = _Run(defs, started["instance"], submitter.username, data, at, events=[started])
         self._walk(run, defs.flow.steps[0] if defs.flow.steps else None)
         return run.events
 
-    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+    def _started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str,
+                 chosen: dict[str, list[str]] | None = None) -> Event:
         """The event that opens a new instance (a normal start, or an urgent one), with its serial
         numbers given (the next per process, field and prefix, on the submission's local date)."""
         day = from_stamp(at).astimezone(self.calendar.zone).date()
@@ -113,7 +120,7 @@ class Engine:
                                        lambda key, number: self.lookups.serial_taken(process, key, number))
         return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
                 "process": process, "department": submitter.department, "data": data,
-                **defs.pins(), **({"serials": serials} if serials else {})}
+                **defs.pins(), **({"serials": serials} if serials else {}), **({"chosen": chosen} if chosen else {})}
 
     def act(self, defs: Definitions, instance: Instance, task: Task, actor: User, action: str,
             text: str = "", expected_version: int | None = None,
@@ -447,6 +454,9 @@ class Engine:
                           else [named] if named in self.org.users else [])
             why = lambda: notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
                                                           named=repr(named))
+        elif assignee.kind == "chosen":
+            candidates = [u for u in run.chosen.get(step.id, []) if u in self.org.users]
+            interchangeable = False
         else:
             candidates = self.org.candidates(assignee, run.submitter, run.data)
         chosen = assign(self.org, candidates, run.submitter, run.defs.flow.policies, nobody_fits=why,

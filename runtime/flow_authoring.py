@@ -20,12 +20,15 @@ from builder.validation import SLUG, SLUG_TEXT, validate_flow
 from builder.validation.common import MAX_KEY
 from rules.ruleset import Ruleset
 from runtime.authoring import change_note, publish_recorded, saved_draft, stepped_draft, version_history
+from runtime.change_approval import ChangeApprovals, Publication
 from runtime.clock import from_stamp
 from runtime.engine import Definitions
-from runtime.flow_changes import change_words
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
+from runtime.flow_changes import change_words
+from runtime.flow_checks import flow_checks
 from runtime.i18n import N_
 from runtime.org import User
+from runtime.scenarios import changed_routes, confirmed
 from runtime.service import Workflow
 from runtime.state import InstanceStatus, TaskStatus
 
@@ -60,6 +63,7 @@ class FlowAuthoring:
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
         self.repo = workflow.repo
+        self.approvals = ChangeApprovals(workflow)
 
     # --- reading ------------------------------------------------------------------------------
     def summaries(self, user: User) -> list[dict[str, Any]]:
@@ -107,7 +111,7 @@ class FlowAuthoring:
         if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
             raise NotFound(N_('no process "%(key)s"', key=key))
         return version_history(self.workflow, KIND, key, lambda record: {
-            "effective": record.get("effective", ""),
+            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
             "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
 
     def impact(self, user: User, key: str) -> dict[str, Any]:
@@ -178,8 +182,12 @@ class FlowAuthoring:
         self.workflow.require_designer(user)
         self.repo.delete_draft(KIND, key)
 
-    def publish(self, user: User, key: str, note: Any, effective: Any = None) -> int:
-        """Freeze the draft as the next version, with the change note and the date it applies from."""
+    def publish(self, user: User, key: str, note: Any, effective: Any = None, *,
+                confirm_routes: bool = False) -> Publication:
+        """Freeze the draft as the next version, with the change note and the date it applies from;
+        where the process asks for it, file the change for its owner's approval instead. Saved
+        scenarios are re-run first: a changed route refuses the publish unless `confirm_routes`,
+        which saves the new routes with the version."""
         self.workflow.require_designer(user)
         stored = self._stored(key)
         note = change_note(note)
@@ -189,19 +197,37 @@ class FlowAuthoring:
             raise DefinitionError(problems)
         if effective:
             doc = {**doc, "meta": {**doc.get("meta", {}), "effective_date": effective}}
+        published = self._with_scenarios_rerun(Flow.from_dict(doc).to_dict(), confirm_routes)
         with self.workflow.lock:  # a request started meanwhile would pin the version checked against
             versions = self.repo.definition_versions(KIND, key)
-            if versions and {**versions[-1], "version": doc["version"]} == doc:
+            if versions and {**versions[-1], "version": doc["version"]} == published:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
                                   version=versions[-1]["version"]))
-            published = Flow.from_dict(doc).to_dict()
-            diff = [c.to_dict() for c in flow_changes(versions[-1] if versions else None, published)]
-            version = publish_recorded(self.workflow, KIND, published, user, note,
-                                       effective=effective or "", diff=diff)
-        self.repo.delete_draft(KIND, key)
-        return version
+            changes = flow_changes(versions[-1] if versions else None, published)
+            diff = [c.to_dict() for c in changes]
+            if not self.approvals.needed(key):
+                version = publish_recorded(self.workflow, KIND, published, user, note, effective=effective or "",
+                                           diff=diff)
+                self.repo.delete_draft(KIND, key)
+                return Publication(version=version)
+        return self.approvals.ask(user, key, published, note, effective or "", diff, change_words(changes))
+
+    def waiting_change(self, user: User, key: str) -> str:
+        """The change request of this process that waits for its owner's approval, "" if none."""
+        self.workflow.require_designer(user)
+        return self.approvals.waiting(key)
 
     # --- helpers ------------------------------------------------------------------------------
+    def _with_scenarios_rerun(self, doc: dict[str, Any], confirm: bool) -> dict[str, Any]:
+        flow = Flow.from_dict(doc)
+        if not flow.scenarios:
+            return doc
+        defs = Definitions(flow, self._form(flow.form), self._rulesets(list(flow.rulesets)))
+        changes = changed_routes(self.workflow, defs)
+        if changes and (not confirm or any(c.why for c in changes)):
+            raise DefinitionError([c.problem() for c in changes])
+        return confirmed(doc, changes) if changes else doc
+
     def _stored(self, key: str, *, missing_ok: bool = False) -> dict[str, Any]:
         stored = self.repo.get_draft(KIND, key)
         if stored is not None:
@@ -229,12 +255,17 @@ class FlowAuthoring:
             return [Problem("", "must be an object")]
         form_key = doc.get("form")
         form = self._form(form_key) if isinstance(form_key, str) and self.repo.definition_versions("form", form_key) else None
-        rulesets = doc.get("rulesets", [])
-        problems = validate_flow(doc, form=form, rulesets=self._rulesets(rulesets if isinstance(rulesets, list) else []),
+        listed = doc.get("rulesets", [])
+        rulesets = self._rulesets(listed if isinstance(listed, list) else [])
+        problems = validate_flow(doc, form=form, rulesets=rulesets,
                                  roles=set(self.workflow.org.roles), users=set(self.workflow.org.users))
-        if form is None and isinstance(form_key, str):
-            problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
-        return problems
+        if form is None:
+            if isinstance(form_key, str):
+                problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
+            return problems
+        seen = {p.path for p in problems}
+        return problems + [p for p in flow_checks(doc, form=form, rulesets=rulesets, org=self.workflow.org,
+                                                  processes=self.workflow) if p.path not in seen]
 
     def _checked(self, key: str, doc: Any, version: int, *, strict: bool) -> dict[str, Any]:
         """The document as it is stored (normalised, as the next version), or what refuses it."""

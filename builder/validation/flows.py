@@ -183,6 +183,14 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
     for name in uses:
         where = paths.key(path, name)
         value = doc.get(name)
+        if kind == "chosen":  # both optional: anyone, one person
+            if name == "multiple" and not isinstance(doc.get(name, False), bool):
+                out.append(Problem(where, f"must be true or false, got {show_value(value)}"))
+            elif name == "role" and doc.get(name, "") and (problem := _assignee_reference(name, str(value), doc, context)):
+                out.append(Problem(where, problem))
+            elif name == "role" and not isinstance(doc.get(name, ""), str):
+                out.append(Problem(where, f"must be a role key, got {show_value(value)}"))
+            continue
         if name == "levels":
             levels = doc.get("levels", 1)
             if not is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:

@@ -97,6 +97,8 @@ def meta(meta: Any, path: str, out: list[Problem]) -> None:
         elif f.name == "target_pass_rate":
             if not is_int(value) or not 0 <= value <= 100:
                 out.append(Problem(where, f"must be a whole percent from 0 to 100, got {show_value(value)}"))
+        elif f.type == "bool":
+            check_bool(meta, f.name, path, out)
         elif f.type == "Label":
             check_label(meta, f.name, path, out)
         elif f.type.startswith("tuple"):

@@ -161,7 +161,7 @@ async def start_instance(request: Request) -> Response:
         raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
     workflow = _workflow(request)
     instance = await run_in_threadpool(workflow.start, user, process, body.get("data"),
-                                       text_field(body, "request_id"), body.get("urgent"))
+                                       text_field(body, "request_id"), body.get("urgent"), body.get("chosen"))
     open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee, **_post_hoc(t)}
                   for t in (workflow.state.tasks[i] for i in instance.task_ids) if t.status == "open"]
     return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks,

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from runtime.flow_authoring import FlowAuthoring, FlowDraft
+from runtime.simulation import simulate
 from runtime.web.api import json_object
 from runtime.web.forms_api import if_match
 from runtime.web.session import require_user
@@ -71,13 +72,24 @@ async def publish(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
     key = request.path_params["key"]
-    version = await run_in_threadpool(_authoring(request).publish, user, key, body.get("note"), body.get("effective"))
-    return JSONResponse({"key": key, "version": version}, status_code=201)
+    done = await run_in_threadpool(lambda: _authoring(request).publish(
+        user, key, body.get("note"), body.get("effective"), confirm_routes=body.get("confirm_routes") is True))
+    return JSONResponse(done.to_dict(key), status_code=202 if done.pending else 201)
 
 
 async def versions(request: Request) -> Response:
     user = await require_user(request)
     return JSONResponse(_authoring(request).versions(user, request.path_params["key"]))
+
+
+async def simulate_draft(request: Request) -> Response:
+    """What-if on the draft: `{"data", "submitter", "chosen"?}` → `{"path": [...], "status"}`."""
+    user = await require_user(request, write=True)
+    body = await json_object(request)
+    defs = _authoring(request).definitions(user, request.path_params["key"])
+    done = await run_in_threadpool(simulate, request.app.state.workflow, defs, body.get("submitter"),
+                                   body.get("data", {}), body.get("chosen"))
+    return JSONResponse(done.to_dict())
 
 
 async def impact(request: Request) -> Response:
@@ -96,4 +108,5 @@ routes = [
     Route("/api/flows/{key}/publish", publish, methods=["POST"]),
     Route("/api/flows/{key}/versions", versions),
     Route("/api/flows/{key}/impact", impact),
+    Route("/api/flows/{key}/simulate", simulate_draft, methods=["POST"]),
 ]

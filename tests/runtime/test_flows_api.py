@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -62,7 +63,7 @@ def test_the_list_and_a_draft_that_is_the_next_version(client, admin):
     flows = {f["key"]: f for f in client.get("/api/flows", headers=admin).json()}
     assert flows["contract"] == {"key": "contract", "title": flows["contract"]["title"], "form": "contract-approval",
                                  "version": 1, "draft": False}
-    assert len(flows) == 7
+    assert len(flows) == 8  # the seven seeds and the change approval
     r = client.get(URL, headers=admin)
     assert r.status_code == 200 and r.headers["etag"] == '"1.0"'
     assert r.json()["key"] == "contract" and r.json()["version"] == 2
@@ -129,8 +130,13 @@ def test_an_effective_date_must_be_a_date_not_in_the_past(client, admin):
     assert client.get(URL + "/versions", headers=admin).json()[-1]["effective"] == "2026-03-02"
 
 
-def test_problems_of_the_draft_use_the_same_paths(client, admin):
-    assert client.get(URL + "/problems", headers=admin).json() == {"errors": {}}
+def test_every_demo_process_has_no_problems_and_a_broken_draft_has_them_at_their_paths(client, admin):
+    for flow in client.get("/api/flows", headers=admin).json():
+        assert client.get(f"/api/flows/{flow['key']}/problems", headers=admin).json() == {"errors": {}}, flow["key"]
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"][1]["assignee"] = {"kind": "dept_head", "levels": 5}
+    r = client.put(URL, json=doc, headers=admin)  # past the top for every department: refused by a script's PUT
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["steps[1].assignee.levels"]
 
 
 def test_an_unknown_process_is_404_and_a_new_key_starts_a_draft(client, admin):
@@ -180,3 +186,85 @@ def test_the_impact_of_publishing_counts_running_requests_by_version_and_step(cl
     assert client.get(URL + "/impact", headers=admin).json() == {
         "running": 2, "by_version": {"1": 2}, "by_step": {"dept_head": 1, "legal": 1}}
     assert client.get(URL + "/impact", headers=staff).status_code == 403
+
+
+def publish_change(client, admin, title: str) -> Any:
+    doc = client.get(URL, headers=admin).json()
+    client.put(URL, json={**doc, "title": {"en": title, "zh_CN": title}}, headers=admin)
+    return client.post(URL + "/publish", json={"note": f"Renamed {title}"}, headers=admin)
+
+
+def ask_for_approval(client, admin) -> None:
+    doc = client.get(URL, headers=admin).json()
+    doc["meta"]["change_approval"] = True
+    client.put(URL, json=doc, headers=admin)
+    assert client.post(URL + "/publish", json={"note": "Changes need the owner"}, headers=admin).status_code == 201
+
+
+def test_where_the_process_asks_for_it_its_owner_approves_the_change_before_it_is_published(client, admin):
+    ask_for_approval(client, admin)  # version 2: from now on changes go to legal, the owner
+    r = publish_change(client, admin, "Contracts")
+    assert r.status_code == 202 and r.json()["approver"] == "zhou.jie"
+    assert client.get("/api/processes", headers=admin).json()[1]["version"] == 2  # not yet
+    assert publish_change(client, admin, "Contracts again").status_code == 409  # one change at a time
+    legal = bearer(client, "zhou.jie")
+    task = next(t for t in client.get("/api/tasks", headers=legal).json() if t["instance"] == r.json()["pending"])
+    request = client.get(f"/api/instances/{task['instance']}", headers=legal).json()
+    assert request["process"] == "process-change" and request["data"]["process"] == "contract"
+    assert "Contracts" in request["data"]["changes"]
+    assert client.post(f"/api/tasks/{task['id']}/approve", json={"comment": "Fine"}, headers=legal).status_code == 200
+    versions = client.get(URL + "/versions", headers=admin).json()
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[-1]["by"] == "admin" and versions[-1]["approved_by"] == "zhou.jie"
+    assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts again"  # edited since: kept
+
+
+def test_a_refused_change_publishes_nothing_and_keeps_the_draft(client, admin):
+    ask_for_approval(client, admin)
+    pending = publish_change(client, admin, "Contracts").json()["pending"]
+    legal = bearer(client, "zhou.jie")
+    task = next(t for t in client.get("/api/tasks", headers=legal).json() if t["instance"] == pending)
+    assert client.post(f"/api/tasks/{task['id']}/reject", json={"reason": "Not now"}, headers=legal).status_code == 200
+    assert [v["version"] for v in client.get(URL + "/versions", headers=admin).json()] == [1, 2]
+    assert client.get(URL, headers=admin).json()["title"]["en"] == "Contracts"
+    assert publish_change(client, admin, "Contracts later").status_code == 202  # may be asked again
+
+
+def test_simulating_the_draft_shows_the_route_with_people_and_refuses_bad_data(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    r = client.post(URL + "/simulate", json={"data": contract(amount="2,000,000"), "submitter": "liu.yang"},
+                    headers=admin)
+    assert r.status_code == 200, r.text
+    path = r.json()["path"]
+    assert [p["step"] for p in path] == ["dept_head", "legal", "finance", "vp", "major", "gm", "sign"]
+    assert path[0]["people"][0]["username"] == "wang.fang" and path[0]["due"]
+    assert path[4]["because"] and path[4]["branch"] == 0
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"].pop(3)  # the draft without the VP
+    client.put(URL, json=doc, headers=admin)
+    r = client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"}, headers=admin)
+    assert [p["step"] for p in r.json()["path"]] == ["dept_head", "legal", "finance", "major", "sign"]
+    r = client.post(URL + "/simulate", json={"data": contract(amount="lots"), "submitter": "liu.yang"}, headers=admin)
+    assert r.status_code == 422 and "amount" in r.json()["errors"]
+    assert client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"},
+                       headers=bearer(client, "liu.yang")).status_code == 403
+
+
+def test_saved_scenarios_rerun_on_publish_and_a_changed_route_waits_for_confirmation(client, admin):
+    from tests.runtime.test_demo_processes import contract
+    doc = client.get(URL, headers=admin).json()
+    route = [p["step"] for p in client.post(URL + "/simulate", json={"data": contract(), "submitter": "liu.yang"},
+                                             headers=admin).json()["path"]]
+    doc["scenarios"] = [{"name": "Ordinary supply contract", "submitter": "liu.yang", "data": contract(), "route": route}]
+    client.put(URL, json=doc, headers=admin)
+    assert client.post(URL + "/publish", json={"note": "Scenario saved"}, headers=admin).status_code == 201
+    doc = client.get(URL, headers=admin).json()
+    doc["steps"].pop(3)  # no VP any more: the saved route changes
+    client.put(URL, json=doc, headers=admin)
+    r = client.post(URL + "/publish", json={"note": "Without the VP"}, headers={**admin, "Accept-Language": "en"})
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["scenarios[0].route"]
+    assert "dept_head → legal → finance → major → sign" in r.json()["errors"]["scenarios[0].route"]
+    r = client.post(URL + "/publish", json={"note": "Without the VP", "confirm_routes": True}, headers=admin)
+    assert r.status_code == 201
+    published = client.get(URL + "/export", headers=admin).json()["flow"]
+    assert published["scenarios"][0]["route"] == ["dept_head", "legal", "finance", "major", "sign"]
