@@ -212,7 +212,7 @@ def _remove_lane(doc: Doc, step_id: str, index: int, kind: str, keep: int, why: 
 def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, str]:
     """The panel's changes to one step, each a property and the text typed or chosen:
     `title.zh_CN`, `description.en`, `assignee.kind`, `assignee.<role|user|levels|field|ruleset|
-    output>`, `mode`, `deadline.amount` (empty: no time limit), `deadline.unit`, `fields.<key>`
+    output|multiple>`, `mode`, `deadline.amount` (empty: no time limit), `deadline.unit`, `fields.<key>`
     (hidden|readonly|editable; empty: as by default), `ruleset` (a branch step decided by it;
     empty: by conditions), `process` and `inputs.<field of the sub-process>`. An empty text
     removes the property."""
@@ -307,7 +307,13 @@ def _set_assignee(step: Doc, prop: str, text: str, at: str) -> None:
         kept = {name: current[name] for name in ASSIGNEE_USES[text] if name in current}
         step["assignee"] = {"kind": text, **({"levels": 1} if "levels" in ASSIGNEE_USES[text] else {}), **kept}
     elif kind in ASSIGNEE_USES and prop in ASSIGNEE_USES[kind]:
-        _put(current, prop, _levels(text, paths.key(at, prop)) if prop == "levels" else text or None)
+        if prop == "levels":
+            value: Any = _levels(text, paths.key(at, prop))
+        elif prop == "multiple":  # a box: ticked or not (the submitter picks one person, or several)
+            value = text.lower() in ("on", "true", "1", "yes") or None
+        else:
+            value = text or None
+        _put(current, prop, value)
     else:
         raise DefinitionError([Problem(paths.key(at, prop), f'"{prop}" is not used by a "{kind}" assignee')])
 

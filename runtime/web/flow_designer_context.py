@@ -124,6 +124,7 @@ def page_context(request: Request, user: User, key: str, draft: Any, selected: s
                         builders=extra.pop("builders", None))
     context.update(publish_context(request, user, key, draft, problems=context["tree"].problems))
     context["published"] = request.query_params.get("published", "")
+    context["waiting"] = authoring_of(request).waiting_change(user, key)  # a change the owner has yet to approve
     context.update(extra)
     return context
 
@@ -133,4 +134,4 @@ def publish_context(request: Request, user: User, key: str, draft: Any, state: d
     """The publish panel: blocked while the draft has problems."""
     count = len(authoring_of(request).problems(user, key)) if problems is None else len(problems)
     return {"key": key, "latest": draft.based_on, "blocking": count,
-            "publish": state or {"note": "", "error": "", "note_error": "", "refusals": []}}
+            "publish": state or {"note": "", "error": "", "note_error": "", "refusals": [], "routes_changed": False}}

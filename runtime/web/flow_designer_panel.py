@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 ASSIGNEE_KIND_NAMES = {
     "user": N_("a named person"), "role": N_("everyone with a role"),
     "dept_head": N_("the submitter's head, some levels up"), "dept_heads": N_("every head up to some levels, in turn"),
-    "field": N_("a person or department chosen in the form"), "ruleset": N_("named by a ruleset")}
+    "field": N_("a person or department chosen in the form"), "ruleset": N_("named by a ruleset"),
+    "chosen": N_("chosen by the submitter when filing")}
 MODE_NAMES = {"single": N_("one person decides"), "any": N_("any one of them decides"),
               "all": N_("all of them must approve"), "sequential": N_("one after another")}
 UNIT_NAMES = {"days": N_("working days"), "hours": N_("working hours")}

@@ -2,6 +2,7 @@
 (blocked while the draft has problems), publishing with a change note, and discarding the draft."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -82,27 +83,38 @@ async def publish_panel(request: Request) -> Response:
     return render(request, TEMPLATE, publish_context(request, user, key, draft), block="publish")
 
 
+ROUTE = re.compile(r"scenarios\[\d+\]\.route\Z")  # a saved scenario that would now take another route
+
+
 async def publish(request: Request) -> Response:
-    """Publish the draft with a change note; refused (422) while it has problems or no note."""
+    """Publish the draft with a change note; refused (422) while it has problems or no note, or
+    while a saved scenario would take another route (until `confirm_routes` says it is meant).
+    Where the process asks for it, the change goes to its owner for approval instead."""
     user = await designer_user(request, write=True)
     key = request.path_params["key"]
     authoring = authoring_of(request)
-    note = str((await request.form()).get("note", ""))
-    state: dict[str, Any] = {"note": note, "error": "", "note_error": "", "refusals": []}
+    posted = await request.form()
+    note = str(posted.get("note", ""))
+    state: dict[str, Any] = {"note": note, "error": "", "note_error": "", "refusals": [], "routes_changed": False}
     try:
-        version = await run_in_threadpool(authoring.publish, user, key, note)
+        done = await run_in_threadpool(lambda: authoring.publish(user, key, note,
+                                                                 confirm_routes=bool(posted.get("confirm_routes"))))
     except DefinitionError as exc:
         status = 422
         if any(p.path == "note" for p in exc.problems):
             state["note_error"] = _("Say what changed and why: the change note is required.")
         state["refusals"] = [i18n.localized(p.message) for p in exc.problems if p.path != "note"]
-        if state["refusals"]:
+        state["routes_changed"] = any(ROUTE.match(p.path) for p in exc.problems)
+        if state["routes_changed"]:
+            state["error"] = _("Saved scenarios would take another route: check them, then confirm the new routes.")
+        elif state["refusals"]:
             state["error"] = _("Publishing is refused: fix the problems listed at the top first.")
     except Conflict:
         status = 409
         state["error"] = _("Nothing to publish: the draft is the same as the published version.")
     else:
-        return redirect(request, f"/designer/flows/{key}?published={version}")
+        outcome = f"pending={done.pending}" if done.pending else f"published={done.version}"
+        return redirect(request, f"/designer/flows/{key}?{outcome}")
     draft = authoring.draft(user, key)
     context = publish_context(request, user, key, draft, state)
     if not is_htmx(request):

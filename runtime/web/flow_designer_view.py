@@ -104,6 +104,18 @@ class Card:
     def dom(self) -> str:
         return f"step-{self.id}"
 
+    @property
+    def own_problems(self) -> tuple[str, ...]:
+        """The problems shown on the card itself: a branch's own are shown on its head instead."""
+        shown = [m for lane in self.lanes for m in lane.problems]
+        return tuple(m for m in self.problems if m not in shown)
+
+    @property
+    def described_by(self) -> str:
+        """The ids of every list that shows this step's problems (for the warning mark)."""
+        ids = [f"problems-{self.id}"] if self.own_problems else []
+        return " ".join(ids + [f"problems-lane-{lane.dom}" for lane in self.lanes if lane.problems])
+
 
 @dataclass(frozen=True)
 class Listed:

@@ -31,6 +31,10 @@ MODES = {"any": N_("%(who)s (any one)"), "all": N_("%(who)s (all must approve)")
          "sequential": N_("%(who)s (one after another)")}
 NOT_CHOSEN = {"user": N_("nobody chosen yet"), "role": N_("no role chosen yet"),
               "field": N_("no field chosen yet"), "ruleset": N_("no ruleset chosen yet")}
+CHOSEN = N_("chosen by the submitter")
+CHOSEN_SEVERAL = N_("chosen by the submitter, one or more")
+CHOSEN_AMONG = N_("chosen by the submitter among %(role)s")
+CHOSEN_SEVERAL_AMONG = N_("chosen by the submitter among %(role)s, one or more")
 PRIORITY = N_("priority %(n)s")
 OTHERWISE = N_("otherwise")
 NO_CONDITION = N_("no condition yet")
@@ -52,7 +56,7 @@ class Names:
     person: Callable[[str], str] = str
 
 
-GROUPS = ("role", "field", "ruleset")  # the assignee kinds that may name several people at once
+GROUPS = ("role", "field", "ruleset", "chosen")  # the assignee kinds that may name several people at once
 
 
 def who_acts(assignee: Any, names: Names, mode: str = "single") -> str:
@@ -80,6 +84,12 @@ def _assignee(assignee: Mapping[str, Any], names: Names) -> str:
     if kind == "field":
         label, type_ = names.fields.get(str(value), (str(value), ""))
         return i18n.localized((CHOSEN_DEPARTMENT if type_ == "department" else CHOSEN_PERSON).fill(field=label))
+    if kind == "chosen":  # 发起人自选
+        role = assignee.get("role")
+        if isinstance(role, str) and role:
+            template = CHOSEN_SEVERAL_AMONG if assignee.get("multiple") else CHOSEN_AMONG
+            return i18n.localized(template.fill(role=names.roles.get(role, role)))
+        return i18n.localized(CHOSEN_SEVERAL if assignee.get("multiple") else CHOSEN)
     if kind == "ruleset":
         return i18n.localized(BY_RULESET.fill(ruleset=names.rulesets.get(str(value), str(value)),
                                               output=str(assignee.get("output") or "?")))

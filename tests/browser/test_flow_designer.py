@@ -79,23 +79,27 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     expect(page.locator("#properties-title")).to_contain_text("Branch")  # the new step is selected
     shot(page, "flow-designer-1-problem")
 
-    # Two conditions: amount > 1,000,000 first, high risk second; the problem goes away.
+    # Two conditions: amount > 1,000,000 first, high risk second. Now the checks say what takes no
+    # branch while "otherwise" is empty.
     condition(page, 0, "amount", "$gt", "1000000", typed=True)
     expect(page.locator("#case-branch--b0")).to_have_text("Contract amount > 1,000,000")
     page.locator("#add-branch-branch").click()
     wait_saved(page)
     condition(page, 1, "risk", "=", "high", typed=False)
     expect(page.locator("#case-branch--b1")).to_have_text("Risk level is High")
-    expect(page.locator("#warn-branch")).to_have_count(0)
-    expect(page.locator("#problems")).to_contain_text("No problems")
-    expect(page.locator("#publish-button")).to_be_enabled()
+    expect(page.locator("#problem-list")).to_contain_text("takes no branch")
+    expect(page.locator("#warn-branch")).to_have_text("⚠ 1")
 
-    # The GM approves big contracts; everyone else's are copied to the department head.
+    # The GM approves big contracts; everyone else's are copied to the department head, and the
+    # problem goes away.
     insert(page, "branch--b0-0", "approval")
     role(page, "approval", "gm")
     expect(page.locator("#step-approval .ff-who")).to_have_text("General manager")
     insert(page, "branch--else-0", "notify")
     expect(page.locator("#step-notify .ff-who")).to_have_text("head of the submitter's department")
+    expect(page.locator("#warn-branch")).to_have_count(0)
+    expect(page.locator("#problems")).to_contain_text("No problems")
+    expect(page.locator("#publish-button")).to_be_enabled()
     page.locator("#assignee-kind").select_option("user")  # copied to a named person, picked from the organisation
     wait_saved(page)
     page.locator("#assignee-user").fill("zhao")

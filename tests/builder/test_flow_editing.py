@@ -281,6 +281,16 @@ def test_bad_panel_input_is_refused_with_its_path(changes: dict[str, str], path:
     assert caught.value.problems[0].path == path
 
 
+def test_an_assignee_the_submitter_chooses_maybe_among_a_role_and_maybe_several() -> None:
+    doc, _ = ed.set_step(tiny(), "a", {"assignee.kind": "chosen"})
+    assert doc["steps"][0]["assignee"] == {"kind": "chosen", "role": "legal"}  # the role it had still limits it
+    doc, _ = ed.set_step(doc, "a", {"assignee.role": "", "assignee.multiple": "on"})
+    assert doc["steps"][0]["assignee"] == {"kind": "chosen", "multiple": True}
+    doc, _ = ed.set_step(doc, "a", {"assignee.multiple": ""})
+    assert doc["steps"][0]["assignee"] == {"kind": "chosen"}
+    assert not [p for p in problems(doc) if p.path.startswith("steps[0]")]
+
+
 def test_levels_are_one_to_five() -> None:
     doc, _ = ed.set_step(tiny(), "b", {"assignee.levels": "5"})
     assert doc["steps"][1]["branches"][0]["steps"][0]["assignee"]["levels"] == 5

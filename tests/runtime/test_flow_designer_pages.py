@@ -345,6 +345,20 @@ def test_panel_name_assignee_mode_time_limit_and_field_permissions(app, web, csr
     assert elements(r.text)["assignee-user"]["hx-get"].startswith("/org/search?kind=user")
 
 
+def test_an_assignee_chosen_by_the_submitter_among_a_role(app, web, csrf):
+    def change(name: str, value: str):
+        return post(web, csrf, "/steps/legal", _changed=name, **{name: value})
+
+    r = change("s.assignee.kind", "chosen")
+    assert "assignee-multiple" in elements(r.text)
+    change("s.assignee.role", "finance")
+    r = change("s.assignee.multiple", "on")
+    assert step(flow(app), "legal")["assignee"] == {"kind": "chosen", "role": "finance", "multiple": True}
+    assert r.context["tree"].by_id["legal"].who == "chosen by the submitter among Finance, one or more"
+    assert "checked" in elements(r.text)["assignee-multiple"]
+    assert not r.context["tree"].by_id["legal"].problems
+
+
 def test_a_refused_panel_input_keeps_what_was_typed_and_saves_nothing(app, web, csrf):
     before = flow(app)
     r = post(web, csrf, "/steps/legal", _changed="s.deadline.amount", **{"s.deadline.amount": "soon"})
@@ -372,7 +386,10 @@ def test_assignee_fields_list_the_forms_person_and_department_fields(app, web, c
 def test_a_branch_with_conditions_from_the_condition_builder(app, web, csrf, review):
     r = post(web, csrf, "/steps", key=review, container="", index="1", kind="branch")
     assert [p.step for p in r.context["tree"].problems] == ["branch"]  # its branch has no condition yet
-    assert r.context["tree"].by_id["branch"].lanes[0].case == "no condition yet"
+    card = r.context["tree"].by_id["branch"]
+    assert card.lanes[0].case == "no condition yet" and card.lanes[0].problems and not card.own_problems
+    page = elements(r.text)  # shown on the branch's head, counted and referred to by the card's mark
+    assert page["warn-branch"]["aria-describedby"] == "problems-lane-branch--b0" and "problems-branch" not in page
     r = post(web, csrf, "/steps/branch", key=review, _op="w0:add-group")
     assert r.status_code == 422 and "when" not in step(flow(app, review), "branch")["branches"][0]
     cf = r.context["panel"].branches[0].builder  # shown as posted: a first clause waiting for its value
@@ -388,7 +405,10 @@ def test_a_branch_with_conditions_from_the_condition_builder(app, web, csrf, rev
     assert step(flow(app, review), "branch")["branches"][0]["when"] == {"$gte": {"amount": 5000}}
     lane = r.context["tree"].by_id["branch"].lanes[0]
     assert (lane.heading, lane.case) == ("priority 1", "Amount ≥ 5,000")
-    assert not r.context["tree"].by_id["branch"].problems
+    assert [p.step for p in r.context["tree"].problems] == ["branch"]  # the checks: smaller amounts take no branch
+    assert "takes no branch" in r.context["tree"].by_id["branch"].problems[0]
+    r = post(web, csrf, "/steps", key=review, container="branch/else", index="0", kind="notify")
+    assert r.context["tree"].problems == []
 
 
 def test_an_unfinished_condition_is_refused_on_its_clause(app, web, csrf, review):
@@ -471,6 +491,7 @@ def test_publishing_needs_a_note_then_freezes_the_draft(app, web, csrf):
     assert r.status_code == 422 and r.context["publish"]["note_error"]
     r = web.post(PAGE + "/publish", data={"csrf_token": csrf, "note": "Legal gets a week"}, headers=HX)
     assert r.headers["HX-Redirect"] == PAGE + "?published=2"
+    assert r.status_code == 200
     assert app.state.workflow.definition("flow", KEY).step("legal").deadline.amount == 5
     page = web.get(PAGE + "?published=2", headers=EN)
     assert "published" in elements(page.text) and page.context["draft"].based_on == 2
@@ -480,3 +501,38 @@ def test_discarding_the_draft(app, web, csrf):
     post(web, csrf, "/steps/legal/delete")
     r = web.post(PAGE + "/discard", data={"csrf_token": csrf}, headers=HX)
     assert r.headers["HX-Redirect"] == PAGE and "legal" in step_ids(flow(app))
+
+
+def test_a_saved_scenario_whose_route_changes_asks_to_confirm_the_new_route(app, web, csrf):
+    from tests.runtime.test_demo_processes import contract
+
+    authoring, user = app.state.flow_authoring, admin(app)
+    doc = flow(app)
+    doc["scenarios"] = [{"name": "Ordinary", "submitter": "liu.yang", "data": contract(),
+                         "route": ["dept_head", "legal", "finance", "vp", "major", "sign"]}]
+    authoring.save(user, KEY, doc, strict=False)
+    authoring.publish(user, KEY, "A scenario")
+    post(web, csrf, "/steps/vp/delete")  # the ordinary contract no longer goes to the VP
+    r = web.post(PAGE + "/publish", data={"csrf_token": csrf, "note": "Without the VP"}, headers=HX)
+    assert r.status_code == 422 and r.context["publish"]["routes_changed"]
+    assert "confirm-routes" in elements(r.text) and "dept_head → legal → finance → major → sign" in r.text
+    r = web.post(PAGE + "/publish", data={"csrf_token": csrf, "note": "Without the VP", "confirm_routes": "1"},
+                 headers=HX)
+    assert r.headers["HX-Redirect"] == PAGE + "?published=3"
+    assert app.state.workflow.definition("flow", KEY).scenarios[0].route == ("dept_head", "legal", "finance",
+                                                                               "major", "sign")
+
+
+def test_where_the_owner_approves_changes_publishing_files_the_change_and_the_page_says_so(app, web, csrf):
+    authoring, user = app.state.flow_authoring, admin(app)
+    doc = flow(app)
+    doc["meta"]["change_approval"] = True
+    authoring.save(user, KEY, doc, strict=False)
+    authoring.publish(user, KEY, "Changes need the owner")
+    post(web, csrf, "/steps/legal", _changed="s.deadline.amount", **{"s.deadline.amount": "5"})
+    r = web.post(PAGE + "/publish", data={"csrf_token": csrf, "note": "Legal gets a week"}, headers=HX)
+    pending = authoring.waiting_change(user, KEY)
+    assert pending and r.headers["HX-Redirect"] == f"{PAGE}?pending={pending}"
+    page = web.get(PAGE, headers=EN)
+    assert elements(page.text)["waiting-change"] and f"/instances/{pending}" in page.text
+    assert app.state.workflow.definition("flow", KEY).version == 2  # not before the owner approves

@@ -38,6 +38,10 @@ def english():
     ({"kind": "field", "field": "reviewer"}, "any", "the person chosen in “Reviewer” (any one)"),
     ({"kind": "user"}, "single", "nobody chosen yet"),
     ({"kind": "role", "role": ""}, "single", "no role chosen yet"),
+    ({"kind": "chosen"}, "single", "chosen by the submitter"),
+    ({"kind": "chosen", "role": "finance", "multiple": True}, "all",
+     "chosen by the submitter among Finance, one or more (all must approve)"),
+    ({"kind": "chosen", "multiple": True, "role": ""}, "single", "chosen by the submitter, one or more"),
 ])
 def test_who_acts(assignee: dict, mode: str, said: str) -> None:
     assert words.who_acts(assignee, NAMES, mode) == said
