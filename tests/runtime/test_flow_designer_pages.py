@@ -5,7 +5,6 @@ undo/redo and publishing (blocked while problems exist)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from runtime.store.repository import MemoryRepository
 from runtime.web.condition_builder import ConditionForm
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
+from tests.runtime.test_form_designer_pages import elements
 from tests.support import definitions_copy, demo_with_auditor
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
@@ -72,24 +72,6 @@ def ids(doc: dict[str, Any], container: str = "") -> list[str]:
 
 def step(doc: dict[str, Any], step_id: str) -> dict[str, Any]:
     return find(doc, step_id)[1]
-
-
-class _Ids(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: dict[str, dict[str, str | None]] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids[a["id"]] = {"tag": tag, **a}
-
-
-def elements(html: str) -> dict[str, dict[str, str | None]]:
-    """Every element with an id, by id, with its tag and attributes (parsed, not grepped)."""
-    parser = _Ids()
-    parser.feed(html)
-    return parser.ids
 
 
 @pytest.fixture
