@@ -27,11 +27,11 @@ from rules.errors import DefinitionError, Problem
 from runtime import i18n
 from runtime.i18n import N_
 from runtime.web.condition_builder import ConditionForm, apply_operation, build_condition, form_from_pairs, operation_for
+from runtime.web.editor_values import whole_number
 from runtime.web.flow_designer_context import (DRAFT_CHANGED, Refused, authoring_of, catalog, designer_user,
                                                page_context, page_url, workspace)
 from runtime.web.flow_designer_panel import BUILDER_PREFIX
 from runtime.web.flow_designer_publish import discard, flows_list, new_flow, publish, publish_panel
-from runtime.web.editor_values import whole_number
 from runtime.web.rendering import is_htmx, redirect, render
 
 Pairs = list[tuple[str, str]]

@@ -24,10 +24,10 @@ from runtime import i18n
 from runtime.errors import DefinitionError, Problem
 from runtime.web import form_designer_rules as rules_view
 from runtime.web import form_designer_view as view
+from runtime.web.editor_values import whole_number
 from runtime.web.form_designer_context import (authoring_of, designer_user, page_context, page_url,
                                                workspace)
 from runtime.web.form_designer_publish import discard, forms_list, new_form, publish, publish_panel
-from runtime.web.editor_values import whole_number
 from runtime.web.rendering import is_htmx, redirect, render
 
 _ = i18n.gettext
