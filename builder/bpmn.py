@@ -136,8 +136,10 @@ class _Writer:
             mode = step.mode if isinstance(step, ApprovalStep) else "sequential"
             loop = sub(element, BPMN, "multiInstanceLoopCharacteristics",
                        isSequential="true" if mode in ("sequential", "single") else "false")
-            sub(loop, BPMN, "loopDataInputRef", people_variable(step))
-            sub(loop, BPMN, "inputDataItem", id=f"{task}.person", name="person")
+            loop.set(q(CAMUNDA, "collection"), people_variable(step))  # what Camunda's tools read
+            loop.set(q(CAMUNDA, "elementVariable"), "person")
+            sub(loop, BPMN, "loopDataInputRef", people_variable(step))  # no inputDataItem: an engine
+            # that merges each instance's data back (SpiffWorkflow) would find it set the next time
             if mode == "any":
                 sub(loop, BPMN, "completionCondition", "True").set(q(XSI, "type"), "bpmn:tFormalExpression")
         return task, task
