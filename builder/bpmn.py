@@ -8,7 +8,8 @@ suffix after a dot (`tier.join`): formflow ids hold no dot, so each element name
 
 What BPMN cannot say (rejections and returns, time limits on the business calendar, the flow's
 policies, field permissions per step, the green channel) is written into the process's and the
-steps' documentation, never silently dropped. Conditions are Python over the variables
+steps' documentation, never silently dropped. A diagram (`builder.bpmn_layout`) places every
+node, so BPMN tools open the file drawn. Conditions are Python over the variables
 `builder.bpmn_expressions` names, so SpiffWorkflow runs the export as it is.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from builder.bpmn_expressions import first_of, literal, python_condition, variable
+from builder.bpmn_layout import Block, Column, Edge, Fork, Node, diagram
 from builder.deadlines import Duration
 from builder.dmn import decision_id
 from builder.flows import (
@@ -78,6 +80,8 @@ class _Writer:
         self.flows = itertools.count(1)
         self.labels = {f.key: chinese(f.label, f.key) for f in form.fields}
         self.element = ET.Element("placeholder")
+        self.blocks: dict[str, Node] = {}
+        self.edges: list[Edge] = []
 
     def process(self) -> None:
         self.element = sub(self.root, BPMN, "process", id=self.pid, name=chinese(self.flow.title, self.flow.key),
@@ -85,46 +89,53 @@ class _Writer:
         sub(self.element, BPMN, "documentation", "\n".join(self._process_notes()))
         start = self._node("startEvent", f"{self.pid}.start", chinese(self.flow.meta.start, "提交申请"))
         end = self._node("endEvent", f"{self.pid}.end", chinese(self.flow.meta.end, "结束"))
-        self._lane(self.flow.steps, start, end)
+        _, column = self._lane(self.flow.steps, start, end)
+        column.blocks = [self.blocks[start], *column.blocks, self.blocks[end]]
+        diagram(self.root, self.pid, column, self.edges)
 
     # ------------------------------------------------------------------ structure
 
     def _lane(self, steps: tuple[Step, ...], source: str, target: str, condition: str = "",
-              name: str = "") -> str:
-        """`steps` in a row from `source` to `target`; the id of the first flow (which carries
-        `condition` and `name`, as a branch's first flow does)."""
+              name: str = "", fork: bool = False) -> tuple[str, Column]:
+        """`steps` in a row from `source` to `target`: the id of the first flow (which carries
+        `condition` and `name`, as a branch's first flow does) and the column they are drawn in
+        (a lane of a fork when `fork`: its first and last flows run in it)."""
+        column = Column()
+        lane = column if fork else None
         first = ""
         previous = source
         for step in steps:
-            entry, exit_ = self._step(step)
-            flow = self._flow(previous, entry, condition if not first else "", name if not first else "")
+            entry, exit_, block = self._step(step)
+            column.blocks.append(block)
+            flow = self._flow(previous, entry, condition if not first else "", name if not first else "",
+                              lane if not first else None)
             first = first or flow
             previous = exit_
-        flow = self._flow(previous, target, condition if not first else "", name if not first else "")
-        return first or flow
+        flow = self._flow(previous, target, condition if not first else "", name if not first else "", lane)
+        return first or flow, column
 
-    def _step(self, step: Step) -> tuple[str, str]:
-        """Write one step; the ids a flow enters it by and leaves it by."""
+    def _step(self, step: Step) -> tuple[str, str, Block]:
+        """Write one step; the ids a flow enters it by and leaves it by, and how it is drawn."""
         if isinstance(step, BranchStep):
             return self._branch(step)
         if isinstance(step, ParallelStep):
             split = self._node("parallelGateway", step.id, chinese(step.title), gatewayDirection="Diverging")
             join = self._node("parallelGateway", f"{step.id}.join", "", gatewayDirection="Converging")
-            for lane in step.branches:
-                self._lane(lane.steps, split, join, name=chinese(lane.label))
-            return split, join
+            lanes = [self._lane(lane.steps, split, join, name=chinese(lane.label), fork=True)[1]
+                     for lane in step.branches]
+            return split, join, Fork([self.blocks[split]], lanes, self.blocks[join])
         if isinstance(step, SubflowStep):
             called = self._node("callActivity", step.id, chinese(step.title, step.id), calledElement=ncname(step.process))
             self._document(called, self._subflow_notes(step))
-            return called, called
+            return called, called, self.blocks[called]
         if isinstance(step, NotifyStep):
             sent = self._node("sendTask", step.id, chinese(step.title, step.id))
             self._document(sent, [f"抄送：{self._who(step.assignee)}；知会即可，无需处理。"], step.assignee)
-            return sent, sent
+            return sent, sent, self.blocks[sent]
         assert isinstance(step, HumanStep)
         return self._human(step)
 
-    def _human(self, step: HumanStep) -> tuple[str, str]:
+    def _human(self, step: HumanStep) -> tuple[str, str, Block]:
         task = self._node("userTask", step.id, chinese(step.title, step.id))
         element = self._by_id(task)
         if step.assignee.kind == "user":
@@ -142,9 +153,9 @@ class _Writer:
             # that merges each instance's data back (SpiffWorkflow) would find it set the next time
             if mode == "any":
                 sub(loop, BPMN, "completionCondition", "True").set(q(XSI, "type"), "bpmn:tFormalExpression")
-        return task, task
+        return task, task, self.blocks[task]
 
-    def _branch(self, step: BranchStep) -> tuple[str, str]:
+    def _branch(self, step: BranchStep) -> tuple[str, str, Block]:
         title = chinese(step.title, step.id)
         if step.ruleset:
             ruleset = self.rulesets.get(step.ruleset)
@@ -164,11 +175,12 @@ class _Writer:
             conditions = [python_condition(branch.when, types) if branch.when else "True"
                           for branch in step.branches]
         join = self._node("exclusiveGateway", f"{step.id}.join", "", gatewayDirection="Converging")
-        for branch, condition in zip(step.branches, first_of(conditions)):
-            self._lane(branch.steps, split, join, condition, chinese(branch.label))
-        otherwise = self._lane(step.otherwise, split, join, name="其他情况")
-        self._by_id(split).set("default", otherwise)
-        return entry, join
+        lanes = [self._lane(branch.steps, split, join, condition, chinese(branch.label), fork=True)
+                 for branch, condition in zip(step.branches, first_of(conditions))]
+        lanes.append(self._lane(step.otherwise, split, join, name="其他情况", fork=True))
+        self._by_id(split).set("default", lanes[-1][0])
+        head = [self.blocks[entry]] + ([self.blocks[split]] if split != entry else [])
+        return entry, join, Fork(head, [column for _, column in lanes], self.blocks[join])
 
     # ------------------------------------------------------------------ elements
 
@@ -181,10 +193,13 @@ class _Writer:
             nid = ncname(f"{wanted}.{n}")
         self.used.add(nid)
         sub(self.element, BPMN, tag, id=nid, name=name, **attributes)
+        self.blocks[nid] = Node(nid, tag)
         return nid
 
-    def _flow(self, source: str, target: str, condition: str = "", name: str = "") -> str:
+    def _flow(self, source: str, target: str, condition: str = "", name: str = "",
+              lane: Column | None = None) -> str:
         fid = f"{self.pid}.flow.{next(self.flows)}"
+        self.edges.append(Edge(fid, source, target, lane))
         flow = sub(self.element, BPMN, "sequenceFlow", id=fid, name=name, sourceRef=source, targetRef=target)
         if condition:
             sub(flow, BPMN, "conditionExpression", condition).set(q(XSI, "type"), "bpmn:tFormalExpression")

@@ -1,6 +1,7 @@
 """The BPMN and DMN exports are well-formed documents a BPMN tool can draw: one start, one end,
 flows between nodes that exist, unique ids, a node per step under the step's id, names in Chinese,
-Python that parses, and what BPMN cannot say written into the documentation."""
+Python that parses, what BPMN cannot say written into the documentation, and a diagram that
+places every node apart and draws every flow."""
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,7 @@ from builder.bpmn import flow_to_bpmn
 from builder.dmn import decision_id, rulesets_to_dmn
 from builder.flows import BranchStep, HumanStep, NotifyStep, ParallelStep, SubflowStep
 from builder.text import localize
-from builder.xml_export import BPMN, CAMUNDA, DMN, ncname
+from builder.xml_export import BPMN, BPMNDI, CAMUNDA, DC, DI, DMN, ncname
 from rules.ruleset import Ruleset
 from tests.builder.bpmn_demo import PROCESSES, bundle, definitions, every_kind
 
@@ -163,3 +164,35 @@ def test_a_unique_table_s_default_row_holds_only_when_no_other_row_does():
         ["? is not None and ? > 100", "-"],
         ["? is not None and ? <= 100", "'a'"],
         ["not ((? is not None and ? > 100) or ((? is not None and ? <= 100) and (kind == 'a')))", "-"]]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_diagram_places_every_node_apart_and_draws_every_flow_from_its_source_to_its_target(name):
+    _, root = exported(case(name))
+    process = root.find("bpmn:process", NS)
+    di = {"bpmndi": BPMNDI, "dc": DC, "di": DI}
+    plane = root.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", di)
+    assert plane.get("bpmnElement") == process.get("id")
+    boxes = {}
+    for shape in plane.findall("bpmndi:BPMNShape", di):
+        bounds = shape.find("dc:Bounds", di)
+        boxes[shape.get("bpmnElement")] = tuple(float(bounds.get(k)) for k in ("x", "y", "width", "height"))
+    assert set(boxes) == set(nodes(process))
+    placed = list(boxes.values())
+    for i, (x, y, w, h) in enumerate(placed):
+        for (x2, y2, w2, h2) in placed[i + 1:]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y  # no two overlap
+
+    def on_edge(point, box):
+        px, py = point
+        x, y, w, h = box
+        inside = x <= px <= x + w and y <= py <= y + h
+        return inside and (px in (x, x + w) or py in (y, y + h))
+
+    edges = {e.get("bpmnElement"): e for e in plane.findall("bpmndi:BPMNEdge", di)}
+    for seq in process.findall("bpmn:sequenceFlow", NS):
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[seq.get("id")].findall("di:waypoint", di)]
+        assert len(points) >= 2
+        assert on_edge(points[0], boxes[seq.get("sourceRef")]) and on_edge(points[-1], boxes[seq.get("targetRef")])
+        for (ax, ay), (bx, by) in zip(points, points[1:]):
+            assert ax == bx or ay == by  # straight down or across
