@@ -62,12 +62,16 @@ def people_variable(step: Step) -> str:
     return f"{variable(step.id)}_people"
 
 
+def approval_mode(step: HumanStep) -> str:
+    """How a human step's people act, as the engine runs it: single, any, all or sequential (a
+    chain of heads, 连续多级主管, always in turn)."""
+    mode = step.mode if isinstance(step, ApprovalStep) else "single"
+    return "sequential" if mode == "single" and step.assignee.kind == "dept_heads" else mode
+
+
 def is_multi_instance(step: Step) -> bool:
     """Whether a human step's task goes to several people: all, any, in turn, or a chain of heads."""
-    if not isinstance(step, HumanStep):
-        return False
-    mode = step.mode if isinstance(step, ApprovalStep) else "single"
-    return mode != "single" or step.assignee.kind == "dept_heads"
+    return isinstance(step, HumanStep) and approval_mode(step) != "single"
 
 
 class _Writer:
@@ -79,13 +83,12 @@ class _Writer:
         self.used = {self.pid}
         self.flows = itertools.count(1)
         self.labels = {f.key: chinese(f.label, f.key) for f in form.fields}
-        self.element = ET.Element("placeholder")
         self.blocks: dict[str, Node] = {}
         self.edges: list[Edge] = []
+        self.element = sub(root, BPMN, "process", id=self.pid, name=chinese(flow.title, flow.key),
+                           isExecutable="true")
 
     def process(self) -> None:
-        self.element = sub(self.root, BPMN, "process", id=self.pid, name=chinese(self.flow.title, self.flow.key),
-                           isExecutable="true")
         sub(self.element, BPMN, "documentation", "\n".join(self._process_notes()))
         start = self._node("startEvent", f"{self.pid}.start", chinese(self.flow.meta.start, "提交申请"))
         end = self._node("endEvent", f"{self.pid}.end", chinese(self.flow.meta.end, "结束"))
@@ -130,7 +133,7 @@ class _Writer:
             return called, called, self.blocks[called]
         if isinstance(step, NotifyStep):
             sent = self._node("sendTask", step.id, chinese(step.title, step.id))
-            self._document(sent, [f"抄送：{self._who(step.assignee)}；知会即可，无需处理。"], step.assignee)
+            self._document(sent, [f"抄送：{self._who(step.assignee)}；知会即可，无需处理。"], _assignee(step.assignee))
             return sent, sent, self.blocks[sent]
         assert isinstance(step, HumanStep)
         return self._human(step)
@@ -142,15 +145,16 @@ class _Writer:
             element.set(q(CAMUNDA, "assignee"), step.assignee.user)
         elif step.assignee.kind == "role":
             element.set(q(CAMUNDA, "candidateGroups"), step.assignee.role)
-        self._document(task, self._human_notes(step), step.assignee)
-        if is_multi_instance(step):
-            mode = step.mode if isinstance(step, ApprovalStep) else "sequential"
+        self._document(task, self._human_notes(step), _assignee(step.assignee))
+        mode = approval_mode(step)
+        if mode != "single":
             loop = sub(element, BPMN, "multiInstanceLoopCharacteristics",
-                       isSequential="true" if mode in ("sequential", "single") else "false")
+                       isSequential="true" if mode == "sequential" else "false")
             loop.set(q(CAMUNDA, "collection"), people_variable(step))  # what Camunda's tools read
             loop.set(q(CAMUNDA, "elementVariable"), "person")
-            sub(loop, BPMN, "loopDataInputRef", people_variable(step))  # no inputDataItem: an engine
-            # that merges each instance's data back (SpiffWorkflow) would find it set the next time
+            # No inputDataItem: an engine that merges each instance's data back into the task
+            # (SpiffWorkflow does) would find the item already set for the next person.
+            sub(loop, BPMN, "loopDataInputRef", people_variable(step))
             if mode == "any":
                 sub(loop, BPMN, "completionCondition", "True").set(q(XSI, "type"), "bpmn:tFormalExpression")
         return task, task, self.blocks[task]
@@ -160,12 +164,10 @@ class _Writer:
         if step.ruleset:
             ruleset = self.rulesets.get(step.ruleset)
             entry = self._node("businessRuleTask", step.id, title)
-            element = self._by_id(entry)
-            element.set(q(CAMUNDA, "decisionRef"), decision_id(step.ruleset))
-            self._document(entry, self._ruleset_notes(step, ruleset))
-            extensions = element.find(q(BPMN, "extensionElements"))
-            sub(extensions if extensions is not None else sub(element, BPMN, "extensionElements"),
-                SPIFF, "calledDecisionId", decision_id(step.ruleset))
+            self._by_id(entry).set(q(CAMUNDA, "decisionRef"), decision_id(step.ruleset))
+            called = ET.Element(q(SPIFF, "calledDecisionId"))
+            called.text = decision_id(step.ruleset)
+            self._document(entry, self._ruleset_notes(step, ruleset), called)
             split = self._node("exclusiveGateway", f"{step.id}.split", "", gatewayDirection="Diverging")
             self._flow(entry, split)
             conditions = [_outcome(branch.outcome) for branch in step.branches]
@@ -208,16 +210,16 @@ class _Writer:
     def _by_id(self, nid: str) -> ET.Element:
         return next(e for e in self.element if e.get("id") == nid)
 
-    def _document(self, nid: str, lines: list[str], assignee: Assignee | None = None) -> None:
+    def _document(self, nid: str, lines: list[str], *extensions: ET.Element) -> None:
+        """Put `lines` and `extensions` first in the element, where BPMN's schema wants them."""
         element = self._by_id(nid)
         docs = ET.Element(q(BPMN, "documentation"))
         docs.text = "\n".join(lines)
         element.insert(0, docs)
-        if assignee is not None:
-            extensions = ET.Element(q(BPMN, "extensionElements"))
-            ET.SubElement(extensions, q(FORMFLOW, "assignee"),
-                          {k: str(v) for k, v in assignee.to_dict().items()})
-            element.insert(1, extensions)
+        if extensions:
+            holder = ET.Element(q(BPMN, "extensionElements"))
+            holder.extend(extensions)
+            element.insert(1, holder)
 
     # ------------------------------------------------------------------ words
 
@@ -254,7 +256,7 @@ class _Writer:
 
     def _human_notes(self, step: HumanStep) -> list[str]:
         who = self._who(step.assignee)
-        mode = step.mode if isinstance(step, ApprovalStep) else "single"
+        mode = approval_mode(step)
         if mode != "single":
             who += f"（{MODE_WORDS[mode]}）"
         notes = [f"处理人：{who}。"]
@@ -306,6 +308,11 @@ class _Writer:
         if kind == "field":
             return f"表单字段「{self.labels.get(assignee.field, assignee.field)}」选定的人"
         return f"规则集 {assignee.ruleset} 的输出 {assignee.output} 指定的人或角色"
+
+
+def _assignee(assignee: Assignee) -> ET.Element:
+    """The assignee as formflow names it, for a tool (or a re-import) that knows formflow."""
+    return ET.Element(q(FORMFLOW, "assignee"), {k: str(v) for k, v in assignee.to_dict().items()})
 
 
 def _outcome(outcome: Mapping[str, object]) -> str:

@@ -11,12 +11,12 @@ a gateway reading an output always finds the variable.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder.bpmn_expressions import literal, none_of, python_condition, variable
 from builder.xml_export import DMN, PYTHON, chinese, document, ncname, sub
-from rules.conditions import EQ, LOGICAL, condition_fields
+from rules.conditions import condition_fields
 from rules.ruleset import Column, Ruleset
 
 HIT_POLICIES = {"first": "FIRST", "unique": "UNIQUE", "collect": "COLLECT"}
@@ -37,8 +37,7 @@ def rulesets_to_dmn(rulesets: Iterable[Ruleset]) -> str:
     # reads no other prefix); ElementTree's `default_namespace` refuses plain attributes, so the
     # tags are left unqualified under an explicit xmlns.
     root = ET.Element("definitions", {"xmlns": DMN, "id": "formflow_rulesets", "name": "formflow rulesets",
-                                              "namespace": "urn:formflow:rulesets",
-                                              "expressionLanguage": PYTHON})
+                                      "namespace": "urn:formflow:rulesets", "expressionLanguage": PYTHON})
     for ruleset in sorted(rulesets, key=lambda r: r.key):
         _decision(root, ruleset)
     return document(root)
@@ -57,8 +56,8 @@ def _decision(root: ET.Element, ruleset: Ruleset) -> None:
                          typeRef=_type_ref(column))
         sub(expression, NONE, "text", variable(column.key))
         if column.options:
-            sub(element, NONE, "inputValues", id=f"{did}.input.{index}.values").append(
-                _text(", ".join(literal(o) for o in column.options)))
+            values = sub(element, NONE, "inputValues", id=f"{did}.input.{index}.values")
+            sub(values, NONE, "text", ", ".join(literal(o) for o in column.options))
     for index, column in enumerate(ruleset.outputs):
         sub(table, NONE, "output", id=f"{did}.output.{index}", name=variable(column.key),
             label=chinese(column.label, column.key), typeRef=_type_ref(column))
@@ -75,9 +74,9 @@ def _rule(table: ET.Element, rid: str, ruleset: Ruleset, entries: list[str], the
     if note:
         sub(rule, NONE, "description", note)
     for index, text in enumerate(entries):
-        sub(rule, NONE, "inputEntry", id=f"{rid}.in.{index}").append(_text(text))
+        sub(sub(rule, NONE, "inputEntry", id=f"{rid}.in.{index}"), NONE, "text", text)
     for index, column in enumerate(ruleset.outputs):
-        sub(rule, NONE, "outputEntry", id=f"{rid}.out.{index}").append(_text(literal(then.get(column.key))))
+        sub(sub(rule, NONE, "outputEntry", id=f"{rid}.out.{index}"), NONE, "text", literal(then.get(column.key)))
 
 
 def _entries(when: dict[str, Any], inputs: tuple[Column, ...]) -> list[str]:
@@ -98,12 +97,17 @@ def _entry(key: str, parts: list[Any]) -> str:
     if len(parts) == 1 and _is_plain_equality(parts[0], key):
         return literal(parts[0][key])
     cond = parts[0] if len(parts) == 1 else {"$and": parts}
-    return python_condition(cond, name=lambda field: "?" if field == key else variable(field))
+    return python_condition(cond, name=_column_as_placeholder(key))
+
+
+def _column_as_placeholder(key: str) -> Callable[[str], str]:
+    """How an entry of column `key` spells fields: its own input `?`, any other by its variable."""
+    return lambda field: "?" if field == key else variable(field)
 
 
 def _is_plain_equality(part: Any, key: str) -> bool:
     ((op, value),) = part.items()
-    return op == key and op not in LOGICAL and op != EQ and not isinstance(value, dict)
+    return op == key and not isinstance(value, dict)
 
 
 def _default_entries(ruleset: Ruleset) -> list[str]:
@@ -114,18 +118,10 @@ def _default_entries(ruleset: Ruleset) -> list[str]:
         return entries
     read = set().union(*(condition_fields(r.when) for r in ruleset.rows))
     index, key = next((i, c.key) for i, c in enumerate(ruleset.inputs) if c.key in read)
-    spelled = [python_condition(r.when, name=lambda field: "?" if field == key else variable(field))
-               for r in ruleset.rows]
+    spelled = [python_condition(r.when, name=_column_as_placeholder(key)) for r in ruleset.rows]
     entries[index] = none_of(spelled)
     return entries
 
 
 def _type_ref(column: Column) -> str:
     return _TYPE_REFS.get(column.type, "string")
-
-
-def _text(value: str) -> ET.Element:
-    element = ET.Element("text")
-    element.text = value
-    return element
-

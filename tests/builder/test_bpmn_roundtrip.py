@@ -114,7 +114,7 @@ class Lockstep:
             task = self.ff.state.tasks[task_id]
             if is_multi_instance(defs.flow.step(task.step)):
                 people.setdefault(task.step, []).extend([task.assignee, *task.queue])
-        out.update({people_variable(defs.flow.step(s)): names for s, names in people.items()})
+        out.update({people_variable(defs.flow.step(s)): list(dict.fromkeys(names)) for s, names in people.items()})
         return out
 
     def formflow_reached(self) -> frozenset[Step]:
