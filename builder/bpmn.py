@@ -307,6 +307,9 @@ class _Writer:
             return f"提交人的各级部门负责人，逐级审批，最多 {assignee.levels} 级"
         if kind == "field":
             return f"表单字段「{self.labels.get(assignee.field, assignee.field)}」选定的人"
+        if kind == "chosen":
+            among = f"，从角色「{assignee.role}」的成员中选" if assignee.role else ""
+            return f"提交人发起时自选的人（{'可选多人' if assignee.multiple else '一人'}{among}）"
         return f"规则集 {assignee.ruleset} 的输出 {assignee.output} 指定的人或角色"
 
 

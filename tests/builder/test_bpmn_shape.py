@@ -196,3 +196,16 @@ def test_the_diagram_places_every_node_apart_and_draws_every_flow_from_its_sourc
         assert on_edge(points[0], boxes[seq.get("sourceRef")]) and on_edge(points[-1], boxes[seq.get("targetRef")])
         for (ax, ay), (bx, by) in zip(points, points[1:]):
             assert ax == bx or ay == by  # straight down or across
+
+
+def test_a_step_the_submitter_staffs_says_so_in_its_documentation():
+    import json as _json
+    from builder.bpmn import flow_to_bpmn
+    from builder.flows import Flow
+    from builder.forms import Form
+    from tests.support import DEMO
+    bundle = _json.loads((DEMO / "processes" / "contract.json").read_text(encoding="utf-8"))
+    flow = Flow.from_dict({**bundle["flow"], "steps": [
+        {"id": "counsel", "kind": "approval", "assignee": {"kind": "chosen", "role": "legal", "multiple": False}}]})
+    xml = flow_to_bpmn(flow, Form.from_dict(bundle["form"]), {})
+    assert "提交人发起时自选的人（一人，从角色「legal」的成员中选）" in xml
