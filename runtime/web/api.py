@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from builder.bpmn import flow_to_bpmn
+from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
@@ -259,6 +261,24 @@ async def export_flow(request: Request) -> Response:
     return Response(dumps(bundle), media_type="application/json")
 
 
+def _exported_as(render: Callable[[Any], str], suffix: str) -> Callable[[Request], Any]:
+    """A download of the process in effect, rendered by `render` from its definitions, for the
+    same readers as the JSON export; saved as `<key>.<suffix>`."""
+    async def view(request: Request) -> Response:
+        user = await require_user(request)
+        workflow = _workflow(request)
+        workflow.require_definition_reader(user)
+        key = request.path_params["key"]
+        body = render(workflow.latest(key))
+        return Response(body, media_type="application/xml",
+                        headers={"Content-Disposition": f'attachment; filename="{key}.{suffix}"'})
+    return view
+
+
+export_bpmn = _exported_as(lambda defs: flow_to_bpmn(defs.flow, defs.form, defs.rulesets), "bpmn")
+export_dmn = _exported_as(lambda defs: rulesets_to_dmn(defs.rulesets.values()), "dmn")
+
+
 async def import_flow(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
@@ -282,5 +302,7 @@ routes = [
     Route("/api/me/delegation", delegation, methods=["GET", "PUT", "DELETE"]),
     Route("/api/reports/post-hoc", post_hoc_report),
     Route("/api/flows/{key}/export", export_flow),
+    Route("/api/flows/{key}/export.bpmn", export_bpmn),
+    Route("/api/flows/{key}/export.dmn", export_dmn),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

@@ -3,6 +3,7 @@ the shapes outside scripts rely on; a refused document saves nothing."""
 from __future__ import annotations
 
 import copy
+from xml.etree import ElementTree
 from collections.abc import Iterator
 from typing import Any
 from datetime import timedelta
@@ -57,6 +58,21 @@ def test_export_is_for_designers_admins_and_auditors(client):
     assert client.get(URL + "/export", headers=bearer(client, "zhang.wei")).status_code == 403
     assert client.get(URL + "/export", headers=bearer(client, "audit.gu")).status_code == 200
     assert client.get(URL + "/export", headers=bearer(client, "admin")).json()["flow"]["key"] == "contract"
+
+
+@pytest.mark.parametrize("suffix, found", [
+    ("bpmn", "{http://www.omg.org/spec/BPMN/20100524/MODEL}process"),
+    ("dmn", "{https://www.omg.org/spec/DMN/20191111/MODEL/}decision"),
+])
+def test_the_bpmn_and_dmn_downloads_are_for_the_same_readers_and_name_their_file(client, suffix, found):
+    url = f"{URL}/export.{suffix}"
+    assert client.get(url, headers=bearer(client, "zhang.wei")).status_code == 403
+    r = client.get(url, headers=bearer(client, "audit.gu"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert r.headers["content-disposition"] == f'attachment; filename="contract.{suffix}"'
+    element = ElementTree.fromstring(r.content).find(found)
+    assert element.get("id") == {"bpmn": "contract", "dmn": "contract-major"}[suffix]
+    assert client.get(f"/api/flows/nothing/export.{suffix}", headers=bearer(client, "admin")).status_code == 404
 
 
 def test_the_list_and_a_draft_that_is_the_next_version(client, admin):
