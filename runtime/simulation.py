@@ -67,6 +67,10 @@ class Simulation:
     def taken(self) -> frozenset[str]:
         return frozenset(p.step for p in self.path)
 
+    def route(self) -> tuple[str, ...]:
+        """The step ids in the order reached: what a saved scenario keeps and compares."""
+        return tuple(p.step for p in self.path)
+
 
 def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any],
              chosen: Any = None) -> Simulation:
