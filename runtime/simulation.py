@@ -77,16 +77,16 @@ def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[s
     """The path a request filed by `submitter` with form data `data` (and `chosen`, the people
     picked for the steps that let the submitter choose) would take on `defs` (a draft or a
     published version), with the people the engine would choose today."""
-    if not isinstance(submitter, str) or submitter not in workflow.org.users:
-        raise ValidationFailed({"submitter": N_("choose who files the request (a user of the organisation)")})
+    unknown = {} if isinstance(submitter, str) and submitter in workflow.org.users else \
+        {"submitter": N_("choose who files the request (a user of the organisation)")}
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": N_("must be an object of field values")})
+        raise ValidationFailed({**unknown, "data": N_("must be an object of field values")})
     later = not_asked_at_start(defs.flow, defs.form)  # the sample's values for these are used at their steps
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
                                      directory=workflow.org)
     people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
-    if errors or choice_errors:
-        raise ValidationFailed({**errors, **choice_errors})
+    if unknown or errors or choice_errors:  # every problem at once, as a start form shows them
+        raise ValidationFailed({**unknown, **errors, **choice_errors})
     return _Scratch(workflow, defs).run(workflow.org.user(submitter), clean, data, people)
 
 

@@ -132,6 +132,25 @@
     });
   }
 
+  // --- the what-if panel: its answer is what the server filled in ------------------------------
+  // A morph leaves a typed value alone when the value the server sends has not changed, so a
+  // scenario run again would show what was typed over it instead of the scenario's data.
+  var fromWhatIf = false;
+
+  function whatIfAsked(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    fromWhatIf = !!(source && source.closest && source.closest("#whatif"));
+  }
+
+  function syncWhatIf() {
+    var form = document.getElementById("whatif-form");
+    if (!fromWhatIf || !form) return;
+    fromWhatIf = false;
+    form.querySelectorAll("input:not([type=checkbox]):not([type=radio]):not([type=hidden]), textarea").forEach(
+      function (input) { if (input.value !== input.defaultValue) input.value = input.defaultValue; });
+  }
+
   // --- keyboard: Alt+↑/↓ moves the focused step, Ctrl+Z / Ctrl+Shift+Z undo and redo, Esc closes a menu
 
   function onKey(event) {
@@ -166,6 +185,7 @@
   document.addEventListener("toggle", onToggle, true);
   document.addEventListener("htmx:before:request", function (event) {
     rememberFocus();
+    whatIfAsked(event);
     if (designer() && designer().contains(event.target)) setDisabled(true);
   });
   document.addEventListener("htmx:before:swap", holdDuringDrag);
@@ -174,7 +194,7 @@
     init(event.target);
   });
   document.addEventListener("htmx:after:request", function () { setDisabled(false); });
-  document.addEventListener("htmx:after:settle", function () { syncChoices(); restoreFocus(); });
+  document.addEventListener("htmx:after:settle", function () { syncChoices(); syncWhatIf(); restoreFocus(); });
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
