@@ -4,54 +4,20 @@ the tree marked taken / not taken; bad sample data and a draft with problems ans
 nothing saved; staff are refused; saving, running again and deleting a scenario change the draft."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from runtime.app import create_app
-from runtime.settings import Settings
 from runtime.simulation import simulate
-from runtime.store.repository import MemoryRepository
-from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
+from tests.runtime.test_flow_designer_pages import EN, HX, PAGE, admin, post
+from tests.runtime.test_flow_designer_pages import app, csrf, seeded, web  # noqa: F401 (its fixtures)
 from tests.runtime.test_form_designer_pages import elements
-from tests.support import definitions_copy, demo_with_auditor
 
-HX = {"HX-Request": "true", "Accept-Language": "en"}
-EN = {"Accept-Language": "en"}
-PAGE = "/designer/flows/contract"
 CONTRACT = {"title": "Printers", "counterparty": "Acme", "type": "purchase", "amount": "50000", "risk": "low",
             "start_date": "2026-01-01", "end_date": "2026-12-31", "payment_terms": "30 days", "summary": "Ten printers"}
 ORDINARY = ["dept_head", "legal", "finance", "vp", "major", "sign"]
 MAJOR = ["dept_head", "legal", "finance", "vp", "major", "gm", "sign"]
-
-
-@pytest.fixture(scope="module")
-def seeded() -> MemoryRepository:
-    return demo_with_auditor()
-
-
-@pytest.fixture
-def app(seeded):
-    return create_app(Settings(), definitions_copy(seeded))
-
-
-@pytest.fixture
-def web(app) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as client:
-        app.state.templates = make_templates(strict=True)
-        yield client
-
-
-@pytest.fixture
-def csrf(web) -> str:
-    return sign_in(web, "admin")
-
-
-def admin(app) -> Any:
-    return app.state.workflow.org.users["admin"]
 
 
 def stored_draft(app) -> Any:
@@ -60,10 +26,6 @@ def stored_draft(app) -> Any:
 
 def sample(submitter: str = "wang.fang", **changes: str) -> dict[str, str]:
     return {"submitter": submitter, **{f"sample.{k}": v for k, v in {**CONTRACT, **changes}.items()}}
-
-
-def post(web, csrf: str, url: str, hx: bool = True, **data: str):
-    return web.post(PAGE + url, data={"csrf_token": csrf, **data}, headers=HX if hx else EN)
 
 
 def classes(html: str, dom_id: str) -> set[str]:
