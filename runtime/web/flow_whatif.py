@@ -24,7 +24,8 @@ from runtime.i18n import N_
 from runtime.org import User
 from runtime.simulation import simulate
 from runtime.web import flow_whatif_view as view
-from runtime.web.flow_designer_context import DRAFT_CHANGED, authoring_of, designer_user, page_context, page_url, workspace
+from runtime.web.flow_designer_context import (DRAFT_CHANGED, authoring_of, designer_user, page_context, page_url,
+                                               workspace)
 from runtime.web.forms_view import submission
 from runtime.web.rendering import is_htmx, redirect, render
 

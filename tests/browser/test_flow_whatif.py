@@ -1,6 +1,7 @@
 """An admin opens the contract process in the flow designer and asks "what if…": an ordinary
 contract goes to the VP and not the GM, a major one (2,000,000) to the GM too, each step shown
-with the person who would act; the major one is saved as a scenario and run again.
+with the person who would act; the major one is saved as a scenario and run again; what was typed
+in the panel outlives an edit of the tree.
 Screenshots go to tests/browser/artifacts/."""
 from __future__ import annotations
 
@@ -76,3 +77,13 @@ def test_simulate_an_ordinary_and_a_major_contract_and_save_one(page: Page, serv
     expect(page.locator("#field-amount")).to_have_value("2000000")
     expect(page.locator("#whatif-path > li")).to_have_count(len(MAJOR))
     shot(page, "flow-whatif-3-scenario")
+
+    # An edit elsewhere redraws the workspace: the path goes (the draft may have changed), what
+    # was typed in the panel stays, to simulate again.
+    page.locator("#select-legal").click()
+    expect(page.locator("#properties-title code")).to_have_text("legal")
+    expect(page.locator("#whatif-path")).to_have_count(0)
+    expect(page.locator("#field-amount")).to_have_value("2000000")
+    expect(page.locator("#whatif-submitter")).to_have_value("wang.fang")
+    expect(page.locator("#field-risk")).to_have_value("low")
+    simulate(page, MAJOR)
