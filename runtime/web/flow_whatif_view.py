@@ -38,6 +38,7 @@ class Mark:
     people: str = ""
     due: str = ""
     because: str = ""
+    branch: int | None = None  # a branch step: the branch taken (None: otherwise)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ def with_result(made: WhatIf, result: Simulation, cards: Mapping[str, Card]) -> 
     mine = [p for p in result.path if p.instance == root]
     made.path = [_row(p, cards) for p in result.path]
     made.marks = {sid: Mark(False) for sid in cards}
-    made.marks.update({p.step: Mark(True, _names(p), p.due, _because(p, cards)) for p in mine if p.step in cards})
+    made.marks.update({p.step: Mark(True, _names(p), p.due, _because(p, cards), p.branch) for p in mine if p.step in cards})
     if result.status == "waiting":
         made.waiting = i18n.localized(WAITING.fill(why="; ".join(result.waiting.values())))
     return made

@@ -55,6 +55,7 @@ def test_an_ordinary_contract_goes_to_the_vp_and_not_the_gm(app, web, csrf):
     assert not r.context["marks"]["gm"].taken and r.context["marks"]["vp"].taken
     assert "otherwise" in panel.marks["major"].because
     assert "ff-not-taken" in classes(r.text, "step-gm") and "ff-taken" in classes(r.text, "step-vp")
+    assert "ff-lane-taken" in classes(r.text, "lane-major--else") and "ff-lane-not-taken" in classes(r.text, "lane-major--b0")
     assert elements(r.text)["sim-gm"]["class"] == "visually-hidden"  # screen readers hear it is not taken
     assert app.state.workflow.state.instances == {}  # nothing filed
     assert stored_draft(app) is None  # nothing saved
@@ -68,7 +69,7 @@ def test_a_major_contract_also_goes_to_the_gm_with_the_rule_that_decided_it(app,
     gm = panel.marks["gm"]
     assert gm.taken and gm.people == "Yang Hua" and gm.due
     assert "Major contract" in panel.marks["major"].because and "contract-major" in panel.marks["major"].because
-    assert "ff-taken" in classes(r.text, "step-gm")
+    assert "ff-taken" in classes(r.text, "step-gm") and "ff-lane-taken" in classes(r.text, "lane-major--b0")
     assert "Yang Hua" in r.text.split('id="sim-gm"')[1].split("</span>\n    </span>")[0]
     path = r.text.split('id="whatif-path"')[1].split("</ol>")[0]
     assert [line.split('"')[1] for line in path.split("<li data-step=")[1:]] == MAJOR
