@@ -41,6 +41,7 @@ class PathStep:
     outcome: str = ""  # "branch 2" / "otherwise" / "skipped" / "auto-approved" / ""
     branch: int | None = None  # a branch step: the branch taken, None for otherwise
     instance: str = ""  # the (scratch) request it belongs to: a sub-process has its own
+    decision: dict[str, Any] | None = field(default=None, compare=False)  # a branch: its decide event, to word it
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"step": self.step, "kind": self.kind, "people": list(self.people)}
@@ -169,7 +170,7 @@ class _Scratch:
             if key not in reached:
                 order.append(key)
                 reached[key] = {"kind": self._defs_of(event["instance"]).flow.step(step).kind, "people": [],
-                                "because": "", "due": "", "outcome": "", "branch": None}
+                                "because": "", "due": "", "outcome": "", "branch": None, "decision": None}
             entry = reached[key]
             if event["action"] == "task":
                 person = {"username": event["assignee"], "name": org.name_of(event["assignee"], locale)}
@@ -187,7 +188,7 @@ class _Scratch:
             elif event["action"] == "decide":
                 entry["branch"] = event.get("branch")
                 entry["outcome"] = "otherwise" if event.get("branch") is None else f"branch {event['branch'] + 1}"
-                entry["because"] = _because(event)
+                entry["because"], entry["decision"] = _because(event), dict(event)
         for event in self.events:  # an automatic approval is recorded on its task
             if event["action"] in ("approve", "complete") and event.get("auto"):
                 key = (event["instance"], event["step"])

@@ -56,7 +56,7 @@ def _run(request: Request, user: User, key: str, submitter: str, pairs: Pairs | 
         return view.Sample(**base, errors=failed.errors)
     except Conflict as exc:  # a flow that would never end
         return view.Sample(**base, message=i18n.localized(exc.args[0]) if exc.args else str(exc))
-    return view.Sample(**{**base, "data": data}, result=result)
+    return view.Sample(**{**base, "data": data}, result=result, defs=defs)
 
 
 def _answer(request: Request, user: User, key: str, sample: view.Sample, selected: str, *,

@@ -18,12 +18,14 @@ from builder.forms import Form
 from builder.permissions import not_asked_at_start
 from runtime import i18n
 from runtime.choices import choice_rows, choices_from_pairs
+from runtime.engine import Definitions
 from runtime.i18n import N_
 from runtime.org import Organisation
 from runtime.simulation import PathStep, Simulation
 from runtime.web import flow_words as words
 from runtime.web.flow_designer_view import Card, kind_name
 from runtime.web.forms_view import FormState, blank_state, state_from_data, state_from_pairs
+from runtime.web.timeline import decision_words
 
 SAMPLE_PREFIX = "sample."  # the sample data's inputs, as the form designer's preview names its own
 OUTCOMES = {"skipped": N_("passed by"), "auto-approved": N_("approved automatically")}
@@ -72,6 +74,7 @@ class Sample:
     data: dict[str, Any] | None = None
     errors: dict[str, Any] = field(default_factory=dict)
     result: Simulation | None = None
+    defs: Definitions | None = None  # what it was simulated on (to word its branches' decisions)
     message: str = ""  # why nothing was simulated (the draft has problems)
     name: str = ""  # the scenario name typed
     name_error: str = ""
@@ -107,7 +110,7 @@ def panel(sample: Sample, flow: Flow | None, form: Form | None, org: Organisatio
     made = WhatIf(sample, people_of(org, locale), state, choosers(flow, org, chosen, errors, locale),
                   scenario_rows(scenarios, titles, org, locale), ready=flow is not None,
                   submitter_error=i18n.localized(errors["submitter"]) if "submitter" in errors else "")
-    return with_result(made, sample.result, cards) if sample.result is not None else made
+    return with_result(made, sample.result, cards, sample.defs) if sample.result is not None else made
 
 
 def sample_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -155,13 +158,14 @@ def choosers(flow: Flow | None, org: Organisation, chosen: dict[str, list[str]],
     return choice_rows(flow, org, chosen, i18n.localized_errors(dict(errors)), locale)
 
 
-def with_result(made: WhatIf, result: Simulation, cards: Mapping[str, Card]) -> WhatIf:
+def with_result(made: WhatIf, result: Simulation, cards: Mapping[str, Card], defs: Definitions | None = None) -> WhatIf:
     """The panel after a simulation: the path listed, every card of the tree marked."""
     root = result.path[0].instance if result.path else ""
     mine = [p for p in result.path if p.instance == root]
-    made.path = [_row(p, cards) for p in result.path]
+    made.path = [_row(p, cards, defs if p.instance == root else None) for p in result.path]
     made.marks = {sid: Mark(False) for sid in cards}
-    made.marks.update({p.step: Mark(True, _names(p), p.due, _because(p, cards), p.branch) for p in mine if p.step in cards})
+    made.marks.update({p.step: Mark(True, _names(p), p.due, _because(p, cards, defs), p.branch)
+                       for p in mine if p.step in cards})
     if result.status == "waiting":
         made.waiting = i18n.localized(WAITING.fill(why="; ".join(result.waiting.values())))
     return made
@@ -180,12 +184,12 @@ def _names(step: PathStep) -> str:
     return ", ".join(p["name"] + (f" ({p['note']})" if p.get("note") else "") for p in step.people)
 
 
-def _row(step: PathStep, cards: Mapping[str, Card]) -> PathRow:
+def _row(step: PathStep, cards: Mapping[str, Card], defs: Definitions | None) -> PathRow:
     card = cards.get(step.step)
     title = card.title if card is not None else step.step
     branch = step.kind == "branch"  # its outcome is said in its "because"
     return PathRow(step.step, title, kind_name(step.kind), _names(step), step.due,
-                   "" if branch else _outcome(step, card), _because(step, cards))
+                   "" if branch else _outcome(step, card), _because(step, cards, defs))
 
 
 def _outcome(step: PathStep, card: Card | None) -> str:
@@ -197,9 +201,13 @@ def _outcome(step: PathStep, card: Card | None) -> str:
     return i18n.gettext(OUTCOMES[step.outcome]) if step.outcome in OUTCOMES else ""
 
 
-def _because(step: PathStep, cards: Mapping[str, Card]) -> str:
-    """For a branch: the branch taken and why; for a step passed by: the policy's note."""
+def _because(step: PathStep, cards: Mapping[str, Card], defs: Definitions | None = None) -> str:
+    """For a branch: the branch taken and why (the rule row that fired and what it read, as the
+    request's timeline words it); for a step passed by: the policy's note."""
     if step.kind != "branch":
         return step.because
     outcome = _outcome(step, cards.get(step.step))
+    if step.decision is not None and defs is not None:
+        chosen, why = decision_words(step.decision, defs)
+        return f"{outcome} ({chosen}): {why}" if chosen and chosen not in outcome else f"{outcome}: {why}"
     return f"{outcome}: {step.because}" if step.because else outcome
