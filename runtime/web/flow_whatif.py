@@ -26,6 +26,7 @@ from runtime.simulation import simulate
 from runtime.web import flow_whatif_view as view
 from runtime.web.flow_designer_context import (DRAFT_CHANGED, authoring_of, designer_user, page_context, page_url,
                                                workspace)
+from runtime.web.form_designer_view import sample_pairs
 from runtime.web.forms_view import submission
 from runtime.web.rendering import is_htmx, redirect, render
 
@@ -49,7 +50,7 @@ def _run(request: Request, user: User, key: str, submitter: str, pairs: Pairs | 
     except DefinitionError:
         return view.Sample(**base, message=i18n.gettext(FIX_FIRST))
     if pairs is not None:
-        data = submission(defs.form, view.sample_pairs(pairs), not_asked_at_start(defs.flow, defs.form))
+        data = submission(defs.form, sample_pairs(pairs), not_asked_at_start(defs.flow, defs.form))
     try:
         result = simulate(workflow, defs, submitter, data or {}, choices_from_pairs(pairs or []))
     except ValidationFailed as failed:

@@ -24,10 +24,10 @@ from runtime.org import Organisation
 from runtime.simulation import PathStep, Simulation
 from runtime.web import flow_words as words
 from runtime.web.flow_designer_view import Card, kind_name
+from runtime.web.form_designer_view import SAMPLE_PREFIX, sample_pairs  # named as the preview's inputs
 from runtime.web.forms_view import FormState, blank_state, state_from_data, state_from_pairs
 from runtime.web.timeline import decision_words
 
-SAMPLE_PREFIX = "sample."  # the sample data's inputs, as the form designer's preview names its own
 OUTCOMES = {"skipped": N_("passed by"), "auto-approved": N_("approved automatically")}
 WAITING = N_("The request would stop here and wait: %(why)s")
 
@@ -102,7 +102,7 @@ def panel(sample: Sample, flow: Flow | None, form: Form | None, org: Organisatio
     """The panel for `sample` on a draft (`flow`: the draft parsed, None while it has problems)."""
     chosen = choices_from_pairs(sample.pairs or [])
     errors = sample.errors
-    state = sample_state(flow, form, url, pairs=sample_pairs(sample.pairs) if sample.pairs is not None else None,
+    state = sample_state(flow, form, url, pairs=sample_pairs(list(sample.pairs)) if sample.pairs is not None else None,
                          data=sample.data)
     if state is not None:
         state.errors = {k: v for k, v in errors.items() if not k.startswith("chosen.") and k != "submitter"}
@@ -111,12 +111,6 @@ def panel(sample: Sample, flow: Flow | None, form: Form | None, org: Organisatio
                   scenario_rows(scenarios, titles, org, locale), ready=flow is not None,
                   submitter_error=i18n.localized(errors["submitter"]) if "submitter" in errors else "")
     return with_result(made, sample.result, cards, sample.defs) if sample.result is not None else made
-
-
-def sample_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The sample form's inputs without their prefix, and its row operation (`_op`)."""
-    return [(k[len(SAMPLE_PREFIX):], v) for k, v in pairs if k.startswith(SAMPLE_PREFIX)] + \
-        [(k, v) for k, v in pairs if k == "_op"]
 
 
 def people_of(org: Organisation, locale: str) -> list[tuple[str, str]]:
