@@ -43,7 +43,7 @@ class RouteChange:
 
 def route_of(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any]) -> tuple[str, ...]:
     """The step ids a request takes, in the order the simulator reaches them."""
-    return tuple(step.step for step in simulate(workflow, defs, submitter, data).path)
+    return simulate(workflow, defs, submitter, data).route()
 
 
 def changed_routes(workflow: Workflow, defs: Definitions) -> list[RouteChange]:

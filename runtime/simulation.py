@@ -41,6 +41,7 @@ class PathStep:
     outcome: str = ""  # "branch 2" / "otherwise" / "skipped" / "auto-approved" / ""
     branch: int | None = None  # a branch step: the branch taken, None for otherwise
     instance: str = ""  # the (scratch) request it belongs to: a sub-process has its own
+    decision: dict[str, Any] | None = field(default=None, compare=False)  # a branch: its decide event, to word it
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"step": self.step, "kind": self.kind, "people": list(self.people)}
@@ -67,22 +68,26 @@ class Simulation:
     def taken(self) -> frozenset[str]:
         return frozenset(p.step for p in self.path)
 
+    def route(self) -> tuple[str, ...]:
+        """The step ids in the order reached: what a saved scenario keeps and compares."""
+        return tuple(p.step for p in self.path)
+
 
 def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any],
              chosen: Any = None) -> Simulation:
     """The path a request filed by `submitter` with form data `data` (and `chosen`, the people
     picked for the steps that let the submitter choose) would take on `defs` (a draft or a
     published version), with the people the engine would choose today."""
-    if not isinstance(submitter, str) or submitter not in workflow.org.users:
-        raise ValidationFailed({"submitter": N_("choose who files the request (a user of the organisation)")})
+    unknown = {} if isinstance(submitter, str) and submitter in workflow.org.users else \
+        {"submitter": N_("choose who files the request (a user of the organisation)")}
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": N_("must be an object of field values")})
+        raise ValidationFailed({**unknown, "data": N_("must be an object of field values")})
     later = not_asked_at_start(defs.flow, defs.form)  # the sample's values for these are used at their steps
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
                                      directory=workflow.org)
     people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
-    if errors or choice_errors:
-        raise ValidationFailed({**errors, **choice_errors})
+    if unknown or errors or choice_errors:  # every problem at once, as a start form shows them
+        raise ValidationFailed({**unknown, **errors, **choice_errors})
     return _Scratch(workflow, defs).run(workflow.org.user(submitter), clean, data, people)
 
 
@@ -165,7 +170,7 @@ class _Scratch:
             if key not in reached:
                 order.append(key)
                 reached[key] = {"kind": self._defs_of(event["instance"]).flow.step(step).kind, "people": [],
-                                "because": "", "due": "", "outcome": "", "branch": None}
+                                "because": "", "due": "", "outcome": "", "branch": None, "decision": None}
             entry = reached[key]
             if event["action"] == "task":
                 person = {"username": event["assignee"], "name": org.name_of(event["assignee"], locale)}
@@ -183,7 +188,7 @@ class _Scratch:
             elif event["action"] == "decide":
                 entry["branch"] = event.get("branch")
                 entry["outcome"] = "otherwise" if event.get("branch") is None else f"branch {event['branch'] + 1}"
-                entry["because"] = _because(event)
+                entry["because"], entry["decision"] = _because(event), dict(event)
         for event in self.events:  # an automatic approval is recorded on its task
             if event["action"] in ("approve", "complete") and event.get("auto"):
                 key = (event["instance"], event["step"])

@@ -1,6 +1,6 @@
 """The flow designer of one process: its page and every edit of the tree and the step panel (the
-list, new-process and publish routes are in `runtime.web.flow_designer_publish`; every route of
-both is in `routes` here).
+list, new-process and publish routes are in `runtime.web.flow_designer_publish`, the what-if
+panel's in `runtime.web.flow_whatif`; every route of them all is in `routes` here).
 
 Every edit posts one operation (insert, move, copy, delete a step; add, move, delete a branch or
 lane; a panel input; undo, redo), applied to the draft by `builder.flow_editing` and saved
@@ -32,6 +32,7 @@ from runtime.web.flow_designer_context import (DRAFT_CHANGED, Refused, authoring
                                                page_context, page_url, workspace)
 from runtime.web.flow_designer_panel import BUILDER_PREFIX
 from runtime.web.flow_designer_publish import discard, flows_list, new_flow, publish, publish_panel
+from runtime.web.flow_whatif import delete_scenario, run_scenario, save_scenario, simulate_sample
 from runtime.web.rendering import is_htmx, redirect, render
 
 Pairs = list[tuple[str, str]]
@@ -291,4 +292,8 @@ routes = [
     Route(_ONE + "/publish", publish_panel),
     Route(_ONE + "/publish", publish, methods=["POST"]),
     Route(_ONE + "/discard", discard, methods=["POST"]),
+    Route(_ONE + "/simulate", simulate_sample, methods=["POST"]),
+    Route(_ONE + "/scenarios", save_scenario, methods=["POST"]),
+    Route(_ONE + "/scenarios/{index:int}/run", run_scenario, methods=["POST"]),
+    Route(_ONE + "/scenarios/{index:int}/delete", delete_scenario, methods=["POST"]),
 ]

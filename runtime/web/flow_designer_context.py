@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from builder.flows import Flow
 from builder.forms import Form
 from builder.text import localize
 from rules.errors import Problem
@@ -19,6 +20,7 @@ from runtime.errors import NotFound
 from runtime.org import User
 from runtime.web import flow_designer_panel as panel_view
 from runtime.web import flow_designer_view as view
+from runtime.web import flow_whatif_view as whatif_view
 from runtime.web.condition_subjects import Subject, subjects_of
 from runtime.web.flow_words import Names
 from runtime.web.form_designer_context import designer_user
@@ -103,25 +105,30 @@ class Refused:
 
 def workspace(request: Request, user: User, key: str, draft: Any, selected: str, *,
               refused: Refused | None = None, builders: dict[int, Any] | None = None,
-              problems: list[Problem] | None = None) -> dict[str, Any]:
-    """What the workspace block renders: the tree, the problem list and the selected step's panel."""
+              problems: list[Problem] | None = None, sample: whatif_view.Sample | None = None) -> dict[str, Any]:
+    """What the workspace block renders: the tree, the problem list, the selected step's panel and
+    the what-if panel (`sample`: what it was asked, and the path found; the tree marked by it)."""
     doc = draft.flow
     known = catalog(request, doc)
     found = authoring_of(request).problems(user, key) if problems is None else problems
     tree = view.tree(doc, found, known.names(), known.subjects, known.locale)
     selected = view.selected_step(selected, tree.by_id)
+    flow = Flow.from_dict(doc) if not [p for p in found if p.path != "version"] else None  # as definitions() reads it
+    whatif = whatif_view.panel(sample or whatif_view.Sample(), flow, known.form, known.org, known.locale, tree.by_id,
+                               f"/designer/flows/{key}/simulate", whatif_view.scenarios_of(doc, flow))
     return {
         "key": key, "draft": draft, "doc": doc, "selected": selected, "tree": tree,
         "title": localize(doc.get("title"), known.locale) or key,
         "form_title": localize(known.form.title, known.locale) if known.form is not None else doc.get("form", ""),
         "panel": panel_view.panel(doc, selected, known, builders or {}) if selected else None,
         "kinds": view.kinds(), "refused": refused, "subjects": known.subjects, "phrases": view.tree_phrases(),
+        "whatif": whatif, "marks": whatif.marks,
     }
 
 
 def page_context(request: Request, user: User, key: str, draft: Any, selected: str, **extra: Any) -> dict[str, Any]:
     context = workspace(request, user, key, draft, selected, refused=extra.pop("refused", None),
-                        builders=extra.pop("builders", None))
+                        builders=extra.pop("builders", None), sample=extra.pop("sample", None))
     context.update(publish_context(request, user, key, draft, problems=context["tree"].problems))
     context["published"] = request.query_params.get("published", "")
     context["waiting"] = authoring_of(request).waiting_change(user, key)  # a change the owner has yet to approve

@@ -132,6 +132,59 @@
     });
   }
 
+  // --- the what-if panel --------------------------------------------------------------------
+  // Its own answer is what the server filled in: a morph leaves a typed value alone when the value
+  // sent has not changed, so a scenario run again would show what was typed over its data. Any
+  // other edit redraws the panel blank: what was typed there is put back, to simulate again.
+  var fromWhatIf = false;
+  var typed = null; // the panel's values before an edit of the tree or a step
+
+  function whatIfControls() {
+    var form = document.getElementById("whatif-form");
+    return form ? Array.prototype.slice.call(form.querySelectorAll("input:not([type=hidden]), select, textarea")) : [];
+  }
+
+  function keyed(controls, each) {
+    var seen = {};
+    controls.forEach(function (el) {
+      var name = el.name + "#" + (seen[el.name] = (seen[el.name] || 0) + 1);
+      each(el, name);
+    });
+  }
+
+  function whatIfAsked(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    fromWhatIf = !!(source && source.closest && source.closest("#whatif"));
+    typed = null;
+    if (fromWhatIf) return;
+    typed = {};
+    keyed(whatIfControls(), function (el, name) {
+      typed[name] = el.type === "checkbox" || el.type === "radio" ? el.checked :
+        el.multiple ? Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; }) : el.value;
+    });
+  }
+
+  function syncWhatIf() {
+    if (fromWhatIf) {
+      whatIfControls().forEach(function (el) {
+        if (el.tagName !== "SELECT" && el.type !== "checkbox" && el.type !== "radio" && el.value !== el.defaultValue) {
+          el.value = el.defaultValue;
+        }
+      });
+    } else if (typed) {
+      var kept = typed;
+      keyed(whatIfControls(), function (el, name) {
+        if (!(name in kept)) return;
+        if (el.type === "checkbox" || el.type === "radio") el.checked = kept[name];
+        else if (el.multiple) Array.prototype.forEach.call(el.options, function (o) { o.selected = kept[name].indexOf(o.value) >= 0; });
+        else el.value = kept[name];
+      });
+    }
+    fromWhatIf = false;
+    typed = null;
+  }
+
   // --- keyboard: Alt+↑/↓ moves the focused step, Ctrl+Z / Ctrl+Shift+Z undo and redo, Esc closes a menu
 
   function onKey(event) {
@@ -166,6 +219,7 @@
   document.addEventListener("toggle", onToggle, true);
   document.addEventListener("htmx:before:request", function (event) {
     rememberFocus();
+    whatIfAsked(event);
     if (designer() && designer().contains(event.target)) setDisabled(true);
   });
   document.addEventListener("htmx:before:swap", holdDuringDrag);
@@ -174,7 +228,7 @@
     init(event.target);
   });
   document.addEventListener("htmx:after:request", function () { setDisabled(false); });
-  document.addEventListener("htmx:after:settle", function () { syncChoices(); restoreFocus(); });
+  document.addEventListener("htmx:after:settle", function () { syncChoices(); syncWhatIf(); restoreFocus(); });
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
