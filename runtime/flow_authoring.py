@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from builder.flow_diff import FlowChange, flow_changes
@@ -39,13 +39,16 @@ STEPS = "steps"
 @dataclass(frozen=True)
 class FlowDraft:
     """The designer's working copy: the flow document, the version it follows (0 for a new
-    process), whether undo/redo can move, and its revision (saves since the draft began)."""
+    process), whether undo/redo can move, and its revision (saves since the draft began).
+    `problems`: what blocks publishing it, when the save that made it has checked that already
+    (None otherwise: ask `FlowAuthoring.problems`), so an edit checks the flow once, not twice."""
 
     flow: dict[str, Any]
     based_on: int
     can_undo: bool
     can_redo: bool
     revision: int = 0
+    problems: tuple[Problem, ...] | None = field(default=None, compare=False)
 
     @property
     def etag(self) -> str:
@@ -166,11 +169,12 @@ class FlowAuthoring:
         latest = self.repo.definition_versions(KIND, key)
         based_on = latest[-1]["version"] if latest else 0
         flow = self._checked(key, doc, based_on + 1, strict=strict)
+        problems = None if strict else tuple(self._problems(flow))  # strict: none, or it was refused
         if flow == current["flow"]:
-            return _as_draft(current)
+            return _as_draft(current, problems)
         stored = saved_draft(current, "flow", flow, STEPS, based_on=based_on)
         self.repo.put_draft(KIND, key, stored)
-        return _as_draft(stored)
+        return _as_draft(stored, problems)
 
     def undo(self, user: User, key: str) -> FlowDraft:
         return self._step(user, key, "undo", "redo", N_("nothing to undo"))
@@ -271,15 +275,18 @@ class FlowAuthoring:
         """The document as it is stored (normalised, as the next version), or what refuses it."""
         if isinstance(doc, dict):
             doc = {**doc, "version": version}
-        problems = [p for p in self._problems(doc) if p.path != "version"]
-        if isinstance(doc, dict) and doc.get("key", key) != key:
-            problems.insert(0, Problem("key", N_('must be "%(key)s", the process being edited', key=key)))
-        if strict and problems:
-            raise DefinitionError(problems)
+
+        def problems() -> list[Problem]:
+            found = [p for p in self._problems(doc) if p.path != "version"]
+            if isinstance(doc, dict) and doc.get("key", key) != key:
+                found.insert(0, Problem("key", N_('must be "%(key)s", the process being edited', key=key)))
+            return found
+        if strict and (found := problems()):
+            raise DefinitionError(found)
         try:
             return Flow.from_dict({**doc, "key": key}).to_dict()
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise DefinitionError(problems or [Problem("", "not a flow document")]) from None
+        except (KeyError, TypeError, ValueError, AttributeError):  # not well-formed: say why, at its paths
+            raise DefinitionError(problems() or [Problem("", "not a flow document")]) from None
 
     def _effective_problems(self, effective: Any) -> list[Problem]:
         if effective in (None, ""):
@@ -302,9 +309,9 @@ class FlowAuthoring:
         return _as_draft(moved)
 
 
-def _as_draft(stored: dict[str, Any]) -> FlowDraft:
+def _as_draft(stored: dict[str, Any], problems: tuple[Problem, ...] | None = None) -> FlowDraft:
     return FlowDraft(stored["flow"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
-                     stored.get("revision", 0))
+                     stored.get("revision", 0), problems)
 
 
 def _has_text(title: Any) -> bool:

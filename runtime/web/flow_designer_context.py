@@ -110,7 +110,8 @@ def workspace(request: Request, user: User, key: str, draft: Any, selected: str,
     the what-if panel (`sample`: what it was asked, and the path found; the tree marked by it)."""
     doc = draft.flow
     known = catalog(request, doc)
-    found = authoring_of(request).problems(user, key) if problems is None else problems
+    found = (problems if problems is not None  # a save has checked the draft it made; anything else asks
+             else list(draft.problems) if draft.problems is not None else authoring_of(request).problems(user, key))
     tree = view.tree(doc, found, known.names(), known.subjects, known.locale)
     selected = view.selected_step(selected, tree.by_id)
     flow = Flow.from_dict(doc) if not [p for p in found if p.path != "version"] else None  # as definitions() reads it

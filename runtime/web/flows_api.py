@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runtime.flow_authoring import FlowAuthoring, FlowDraft
+from runtime.flow_authoring import FlowAuthoring
 from runtime.simulation import simulate
 from runtime.web.api import json_object
-from runtime.web.forms_api import if_match
+from runtime.web.drafts_api import draft_routes, if_match, shown
 from runtime.web.session import require_user
 
 
@@ -26,46 +26,16 @@ def _authoring(request: Request) -> FlowAuthoring:
     return request.app.state.flow_authoring
 
 
-def _shown(draft: FlowDraft) -> Response:
-    return JSONResponse(draft.flow, headers={"ETag": draft.etag})
-
-
-async def list_flows(request: Request) -> Response:
-    user = await require_user(request)
-    return JSONResponse(_authoring(request).summaries(user))
-
-
-async def get_flow(request: Request) -> Response:
-    user = await require_user(request)
-    return _shown(_authoring(request).draft(user, request.path_params["key"]))
-
-
 async def put_flow(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
-    return _shown(_authoring(request).save(user, request.path_params["key"], body, if_match=if_match(request)))
+    return shown(_authoring(request).save(user, request.path_params["key"], body, if_match=if_match(request)), "flow")
 
 
 async def problems(request: Request) -> Response:
     user = await require_user(request)
     found = _authoring(request).problems(user, request.path_params["key"])
     return JSONResponse({"errors": {p.path: p.message for p in found}})
-
-
-async def discard(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    _authoring(request).discard(user, request.path_params["key"])
-    return Response(status_code=204)
-
-
-async def undo(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    return _shown(_authoring(request).undo(user, request.path_params["key"]))
-
-
-async def redo(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    return _shown(_authoring(request).redo(user, request.path_params["key"]))
 
 
 async def publish(request: Request) -> Response:
@@ -75,11 +45,6 @@ async def publish(request: Request) -> Response:
     done = await run_in_threadpool(lambda: _authoring(request).publish(
         user, key, body.get("note"), body.get("effective"), confirm_routes=body.get("confirm_routes") is True))
     return JSONResponse(done.to_dict(key), status_code=202 if done.pending else 201)
-
-
-async def versions(request: Request) -> Response:
-    user = await require_user(request)
-    return JSONResponse(_authoring(request).versions(user, request.path_params["key"]))
 
 
 async def simulate_draft(request: Request) -> Response:
@@ -98,15 +63,10 @@ async def impact(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/flows", list_flows),
-    Route("/api/flows/{key}", get_flow),
+    *draft_routes("/api/flows", "flow_authoring", "flow"),
     Route("/api/flows/{key}", put_flow, methods=["PUT"]),
     Route("/api/flows/{key}/problems", problems),
-    Route("/api/flows/{key}/draft", discard, methods=["DELETE"]),
-    Route("/api/flows/{key}/undo", undo, methods=["POST"]),
-    Route("/api/flows/{key}/redo", redo, methods=["POST"]),
     Route("/api/flows/{key}/publish", publish, methods=["POST"]),
-    Route("/api/flows/{key}/versions", versions),
     Route("/api/flows/{key}/impact", impact),
     Route("/api/flows/{key}/simulate", simulate_draft, methods=["POST"]),
 ]

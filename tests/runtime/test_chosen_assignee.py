@@ -9,10 +9,9 @@ from starlette.testclient import TestClient
 
 from runtime.app import create_app
 from runtime.settings import Settings
-from runtime.store.repository import MemoryRepository
 from tests.runtime.test_demo_processes import contract
 from tests.runtime.test_designer_pages import sign_in
-from tests.support import FakeClock, bearer, demo_with_auditor
+from tests.support import FakeClock, bearer, definitions_copy, demo_with_auditor
 
 FLOW = {"key": "contract-chosen", "version": 1, "title": {"en": "Contract, reviewers chosen", "zh_CN": "合同（自选审核人）"},
         "form": "contract-approval",
@@ -25,11 +24,7 @@ FLOW = {"key": "contract-chosen", "version": 1, "title": {"en": "Contract, revie
 @pytest.fixture
 def client() -> Iterator[TestClient]:
     seeded = demo_with_auditor()
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
+    repo = definitions_copy(seeded)
     with TestClient(create_app(Settings(), repo)) as c:
         c.app.state.workflow.engine.now = FakeClock()
         admin = bearer(c, "admin")

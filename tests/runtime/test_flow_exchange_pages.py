@@ -14,7 +14,7 @@ from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
-from tests.support import DEMO, demo_with_auditor
+from tests.support import DEMO, definitions_copy, demo_with_auditor
 
 IMPORT = "/designer/flows/import"
 
@@ -26,11 +26,7 @@ def seeded() -> MemoryRepository:
 
 @pytest.fixture
 def app(seeded):
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
+    repo = definitions_copy(seeded)
     return create_app(Settings(max_json=64 * 1024), repo)
 
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from runtime.app import create_app
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
-from tests.support import FakeClock, bearer, demo_with_auditor
+from tests.support import FakeClock, bearer, definitions_copy, demo_with_auditor
 
 URL = "/api/flows/contract"
 
@@ -26,11 +26,7 @@ def seeded() -> MemoryRepository:
 
 @pytest.fixture
 def client(seeded) -> Iterator[TestClient]:
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
+    repo = definitions_copy(seeded)
     with TestClient(create_app(Settings(), repo)) as c:
         c.app.state.workflow.engine.now = FakeClock()  # Monday 2 March 2026
         yield c
