@@ -19,14 +19,15 @@ from builder.serial import to_plain
 from builder.text import Label
 
 # dept_heads: every head up to `levels` (连续多级主管); field: the user or department a form field
-# names; ruleset: the user or role a ruleset's output names.
-ASSIGNEE_KINDS = ("user", "role", "dept_head", "dept_heads", "field", "ruleset")
+# names; ruleset: the user or role a ruleset's output names; chosen: whoever the submitter picks
+# when filing (发起人自选: one, or several when `multiple`; among the holders of `role` when set).
+ASSIGNEE_KINDS = ("user", "role", "dept_head", "dept_heads", "field", "ruleset", "chosen")
 APPROVAL_MODES = ("single", "any", "all", "sequential")  # 或签: any; 会签: all; 依次: sequential
 # The properties each assignee kind uses; to_dict writes exactly these, so an export reads the
 # same whatever defaults the importer assumed.
 ASSIGNEE_USES: dict[str, tuple[str, ...]] = {
     "user": ("user",), "role": ("role",), "dept_head": ("levels",), "dept_heads": ("levels",),
-    "field": ("field",), "ruleset": ("ruleset", "output")}
+    "field": ("field",), "ruleset": ("ruleset", "output"), "chosen": ("role", "multiple")}
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,14 @@ class Assignee:
     field: str = ""
     ruleset: str = ""
     output: str = ""
+    multiple: bool = False
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Assignee:
         return cls(kind=doc["kind"], user=doc.get("user", ""), role=doc.get("role", ""),
                    levels=int(doc.get("levels", 1)), field=doc.get("field", ""),
-                   ruleset=doc.get("ruleset", ""), output=doc.get("output", ""))
+                   ruleset=doc.get("ruleset", ""), output=doc.get("output", ""),
+                   multiple=bool(doc.get("multiple", False)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **{name: getattr(self, name) for name in ASSIGNEE_USES[self.kind]}}
@@ -261,14 +264,21 @@ class ProcessMeta:
     end: Label = ""
     metrics: Label = ""
     effective_date: str = ""
-    category: str = ""
-    level: str = ""
+    category: str = ""  # business | management | approval (业务 / 管理 / 审批)
+    level: str = ""  # main | sub | operation, under `parent` when not main
     parent: str = ""
+    value_chain: str = ""  # core | support (核心 / 支持)
+    time_limit: Duration | None = None  # how long a whole request should take (a metric)
+    target_pass_rate: int | None = None  # percent of requests expected through without a rejection
+    cost_bearing: Label = ""  # who bears the process's costs (费用承担)
+    change_approval: bool = False  # a new version is published only once the owner approves it (000 §五)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> ProcessMeta:
         tuples = {"performers", "collaborators", "input_forms", "output_forms"}
-        return cls(**{k: tuple(v) if k in tuples else v for k, v in doc.items()})
+        plain = {k: tuple(v) if k in tuples else v for k, v in doc.items() if k != "time_limit"}
+        limit = doc.get("time_limit")
+        return cls(**plain, time_limit=Duration.from_dict(limit) if limit is not None else None)
 
 
 # Each policy's choices, the default first.
@@ -312,6 +322,23 @@ class Policies:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A what-if saved with the flow (Camunda's Play mode kept as a test): who files what, and the
+    route it took when it was saved (`route`, step ids in the order the simulator reached them).
+    Every publish re-runs it; a different route blocks publishing until it is confirmed."""
+
+    name: str
+    submitter: str
+    data: dict[str, Any] = field(default_factory=dict, metadata={"always": True})
+    route: tuple[str, ...] = field(default=(), metadata={"always": True})
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Scenario:
+        return cls(name=doc["name"], submitter=doc["submitter"], data=dict(doc.get("data", {})),
+                   route=tuple(doc.get("route", ())))
+
+
+@dataclass(frozen=True)
 class Flow:
     key: str
     version: int
@@ -325,6 +352,7 @@ class Flow:
     reject_codes: tuple[Option, ...] = ()  # when set, a rejection names one of these as well as its reason
     start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
     urgent: Urgent | None = None  # the green channel, when the process has one
+    scenarios: tuple[Scenario, ...] = ()  # saved what-ifs, re-run on every publish
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -341,6 +369,7 @@ class Flow:
             reject_codes=tuple(Option.from_dict(o) for o in doc.get("reject_codes", ())),
             start_fields=dict(doc.get("start_fields", {})),
             urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
+            scenarios=tuple(Scenario.from_dict(s) for s in doc.get("scenarios", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:

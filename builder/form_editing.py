@@ -239,13 +239,14 @@ def duplicate_field(doc: Doc, target: str) -> tuple[Doc, str]:
     items, i, _ = locate(out, target)
     twin = copy.deepcopy(items[i])
     twin["key"] = unique_key(str(twin.get("key", "field")), (f.get("key") for f in items))
-    twin["label"] = _copy_label(twin.get("label", ""))
+    twin["label"] = copy_label(twin.get("label", ""))
     items.insert(i + 1, twin)
     table, _, _ = target.partition(".")
     return out, f"{table}.{twin['key']}" if "." in target else twin["key"]
 
 
-def _copy_label(label: Label) -> Label:
+def copy_label(label: Label) -> Label:
+    """A label with "(copy)" (or "（副本）") after it, in each of its languages."""
     suffix = {"zh_CN": "（副本）", "en": " (copy)"}
     if isinstance(label, str):
         return f"{label}{suffix['en']}" if label.isascii() else f"{label}{suffix['zh_CN']}"
@@ -268,7 +269,7 @@ def set_property(doc: Doc, target: str, name: str, text: str, *,
     if base == "key":
         return _rename(out, target, text.strip(), at, frozenset(published_keys))
     if base in LABEL_PROPERTIES:
-        _set_label(field, base, lang, text, at)
+        set_label(field, base, lang, text, at)
     elif base in BOOL_PROPERTIES and not lang:
         _put(field, base, _bool(text) or None)
     elif base in NUMBER_PROPERTIES and not lang:
@@ -318,7 +319,7 @@ def set_form_property(doc: Doc, name: str, text: str) -> Doc:
     out = copy.deepcopy(doc)
     base, _, lang = name.partition(".")
     if base in FORM_LABELS:
-        _set_label(out, base, lang, text, base)
+        set_label(out, base, lang, text, base)
     elif base == "validations" and not lang:
         value = _json(text, base)
         if value is not None and not isinstance(value, list):
@@ -336,7 +337,9 @@ def _put(doc: Doc, name: str, value: Any) -> None:
         doc[name] = value
 
 
-def _set_label(doc: Doc, name: str, lang: str, text: str, at: str) -> None:
+def set_label(doc: Doc, name: str, lang: str, text: str, at: str) -> None:
+    """One language of the label `doc[name]` set in place (removed when `text` is blank); a plain
+    string label becomes a per-language one. DefinitionError at `at` for an unknown language."""
     if lang not in LANGUAGES:
         raise DefinitionError([Problem(at, f'say which language: "{name}.zh_CN" or "{name}.en"')])
     current = doc.get(name, "")
@@ -524,7 +527,7 @@ def set_option(doc: Doc, target: str, index: int, part: str, text: str) -> Doc:
         if part == "value":
             option["value"] = text.strip()
         elif part.startswith("label."):
-            _set_label(option, "label", part[len("label."):], text, paths.key(at, "label"))
+            set_label(option, "label", part[len("label."):], text, paths.key(at, "label"))
         else:
             raise DefinitionError([Problem(at, f'"{part}" cannot be set on an option')])
     return _option_edit(edit)(doc, target)

@@ -27,6 +27,9 @@ field via `$m`) are left out: never reported themselves, never used to call anot
 or two rows overlapping (those findings only rest on rows read exactly), and any such row turns
 the gap check off, since it might cover the gap. So every finding is real; some are missed.
 Analyses that would grow beyond `MAX_PIECES` boxes are abandoned the same way.
+
+`first_match` gives the same reading of any first-match list of conditions over typed inputs,
+as data rather than sentences: a flow's condition branches are read with it (runtime.flow_checks).
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ from rules.conditions import (
     value_class,
 )
 from rules.errors import Problem
-from rules.ruleset import OPTION_TYPES, Ruleset
+from rules.ruleset import OPTION_TYPES, Column, Ruleset
 
 KINDS = ("gap", "shadowed", "overlap")
 MAX_PIECES = 4000  # boxes one analysis may hold before it is abandoned
@@ -82,26 +85,76 @@ def lint_ruleset(ruleset: Ruleset) -> list[LintFinding]:
     """Every finding for `ruleset`: rows first, in row order (shadowed, then overlaps), then gaps.
 
     Never raises on a validated ruleset; what it cannot analyse it leaves out (see the module)."""
-    space = _Space.of(ruleset)
-    regions: list[list[_Box] | None] = []
-    for row in ruleset.rows:
-        try:
-            regions.append(space.region(row.when))
-        except _Unreadable:
-            regions.append(None)
+    space = _Space.of([row.when for row in ruleset.rows], ruleset.inputs)
+    regions = _regions(space, [row.when for row in ruleset.rows])
     findings: list[LintFinding] = []
     for number, region in enumerate(regions, start=1):
         if region == []:
             findings.append(LintFinding("shadowed", number, _row_path(number),
                                         f"row {number} can never fire: its condition never holds"))
     if ruleset.hit_policy == "first":
-        findings += _shadowed(space, regions)
+        for index, covering in _shadowed(space, regions):
+            number, rows = index + 1, [n + 1 for n in covering]
+            verb = "covers" if len(rows) == 1 else "cover"
+            findings.append(LintFinding("shadowed", number, _row_path(number),
+                                        f"row {number} can never fire: {_rows_text(rows)} {verb} "
+                                        "everything it matches"))
     if ruleset.hit_policy == "unique":
         findings += _overlaps(space, regions)
     findings.sort(key=lambda f: (f.row, KINDS.index(f.kind)))
-    if ruleset.hit_policy in ("first", "unique") and regions and None not in regions:
-        findings += _gaps(space, regions, bool(ruleset.default))
+    if ruleset.hit_policy in ("first", "unique") and regions:
+        findings += _gap_findings(_gaps(space, regions), bool(ruleset.default))
     return findings
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A region of filled-in forms that no condition covers: in words (`text`, "total ≤ 5,000";
+    "" when it is every filled-in form), whether it is one value along some input (`exactly`),
+    whether it lies between values conditions do cover (`hole`: usually a `<` meant as `<=`),
+    and an `example` from its edge as form data and in words ("total = 5,000")."""
+
+    text: str
+    exactly: bool
+    hole: bool
+    example: dict[str, Any]
+    example_text: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How conditions tried in order, the first that holds winning, divide the forms (indices
+    are 0-based). `readable[i]` is False for a condition lint cannot read exactly: it is never
+    judged, nor used to judge others. `never`: conditions that can never hold. `shadowed`:
+    each condition the earlier ones take every case of first, with those earlier ones (only
+    conditions that share a case with it). `gaps`: the filled-in forms no condition covers, or
+    None when some condition is unreadable (it might cover them). `left_empty`: for each
+    optional input asked about, the forms with it empty and every other input filled in that
+    no condition covers (None when unknown, as for gaps)."""
+
+    readable: tuple[bool, ...]
+    never: tuple[int, ...]
+    shadowed: tuple[tuple[int, tuple[int, ...]], ...]
+    gaps: tuple[Gap, ...] | None
+    left_empty: dict[str, Gap | None]
+
+
+def first_match(conditions: Sequence[Any], inputs: Sequence[Column], *,
+                optional: Iterable[str] = ()) -> Coverage:
+    """Read `conditions` (in the condition language, over the typed `inputs`) as a first-match
+    list, exactly as `lint_ruleset` reads a `first` table: a flow's condition branches are one.
+    An input in `optional` may be left empty on a form; `left_empty` says what that leaves."""
+    space = _Space.of(conditions, inputs)
+    regions = _regions(space, conditions)
+    complete = None not in regions
+    gaps = tuple(_gaps(space, regions)[:MAX_FINDINGS]) if complete else None
+    left_empty: dict[str, Gap | None] = {}
+    for key in optional:
+        if key in space.index:
+            left_empty[key] = _left_empty(space, regions, key) if complete else None
+    return Coverage(readable=tuple(r is not None for r in regions),
+                    never=tuple(i for i, r in enumerate(regions) if r == []),
+                    shadowed=tuple(_shadowed(space, regions)), gaps=gaps, left_empty=left_empty)
 
 
 def publish_blockers(ruleset: Ruleset, path: str = "") -> list[Problem]:
@@ -124,12 +177,24 @@ def _rows_text(numbers: Sequence[int]) -> str:
 # ---------------------------------------------------------------- the checks
 
 
-def _shadowed(space: _Space, regions: list[list[_Box] | None]) -> list[LintFinding]:
-    out: list[LintFinding] = []
-    for number, region in enumerate(regions, start=1):
+def _regions(space: _Space, conditions: Sequence[Any]) -> list[list[_Box] | None]:
+    """Each condition as a union of boxes ([] when it never holds), None when it cannot be read."""
+    regions: list[list[_Box] | None] = []
+    for condition in conditions:
+        try:
+            regions.append(space.region(condition))
+        except _Unreadable:
+            regions.append(None)
+    return regions
+
+
+def _shadowed(space: _Space, regions: list[list[_Box] | None]) -> list[tuple[int, tuple[int, ...]]]:
+    """(index, the earlier indices sharing a case with it) of each region earlier ones cover."""
+    out: list[tuple[int, tuple[int, ...]]] = []
+    for index, region in enumerate(regions):
         if not region or len(out) >= MAX_FINDINGS:
             continue
-        earlier = [(n, r) for n, r in enumerate(regions[:number - 1], start=1) if r]
+        earlier = [(n, r) for n, r in enumerate(regions[:index]) if r]
         try:
             rest = list(region)
             for _, other in earlier:
@@ -140,12 +205,8 @@ def _shadowed(space: _Space, regions: list[list[_Box] | None]) -> list[LintFindi
             continue
         if rest:
             continue
-        covering = [n for n, other in earlier
-                    if any(space.intersect(a, b) is not None for a in region for b in other)]
-        verb = "covers" if len(covering) == 1 else "cover"
-        out.append(LintFinding("shadowed", number, _row_path(number),
-                               f"row {number} can never fire: {_rows_text(covering)} {verb} "
-                               "everything it matches"))
+        out.append((index, tuple(n for n, other in earlier
+                                 if any(space.intersect(a, b) is not None for a in region for b in other))))
     return out
 
 
@@ -166,7 +227,10 @@ def _overlaps(space: _Space, regions: list[list[_Box] | None]) -> list[LintFindi
     return out
 
 
-def _gaps(space: _Space, regions: list[list[_Box] | None], has_default: bool) -> list[LintFinding]:
+def _gaps(space: _Space, regions: list[list[_Box] | None]) -> list[Gap]:
+    """The filled-in forms no region covers, as few whole regions, in order ([] when unknown)."""
+    if None in regions:
+        return []
     rows = [r for r in regions if r]
     try:
         rest = [space.filled()]
@@ -175,20 +239,39 @@ def _gaps(space: _Space, regions: list[list[_Box] | None], has_default: bool) ->
         rest = space.merge(rest)
     except _Unreadable:
         return []
+    return [space.gap(box, rows) for box in sorted(rest, key=space.order)]
+
+
+def _gap_findings(gaps: list[Gap], has_default: bool) -> list[LintFinding]:
     after = ("; the default applies" if has_default
              else "; there is no default, so nothing is decided")
     out: list[LintFinding] = []
-    for box in sorted(rest, key=space.order):
-        if has_default and not space.is_hole(box, rows):
+    for gap in gaps:
+        if has_default and not gap.hole:
             continue
         if len(out) >= MAX_FINDINGS:
             break
-        what = space.describe(box)
-        exactly = " exactly" if space.is_point(box) else ""
-        message = f"no row covers {what}{exactly}" if what else "no row matches any filled-in form"
-        out.append(LintFinding("gap", None, "rows", message + after,
-                               space.example(box, edge=True)))
+        exactly = " exactly" if gap.exactly else ""
+        message = f"no row covers {gap.text}{exactly}" if gap.text else "no row matches any filled-in form"
+        out.append(LintFinding("gap", None, "rows", message + after, gap.example))
     return out
+
+
+def _left_empty(space: _Space, regions: list[list[_Box] | None], key: str) -> Gap | None:
+    """The forms with input `key` empty (every other one filled in) that no region covers."""
+    universe = list(space.filled())
+    universe[space.index[key]] = _Set((), True)
+    try:
+        rest = [tuple(universe)]
+        for region in regions:
+            rest = space.subtract(rest, region or [])
+        rest = space.merge(rest)
+    except _Unreadable:
+        return None
+    if not rest:
+        return None
+    box = min(rest, key=space.order)
+    return space.gap(box, [r for r in regions if r])
 
 
 # ---------------------------------------------------------------- value sets
@@ -274,12 +357,12 @@ class _Space:
         self.index = {d.key: i for i, d in enumerate(dims)}
 
     @classmethod
-    def of(cls, ruleset: Ruleset) -> _Space:
+    def of(cls, conditions: Sequence[Any], inputs: Sequence[Column]) -> _Space:
         used: dict[str, list[Any]] = {}
-        for row in ruleset.rows:
-            _literals(row.when, used, 0)
+        for condition in conditions:
+            _literals(condition, used, 0)
         dims: list[_Dim] = []
-        for column in ruleset.inputs:
+        for column in inputs:
             if column.key not in used:
                 continue
             cls_ = value_class(column.type)
@@ -553,10 +636,14 @@ class _Space:
                 out[d.key] = self._show(d, v)
         return out
 
-    def describe_example(self, box: _Box) -> str:
+    def gap(self, box: _Box, regions: list[list[_Box]]) -> Gap:
+        return Gap(text=self.describe(box), exactly=self.is_point(box), hole=self.is_hole(box, regions),
+                   example=self.example(box, edge=True), example_text=self.describe_example(box, edge=True))
+
+    def describe_example(self, box: _Box, edge: bool = False) -> str:
         """One form in `box`, naming only the inputs `box` constrains: "total = 60,000"."""
         parts = []
-        for d, s, v in zip(self.dims, box, self.witness(box)):
+        for d, s, v in zip(self.dims, box, self.witness(box, edge)):
             if s == d.full:
                 continue
             if v is None:

@@ -108,6 +108,11 @@ class Ruleset:
     def ref(self) -> str:
         return f"{self.key}@{self.version}"
 
+    def outcomes(self) -> list[dict[str, Any]]:
+        """Every outcome the table can give, each as written: its rows', then its default
+        (a `collect` table gathers those of the rows that match)."""
+        return [row.then for row in self.rows] + ([self.default] if self.default else [])
+
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> Ruleset:
         return cls(

@@ -12,12 +12,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime import i18n, scheduler
+from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.web import api, designer, form_designer, forms_api, pages, pickers, rules_api, uploads_view
+from runtime.web import (api, designer, flow_designer, flow_exchange, flow_properties, flows_api, form_designer, forms_api,
+                         pages, pickers, rules_api, uploads_view)
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -74,6 +76,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
                                                calendar=load_business_calendar(settings))
             app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.form_authoring = FormAuthoring(app.state.workflow)
+            app.state.flow_authoring = FlowAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
             async with scheduler.every(settings.escalate_every, app.state.workflow.escalate_due):
@@ -84,8 +87,9 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             if own:
                 store.close()
 
-    routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *designer.routes,
-              *form_designer.routes,
+    routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *flows_api.routes,
+              *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes,
+              *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
               *pages.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]

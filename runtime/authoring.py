@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.engine import MAX_TEXT
-from runtime.errors import DefinitionError, Problem
+from runtime.draft_steps import rebuild, step_back
+from runtime.errors import Conflict, DefinitionError, Problem
 from runtime.i18n import N_
 from runtime.org import User
 from runtime.service import Workflow
@@ -51,3 +52,25 @@ def version_history(workflow: Workflow, kind: str, key: str,
         rows.append({"version": doc["version"], "by": record.get("by", ""), "at": record.get("at", ""),
                      "note": record.get("note", ""), **(extra(record) if extra else {})})
     return rows
+
+
+MAX_UNDO = 100  # steps a draft keeps to undo (and to redo)
+
+
+def saved_draft(stored: dict[str, Any], name: str, doc: dict[str, Any], items: str, **changes: Any) -> dict[str, Any]:
+    """The stored draft after a save of `doc` (at `stored[name]`): the previous document pushed on
+    the undo stack as a small step back (runtime.draft_steps; `items` names its list), redo cleared."""
+    undo = stored["undo"] if stored[name] is None else [*stored["undo"], step_back(doc, stored[name], items)]
+    return {**stored, name: doc, "undo": undo[-MAX_UNDO:], "redo": [],
+            "revision": stored.get("revision", 0) + 1, **changes}
+
+
+def stepped_draft(stored: dict[str, Any], name: str, back: str, forth: str, items: str, nothing: str) -> dict[str, Any]:
+    """The stored draft one step along its `back` stack ("undo" or "redo"), the way back pushed
+    on `forth`; a Conflict saying `nothing` when there is no step to take."""
+    if not stored[back]:
+        raise Conflict(nothing)
+    doc = rebuild(stored[name], stored[back][-1])
+    return {**stored, name: doc, back: stored[back][:-1],
+            forth: [*stored[forth], step_back(doc, stored[name], items)][-MAX_UNDO:],
+            "revision": stored.get("revision", 0) + 1}

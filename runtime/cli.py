@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 
+from builder.bpmn import flow_to_bpmn
+from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
 from rules.errors import FormflowError
 from runtime.errors import BadRequest
@@ -47,7 +49,12 @@ def _open(args: argparse.Namespace, *, demo: bool = False):  # noqa: ANN202
 def _export(args: argparse.Namespace) -> int:
     repo, workflow = _open(args)
     try:
-        sys.stdout.write(dumps(workflow.export(args.key)))
+        if args.bpmn or args.dmn:
+            defs = workflow.latest(args.key)
+            sys.stdout.write(flow_to_bpmn(defs.flow, defs.form, defs.rulesets) if args.bpmn
+                             else rulesets_to_dmn(defs.rulesets.values()))
+        else:
+            sys.stdout.write(dumps(workflow.export(args.key)))
     finally:
         repo.close()
     return 0
@@ -101,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")
+    as_xml = export.add_mutually_exclusive_group()
+    as_xml.add_argument("--bpmn", action="store_true", help="print it as BPMN 2.0 XML instead")
+    as_xml.add_argument("--dmn", action="store_true", help="print its rulesets as DMN 1.3 XML instead")
     export.set_defaults(run=_export)
     imp = with_data(sub.add_parser("import", help="publish a process from an exported JSON document"))
     imp.add_argument("file")

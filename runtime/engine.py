@@ -28,7 +28,6 @@ from runtime.steps import HUMAN_STEPS, STEP_HANDLERS, SYSTEM, SYSTEM_USER, Walk,
 __all__ = ["SYSTEM", "SYSTEM_USER", "Definitions", "Engine", "Event", "Lookups", "bounded", "check_version",
            "others_settled_with", "return_targets"]
 
-
 class Engine:
     """Pure command logic; the clock and id source are injected so tests control both."""
 
@@ -39,18 +38,20 @@ class Engine:
         self.lookups = Lookups()
 
     def start(self, defs: Definitions, submitter: User, data: dict[str, Any],
-              parent: dict[str, str] | None = None) -> list[Event]:
+              parent: dict[str, str] | None = None, chosen: dict[str, list[str]] | None = None) -> list[Event]:
         """Events that open a new instance on clean `data` and walk to its first waiting step;
-        `parent` names the instance and step that started it as a sub-process."""
+        `parent` names the instance and step that started it as a sub-process; `chosen`, the
+        people the submitter picked for the steps that let them (checked: runtime.choices)."""
         at = self.now()
-        started = self.started(defs, submitter, data, at)
+        started = self.started(defs, submitter, data, at, chosen)
         if parent:
             started["parent"] = parent
         walk = self.walk(defs, started["instance"], submitter.username, data, at, events=[started])
         walk.go(defs.flow.steps[0] if defs.flow.steps else None)
         return walk.events
 
-    def started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str) -> Event:
+    def started(self, defs: Definitions, submitter: User, data: dict[str, Any], at: str,
+                chosen: dict[str, list[str]] | None = None) -> Event:
         """The event that opens a new instance (a normal start, or an urgent one), with its serial
         numbers given (the next per process, field and prefix, on the submission's local date)."""
         day = from_stamp(at).astimezone(self.calendar.zone).date()
@@ -60,7 +61,7 @@ class Engine:
                                        lambda key, number: self.lookups.serial_taken(process, key, number))
         return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
                 "process": process, "department": submitter.department, "data": data,
-                **defs.pins(), **({"serials": serials} if serials else {})}
+                **defs.pins(), **({"serials": serials} if serials else {}), **({"chosen": chosen} if chosen else {})}
 
     def walk(self, defs: Definitions, instance: str, submitter: str, data: dict[str, Any], at: str,
              history: tuple[Event, ...] = (), events: Iterable[Event] = ()) -> Walk:

@@ -16,8 +16,7 @@ from builder.form_diff import Change, form_changes
 from builder.forms import Form
 from builder.validation import SLUG, SLUG_TEXT, parse_flow, validate_form
 from builder.validation.common import MAX_KEY
-from runtime.authoring import change_note, publish_recorded, version_history
-from runtime.draft_steps import rebuild, step_back
+from runtime.authoring import change_note, publish_recorded, saved_draft, stepped_draft, version_history
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem
 from runtime.form_changes import change_words
 from runtime.form_usage import FormUsers, refusals, usages
@@ -26,7 +25,6 @@ from runtime.org import User
 from runtime.service import Workflow
 
 KIND = "form"
-MAX_UNDO = 100
 NO_FIELDS = "a form needs at least one field"  # a blank draft is fine; publishing it is not
 
 
@@ -134,9 +132,7 @@ class FormAuthoring:
         form = self._checked(key, doc, based_on + 1)
         if form == current["form"]:
             return self._as_draft(key, current)
-        undo = current["undo"] if current["form"] is None else [*current["undo"], step_back(form, current["form"])]
-        stored = {**current, "form": form, "based_on": based_on, "undo": undo[-MAX_UNDO:], "redo": [],
-                  "revision": current.get("revision", 0) + 1}
+        stored = saved_draft(current, "form", form, "fields", based_on=based_on)
         self.repo.put_draft(KIND, key, stored)
         return self._as_draft(key, stored)
 
@@ -233,13 +229,7 @@ class FormAuthoring:
 
     def _step(self, user: User, key: str, back: str, forth: str, nothing: str) -> FormDraft:
         self.workflow.require_designer(user)
-        stored = self._stored(key)
-        if not stored[back]:
-            raise Conflict(nothing)
-        form = rebuild(stored["form"], stored[back][-1])
-        moved = {**stored, "form": form, back: stored[back][:-1],
-                 forth: [*stored[forth], step_back(form, stored["form"])][-MAX_UNDO:],
-                 "revision": stored.get("revision", 0) + 1}
+        moved = stepped_draft(self._stored(key), "form", back, forth, "fields", nothing)
         self.repo.put_draft(KIND, key, moved)
         return self._as_draft(key, moved)
 

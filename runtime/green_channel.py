@@ -60,14 +60,14 @@ def check_urgent(flow: Flow, urgent: Any) -> tuple[str, dict[str, str]]:
 
 
 def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, submitter: User,
-                 data: dict[str, Any], reason: str) -> list[Event]:
+                 data: dict[str, Any], reason: str, chosen: dict[str, list[str]] | None = None) -> list[Event]:
     """Events of an urgent start (pure, like every engine command): the start, the decisions,
     copies and skips on the way, a post-hoc task per skipped approver, then the execution step.
     Branch and notify steps are entered as on any walk, approvals open their tasks as usual
     (`runtime.steps`); only what becomes of those tasks differs."""
     assert defs.flow.urgent is not None
     at = engine.now()
-    started = {**engine.started(defs, submitter, data, at), "urgent": {"reason": reason}}
+    started = {**engine.started(defs, submitter, data, at, chosen), "urgent": {"reason": reason}}
     walk = engine.walk(defs, started["instance"], submitter.username, data, at, events=[started])
     due = due_stamp(calendar, at, defs.flow.urgent.deadline)
     execution = defs.flow.step(defs.flow.urgent.execution)

@@ -23,6 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from builder.text import Label, localize
+
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -94,6 +96,22 @@ class Text(str):
             return translated % values
         except (KeyError, TypeError, ValueError):  # a translation that does not fit its params
             return self.msgid % values
+
+
+class Names(Text):
+    """Names an admin typed, in as many languages as they gave (departments, roles, fields), as
+    a param of a message: English in the sentence like any other, listed with commas, and each
+    name in the reader's language on a page."""
+
+    labels: tuple[Label, ...]
+
+    def __new__(cls, *labels: Label) -> Self:
+        text = super().__new__(cls, ", ".join(localize(label, "en") for label in labels))
+        text.labels = labels
+        return text
+
+    def localized(self) -> str:
+        return ", ".join(localize(label, current_locale.get()) for label in self.labels)
 
 
 def N_(msgid: str, /, **params: Any) -> Text:

@@ -45,6 +45,7 @@ USER = N_('user "%(user)s"')
 HEADS_UP_TO = N_("the submitter's heads up to %(levels)s level(s)")
 FIELD = N_('the person or department in field "%(field)s"')
 HEAD_LEVELS_UP = N_("the submitter's head %(levels)s level(s) up")
+CHOSEN = N_("whoever the submitter chose")
 
 # a sub-process ended with what started it (runtime/engine.py; the `reason` of its finish)
 PARENT_RETURNED = N_("the request that started it was returned")

@@ -149,6 +149,8 @@ def describe(assignee: Assignee) -> str:
         return notes.HEADS_UP_TO.fill(levels=assignee.levels)
     if assignee.kind == "field":
         return notes.FIELD.fill(field=assignee.field)
+    if assignee.kind == "chosen":
+        return notes.CHOSEN.fill()
     return notes.HEAD_LEVELS_UP.fill(levels=assignee.levels)
 
 

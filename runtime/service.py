@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from builder.exchange import export_bundle, import_bundle
-from builder.flows import Flow, SubflowStep, step_paths
+from builder.flows import Flow
 from builder.formdata import clean_submission
 from builder.forms import Form
 from builder.permissions import edit, editable_at_start, not_asked_at_start
@@ -28,7 +28,9 @@ from runtime.escalation import due_escalations
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed,
                             word)
 from runtime.checkpoint import SETTING as CHECKPOINT
+from runtime.choices import check_choices
 from runtime.checkpoint import checkpoint
+from runtime.flow_checks import flow_checks
 from runtime.delegation import SETTING as DELEGATIONS, Delegation, delegate_for, parse_delegation
 from runtime.green_channel import PostHocRow, check_urgent, open_post_hoc, urgent_start
 from runtime.i18n import N_
@@ -66,9 +68,11 @@ class Workflow:
                                       serial=lambda *counter: self.state.highest_serial(*counter),
                                       serial_taken=lambda *given: self.state.serial_given(*given))
         self.lock = threading.Lock()
+        self.on_commit: list[Callable[[list[Event]], None]] = []  # told of each commit's events, under the lock
         self.state = Projection()
         self._parsed: dict[tuple[str, str, int], Any] = {}
         self._latest: dict[tuple[str, str], int] = {}
+        self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
         for event in repo.read_events():
             self.state.apply(event)
 
@@ -89,12 +93,33 @@ class Workflow:
         return parsed
 
     def processes(self) -> list[Flow]:
-        return [self.definition("flow", d["key"], d["version"]) for d in self.repo.list_definitions("flow")]
+        """Every published process, each in the version in effect today."""
+        return [self.definition("flow", d["key"], self.version_in_effect(d["key"]))
+                for d in self.repo.list_definitions("flow")]
 
     def latest(self, process: str) -> Definitions:
-        flow: Flow = self.definition("flow", process)
+        """What a request started now runs on: the process version in effect, the latest form and rulesets."""
+        flow: Flow = self.definition("flow", process, self.version_in_effect(process))
         return Definitions(flow, self.definition("form", flow.form),
                            {k: self.definition("ruleset", k) for k in flow.rulesets})
+
+    def version_in_effect(self, process: str) -> int | None:
+        """The newest version of a process whose effective date has come (a version published with a
+        later date than the one before it takes over on that date; the first version applies at
+        once). The clock is read only when such a version waits, so plain publishing costs nothing."""
+        dated = self._effective.get(process)
+        if dated is None:
+            dated = self._effective[process] = [(d["version"], d.get("meta", {}).get("effective_date", ""))
+                                                for d in self.repo.definition_versions("flow", process)]
+        today = ""
+        for index in range(len(dated) - 1, 0, -1):
+            version, effective = dated[index]
+            if not effective or effective <= max(e for _, e in dated[:index]):
+                return version
+            today = today or from_stamp(self.engine.now()).astimezone(self.calendar.zone).date().isoformat()
+            if effective <= today:
+                return version
+        return dated[0][0] if dated else None
 
     def pinned(self, instance: Instance) -> Definitions:
         return Definitions(self.definition("flow", instance.process, instance.flow_version),
@@ -115,7 +140,10 @@ class Workflow:
         """Publish an exported process as the current one, all of it or nothing.
 
         Content identical to the latest version changes nothing; anything else becomes a new version.
-        A ruleset shared with other processes must still fit their forms too.
+        A ruleset shared with other processes must still fit their forms too, and sub-processes
+        must be published, fit and end (`flow_checks`). The designer's other checks do not refuse
+        an import: a flow that leaves some requests to its policies (nobody fits, no branch
+        taken) runs as it was exported, and the designer shows what it would do about them.
         """
         self.require_designer(user)
         flow, form, rulesets = import_bundle(doc, roles=set(self.org.roles), users=set(self.org.users))
@@ -129,7 +157,9 @@ class Workflow:
             problems = [problem for index, ruleset in enumerate(rulesets)
                         for problem in (self._misfits(ruleset, flow.key, f"rulesets[{index}]")
                                         + publish_blockers(ruleset, f"rulesets[{index}]"))]
-            problems += self._subflow_problems(doc["flow"], flow)
+            problems += [Problem(f"flow.{p.path}", p.message) for p in flow_checks(
+                doc["flow"], form=form, rulesets={r.key: r for r in rulesets}, org=self.org, processes=self,
+                only=("subflow",))]
             if problems:
                 raise DefinitionError(problems)
             for ruleset in rulesets:
@@ -151,6 +181,8 @@ class Workflow:
             doc = {**doc, "version": versions[-1]["version"] + 1}
         self.repo.put_definition(kind, doc)
         self._latest[(kind, doc["key"])] = doc["version"]
+        if kind == "flow":
+            self._effective.pop(doc["key"], None)
         return doc["version"]
 
     def field_types_for_ruleset(self, key: str, *, except_flow: str = "") -> dict[str, str] | None:
@@ -168,46 +200,31 @@ class Workflow:
         others = self.field_types_for_ruleset(ruleset.key, except_flow=flow_key)
         return [] if others is None else validate_ruleset(ruleset.to_dict(), others, path)
 
-    def _subflow_problems(self, doc: dict[str, Any], flow: Flow) -> list[Problem]:
-        """Sub-processes must be published already, and take only fields their forms have."""
-        problems = []
-        for path, step in step_paths(doc["steps"], "flow.steps"):
-            if step.get("kind") != "subflow":
-                continue
-            if step["process"] == flow.key:
-                problems.append(Problem(f"{path}.process", "a process cannot start itself"))
-                continue
-            if not self.repo.definition_versions("flow", step["process"]):
-                problems.append(Problem(f"{path}.process", f'no published process "{step["process"]}"'))
-                continue
-            if loop := self._subflow_loop(step["process"], flow.key):
-                problems.append(Problem(f"{path}.process", "sub-processes would start each other for ever: "
-                                                           + " → ".join([flow.key, *loop])))
-                continue
-            child_form = self.latest(step["process"]).form.field_types()
-            problems += [Problem(f"{path}.inputs.{name}", f'the form of "{step["process"]}" has no field "{name}"')
-                         for name in step.get("inputs", {}) if name not in child_form]
-        return problems
+    # --- the published processes, as the flow checks read them (flow_checks.ProcessCatalog) ---
+    def exists(self, key: str) -> bool:
+        return bool(self.repo.definition_versions("flow", key))
 
-    def _subflow_loop(self, process: str, back_to: str, seen: tuple[str, ...] = ()) -> list[str]:
-        """The chain of published processes by which `process` would start `back_to` again, if any."""
-        if process == back_to:
-            return [process]
-        if process in seen or not self.repo.definition_versions("flow", process):
-            return []
-        for step in self.definition("flow", process).walk():
-            if isinstance(step, SubflowStep) and (rest := self._subflow_loop(step.process, back_to, (*seen, process))):
-                return [process, *rest]
-        return []
+    def flow(self, key: str) -> Flow:
+        return self.definition("flow", key)
+
+    def form_fields(self, key: str) -> dict[str, str]:
+        return self.definition("form", self.flow(key).form).field_types()
+
+    def require_definition_reader(self, user: User) -> None:
+        """Whole definitions (an export) are for those who design processes or audit them."""
+        if not any(user.has_role(r) for r in (*DESIGNER_ROLES, "auditor")):
+            raise Forbidden(N_("only a designer, admin or auditor may export process definitions"))
 
     def require_designer(self, user: User) -> None:
         if not any(user.has_role(r) for r in DESIGNER_ROLES):
             raise Forbidden(N_("only a designer or admin may change process definitions"))
 
     # --- commands -----------------------------------------------------------------------
-    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None) -> Instance:
+    def start(self, user: User, process: str, raw: Any, request_id: str = "", urgent: Any = None,
+              chosen: Any = None) -> Instance:
         """Open an instance; a repeated `request_id` from the same person has no second effect.
-        With `urgent` ({"reason"}), through the green channel, if the process allows one."""
+        With `urgent` ({"reason"}), through the green channel, if the process allows one;
+        `chosen` names the people the submitter picks for the steps that let them (step → users)."""
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": N_("must be an object of field values")})
 
@@ -217,10 +234,11 @@ class Workflow:
             data, errors = clean_submission(defs.form, files, skip=not_asked_at_start(defs.flow, defs.form),
                                             directory=self.org)
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
-            if errors or urgent_errors or file_errors:
-                raise ValidationFailed({**errors, **file_errors, **urgent_errors})
-            return (urgent_start(self.engine, self.calendar, defs, user, data, reason) if reason
-                    else self.engine.start(defs, user, data))
+            people, choice_errors = check_choices(defs.flow, chosen, self.org)
+            if errors or urgent_errors or file_errors or choice_errors:
+                raise ValidationFailed({**errors, **file_errors, **urgent_errors, **choice_errors})
+            return (urgent_start(self.engine, self.calendar, defs, user, data, reason, people) if reason
+                    else self.engine.start(defs, user, data, chosen=people))
         return self._once(user, request_id, f"start:{process}", events)
 
     def act(self, user: User, task_id: str, action: str, text: str = "", *, request_id: str = "",
@@ -398,8 +416,11 @@ class Workflow:
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
         if request_id:
             events[0] = {**events[0], "request": request_id}
-        for event in self.repo.append_events(self.engine.settle(events)):
+        committed = self.repo.append_events(self.engine.settle(events))
+        for event in committed:
             self.state.apply(event)
+        for listener in self.on_commit:
+            listener(committed)
 
     # --- queries -------------------------------------------------------------------------
     def state_instance(self, instance_id: str) -> Instance | None:

@@ -112,6 +112,19 @@ def demo_with_auditor() -> Any:
     return repo
 
 
+def definitions_copy(seeded: Any) -> Any:
+    """A new MemoryRepository with `seeded`'s organisation and published definitions (no events,
+    drafts or sessions): each test edits its own copy of a demo built once per module."""
+    from runtime.store.repository import MemoryRepository
+
+    repo = MemoryRepository()
+    repo.put_org(seeded.get_org())
+    for kind in ("form", "flow", "ruleset"):
+        for doc in seeded.list_definitions(kind):
+            repo.put_definition(kind, doc)
+    return repo
+
+
 @contextmanager
 def served(app: Any) -> Iterator[str]:
     """`app` run by uvicorn in a thread of this process on a free 127.0.0.1 port; its base URL."""

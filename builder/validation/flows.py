@@ -11,7 +11,7 @@ from builder.forms import Form
 from builder.permissions import permission_problems
 from builder.validation.common import (check_label, check_slug, check_version, is_int, json_names,
                                        required_list, show_value, unknown_keys)
-from builder.validation.process import meta, policies, reject_codes, urgent
+from builder.validation.process import meta, policies, reject_codes, scenarios, urgent
 from builder.validation.timing import timing
 from rules.conditions import validate_condition
 from rules.errors import DefinitionError, Problem
@@ -81,6 +81,8 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
         _steps(steps, paths.key(path, "steps"), context, out)
     if "urgent" in doc:
         urgent(doc["urgent"], paths.key(path, "urgent"), steps or [], out)
+    if "scenarios" in doc:
+        scenarios(doc["scenarios"], paths.key(path, "scenarios"), set(users), out)
     return out
 
 
@@ -181,6 +183,14 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
     for name in uses:
         where = paths.key(path, name)
         value = doc.get(name)
+        if kind == "chosen":  # both optional: anyone, one person
+            if name == "multiple" and not isinstance(doc.get(name, False), bool):
+                out.append(Problem(where, f"must be true or false, got {show_value(value)}"))
+            elif name == "role" and doc.get(name, "") and (problem := _assignee_reference(name, str(value), doc, context)):
+                out.append(Problem(where, problem))
+            elif name == "role" and not isinstance(doc.get(name, ""), str):
+                out.append(Problem(where, f"must be a role key, got {show_value(value)}"))
+            continue
         if name == "levels":
             levels = doc.get("levels", 1)
             if not is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:
@@ -209,8 +219,8 @@ def _assignee_reference(name: str, value: str, doc: dict[str, Any], context: _Fl
         kind = context.field_types.get(value)
         if kind is None:
             return f'unknown field "{value}"'
-        if kind not in ("text", "select"):
-            return f'field "{value}" is a {kind}; a user or department is chosen in a text or select field'
+        if kind not in ("user", "department", "text", "select"):  # text and select: older flows (flow_checks says so)
+            return f'field "{value}" is a {kind}; a user or department is chosen in a user or department field'
     if name == "ruleset":
         if value not in context.known:
             return f'unknown ruleset "{value}"'

@@ -6,14 +6,16 @@ import dataclasses
 from typing import Any
 
 from builder import paths
-from builder.flows import POLICY_CHOICES, STEP_KINDS, ProcessMeta, Urgent, step_paths
-from builder.validation.common import (check_bool, check_label, duplicates, json_names, show_value,
+from builder.flows import POLICY_CHOICES, STEP_KINDS, ProcessMeta, Scenario, Urgent, step_paths
+from builder.validation.common import (check_bool, check_label, duplicates, is_int, json_names, show_value,
                                        unknown_keys)
 from builder.validation.timing import duration
 from rules.derived import is_iso_date
 from rules.errors import Problem
 
 PROCESS_LEVELS = ("main", "sub", "operation")
+PROCESS_CATEGORIES = ("business", "management", "approval")
+VALUE_CHAIN = ("core", "support")
 META_PROPERTIES = json_names(ProcessMeta)
 
 
@@ -90,18 +92,55 @@ def meta(meta: Any, path: str, out: list[Problem]) -> None:
         if f.name not in meta:
             continue
         value, where = meta[f.name], paths.key(path, f.name)
-        if f.type == "Label":
+        if f.name == "time_limit":
+            duration(value, where, out)
+        elif f.name == "target_pass_rate":
+            if not is_int(value) or not 0 <= value <= 100:
+                out.append(Problem(where, f"must be a whole percent from 0 to 100, got {show_value(value)}"))
+        elif f.type == "bool":
+            check_bool(meta, f.name, path, out)
+        elif f.type == "Label":
             check_label(meta, f.name, path, out)
         elif f.type.startswith("tuple"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 out.append(Problem(where, "must be a list of text"))
         elif not isinstance(value, str):
             out.append(Problem(where, f"must be text, got {show_value(value)}"))
-    level = meta.get("level")
-    if isinstance(level, str) and level and level not in PROCESS_LEVELS:
-        out.append(Problem(paths.key(path, "level"),
-                           f'unknown level "{level}" (one of {", ".join(PROCESS_LEVELS)})'))
+    for name, choices in (("level", PROCESS_LEVELS), ("category", PROCESS_CATEGORIES), ("value_chain", VALUE_CHAIN)):
+        chosen = meta.get(name)
+        if isinstance(chosen, str) and chosen and chosen not in choices:
+            out.append(Problem(paths.key(path, name), f'unknown {name.replace("_", " ")} "{chosen}" '
+                                                      f'(one of {", ".join(choices)})'))
     effective = meta.get("effective_date")
     if isinstance(effective, str) and effective and not is_iso_date(effective):
         out.append(Problem(paths.key(path, "effective_date"),
                            f'must be a date (YYYY-MM-DD), got "{effective}"'))
+
+
+MAX_SCENARIOS = 50
+
+
+def scenarios(docs: Any, path: str, users: set[str], out: list[Problem]) -> None:
+    """Saved what-ifs: a name, a submitter who exists, form data (checked when it is run) and the
+    route it took (step ids)."""
+    if not isinstance(docs, list):
+        out.append(Problem(path, "must be a list"))
+        return
+    if len(docs) > MAX_SCENARIOS:
+        out.append(Problem(path, f"at most {MAX_SCENARIOS} scenarios"))
+    for position, doc in enumerate(docs):
+        where = paths.index(path, position)
+        if not isinstance(doc, dict):
+            out.append(Problem(where, "must be an object"))
+            continue
+        unknown_keys(doc, json_names(Scenario), where, out)
+        if not isinstance(doc.get("name"), str) or not doc["name"].strip():
+            out.append(Problem(paths.key(where, "name"), "give the scenario a name"))
+        if doc.get("submitter") not in users:
+            out.append(Problem(paths.key(where, "submitter"), f"unknown user {show_value(doc.get('submitter'))}"))
+        if not isinstance(doc.get("data", {}), dict):
+            out.append(Problem(paths.key(where, "data"), "must be an object of form data"))
+        route = doc.get("route", [])
+        if not isinstance(route, list) or not all(isinstance(r, str) for r in route):
+            out.append(Problem(paths.key(where, "route"), "must be a list of step ids"))
+    duplicates(docs, "name", path, "name", out)

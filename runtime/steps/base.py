@@ -39,7 +39,7 @@ class Services(Protocol):
     new_id: Callable[[], str]
 
     def start(self, defs: Definitions, submitter: User, data: dict[str, Any],
-              parent: dict[str, str] | None = None) -> list[Event]: ...
+              parent: dict[str, str] | None = None, chosen: dict[str, list[str]] | None = None) -> list[Event]: ...
 
 
 class StepHandler(Protocol):
@@ -84,6 +84,11 @@ class Walk:
     def mine(self) -> list[Event]:
         """This instance's events, recorded and new, oldest first."""
         return [*self.history, *(e for e in self.events if e["instance"] == self.instance)]
+
+    @property
+    def chosen(self) -> dict[str, list[str]]:
+        """Who the submitter chose at the start for the steps that let them (发起人自选), by step id."""
+        return next((e.get("chosen", {}) for e in self.mine() if e["action"] == "start"), {})
 
     def event(self, action: str, **details: Any) -> Event:
         """An event the system causes on this instance, now."""

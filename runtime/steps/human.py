@@ -78,6 +78,9 @@ def assignment_for(walk: Walk, step: HumanStep, *, single: bool) -> Assignment:
                       else [named] if named in org.users else [])
         why = lambda: notes.RULESET_NAMED_NOBODY.fill(ruleset=decision.ruleset, version=decision.version,
                                                       named=repr(named))
+    elif assignee.kind == "chosen":
+        candidates = [u for u in walk.chosen.get(step.id, []) if u in org.users]
+        interchangeable = False
     else:
         candidates = org.candidates(assignee, walk.submitter, walk.data)
     chosen = assign(org, candidates, walk.submitter, defs.flow.policies, nobody_fits=why,

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from builder.bpmn import flow_to_bpmn
+from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
@@ -33,8 +35,15 @@ async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object: at most `settings.max_json` bytes (413 before or while reading),
     nested at most MAX_DEPTH deep (400), so no body can exhaust memory or recursion later on."""
     cap = request.app.state.settings.max_json
-    raw = await read_capped(request, cap, lambda: PayloadTooLarge(
-        N_("the request body is larger than %(size)s", size=size_words(cap))))
+    return parse_json_object(await read_capped(request, cap, lambda: too_large(cap)))
+
+
+def too_large(cap: int) -> PayloadTooLarge:
+    return PayloadTooLarge(N_("the request body is larger than %(size)s", size=size_words(cap)))
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong."""
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
@@ -154,7 +163,7 @@ async def start_instance(request: Request) -> Response:
         raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
     workflow = _workflow(request)
     instance = await run_in_threadpool(workflow.start, user, process, body.get("data"),
-                                       text_field(body, "request_id"), body.get("urgent"))
+                                       text_field(body, "request_id"), body.get("urgent"), body.get("chosen"))
     open_tasks = [{"id": t.id, "step": t.step, "assignee": t.assignee, **_post_hoc(t)}
                   for t in (workflow.state.tasks[i] for i in instance.task_ids) if t.status == "open"]
     return JSONResponse({"id": instance.id, "status": str(instance.status), "tasks": open_tasks,
@@ -246,9 +255,28 @@ async def post_hoc_report(request: Request) -> Response:
 
 
 async def export_flow(request: Request) -> Response:
-    await require_user(request)
+    user = await require_user(request)
+    _workflow(request).require_definition_reader(user)
     bundle = _workflow(request).export(request.path_params["key"])
     return Response(dumps(bundle), media_type="application/json")
+
+
+def _exported_as(render: Callable[[Any], str], suffix: str) -> Callable[[Request], Any]:
+    """A download of the process in effect, rendered by `render` from its definitions, for the
+    same readers as the JSON export; saved as `<key>.<suffix>`."""
+    async def view(request: Request) -> Response:
+        user = await require_user(request)
+        workflow = _workflow(request)
+        workflow.require_definition_reader(user)
+        key = request.path_params["key"]
+        body = render(workflow.latest(key))
+        return Response(body, media_type="application/xml",
+                        headers={"Content-Disposition": f'attachment; filename="{key}.{suffix}"'})
+    return view
+
+
+export_bpmn = _exported_as(lambda defs: flow_to_bpmn(defs.flow, defs.form, defs.rulesets), "bpmn")
+export_dmn = _exported_as(lambda defs: rulesets_to_dmn(defs.rulesets.values()), "dmn")
 
 
 async def import_flow(request: Request) -> Response:
@@ -274,5 +302,7 @@ routes = [
     Route("/api/me/delegation", delegation, methods=["GET", "PUT", "DELETE"]),
     Route("/api/reports/post-hoc", post_hoc_report),
     Route("/api/flows/{key}/export", export_flow),
+    Route("/api/flows/{key}/export.bpmn", export_bpmn),
+    Route("/api/flows/{key}/export.dmn", export_dmn),
     Route("/api/flows/import", import_flow, methods=["POST"]),
 ]

@@ -16,6 +16,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from rules.conditions import MAX_NUMBER
+from rules.errors import DefinitionError, Problem
 from runtime import i18n
 
 _ = i18n.gettext
@@ -96,3 +97,13 @@ def show_value(value: Any, options: Sequence[tuple[str, str]] = ()) -> str:
     if options:
         return next((label for v, label in options if v == value), str(value))
     return str(value)
+
+
+def whole_number(text: str | None, where: str) -> int | None:
+    """A posted index or position ("2"); None when empty. A DefinitionError at `where` otherwise."""
+    if text in (None, ""):
+        return None
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except ValueError:
+        raise DefinitionError([Problem(where, f'must be a whole number, got "{text}"')]) from None

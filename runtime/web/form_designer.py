@@ -24,6 +24,7 @@ from runtime import i18n
 from runtime.errors import DefinitionError, Problem
 from runtime.web import form_designer_rules as rules_view
 from runtime.web import form_designer_view as view
+from runtime.web.editor_values import whole_number
 from runtime.web.form_designer_context import (authoring_of, designer_user, page_context, page_url,
                                                workspace)
 from runtime.web.form_designer_publish import discard, forms_list, new_form, publish, publish_panel
@@ -92,20 +93,11 @@ async def _apply(request: Request, edit: Edit, builders: dict[str, Any] | None =
                   block="workspace", headers={"HX-Trigger": view.DRAFT_CHANGED})
 
 
-def _int(text: str | None, where: str) -> int | None:
-    if text in (None, ""):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise DefinitionError([Problem(where, f'must be a whole number, got "{text}"')]) from None
-
-
 async def insert_field(request: Request) -> Response:
     """A field of the posted `type` at `index`, or right after the field `after`."""
     def edit(draft: Any, pairs: Pairs) -> tuple[dict[str, Any], str]:
         posted = dict(pairs)
-        index = _int(posted.get("index"), "index")
+        index = whole_number(posted.get("index"), "index")
         if posted.get("after"):
             _, at, _ = fe.locate(draft.form, posted["after"])
             index = at + 1
@@ -121,7 +113,7 @@ async def move_field(request: Request) -> Response:
         posted = dict(pairs)
         if posted.get("direction") in ("up", "down"):
             return fe.move_by(draft.form, target, -1 if posted["direction"] == "up" else 1), target
-        to = _int(posted.get("to"), "to")
+        to = whole_number(posted.get("to"), "to")
         if to is None:
             raise DefinitionError([Problem("to", "say where to move it")])
         return fe.move_field(draft.form, target, to), target
@@ -143,7 +135,7 @@ async def insert_column(request: Request) -> Response:
 
     def edit(draft: Any, pairs: Pairs) -> tuple[dict[str, Any], str]:
         posted = dict(pairs)
-        return fe.insert_column(draft.form, table, posted.get("type", ""), _int(posted.get("index"), "index"))
+        return fe.insert_column(draft.form, table, posted.get("type", ""), whole_number(posted.get("index"), "index"))
     return await _apply(request, edit)
 
 
@@ -180,11 +172,11 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: froz
                 target = f"{table}.{text.strip()}" if column else text.strip()
         elif name.startswith(OPTION_PREFIX):
             index, _, part = name[len(OPTION_PREFIX):].partition(".")
-            doc = fe.set_option(doc, target, _int(index, name) or 0, part, text)
+            doc = fe.set_option(doc, target, whole_number(index, name) or 0, part, text)
     for prop in rules_view.BUILDERS if everything and not changed else ([builder] if builder else []):
         doc = rules_view.apply_builder(doc, target, prop, pairs, builders)
     op, *args = posted.get("_op", "").split(":")
-    numbers = [_int(a, "_op") or 0 for a in args] if op.endswith("-option") else []
+    numbers = [whole_number(a, "_op") or 0 for a in args] if op.endswith("-option") else []
     if op == "add-option":
         doc = fe.add_option(doc, target)
     elif op == "remove-option" and numbers:

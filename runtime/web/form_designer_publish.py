@@ -28,20 +28,23 @@ async def forms_list(request: Request) -> Response:
     return render(request, "designer/forms.html", {"forms": authoring_of(request).summaries(user)})
 
 
-def _new_title(zh: str, en: str) -> dict[str, str]:
-    return {lang: text.strip() for lang, text in (("zh_CN", zh), ("en", en)) if text.strip()}
+def new_definition(source: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """What a new-form or new-process page posted (or asked for, to suggest a key as the title is
+    typed): the title by language, and the page's context: what was typed, the key and the key
+    suggested from the title ("leave-request")."""
+    zh, en = str(source.get("title_zh", "")), str(source.get("title_en", ""))
+    title = {lang: text.strip() for lang, text in (("zh_CN", zh), ("en", en)) if text.strip()}
+    suggested = fe.key_from_label(title, ()).replace("_", "-") if title else ""
+    return title, {"title_zh": zh, "title_en": en, "key": str(source.get("key", "")).strip(), "suggested": suggested,
+                   "errors": {}}
 
 
 async def new_form(request: Request) -> Response:
     user = await designer_user(request, write=request.method == "POST")
     source = await request.form() if request.method == "POST" else request.query_params
-    zh, en = str(source.get("title_zh", "")), str(source.get("title_en", ""))
-    title = _new_title(zh, en)
-    key = str(source.get("key", "")).strip()
-    suggested = fe.key_from_label(title, ()).replace("_", "-") if title else ""
-    context: dict[str, Any] = {"title_zh": zh, "title_en": en, "key": key, "suggested": suggested,
-                               "process": request.method == "GET" or bool(source.get("process")),
-                               "errors": {}}
+    title, context = new_definition(source)
+    key, suggested = context["key"], context["suggested"]
+    context["process"] = request.method == "GET" or bool(source.get("process"))
     if request.method == "GET":
         return render(request, "designer/form_new.html", context, block="key_field")
     if not title:

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runtime.form_authoring import FormAuthoring, FormDraft
+from runtime.form_authoring import FormAuthoring
 from runtime.web.api import json_object
+from runtime.web.drafts_api import draft_routes, if_match, shown
 from runtime.web.session import require_user
 
 
@@ -21,46 +22,10 @@ def _authoring(request: Request) -> FormAuthoring:
     return request.app.state.form_authoring
 
 
-async def list_forms(request: Request) -> Response:
-    user = await require_user(request)
-    return JSONResponse(_authoring(request).summaries(user))
-
-
-def _shown(draft: FormDraft) -> Response:
-    return JSONResponse(draft.form, headers={"ETag": draft.etag})
-
-
-def _if_match(request: Request) -> str | None:
-    """The entity tag the caller saw (weak or strong alike), if it sent one; `*` checks nothing."""
-    sent = request.headers.get("if-match", "").strip()
-    return None if sent in ("", "*") else sent.removeprefix("W/")
-
-
-async def get_form(request: Request) -> Response:
-    user = await require_user(request)
-    return _shown(_authoring(request).draft(user, request.path_params["key"]))
-
-
 async def put_form(request: Request) -> Response:
     user = await require_user(request, write=True)
     body = await json_object(request)
-    return _shown(_authoring(request).save(user, request.path_params["key"], body, _if_match(request)))
-
-
-async def discard(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    _authoring(request).discard(user, request.path_params["key"])
-    return Response(status_code=204)
-
-
-async def undo(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    return _shown(_authoring(request).undo(user, request.path_params["key"]))
-
-
-async def redo(request: Request) -> Response:
-    user = await require_user(request, write=True)
-    return _shown(_authoring(request).redo(user, request.path_params["key"]))
+    return shown(_authoring(request).save(user, request.path_params["key"], body, if_match(request)), "form")
 
 
 async def publish(request: Request) -> Response:
@@ -71,18 +36,8 @@ async def publish(request: Request) -> Response:
     return JSONResponse({"key": key, "version": version}, status_code=201)
 
 
-async def versions(request: Request) -> Response:
-    user = await require_user(request)
-    return JSONResponse(_authoring(request).versions(user, request.path_params["key"]))
-
-
 routes = [
-    Route("/api/forms", list_forms),
-    Route("/api/forms/{key}", get_form),
+    *draft_routes("/api/forms", "form_authoring", "form"),
     Route("/api/forms/{key}", put_form, methods=["PUT"]),
-    Route("/api/forms/{key}/draft", discard, methods=["DELETE"]),
-    Route("/api/forms/{key}/undo", undo, methods=["POST"]),
-    Route("/api/forms/{key}/redo", redo, methods=["POST"]),
     Route("/api/forms/{key}/publish", publish, methods=["POST"]),
-    Route("/api/forms/{key}/versions", versions),
 ]

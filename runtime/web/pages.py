@@ -14,6 +14,7 @@ from starlette.routing import Route
 from builder.forms import Form
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
+from runtime.choices import choice_rows, choices_from_pairs
 from runtime.engine import return_targets
 from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
@@ -83,11 +84,17 @@ async def set_language(request: Request) -> Response:
     return response
 
 
+def _choosing(workflow: Workflow, flow: Any, chosen: dict[str, list[str]], errors: dict[str, Any]) -> list[dict[str, Any]]:
+    return choice_rows(flow, workflow.org, chosen, i18n.localized_errors(errors), i18n.current_locale.get())
+
+
 async def start_form(request: Request) -> Response:
     await require_user(request)
-    defs = _workflow(request).latest(request.path_params["process"])
+    workflow = _workflow(request)
+    defs = workflow.latest(request.path_params["process"])
     return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex,
-                                          "state": blank_state(defs.form, not_asked_at_start(defs.flow, defs.form))})
+                                          "state": blank_state(defs.form, not_asked_at_start(defs.flow, defs.form)),
+                                          "choosing": _choosing(workflow, defs.flow, {}, {})})
 
 
 async def preview(request: Request) -> Response:
@@ -97,7 +104,8 @@ async def preview(request: Request) -> Response:
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form),
                              directory=_workflow(request).org, resolve=resolver(user, request.app.state.repo))
-    return render(request, "start.html", {"flow": defs.flow, "state": state}, block="form_body",
+    choosing = _choosing(_workflow(request), defs.flow, choices_from_pairs(pairs), {})
+    return render(request, "start.html", {"flow": defs.flow, "state": state, "choosing": choosing}, block="form_body",
                   status=422 if state.errors else 200)
 
 
@@ -112,11 +120,12 @@ async def submit(request: Request) -> Response:
     urgent = {"reason": posted.get("_urgent_reason", "")} if posted.get("_urgent") else None  # green channel
     try:
         instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs, omit),
-                                           posted.get("request_id", ""), urgent)
+                                           posted.get("request_id", ""), urgent, choices_from_pairs(pairs))
     except ValidationFailed as failed:
         state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo))
-        state.errors = failed.errors
-        kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent}
+        state.errors = {k: v for k, v in failed.errors.items() if not k.startswith("chosen.")}
+        kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent,
+                "choosing": _choosing(workflow, defs.flow, choices_from_pairs(pairs), failed.errors)}
         return render(request, "start.html", kept, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}?submitted=1")
 

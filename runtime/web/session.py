@@ -47,3 +47,13 @@ async def require_user(request: Request, *, write: bool = False) -> User:
         if not auth.csrf_matches(session, presented if isinstance(presented, str) else None):
             raise Forbidden(N_("the form has expired (CSRF token missing or wrong); reload the page and try again"))
     return user
+
+
+async def require_streaming_writer(request: Request) -> User:
+    """The signed-in user for a write whose body is read as a capped stream (an upload): a browser
+    session must send its CSRF token as a header, since looking for it in the body would read
+    the body before it is capped."""
+    session = identify(request)
+    if session is not None and session.kind == "web" and CSRF_HEADER not in request.headers:
+        raise Forbidden(N_("the form has expired (CSRF token missing or wrong); reload the page and try again"))
+    return await require_user(request, write=True)

@@ -74,8 +74,9 @@ def describe_condition(condition: Any, inputs: dict[str, Any], labels: dict[str,
     return i18n.gettext(" and ").join(parts)
 
 
-def _decision(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
-    """What was decided (the fired row's note, else the branch taken) and why, in words."""
+def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
+    """What was decided (the fired row's note, else the branch taken) and why, in words (the
+    timeline and the flow designer's what-if panel)."""
     step = defs.flow.step(event["step"])
     locale = i18n.current_locale.get()
     labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
@@ -217,7 +218,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "complete":
             text, detail = _("completed %(step)s") % {"step": step_title}, _detail(e, "comment")
         elif action == "decide":
-            chosen, detail = _decision(e, defs)
+            chosen, detail = decision_words(e, defs)
             text = (_("%(step)s: %(chosen)s") % {"step": step_title, "chosen": chosen} if chosen
                     else _("%(step)s: no extra approval") % {"step": step_title})
         elif action == "cancel":

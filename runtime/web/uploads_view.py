@@ -16,27 +16,17 @@ from starlette.routing import Route
 
 from runtime import i18n
 from runtime.clock import new_id
-from runtime.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from runtime.errors import NotFound, PayloadTooLarge, ValidationFailed
 from runtime.file_types import OCTET_STREAM
 from runtime.i18n import N_
-from runtime.org import User
 from runtime.service import Workflow
 from runtime.uploads import Target, attachment_for, store_upload, target_for
 from runtime.web.rendering import render
-from runtime.web.session import CSRF_HEADER, identify, require_user
+from runtime.web.session import require_streaming_writer, require_user
 from runtime.web.upload_stream import receive_file, refuse_declared_length
 
 ITEM_TEMPLATE = "partials/attachment_item.html"
 _TARGET_KEYS = ("form", "field", "version")
-
-
-async def _uploader(request: Request) -> User:
-    """The signed-in user; a browser session must send its CSRF token as a header, since
-    looking for it in the body would read the body before it is capped."""
-    session = identify(request)
-    if session is not None and session.kind == "web" and CSRF_HEADER not in request.headers:
-        raise Forbidden(N_("the form has expired (CSRF token missing or wrong); reload the page and try again"))
-    return await require_user(request, write=True)
 
 
 def _target(workflow: Workflow, named: Any, default_cap: int) -> Target:
@@ -46,7 +36,7 @@ def _target(workflow: Workflow, named: Any, default_cap: int) -> Target:
 async def receive(request: Request) -> dict[str, Any]:
     """Take one uploaded file: the field named in the query (or in parts before the file) sets
     the cap and the accepted types; the server's `max_upload` otherwise."""
-    user = await _uploader(request)
+    user = await require_streaming_writer(request)
     workflow: Workflow = request.app.state.workflow
     default_cap = request.app.state.settings.max_upload
     in_query = any(k in request.query_params for k in _TARGET_KEYS)

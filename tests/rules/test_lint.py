@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from rules.conditions import matches
 from rules.errors import RuleError
-from rules.lint import LintFinding, lint_ruleset
+from rules.lint import Gap, LintFinding, first_match, lint_ruleset
 from rules.reference import ReferenceEvaluator
-from rules.ruleset import Ruleset, parse_ruleset
+from rules.ruleset import Column, Ruleset, parse_ruleset
 
 DEMO = json.loads((Path(__file__).parents[2] / "demo" / "processes" / "expense.json").read_text("utf-8"))
 INPUTS = [{"key": "total", "type": "money"},
@@ -167,6 +167,20 @@ def test_findings_are_json():
     assert json.loads(json.dumps([f.to_dict() for f in findings])) == [
         {"kind": "shadowed", "row": 3, "path": "rows[2].when", "example": None,
          "message": "row 3 can never fire: row 2 covers everything it matches"}]
+
+
+def test_first_match_gives_the_same_reading_of_any_condition_list_as_data():
+    inputs = [Column("total", "money"), Column("category", "select", ("travel", "office")), Column("note", "text")]
+    never = {"$and": [{"$gt": {"total": 5}}, {"$lt": {"total": 3}}]}
+    coverage = first_match([{"$gt": {"total": 1000}}, never, {"$gt": {"total": 5000}}, {"note": "rush"}],
+                           inputs, optional=("note", "category"))
+    assert (coverage.readable, coverage.never, coverage.shadowed) == ((True,) * 4, (1,), ((2, (0,)),))
+    assert coverage.gaps == (Gap("total ≤ 1,000 and note is none of rush", False, False,
+                                 {"total": 1000, "note": "other"}, "total = 1,000 and note = another value"),)
+    assert coverage.left_empty == {"note": Gap("total ≤ 1,000 and note empty", False, False, {"total": 1000},
+                                               "total = 1,000 and note empty")}  # category is not compared
+    unread = first_match([{"$mt": {"note": "r.*"}}, {"$gt": {"total": 1000}}], inputs, optional=("note",))
+    assert (unread.readable, unread.gaps, unread.left_empty) == ((False, True), None, {"note": None})
 
 
 def test_200_rows_lint_quickly():

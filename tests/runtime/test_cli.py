@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -27,6 +28,15 @@ def data_dir(tmp_path: Path) -> Path:
 def test_export_prints_the_canonical_document(data_dir, capsys):
     assert main(["export", "expense", "--data", str(data_dir)]) == 0
     assert capsys.readouterr().out == (DEMO / "processes" / "expense.json").read_text(encoding="utf-8")
+
+
+def test_export_prints_the_process_as_bpmn_or_its_rulesets_as_dmn(data_dir, capsys):
+    assert main(["export", "expense", "--bpmn", "--data", str(data_dir)]) == 0
+    bpmn = ElementTree.fromstring(capsys.readouterr().out)
+    assert bpmn.find("{http://www.omg.org/spec/BPMN/20100524/MODEL}process").get("id") == "expense"
+    assert main(["export", "expense", "--dmn", "--data", str(data_dir)]) == 0
+    dmn = ElementTree.fromstring(capsys.readouterr().out)
+    assert dmn.find("{https://www.omg.org/spec/DMN/20191111/MODEL/}decision").get("id") == "expense-approval-tier"
 
 
 def test_import_publishes_a_changed_process_as_a_new_version(data_dir, tmp_path, capsys):

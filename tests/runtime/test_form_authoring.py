@@ -9,7 +9,8 @@ import pytest
 
 from runtime import i18n
 from runtime.errors import Conflict, DefinitionError, Forbidden, NotFound
-from runtime.form_authoring import MAX_UNDO, FormAuthoring
+from runtime.authoring import MAX_UNDO
+from runtime.form_authoring import FormAuthoring
 from tests.support import claim
 
 TRIP_FORM = {

@@ -16,7 +16,7 @@ from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
-from tests.support import demo_with_auditor
+from tests.support import definitions_copy, demo_with_auditor
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 EN = {"Accept-Language": "en"}
@@ -34,11 +34,7 @@ def seeded() -> MemoryRepository:
 
 @pytest.fixture
 def app(seeded):
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
+    repo = definitions_copy(seeded)
     return create_app(Settings(), repo)
 
 

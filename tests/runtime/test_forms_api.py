@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from runtime.app import create_app
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
-from tests.support import bearer, demo_with_auditor
+from tests.support import bearer, definitions_copy, demo_with_auditor
 
 URL = "/api/forms/expense-claim"
 LEAVE = {"key": "leave", "version": 1, "title": {"en": "Leave", "zh_CN": "请假"},
@@ -26,11 +26,7 @@ def seeded() -> MemoryRepository:
 
 @pytest.fixture
 def client(seeded) -> Iterator[TestClient]:
-    repo = MemoryRepository()
-    repo.put_org(seeded.get_org())
-    for kind in ("form", "flow", "ruleset"):
-        for doc in seeded.list_definitions(kind):
-            repo.put_definition(kind, doc)
+    repo = definitions_copy(seeded)
     with TestClient(create_app(Settings(), repo)) as c:
         yield c
 

@@ -1,0 +1,121 @@
+"""Branch steps: branches that are never taken, and cases that take no branch with nobody to
+decide them.
+
+Condition branches are read with the decision-table lint's exact model (`rules.lint.first_match`):
+the first branch whose condition holds is taken, so a later branch whose every case an earlier
+one takes is never taken, and with an empty "otherwise" every case no branch covers goes straight
+on past the step. Partial overlaps are how priorities work and are not problems. Branches that
+match a ruleset's outcome are judged against the outcomes the ruleset can give at all.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from builder.flows import Branch
+from builder.forms import Form
+from rules.conditions import validate_condition
+from rules.errors import Problem
+from rules.lint import Gap, first_match
+from rules.ruleset import Column
+from runtime.flow_checks.facts import Facts
+from runtime.i18n import N_, Text
+
+NEVER_HOLDS = N_("never taken: its condition can never hold")
+TAKEN_BY_ONE = N_("never taken: priority %(priority)s takes every case it covers first")
+TAKEN_BY_MANY = N_("never taken: priorities %(priorities)s take every case it covers first")
+AND = N_("%(first)s and %(last)s")
+GAP = N_("%(cases)s takes no branch and 'otherwise' is empty: such a request goes straight on past "
+         "this step with nobody deciding (e.g. %(example)s)")
+GAP_AT = N_("%(cases)s takes no branch and 'otherwise' is empty: such a request goes straight on past "
+            "this step with nobody deciding")
+NO_BRANCH_AT_ALL = N_("no request takes a branch and 'otherwise' is empty: every request goes straight "
+                      "on past this step with nobody deciding")
+LEFT_EMPTY = N_("'%(field)s' is optional: left empty, it takes no branch and 'otherwise' is empty, so "
+                "the request goes straight on past this step with nobody deciding")
+NEVER_GIVEN = N_('never taken: ruleset "%(ruleset)s" never gives %(outcome)s (no row does, nor its default)')
+
+
+def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Problem]:
+    """Branches whose condition never holds or whose cases earlier ones take, and what an empty
+    "otherwise" lets through: filled-in requests no branch covers, and optional fields left empty."""
+    branches = step.get("branches")
+    if "ruleset" in step or not isinstance(branches, list):
+        return []
+    types = facts.form.field_types()
+    conditions = [b.get("when") if isinstance(b, dict) and not validate_condition(b.get("when"), types) else None
+                  for b in branches]  # what validate_flow refuses is read as "cannot tell"
+    coverage = first_match(conditions, condition_columns(facts.form), optional=optional_fields(facts.form))
+    out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
+    out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
+    if step.get("else"):
+        return out
+    out += [Problem(path, _gap(gap)) for gap in coverage.gaps or ()]
+    out += [Problem(path, LEFT_EMPTY.fill(field=facts.field_name(key)))
+            for key, gap in coverage.left_empty.items() if gap is not None]
+    return out
+
+
+def ruleset_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Problem]:
+    """Branches matching an outcome the ruleset never gives, or only outcomes earlier branches
+    take first (the same outcome twice, say). A `collect` ruleset gives lists and is not judged."""
+    ruleset = facts.rulesets.get(step["ruleset"]) if isinstance(step.get("ruleset"), str) else None
+    branches = step.get("branches")
+    if ruleset is None or ruleset.hit_policy == "collect" or not isinstance(branches, list):
+        return []
+    given = ruleset.outcomes()
+    wanted = [b.get("outcome") if isinstance(b, dict) and isinstance(b.get("outcome"), dict) else None
+              for b in branches]
+    out: list[Problem] = []
+    for index, outcome in enumerate(wanted):
+        if outcome is None:
+            continue
+        taking = [g for g in given if _matches(outcome, g)]
+        if not taking:
+            out.append(Problem(f"{path}.branches[{index}].outcome",
+                               NEVER_GIVEN.fill(ruleset=ruleset.key, outcome=_outcome_text(outcome))))
+            continue
+        earlier = {i: other for i, other in enumerate(wanted[:index])
+                   if other is not None and any(_matches(other, g) for g in taking)}
+        if all(any(_matches(other, g) for other in earlier.values()) for g in taking):
+            out.append(Problem(f"{path}.branches[{index}].outcome", taken_first(tuple(earlier))))
+    return out
+
+
+def condition_columns(form: Form) -> tuple[Column, ...]:
+    """What a branch condition may name, typed as the lint reads inputs (options of choices)."""
+    columns = []
+    for key, kind in form.condition_types().items():
+        field = form.field(key)
+        columns.append(Column(key, kind, field.option_values() if field is not None else ()))
+    return tuple(columns)
+
+
+def optional_fields(form: Form) -> tuple[str, ...]:
+    """Fields a request may leave empty whatever else it says: inputs neither required nor
+    required under a condition (a checkbox is never empty)."""
+    return tuple(f.key for f in form.fields
+                 if f.is_input and not f.required and f.required_when is None and f.type != "checkbox")
+
+
+def taken_first(earlier: tuple[int, ...]) -> Text:
+    """"never taken: priority 1 and 2 take every case it covers first" (priorities count from 1)."""
+    numbers = [str(i + 1) for i in earlier]
+    if len(numbers) == 1:
+        return TAKEN_BY_ONE.fill(priority=numbers[0])
+    return TAKEN_BY_MANY.fill(priorities=AND.fill(first=", ".join(numbers[:-1]), last=numbers[-1]))
+
+
+def _gap(gap: Gap) -> Text:
+    if not gap.text:
+        return NO_BRANCH_AT_ALL
+    if gap.exactly:
+        return GAP_AT.fill(cases=gap.text)
+    return GAP.fill(cases=gap.text, example=gap.example_text)
+
+
+def _matches(wanted: dict[str, Any], given: dict[str, Any]) -> bool:
+    return Branch(outcome=wanted).matches(given)
+
+
+def _outcome_text(outcome: dict[str, Any]) -> str:
+    return " and ".join(f"{k} = {v}" for k, v in outcome.items())

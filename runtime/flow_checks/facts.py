@@ -1,0 +1,44 @@
+"""What the flow checks know besides the document: its form, its rulesets, the organisation and
+the published processes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from builder.flows import Flow
+from builder.forms import Form
+from rules.ruleset import Ruleset
+from runtime.i18n import Names
+from runtime.org import Organisation
+
+
+class ProcessCatalog(Protocol):
+    """The published processes a flow may start as sub-processes (`runtime.service.Workflow`)."""
+
+    def exists(self, key: str) -> bool:
+        """Whether a process `key` is published."""
+        ...
+
+    def flow(self, key: str) -> Flow:
+        """The latest published flow of process `key`."""
+        ...
+
+    def form_fields(self, key: str) -> dict[str, str]:
+        """The field types of the form process `key` starts with (`Form.field_types`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a check may consult: `key` is the process the document defines."""
+
+    key: str
+    form: Form
+    rulesets: dict[str, Ruleset]
+    org: Organisation
+    processes: ProcessCatalog
+
+    def field_name(self, key: str) -> Names:
+        """A field as the designer named it (its key if it has no label), for a message."""
+        field = self.form.field(key)
+        return Names(field.label if field is not None and field.label else key)
