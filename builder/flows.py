@@ -331,11 +331,13 @@ class Scenario:
     submitter: str
     data: dict[str, Any] = field(default_factory=dict, metadata={"always": True})
     route: tuple[str, ...] = field(default=(), metadata={"always": True})
+    chosen: dict[str, list[str]] = field(default_factory=dict)  # the people picked for 自选 steps, by step id
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Scenario:
         return cls(name=doc["name"], submitter=doc["submitter"], data=dict(doc.get("data", {})),
-                   route=tuple(doc.get("route", ())))
+                   route=tuple(doc.get("route", ())),
+                   chosen={step: list(people) for step, people in doc.get("chosen", {}).items()})
 
 
 @dataclass(frozen=True)

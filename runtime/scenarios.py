@@ -41,9 +41,10 @@ class RouteChange:
                        ROUTE_CHANGED.fill(name=name, before=before, after=" → ".join(self.after) or "—"))
 
 
-def route_of(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any]) -> tuple[str, ...]:
+def route_of(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any],
+             chosen: dict[str, list[str]] | None = None) -> tuple[str, ...]:
     """The step ids a request takes, in the order the simulator reaches them."""
-    return simulate(workflow, defs, submitter, data).route()
+    return simulate(workflow, defs, submitter, data, chosen).route()
 
 
 def changed_routes(workflow: Workflow, defs: Definitions) -> list[RouteChange]:
@@ -51,7 +52,7 @@ def changed_routes(workflow: Workflow, defs: Definitions) -> list[RouteChange]:
     changes = []
     for index, scenario in enumerate(defs.flow.scenarios):
         try:
-            route = route_of(workflow, defs, scenario.submitter, scenario.data)
+            route = route_of(workflow, defs, scenario.submitter, scenario.data, scenario.chosen)
         except (ValidationFailed, Conflict) as exc:
             why = ("; ".join(i18n.localized_errors(exc.errors).values()) if isinstance(exc, ValidationFailed)
                    else i18n.localized(exc.args[0]) if exc.args else str(exc))

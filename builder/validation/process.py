@@ -140,6 +140,10 @@ def scenarios(docs: Any, path: str, users: set[str], out: list[Problem]) -> None
             out.append(Problem(paths.key(where, "submitter"), f"unknown user {show_value(doc.get('submitter'))}"))
         if not isinstance(doc.get("data", {}), dict):
             out.append(Problem(paths.key(where, "data"), "must be an object of form data"))
+        chosen = doc.get("chosen", {})
+        if not (isinstance(chosen, dict) and all(isinstance(people, list) and all(isinstance(u, str) for u in people)
+                                                 for people in chosen.values())):
+            out.append(Problem(paths.key(where, "chosen"), "must map step ids to lists of usernames"))
         route = doc.get("route", [])
         if not isinstance(route, list) or not all(isinstance(r, str) for r in route):
             out.append(Problem(paths.key(where, "route"), "must be a list of step ids"))

@@ -41,10 +41,12 @@ async def _pairs(request: Request) -> Pairs:
 
 
 def _run(request: Request, user: User, key: str, submitter: str, pairs: Pairs | None = None,
-         data: dict[str, Any] | None = None, **asked: str) -> view.Sample:
-    """Simulate the draft with what the panel posted (`pairs`) or a scenario saved (`data`)."""
+         data: dict[str, Any] | None = None, chosen: dict[str, list[str]] | None = None, **asked: str) -> view.Sample:
+    """Simulate the draft with what the panel posted (`pairs`) or a scenario saved (`data`, `chosen`)."""
     authoring, workflow = authoring_of(request), request.app.state.workflow
-    base: dict[str, Any] = {"submitter": submitter, "pairs": pairs, "data": data, **asked}
+    if pairs is not None:
+        chosen = choices_from_pairs(pairs)
+    base: dict[str, Any] = {"submitter": submitter, "pairs": pairs, "data": data, "chosen": chosen, **asked}
     try:
         defs = authoring.definitions(user, key)
     except DefinitionError:
@@ -52,7 +54,7 @@ def _run(request: Request, user: User, key: str, submitter: str, pairs: Pairs | 
     if pairs is not None:
         data = submission(defs.form, sample_pairs(pairs), not_asked_at_start(defs.flow, defs.form))
     try:
-        result = simulate(workflow, defs, submitter, data or {}, choices_from_pairs(pairs or []))
+        result = simulate(workflow, defs, submitter, data or {}, chosen)
     except ValidationFailed as failed:
         return view.Sample(**base, errors=failed.errors)
     except Conflict as exc:  # a flow that would never end
@@ -99,7 +101,8 @@ async def save_scenario(request: Request) -> Response:
         return _answer(request, user, key, sample, posted.get("selected", ""))
     authoring = authoring_of(request)
     doc = authoring.draft(user, key).flow
-    entry = {"name": name, "submitter": sample.submitter, "data": sample.data, "route": list(sample.result.route())}
+    entry = {"name": name, "submitter": sample.submitter, "data": sample.data, "route": list(sample.result.route()),
+             **({"chosen": sample.chosen} if sample.chosen else {})}
     scenarios = list(doc.get("scenarios") or [])
     at = next((i for i, s in enumerate(scenarios) if isinstance(s, dict) and s.get("name") == name), len(scenarios))
     scenarios[at:at + 1] = [entry]
@@ -125,7 +128,8 @@ async def run_scenario(request: Request) -> Response:
     doc, index = _scenario(request, user, key)
     saved = doc["scenarios"][index]
     sample = await run_in_threadpool(lambda: _run(request, user, key, str(saved.get("submitter", "")),
-                                                  data=dict(saved.get("data") or {}), name=str(saved.get("name", ""))))
+                                                  data=dict(saved.get("data") or {}), chosen=dict(saved.get("chosen") or {}),
+                                                  name=str(saved.get("name", ""))))
     return _answer(request, user, key, sample, dict(await _pairs(request)).get("selected", ""))
 
 

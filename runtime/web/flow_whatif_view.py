@@ -72,6 +72,7 @@ class Sample:
     submitter: str = ""
     pairs: list[tuple[str, str]] | None = None
     data: dict[str, Any] | None = None
+    chosen: dict[str, list[str]] | None = None  # a saved scenario's people for 自选 steps (else read from `pairs`)
     errors: dict[str, Any] = field(default_factory=dict)
     result: Simulation | None = None
     defs: Definitions | None = None  # what it was simulated on (to word its branches' decisions)
@@ -100,7 +101,7 @@ class WhatIf:
 def panel(sample: Sample, flow: Flow | None, form: Form | None, org: Organisation, locale: str,
           cards: Mapping[str, Card], url: str, scenarios: Sequence[Scenario]) -> WhatIf:
     """The panel for `sample` on a draft (`flow`: the draft parsed, None while it has problems)."""
-    chosen = choices_from_pairs(sample.pairs or [])
+    chosen = sample.chosen if sample.chosen is not None else choices_from_pairs(sample.pairs or [])
     errors = sample.errors
     state = sample_state(flow, form, url, pairs=sample_pairs(list(sample.pairs)) if sample.pairs is not None else None,
                          data=sample.data)

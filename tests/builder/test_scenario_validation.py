@@ -39,3 +39,10 @@ def test_every_problem_of_a_scenario_has_its_path():
     assert set(found) == {"scenarios[0].name", "scenarios[0].submitter", "scenarios[0].data", "scenarios[0].route",
                           "scenarios[0].extra", "scenarios[1]", "scenarios[3].name"}
     assert problems("all of them") == {"scenarios": "must be a list"}
+
+
+def test_the_people_a_scenario_chose_round_trip_and_a_bad_shape_has_its_path():
+    saved = {"name": "Chosen", "submitter": "liu.yang", "data": {}, "route": [], "chosen": {"legal": ["wang.fang"]}}
+    assert problems([saved]) == {}
+    assert Flow.from_dict({**BUNDLE["flow"], "scenarios": [saved]}).to_dict()["scenarios"] == [saved]
+    assert set(problems([{**saved, "chosen": {"legal": "wang.fang"}}])) == {"scenarios[0].chosen"}

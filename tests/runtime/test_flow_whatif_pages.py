@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from runtime.scenarios import changed_routes
 from runtime.simulation import simulate
 from tests.runtime.test_designer_pages import sign_in
 from tests.runtime.test_flow_designer_pages import EN, HX, PAGE, admin, post
@@ -171,3 +172,18 @@ def test_the_submitter_chooses_people_in_the_panel_as_on_the_start_page(app, web
     r = post(web, csrf, "/simulate", **{**sample(), "_chosen.legal": "zhou.jie"})
     assert r.status_code == 200
     assert {row.step: row.people for row in r.context["whatif"].path}["legal"] == "Zhou Jie"
+
+
+def test_a_scenario_keeps_the_people_the_submitter_chose_and_runs_again_with_them(app, web, csrf):
+    for name, value in (("s.assignee.kind", "chosen"), ("s.assignee.role", "legal")):
+        web.post(PAGE + "/steps/legal", data={"csrf_token": csrf, "_changed": name, name: value}, headers=HX)
+    r = post(web, csrf, "/scenarios", scenario_name="chosen legal", **{**sample(), "_chosen.legal": "zhou.jie"})
+    assert r.status_code == 200
+    assert stored_draft(app)["flow"]["scenarios"][0]["chosen"] == {"legal": ["zhou.jie"]}
+
+    r = post(web, csrf, "/scenarios/0/run")
+    panel = r.context["whatif"]
+    assert r.status_code == 200 and {row.step: row.people for row in panel.path}["legal"] == "Zhou Jie"
+    assert [row["selected"] for row in panel.choosing] == [["zhou.jie"]]
+    draft = app.state.flow_authoring.definitions(admin(app), "contract")
+    assert changed_routes(app.state.workflow, draft) == []  # publishing re-runs it with its people
