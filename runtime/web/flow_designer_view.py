@@ -36,7 +36,7 @@ LANE = N_("lane %(n)s")
 TREE_PHRASES: dict[str, str] = {
     "add_here": N_("Add a step here"), "kinds": N_("Kind of step to add"), "drag": N_("Drag to move"),
     "arrange": N_("Arrange “%(title)s”"), "up": N_("Move “%(title)s” up"), "down": N_("Move “%(title)s” down"),
-    "copy": N_("Copy “%(title)s”"), "copy_text": N_("Copy"), "add_branch": N_("Branch"), "add_lane": N_("Lane"),
+    "copy_label": N_("Copy “%(title)s”"), "copy_text": N_("Copy"), "add_branch": N_("Branch"), "add_lane": N_("Lane"),
     "delete": N_("Delete “%(title)s”"), "delete_text": N_("Delete"),
     "confirm": N_("Delete “%(title)s”?"), "confirm_all": N_("Delete “%(title)s” and every step inside it?"),
     "raise": N_("Raise the priority of branch %(n)s"), "higher": N_("Higher priority"),

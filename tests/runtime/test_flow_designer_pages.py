@@ -183,6 +183,7 @@ def test_the_tree_reads_start_steps_branches_and_end(web, csrf):
     assert "disabled" in page["up-dept_head"] and "disabled" in page["down-sign"]
     assert "disabled" in page["branch-delete-major-0"]  # the only branch stays
     assert page["delete-legal"]["hx-confirm"] == "Delete “Legal review”?"
+    assert page["copy-legal"]["aria-label"] == "Copy “Legal review”"
     assert "disabled" not in page["publish-button"]
 
 
