@@ -201,13 +201,15 @@ class FlowAuthoring:
             raise DefinitionError(problems)
         if effective:
             doc = {**doc, "meta": {**doc.get("meta", {}), "effective_date": effective}}
+        doc = {**doc, "form_version": self.repo.definition_versions("form", doc["form"])[-1]["version"]}
         published = self._with_scenarios_rerun(Flow.from_dict(doc).to_dict(), confirm_routes)
         with self.workflow.lock:  # a request started meanwhile would pin the version checked against
             versions = self.repo.definition_versions(KIND, key)
-            if versions and {**versions[-1], "version": doc["version"]} == published:
+            previous = _runs_as(versions[-1], doc["form_version"]) if versions else None
+            if previous is not None and previous == {**published, "version": previous["version"]}:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
-                                  version=versions[-1]["version"]))
-            changes = flow_changes(versions[-1] if versions else None, published)
+                                  version=previous["version"]))
+            changes = flow_changes(previous, published)
             diff = [c.to_dict() for c in changes]
             if not self.approvals.needed(key):
                 version = publish_recorded(self.workflow, KIND, published, user, note, effective=effective or "",
@@ -215,6 +217,18 @@ class FlowAuthoring:
                 self.repo.delete_draft(KIND, key)
                 return Publication(version=version)
         return self.approvals.ask(user, key, published, note, effective or "", diff, change_words(changes))
+
+    def form_pin(self, user: User, key: str) -> dict[str, Any]:
+        """The form the draft files and its versions: `pinned`, the one the published process runs
+        (None: it follows the latest, as a process published before pinning), and `latest`, the one
+        publishing the draft pins."""
+        self.workflow.require_designer(user)
+        doc = self._stored(key)["flow"]
+        form = doc.get("form")
+        versions = self.repo.definition_versions("form", form) if isinstance(form, str) else []
+        published = self.repo.definition_versions(KIND, key)
+        return {"form": form, "pinned": published[-1].get("form_version") if published else None,
+                "latest": versions[-1]["version"] if versions else None}
 
     def waiting_change(self, user: User, key: str) -> str:
         """The change request of this process that waits for its owner's approval, "" if none."""
@@ -267,6 +281,10 @@ class FlowAuthoring:
             if isinstance(form_key, str):
                 problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
             return problems
+        pinned = doc.get("form_version")
+        if isinstance(pinned, int) and pinned not in {d["version"] for d in self.repo.definition_versions("form", form_key)}:
+            problems.append(Problem("form_version", N_('form "%(form)s" has no published version %(version)s',
+                                                       form=form_key, version=pinned)))
         seen = {p.path for p in problems}
         return problems + [p for p in flow_checks(doc, form=form, rulesets=rulesets, org=self.workflow.org,
                                                   processes=self.workflow) if p.path not in seen]
@@ -312,6 +330,12 @@ class FlowAuthoring:
 def _as_draft(stored: dict[str, Any], problems: tuple[Problem, ...] | None = None) -> FlowDraft:
     return FlowDraft(stored["flow"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
                      stored.get("revision", 0), problems)
+
+
+def _runs_as(version: dict[str, Any], latest_form: int) -> dict[str, Any]:
+    """A published version as it runs now: one that pins no form runs the latest (`latest_form`),
+    so publishing it unchanged, pinned to that form, is no change."""
+    return version if version.get("form_version") is not None else {**version, "form_version": latest_form}
 
 
 def _has_text(title: Any) -> bool:
