@@ -28,7 +28,7 @@ from runtime.flow_changes import change_words
 from runtime.flow_checks import flow_checks
 from runtime.i18n import N_
 from runtime.org import User
-from runtime.scenarios import changed_routes, confirmed
+from runtime.scenarios import RouteChange, changed_routes, confirmed
 from runtime.service import Workflow
 from runtime.state import InstanceStatus, TaskStatus
 
@@ -111,11 +111,23 @@ class FlowAuthoring:
         """Every published version, oldest first, with who, when, why, from when it applies and
         what changed, in words in the reader's language."""
         self.workflow.require_designer(user)
-        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
-            raise NotFound(N_('no process "%(key)s"', key=key))
-        return version_history(self.workflow, KIND, key, lambda record: {
-            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
-            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
+        return self._history(key)
+
+    def change_log(self, user: User, key: str) -> list[dict[str, Any]]:
+        """The versions page: every published version, newest first, as `versions` says them, with
+        the form version each pinned (None: the latest form) and its `state`: "in_use" (what new
+        requests start on), "waiting" (takes over on its effective date) or "earlier". For those
+        who design processes and for auditors."""
+        self.workflow.require_definition_reader(user)
+        rows = self._history(key)
+        in_effect = self.workflow.version_in_effect(key) or 0
+        docs = {d["version"]: d for d in self.repo.definition_versions(KIND, key)}
+        for row in rows:
+            doc = docs[row["version"]]
+            row.update(form=doc["form"], form_version=doc.get("form_version"),
+                       state="in_use" if row["version"] == in_effect else
+                       "waiting" if row["version"] > in_effect else "earlier")
+        return rows[::-1]
 
     def impact(self, user: User, key: str) -> dict[str, Any]:
         """What publishing would touch: the requests of this process still running (they keep the
@@ -129,6 +141,15 @@ class FlowAuthoring:
                               if state.tasks[t].status is TaskStatus.OPEN)
         return {"running": len(running), "by_version": dict(sorted(Counter(i.flow_version for i in running).items())),
                 "by_step": dict(waiting.most_common())}
+
+    def route_changes(self, user: User, key: str) -> list[RouteChange]:
+        """The saved scenarios whose route publishing the draft would change (what `publish`
+        refuses until confirmed); none while the draft has problems (it cannot be simulated)."""
+        try:
+            defs = self.definitions(user, key)
+        except DefinitionError:
+            return []
+        return changed_routes(self.workflow, defs) if defs.flow.scenarios else []
 
     # --- editing ------------------------------------------------------------------------------
     def create(self, user: User, key: str, title: Any, form: Any) -> FlowDraft:
@@ -245,6 +266,13 @@ class FlowAuthoring:
         if changes and (not confirm or any(c.why for c in changes)):
             raise DefinitionError([c.problem() for c in changes])
         return confirmed(doc, changes) if changes else doc
+
+    def _history(self, key: str) -> list[dict[str, Any]]:
+        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
+            raise NotFound(N_('no process "%(key)s"', key=key))
+        return version_history(self.workflow, KIND, key, lambda record: {
+            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
+            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
 
     def _stored(self, key: str, *, missing_ok: bool = False) -> dict[str, Any]:
         stored = self.repo.get_draft(KIND, key)
