@@ -145,18 +145,21 @@ def publish_context(request: Request, user: User, key: str, draft: Any, state: d
     (running requests, changed scenario routes, the form version it pins) shown before it."""
     authoring = authoring_of(request)
     count = len(authoring.problems(user, key)) if problems is None else len(problems)
-    return {"key": key, "latest": draft.based_on, "blocking": count, "impact": _impact(request, user, key, draft),
+    return {"key": key, "latest": draft.based_on, "blocking": count,
+            "impact": _impact(request, user, key, draft, scenarios=not count and bool(draft.flow.get("scenarios"))),
             "publish": state or {"note": "", "error": "", "note_error": "", "refusals": [], "routes_changed": False}}
 
 
-def _impact(request: Request, user: User, key: str, draft: Any) -> impact_view.Impact:
+def _impact(request: Request, user: User, key: str, draft: Any, *, scenarios: bool) -> impact_view.Impact:
+    """`scenarios`: re-run the saved scenarios (only a draft without problems has routes to compare)."""
     authoring, workflow = authoring_of(request), request.app.state.workflow
     locale = i18n.current_locale.get()
     published = workflow.repo.definition_versions("flow", key)[::-1]
     names = impact_view.step_names([draft.flow, *published], locale)
     pin = authoring.form_pin(user, key)
     form = form_title(workflow, pin["form"], locale) if isinstance(pin["form"], str) else ""
-    return impact_view.impact(authoring.impact(user, key), authoring.route_changes(user, key), names, form, pin)
+    routes = authoring.route_changes(user, key) if scenarios else []
+    return impact_view.impact(authoring.impact(user, key), routes, names, form, pin)
 
 
 def form_title(workflow: Any, form: str, locale: str) -> str:

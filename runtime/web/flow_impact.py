@@ -4,7 +4,7 @@ step they wait at, and the saved scenarios whose route would change, old and new
 names; and the form version the process runs and the one publishing pins."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from builder.flows import Flow
@@ -31,7 +31,7 @@ class Impact:
     form: str = ""  # the form's title
     pinned: int | None = None  # the form version the published process runs (None: the latest)
     latest: int | None = None  # the form version publishing pins
-    newer: bool = field(default=False)  # a form version newer than the pinned one is published
+    newer: bool = False  # a form version newer than the pinned one is published
 
 
 def step_names(docs: list[dict[str, Any] | None], locale: str) -> dict[str, str]:

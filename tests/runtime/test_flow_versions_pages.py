@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from runtime.app import create_app
-from runtime.settings import Settings
-from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
 from tests.runtime.test_demo_processes import contract
 from tests.runtime.test_designer_pages import sign_in
-from tests.support import FakeClock, bearer, definitions_copy, demo_with_auditor
+from tests.runtime.test_flow_designer_pages import app, seeded  # noqa: F401  (the demo copied per test)
+from tests.support import FakeClock, bearer
 
 EN = {"Accept-Language": "en"}
 HX = {"HX-Request": "true", **EN}
@@ -23,21 +21,12 @@ PAGE = "/designer/flows/contract"
 VERSIONS = PAGE + "/versions"
 
 
-@pytest.fixture(scope="module")
-def seeded() -> MemoryRepository:
-    return demo_with_auditor()
-
-
 @pytest.fixture
-def app(seeded):
-    return create_app(Settings(), definitions_copy(seeded))
-
-
-@pytest.fixture
-def web(app) -> Iterator[TestClient]:
+def web(app) -> Iterator[TestClient]:  # noqa: F811
+    """A client on a fixed clock (Monday 2 March 2026), templates strict."""
     with TestClient(app, follow_redirects=False) as client:
         app.state.templates = make_templates(strict=True)
-        app.state.workflow.engine.now = FakeClock()  # Monday 2 March 2026
+        app.state.workflow.engine.now = FakeClock()
         yield client
 
 
