@@ -18,7 +18,7 @@ from builder.text import Label
 
 # Step properties compared one by one (besides title, place, and the branches of a branch step).
 STEP_PROPERTIES = ("assignee", "mode", "deadline", "escalation", "fields", "ruleset", "process", "inputs")
-FLOW_PROPERTIES = ("title", "description", "form", "rulesets", "reject_codes", "start_fields", "urgent", "scenarios")
+FLOW_PROPERTIES = ("title", "description", "form", "form_version", "rulesets", "reject_codes", "start_fields", "urgent", "scenarios")
 
 
 @dataclass(frozen=True)

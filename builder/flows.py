@@ -355,6 +355,7 @@ class Flow:
     start_fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|editable on the start form
     urgent: Urgent | None = None  # the green channel, when the process has one
     scenarios: tuple[Scenario, ...] = ()  # saved what-ifs, re-run on every publish
+    form_version: int | None = None  # the form version pinned at publish; None: the latest published
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Flow:
@@ -372,6 +373,7 @@ class Flow:
             start_fields=dict(doc.get("start_fields", {})),
             urgent=Urgent.from_dict(doc["urgent"]) if "urgent" in doc else None,
             scenarios=tuple(Scenario.from_dict(s) for s in doc.get("scenarios", ())),
+            form_version=int(doc["form_version"]) if doc.get("form_version") is not None else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

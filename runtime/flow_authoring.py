@@ -28,7 +28,7 @@ from runtime.flow_changes import change_words
 from runtime.flow_checks import flow_checks
 from runtime.i18n import N_
 from runtime.org import User
-from runtime.scenarios import changed_routes, confirmed
+from runtime.scenarios import RouteChange, changed_routes, confirmed
 from runtime.service import Workflow
 from runtime.state import InstanceStatus, TaskStatus
 
@@ -111,11 +111,23 @@ class FlowAuthoring:
         """Every published version, oldest first, with who, when, why, from when it applies and
         what changed, in words in the reader's language."""
         self.workflow.require_designer(user)
-        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
-            raise NotFound(N_('no process "%(key)s"', key=key))
-        return version_history(self.workflow, KIND, key, lambda record: {
-            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
-            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
+        return self._history(key)
+
+    def change_log(self, user: User, key: str) -> list[dict[str, Any]]:
+        """The versions page: every published version, newest first, as `versions` says them, with
+        the form version each pinned (None: the latest form) and its `state`: "in_use" (what new
+        requests start on), "waiting" (takes over on its effective date) or "earlier". For those
+        who design processes and for auditors."""
+        self.workflow.require_definition_reader(user)
+        rows = self._history(key)
+        in_effect = self.workflow.version_in_effect(key) or 0
+        docs = {d["version"]: d for d in self.repo.definition_versions(KIND, key)}
+        for row in rows:
+            doc = docs[row["version"]]
+            row.update(form=doc["form"], form_version=doc.get("form_version"),
+                       state="in_use" if row["version"] == in_effect else
+                       "waiting" if row["version"] > in_effect else "earlier")
+        return rows[::-1]
 
     def impact(self, user: User, key: str) -> dict[str, Any]:
         """What publishing would touch: the requests of this process still running (they keep the
@@ -129,6 +141,15 @@ class FlowAuthoring:
                               if state.tasks[t].status is TaskStatus.OPEN)
         return {"running": len(running), "by_version": dict(sorted(Counter(i.flow_version for i in running).items())),
                 "by_step": dict(waiting.most_common())}
+
+    def route_changes(self, user: User, key: str) -> list[RouteChange]:
+        """The saved scenarios whose route publishing the draft would change (what `publish`
+        refuses until confirmed); none while the draft has problems (it cannot be simulated)."""
+        try:
+            defs = self.definitions(user, key)
+        except DefinitionError:
+            return []
+        return changed_routes(self.workflow, defs) if defs.flow.scenarios else []
 
     # --- editing ------------------------------------------------------------------------------
     def create(self, user: User, key: str, title: Any, form: Any) -> FlowDraft:
@@ -201,13 +222,15 @@ class FlowAuthoring:
             raise DefinitionError(problems)
         if effective:
             doc = {**doc, "meta": {**doc.get("meta", {}), "effective_date": effective}}
+        doc = {**doc, "form_version": self.repo.definition_versions("form", doc["form"])[-1]["version"]}
         published = self._with_scenarios_rerun(Flow.from_dict(doc).to_dict(), confirm_routes)
         with self.workflow.lock:  # a request started meanwhile would pin the version checked against
             versions = self.repo.definition_versions(KIND, key)
-            if versions and {**versions[-1], "version": doc["version"]} == published:
+            previous = _runs_as(versions[-1], doc["form_version"]) if versions else None
+            if previous is not None and previous == {**published, "version": previous["version"]}:
                 raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
-                                  version=versions[-1]["version"]))
-            changes = flow_changes(versions[-1] if versions else None, published)
+                                  version=previous["version"]))
+            changes = flow_changes(previous, published)
             diff = [c.to_dict() for c in changes]
             if not self.approvals.needed(key):
                 version = publish_recorded(self.workflow, KIND, published, user, note, effective=effective or "",
@@ -215,6 +238,18 @@ class FlowAuthoring:
                 self.repo.delete_draft(KIND, key)
                 return Publication(version=version)
         return self.approvals.ask(user, key, published, note, effective or "", diff, change_words(changes))
+
+    def form_pin(self, user: User, key: str) -> dict[str, Any]:
+        """The form the draft files and its versions: `pinned`, the one the published process runs
+        (None: it follows the latest, as a process published before pinning), and `latest`, the one
+        publishing the draft pins."""
+        self.workflow.require_designer(user)
+        doc = self._stored(key)["flow"]
+        form = doc.get("form")
+        versions = self.repo.definition_versions("form", form) if isinstance(form, str) else []
+        published = self.repo.definition_versions(KIND, key)
+        return {"form": form, "pinned": published[-1].get("form_version") if published else None,
+                "latest": versions[-1]["version"] if versions else None}
 
     def waiting_change(self, user: User, key: str) -> str:
         """The change request of this process that waits for its owner's approval, "" if none."""
@@ -231,6 +266,13 @@ class FlowAuthoring:
         if changes and (not confirm or any(c.why for c in changes)):
             raise DefinitionError([c.problem() for c in changes])
         return confirmed(doc, changes) if changes else doc
+
+    def _history(self, key: str) -> list[dict[str, Any]]:
+        if not self.repo.definition_versions(KIND, key) and self.repo.get_draft(KIND, key) is None:
+            raise NotFound(N_('no process "%(key)s"', key=key))
+        return version_history(self.workflow, KIND, key, lambda record: {
+            "effective": record.get("effective", ""), "approved_by": record.get("approved_by", ""),
+            "diff": change_words([FlowChange.from_dict(c) for c in record.get("diff", [])])})
 
     def _stored(self, key: str, *, missing_ok: bool = False) -> dict[str, Any]:
         stored = self.repo.get_draft(KIND, key)
@@ -267,6 +309,10 @@ class FlowAuthoring:
             if isinstance(form_key, str):
                 problems.insert(0, Problem("form", N_('no published form "%(form)s"', form=form_key)))
             return problems
+        pinned = doc.get("form_version")
+        if isinstance(pinned, int) and pinned not in {d["version"] for d in self.repo.definition_versions("form", form_key)}:
+            problems.append(Problem("form_version", N_('form "%(form)s" has no published version %(version)s',
+                                                       form=form_key, version=pinned)))
         seen = {p.path for p in problems}
         return problems + [p for p in flow_checks(doc, form=form, rulesets=rulesets, org=self.workflow.org,
                                                   processes=self.workflow) if p.path not in seen]
@@ -312,6 +358,12 @@ class FlowAuthoring:
 def _as_draft(stored: dict[str, Any], problems: tuple[Problem, ...] | None = None) -> FlowDraft:
     return FlowDraft(stored["flow"], stored["based_on"], bool(stored["undo"]), bool(stored["redo"]),
                      stored.get("revision", 0), problems)
+
+
+def _runs_as(version: dict[str, Any], latest_form: int) -> dict[str, Any]:
+    """A published version as it runs now: one that pins no form runs the latest (`latest_form`),
+    so publishing it unchanged, pinned to that form, is no change."""
+    return version if version.get("form_version") is not None else {**version, "form_version": latest_form}
 
 
 def _has_text(title: Any) -> bool:

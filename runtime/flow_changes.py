@@ -22,7 +22,7 @@ from runtime.org import describe
 _ = i18n.N_
 
 PROPERTY_NAMES = {
-    "title": _("name"), "description": _("description"), "form": _("form"), "rulesets": _("rulesets"),
+    "title": _("name"), "description": _("description"), "form": _("form"), "form_version": _("form version"), "rulesets": _("rulesets"),
     "reject_codes": _("rejection reasons"), "start_fields": _("start form fields"), "urgent": _("green channel"),
     "scenarios": _("saved scenarios"),
     "assignee": _("who acts"), "mode": _("approval mode"), "deadline": _("time limit"),
@@ -31,7 +31,7 @@ PROPERTY_NAMES = {
     "repeat_approver": _("same approver again"), "no_assignee": _("nobody fits"),
     "submitter_approver": _("submitter is an approver"),
 }
-SHOWN_VALUES = ("form", "rulesets", "mode", "ruleset", "process", "kind", "repeat_approver", "no_assignee",
+SHOWN_VALUES = ("form", "form_version", "rulesets", "mode", "ruleset", "process", "kind", "repeat_approver", "no_assignee",
                 "submitter_approver", "owner", "category", "level", "value_chain", "parent", "effective_date",
                 "target_pass_rate")
 
@@ -64,6 +64,8 @@ def _property(name: str) -> str:
 
 def _value(name: str, value: Any) -> str:
     """A value as the reader knows it: who acts in words, a time limit in working days."""
+    if name == "form_version" and value is None:
+        return gettext(_("the latest published"))
     if value is None or value == "" or value == []:
         return gettext(_("(none)"))
     if name == "assignee" and isinstance(value, dict) and "kind" in value:

@@ -98,9 +98,11 @@ class Workflow:
                 for d in self.repo.list_definitions("flow")]
 
     def latest(self, process: str) -> Definitions:
-        """What a request started now runs on: the process version in effect, the latest form and rulesets."""
+        """What a request started now runs on: the process version in effect, the form version it
+        was published with (the latest form when it pins none, as documents from before pinning),
+        the latest rulesets."""
         flow: Flow = self.definition("flow", process, self.version_in_effect(process))
-        return Definitions(flow, self.definition("form", flow.form),
+        return Definitions(flow, self.definition("form", flow.form, flow.form_version),
                            {k: self.definition("ruleset", k) for k in flow.rulesets})
 
     def version_in_effect(self, process: str) -> int | None:
@@ -164,8 +166,9 @@ class Workflow:
                 raise DefinitionError(problems)
             for ruleset in rulesets:
                 self.publish_definition("ruleset", ruleset.to_dict())
-            self.publish_definition("form", form.to_dict())
-            stored = self.publish_definition("flow", flow.to_dict())
+            form_version = self.publish_definition("form", form.to_dict())
+            pinned = flow.to_dict() if flow.form_version is None else {**flow.to_dict(), "form_version": form_version}
+            stored = self.publish_definition("flow", pinned)
         return self.definition("flow", flow.key, stored)
 
     def publish_definition(self, kind: str, doc: dict[str, Any]) -> int:
@@ -192,7 +195,7 @@ class Workflow:
         for flow in self.processes():
             if key in flow.rulesets and flow.key != except_flow:
                 used = True
-                types.update(self.definition("form", flow.form).field_types())
+                types.update(self.definition("form", flow.form, flow.form_version).field_types())
         return types if used else None
 
     def _misfits(self, ruleset: Ruleset, flow_key: str, path: str) -> list[Problem]:
@@ -208,7 +211,8 @@ class Workflow:
         return self.definition("flow", key)
 
     def form_fields(self, key: str) -> dict[str, str]:
-        return self.definition("form", self.flow(key).form).field_types()
+        flow = self.flow(key)
+        return self.definition("form", flow.form, flow.form_version).field_types()
 
     def require_definition_reader(self, user: User) -> None:
         """Whole definitions (an export) are for those who design processes or audit them."""

@@ -65,6 +65,9 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
             and doc["form"] != form_key:
         out.append(Problem(paths.key(path, "form"),
                            f'the flow uses form "{doc["form"]}" but the form is "{form_key}"'))
+    if doc.get("form_version") is not None and (not is_int(doc["form_version"]) or doc["form_version"] < 1):
+        out.append(Problem(paths.key(path, "form_version"),
+                           f"must be a positive integer, got {show_value(doc['form_version'])}"))
     listed = _ruleset_list(doc, path, known_rulesets, out)
     if "meta" in doc:
         meta(doc["meta"], paths.key(path, "meta"), out)

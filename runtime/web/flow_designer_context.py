@@ -20,12 +20,13 @@ from runtime.errors import NotFound
 from runtime.org import User
 from runtime.web import flow_designer_panel as panel_view
 from runtime.web import flow_designer_view as view
+from runtime.web import flow_impact as impact_view
 from runtime.web import flow_whatif_view as whatif_view
 from runtime.web.condition_subjects import Subject, subjects_of
 from runtime.web.flow_words import Names
 from runtime.web.form_designer_context import designer_user
 
-__all__ = ["Catalog", "Refused", "authoring_of", "catalog", "designer_user", "page_context", "page_url",
+__all__ = ["Catalog", "Refused", "authoring_of", "catalog", "designer_user", "form_title", "page_context", "page_url",
            "publish_context", "workspace"]
 
 DRAFT_CHANGED = "flow-draft-changed"  # HX-Trigger event: the publish panel reloads (problems, button)
@@ -133,13 +134,37 @@ def page_context(request: Request, user: User, key: str, draft: Any, selected: s
     context.update(publish_context(request, user, key, draft, problems=context["tree"].problems))
     context["published"] = request.query_params.get("published", "")
     context["waiting"] = authoring_of(request).waiting_change(user, key)  # a change the owner has yet to approve
+    context["exported_rulesets"] = bool(draft.based_on and request.app.state.workflow.latest(key).rulesets)  # a DMN to download
     context.update(extra)
     return context
 
 
 def publish_context(request: Request, user: User, key: str, draft: Any, state: dict[str, Any] | None = None,
                     problems: list[Any] | None = None) -> dict[str, Any]:
-    """The publish panel: blocked while the draft has problems."""
-    count = len(authoring_of(request).problems(user, key)) if problems is None else len(problems)
+    """The publish panel: blocked while the draft has problems; what publishing would touch
+    (running requests, changed scenario routes, the form version it pins) shown before it."""
+    authoring = authoring_of(request)
+    count = len(authoring.problems(user, key)) if problems is None else len(problems)
     return {"key": key, "latest": draft.based_on, "blocking": count,
+            "impact": _impact(request, user, key, draft, scenarios=not count and bool(draft.flow.get("scenarios"))),
             "publish": state or {"note": "", "error": "", "note_error": "", "refusals": [], "routes_changed": False}}
+
+
+def _impact(request: Request, user: User, key: str, draft: Any, *, scenarios: bool) -> impact_view.Impact:
+    """`scenarios`: re-run the saved scenarios (only a draft without problems has routes to compare)."""
+    authoring, workflow = authoring_of(request), request.app.state.workflow
+    locale = i18n.current_locale.get()
+    published = workflow.repo.definition_versions("flow", key)[::-1]
+    names = impact_view.step_names([draft.flow, *published], locale)
+    pin = authoring.form_pin(user, key)
+    form = form_title(workflow, pin["form"], locale) if isinstance(pin["form"], str) else ""
+    routes = authoring.route_changes(user, key) if scenarios else []
+    return impact_view.impact(authoring.impact(user, key), routes, names, form, pin)
+
+
+def form_title(workflow: Any, form: str, locale: str) -> str:
+    """A form's title in the reader's language (its key when the form is not published)."""
+    try:
+        return localize(workflow.definition("form", form).title, locale) or form
+    except NotFound:
+        return form

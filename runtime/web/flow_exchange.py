@@ -1,4 +1,5 @@
-"""Exchange in the designer: download a process as its JSON document, upload one.
+"""Exchange in the designer: download a process as its JSON document (or as BPMN 2.0 XML and DMN
+for BPMN tools, the API's exports), upload one.
 
 An upload is checked whole before anything is saved (the same validators as the API's
 `POST /api/flows/import`), and every problem is listed with its JSON path. The file is read
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from builder.exchange import dumps
 from runtime import i18n
 from runtime.errors import BadRequest, DefinitionError, PayloadTooLarge
-from runtime.web.api import parse_json_object, too_large
+from runtime.web.api import export_bpmn, export_dmn, parse_json_object, too_large
 from runtime.web.errors import status_of
 from runtime.web.form_designer_context import designer_user
 from runtime.web.rendering import redirect, render
@@ -86,4 +87,6 @@ routes = [
     Route("/designer/flows/import", import_page),
     Route("/designer/flows/import", import_upload, methods=["POST"]),
     Route("/designer/flows/{key}/download", download),
+    Route("/designer/flows/{key}/download.bpmn", export_bpmn),  # as the API's, for the same readers
+    Route("/designer/flows/{key}/download.dmn", export_dmn),
 ]
