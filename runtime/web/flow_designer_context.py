@@ -159,7 +159,8 @@ def _impact(request: Request, user: User, key: str, draft: Any, *, scenarios: bo
     pin = authoring.form_pin(user, key)
     form = form_title(workflow, pin["form"], locale) if isinstance(pin["form"], str) else ""
     routes = authoring.route_changes(user, key) if scenarios else []
-    return impact_view.impact(authoring.impact(user, key), routes, names, form, pin)
+    words = impact_view.draft_changes(published[0], draft.flow) if published else ()
+    return impact_view.impact(authoring.impact(user, key), routes, names, form, pin, tuple(words))
 
 
 def form_title(workflow: Any, form: str, locale: str) -> str:

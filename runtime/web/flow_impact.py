@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from builder.flow_diff import flow_changes
 from builder.flows import Flow
 from builder.text import localize
+from runtime.flow_changes import change_words
 from runtime.scenarios import RouteChange
 
 
@@ -32,6 +34,7 @@ class Impact:
     pinned: int | None = None  # the form version the published process runs (None: the latest)
     latest: int | None = None  # the form version publishing pins
     newer: bool = False  # a form version newer than the pinned one is published
+    changes: tuple[str, ...] = ()  # what the draft changes against the published version, in words
 
 
 def step_names(docs: list[dict[str, Any] | None], locale: str) -> dict[str, str]:
@@ -51,7 +54,7 @@ def step_names(docs: list[dict[str, Any] | None], locale: str) -> dict[str, str]
 
 
 def impact(counts: dict[str, Any], changes: list[RouteChange], names: dict[str, str], form: str,
-           pin: dict[str, Any]) -> Impact:
+           pin: dict[str, Any], words: tuple[str, ...] = ()) -> Impact:
     """The panel's view of `FlowAuthoring.impact`, `route_changes` and `form_pin` (pure)."""
     named = lambda ids: tuple(names.get(i, i) for i in ids)  # noqa: E731
     pinned, latest = pin.get("pinned"), pin.get("latest")
@@ -60,4 +63,13 @@ def impact(counts: dict[str, Any], changes: list[RouteChange], names: dict[str, 
         by_step=tuple((names.get(step, step), n) for step, n in counts["by_step"].items()),
         routes=tuple(Route(c.scenario.name, named(c.scenario.route), named(c.after), c.why) for c in changes),
         form=form, pinned=pinned, latest=latest,
-        newer=pinned is not None and latest is not None and latest > pinned)
+        newer=pinned is not None and latest is not None and latest > pinned, changes=words)
+
+
+def draft_changes(published: dict[str, Any] | None, draft: dict[str, Any]) -> list[str]:
+    """What publishing the draft would change, in the words the versions page will keep (none
+    while the draft cannot be read as a flow yet: its problems say why)."""
+    try:
+        return change_words(flow_changes(published, draft))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []

@@ -23,10 +23,13 @@ def test_publish_a_change_seeing_its_impact_then_read_the_versions_page(page: Pa
     expect(page.locator("#impact-running")).to_contain_text("1 request of this process is running")
     expect(page.locator("#impact-steps")).to_contain_text("Department head review: 1 request")
     expect(page.locator("#pinned-form")).to_contain_text("Contract approval form, its latest version (v1)")
+    expect(page.locator("#publish-changes-title")).to_contain_text("The draft is the same as version 1")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#delete-finance").click()
     expect(page.locator("#step-finance")).to_have_count(0)
+    # the publish panel redraws after the change and says it before the button is pressed
+    expect(page.locator("#publish-changes")).to_contain_text('Step "Finance review" removed')
     page.locator("#publish").scroll_into_view_if_needed()
     shot(page, "flow-versions-1-impact")
     page.locator("#publish-note").fill("Finance no longer reviews contracts (board decision 3/2026)")

@@ -104,6 +104,17 @@ def test_the_publish_panel_shows_running_requests_by_step_and_scenarios_whose_ro
          ("Department head review", "Legal review", "VP approval", "Major contract?", "Sign the contract"))]
 
 
+def test_the_publish_panel_says_what_the_draft_changes_in_the_words_the_versions_page_keeps(app, web):
+    sign_in(web, "admin")
+    assert web.get(PAGE + "/publish", headers=HX).context["impact"].changes == ()  # the draft is version 1
+    edit(app, without_finance)
+    edit(app, retitle)
+    changes = web.get(PAGE + "/publish", headers=HX).context["impact"].changes
+    app.state.flow_authoring.publish(user(app), "contract", "Finance no longer reviews")
+    kept = web.get(VERSIONS, headers=EN).context["versions"][0]["diff"]
+    assert changes == tuple(kept) and 'Step "Finance review" removed' in changes and len(changes) == 2
+
+
 def test_the_designer_says_the_form_version_and_when_a_newer_one_is_published(app, web):
     sign_in(web, "admin")
     first = web.get(PAGE + "/publish", headers=HX).context["impact"]
