@@ -1,6 +1,7 @@
 """An admin gives the contract's department-head review a time limit and an escalation ladder in
 the step panel: two rungs added, one's action changed, a bad amount typed and shown on its row,
-fixed, a third rung added and removed, the card reading the ladder; then publishes. A contract
+fixed, a third rung added and removed, one moved out of order and back by keyboard (the checks
+marking it meanwhile), the card reading the ladder; then publishes. A contract
 filed afterwards is escalated by the scheduler's job on a clock moved past the rungs: reminded,
 then handed to the head's superior. Screenshots go to tests/browser/artifacts/."""
 from __future__ import annotations
@@ -80,6 +81,21 @@ def test_build_a_ladder_in_the_panel_publish_it_and_see_the_scheduler_fire_it(pa
     wait_saved(page)
     expect(page.locator("#rung-2")).to_have_count(0)
     expect(page.locator("#rung-add")).to_be_focused()
+
+    # Out of order by keyboard: the checks mark the rung, the card and the list; back in order, gone.
+    page.locator("#rung-0-down").focus()
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    expect(page.locator("#rung-1-action")).to_have_value("remind")
+    expect(page.locator("#rung-1-up")).to_be_focused()  # focus follows the rung moved
+    expect(page.locator("#problems-rung-1")).to_have_text("must be later than the rung before it (5 days)")
+    expect(page.locator("#warn-dept_head")).to_be_visible()
+    expect(page.locator("#publish-button")).to_be_disabled()
+    page.keyboard.press("Enter")
+    wait_saved(page)
+    expect(page.locator("#rung-0-action")).to_have_value("remind")
+    expect(page.locator("#rung-0-down")).to_be_focused()
+    expect(page.locator("#problems-rung-1")).to_have_count(0)
 
     said = "3 working days, then reminds; after 5 working days goes to the superior"
     expect(page.locator("#step-dept_head .ff-limit")).to_contain_text(said)
