@@ -180,7 +180,7 @@ def test_build_the_contract_approval_from_blank_simulate_publish_and_file_one(pa
     approve(page, record, "zhao.min", "Finance review")
     waits_for(page, record, ["Chen Gang"])
     timeline = page.locator("#timeline")
-    expect(timeline).to_contain_text("Foreign-related")  # the branch took the major route, for the simulated reason
+    expect(timeline).to_contain_text("Foreign-related contract = Yes")  # the major route, for the simulated reason
     approve(page, record, "chen.gang", "VP approval")
     waits_for(page, record, ["Yang Hua"])  # the GM: only the major route has this step
     approve(page, record, "yang.hua", "GM approval")
