@@ -24,6 +24,7 @@ from builder.deadlines import MAX_AMOUNT, TIME_UNITS
 from builder.flow_tree import Doc, containers, find, nested_ids, owner_of, step_ids, steps_at, walk
 from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES
 from builder.form_editing import copy_label, set_label, unique_key
+from builder.ladder_editing import set_ladder
 from builder.permissions import PERMISSIONS
 from builder.validation import MAX_DEPT_LEVELS
 from rules.errors import DefinitionError, Problem
@@ -212,7 +213,8 @@ def _remove_lane(doc: Doc, step_id: str, index: int, kind: str, keep: int, why: 
 def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, str]:
     """The panel's changes to one step, each a property and the text typed or chosen:
     `title.zh_CN`, `description.en`, `assignee.kind`, `assignee.<role|user|levels|field|ruleset|
-    output|multiple>`, `mode`, `deadline.amount` (empty: no time limit), `deadline.unit`, `fields.<key>`
+    output|multiple>`, `mode`, `deadline.amount` (empty: no time limit), `deadline.unit`,
+    `escalation.add` / `escalation.<i>.<amount|unit|action|remove|up|down>` (builder.ladder_editing), `fields.<key>`
     (hidden|readonly|editable; empty: as by default), `ruleset` (a branch step decided by it;
     empty: by conditions), `process` and `inputs.<field of the sub-process>`. An empty text
     removes the property."""
@@ -231,6 +233,8 @@ def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, s
             _choose(step, "mode", text, APPROVAL_MODES, at, default="single")
         elif base == "deadline" and rest in ("amount", "unit") and kind in HUMAN_KINDS:
             _set_deadline(step, rest, str(text or ""), at)
+        elif base == "escalation" and rest and kind in HUMAN_KINDS:
+            set_ladder(step, rest, str(text or ""), at)
         elif base == "fields" and rest and kind in HUMAN_KINDS:
             _set_permission(step, rest, str(text or ""), at)
         elif base == "ruleset" and not rest and kind == "branch":

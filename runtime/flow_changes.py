@@ -1,6 +1,7 @@
 """A flow's changes (`builder.flow_diff.FlowChange`) in words, in the current reader's language:
 `Step "Legal review": who acts: role "legal" → role "finance"`, `Step "Major contract": the
-condition of priority 1 changed`.
+condition of priority 1 changed`, `Step "Legal review": escalation: after 2 working days reminds →
+after 2 working days reminds; after 3 working days goes to the superior`.
 
 The change records keep the structured changes (as a form's do), so one version reads in Chinese
 for one designer and in English for another.
@@ -17,6 +18,7 @@ from builder.flows import Assignee
 from builder.text import localize
 from runtime import i18n, notes
 from runtime.i18n import gettext
+from runtime.ladder_words import ladder_words
 from runtime.org import describe
 
 _ = i18n.N_
@@ -75,6 +77,8 @@ def _value(name: str, value: Any) -> str:
         message = {("days", True): notes.WORKING_DAY, ("days", False): notes.WORKING_DAYS,
                    ("hours", True): notes.WORKING_HOUR}.get((duration.unit, duration.amount == 1), notes.WORKING_HOURS)
         return i18n.localized(message.fill(amount=duration.amount))
+    if name == "escalation" and isinstance(value, list):
+        return ladder_words(value) or gettext(_("(none)"))
     if isinstance(value, dict) and set(value) <= {"zh_CN", "en"}:
         return _text(value)
     if isinstance(value, list):
@@ -85,7 +89,7 @@ def _value(name: str, value: Any) -> str:
 
 
 def _changed(what: str, c: FlowChange) -> str:
-    if c.name in SHOWN_VALUES or c.name in ("assignee", "deadline", "time_limit", "title"):
+    if c.name in SHOWN_VALUES or c.name in ("assignee", "deadline", "time_limit", "title", "escalation"):
         return _say(_("%(what)s: %(property)s: %(before)s → %(after)s"), what=what, property=_property(c.name),
                     before=_value(c.name, c.before), after=_value(c.name, c.after))
     return _say(_("%(what)s: %(property)s changed"), what=what, property=_property(c.name))

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from builder import flow_editing as ed
 from builder.flow_tree import find, step_ids
+from builder.ladder_editing import is_structural
 from rules.errors import DefinitionError, Problem
 from runtime import i18n
 from runtime.i18n import N_
@@ -194,8 +195,9 @@ def _step_edits(doc: dict[str, Any], step: str, pairs: Pairs, *, source: str, ev
     changed = posted.get("_changed", "")
     if changed:
         chosen = [(changed, posted.get(changed, ""))]
-    elif everything:
-        chosen = [(k, v) for k, v in pairs if k.startswith((STEP_PREFIX, BRANCH_PREFIX))]
+    elif everything:  # a rung added, removed or moved last: the other inputs name rungs as drawn
+        chosen = sorted(((k, v) for k, v in pairs if k.startswith((STEP_PREFIX, BRANCH_PREFIX))),
+                        key=lambda kv: is_structural(kv[0][len(STEP_PREFIX):]))
     else:
         chosen = []
     for name, value in chosen:

@@ -122,7 +122,7 @@ def workspace(request: Request, user: User, key: str, draft: Any, selected: str,
         "key": key, "draft": draft, "doc": doc, "selected": selected, "tree": tree,
         "title": localize(doc.get("title"), known.locale) or key,
         "form_title": localize(known.form.title, known.locale) if known.form is not None else doc.get("form", ""),
-        "panel": panel_view.panel(doc, selected, known, builders or {}) if selected else None,
+        "panel": panel_view.panel(doc, selected, known, builders or {}, found) if selected else None,
         "kinds": view.kinds(), "refused": refused, "subjects": known.subjects, "phrases": view.tree_phrases(), "dom_id": view.dom_id,
         "whatif": whatif, "marks": whatif.marks,
     }

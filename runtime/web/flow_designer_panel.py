@@ -2,7 +2,8 @@
 
 Name (per language); who acts (every assignee kind the engine knows, with the choices each
 needs: the organisation's roles, levels 1-5, the form's person and department fields, a ruleset
-and its outputs); the approval mode; the time limit; which fields the step hides, shows or lets
+and its outputs); the approval mode; the time limit and its escalation ladder (a row per rung,
+with the problems the checks found on it); which fields the step hides, shows or lets
 change; for a branch step its branches' conditions (the condition builder) or the ruleset
 deciding it and each branch's outcome; for a sub-process step the process and its inputs; and
 the places the step may move to. Pure: built from the draft and a `Catalog`.
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from builder import flow_editing as ed
-from builder.deadlines import TIME_UNITS
+from builder import paths
+from builder.deadlines import ESCALATION_ACTIONS, TIME_UNITS
+from builder.ladder_editing import actions_for
 from builder.flow_tree import ROOT, find, owner_of
 from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS
 from builder.permissions import PERMISSIONS
 from builder.text import localize
 from builder.validation import MAX_DEPT_LEVELS
+from rules.errors import Problem
 from rules.ruleset import Column, Ruleset
 from runtime import i18n
 from runtime.i18n import N_
@@ -39,6 +43,9 @@ ASSIGNEE_KIND_NAMES = {
 MODE_NAMES = {"single": N_("one person decides"), "any": N_("any one of them decides"),
               "all": N_("all of them must approve"), "sequential": N_("one after another")}
 UNIT_NAMES = {"days": N_("working days"), "hours": N_("working hours")}
+ACTION_NAMES = {"remind": N_("remind them"), "urge": N_("urge them"),
+                "transfer_superior": N_("hand it to their superior"), "auto_approve": N_("approve it automatically"),
+                "auto_reject": N_("reject it automatically")}
 PERMISSION_NAMES = {"hidden": N_("hidden"), "readonly": N_("read only"), "editable": N_("editable")}
 PERSON_TYPES = ("user", "department")
 MAIN_COLUMN = N_("the main column")
@@ -46,6 +53,7 @@ INSIDE = N_("%(step)s › %(place)s")
 BUILDER_PREFIX = "w"  # branch i's condition builder posts inputs named w<i>-…
 assert set(ASSIGNEE_KIND_NAMES) == set(ASSIGNEE_KINDS) and set(MODE_NAMES) == set(APPROVAL_MODES)
 assert set(UNIT_NAMES) == set(TIME_UNITS) and set(PERMISSION_NAMES) == set(PERMISSIONS)
+assert set(ACTION_NAMES) == set(ESCALATION_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,25 @@ class BranchPanel:
 
 
 @dataclass(frozen=True)
+class Rung:
+    """One row of the ladder editor: what the rung says now (as stored, so an unfinished rung
+    still shows), and the problems the checks found on it."""
+
+    index: int
+    amount: str
+    unit: str
+    action: str
+    problems: tuple[str, ...]
+
+    def name(self, part: str) -> str:
+        """The input's name, as set_step reads it: `s.escalation.1.amount`."""
+        return f"s.escalation.{self.index}.{part}"
+
+    def dom(self, part: str) -> str:
+        return f"rung-{self.index}-{part}"
+
+
+@dataclass(frozen=True)
 class Permission:
     key: str
     label: str
@@ -118,6 +145,8 @@ class StepPanel:
     modes: tuple[Choice, ...]
     deadline: dict[str, Any]
     units: tuple[Choice, ...]
+    rungs: tuple[Rung, ...]
+    actions: tuple[Choice, ...]  # what a rung of this step may do (only an approval is decided)
     permissions: tuple[Permission, ...]
     permission_names: tuple[Choice, ...]
     places: tuple[Choice, ...]
@@ -141,7 +170,9 @@ def _choices(names: Mapping[str, str]) -> tuple[Choice, ...]:
     return tuple(Choice(k, i18n.gettext(v)) for k, v in names.items())
 
 
-def panel(doc: dict[str, Any], step_id: str, known: Catalog, builders: Mapping[int, ConditionForm]) -> StepPanel:
+def panel(doc: dict[str, Any], step_id: str, known: Catalog, builders: Mapping[int, ConditionForm],
+          problems: Sequence[Problem] = ()) -> StepPanel:
+    """The panel of `step_id`; `problems` are the checks' findings (a rung's are shown on its row)."""
     place, step = find(doc, step_id)
     locale = known.locale
     names = known.names()
@@ -161,6 +192,8 @@ def panel(doc: dict[str, Any], step_id: str, known: Catalog, builders: Mapping[i
         levels=tuple(range(1, MAX_DEPT_LEVELS + 1)), modes=_choices(MODE_NAMES),
         deadline=step.get("deadline") if isinstance(step.get("deadline"), dict) else {},
         units=_choices(UNIT_NAMES),
+        rungs=_rungs(step, paths.key(place.path, "escalation"), problems),
+        actions=tuple(Choice(a, i18n.gettext(ACTION_NAMES[a])) for a in actions_for(str(step.get("kind")))),
         permissions=tuple(Permission(f.key, localize(f.label, locale) or f.key, str(chosen.get(f.key, "")))
                           for f in form_fields),
         permission_names=_choices(PERMISSION_NAMES),
@@ -221,6 +254,18 @@ def _branches(step: dict[str, Any], known: Catalog, builders: Mapping[int, Condi
         builder = None if step.get("ruleset") else (builders.get(index) or condition_form(branch.get("when"), known.subjects))
         out.append(BranchPanel(index, words.priority(index), dict(label), builder,
                                {k: json.dumps(v, ensure_ascii=False) for k, v in outcome.items()}))
+    return tuple(out)
+
+
+def _rungs(step: dict[str, Any], at: str, problems: Sequence[Problem]) -> tuple[Rung, ...]:
+    ladder = step.get("escalation") if isinstance(step.get("escalation"), list) else []
+    out = []
+    for index, rung in enumerate(ladder):
+        rung = rung if isinstance(rung, dict) else {}
+        after = rung.get("after") if isinstance(rung.get("after"), dict) else {}
+        where = paths.index(at, index)
+        out.append(Rung(index, str(after.get("amount", "")), str(after.get("unit", "days")), str(rung.get("action", "")),
+                        tuple(i18n.localized(p.message) for p in problems if paths.under(p.path, where))))
     return tuple(out)
 
 

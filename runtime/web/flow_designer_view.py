@@ -92,7 +92,7 @@ class Card:
     kind_name: str
     title: str
     who: str  # who acts, in words ("" for a branch, parallel or sub-process step)
-    limit: str  # the time limit in words
+    limit: str  # the time limit and its escalation ladder in words
     detail: str  # a branch decided by a ruleset, the process a sub-process step starts
     problems: tuple[str, ...]
     container: str
@@ -158,7 +158,7 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
         made = Card(
             id=sid, kind=kind, kind_name=kind_name(kind), title=_title(step, locale),
             who=words.who_acts(step.get("assignee"), names, str(step.get("mode", "single"))) if human else "",
-            limit=words.time_limit(step.get("deadline")) if kind in ed.HUMAN_KINDS else "",
+            limit=words.time_limit(step.get("deadline"), step.get("escalation")) if kind in ed.HUMAN_KINDS else "",
             detail=words.decided_by(step, names) if kind == "branch" else words.starts(step, names) if kind == "subflow" else "",
             problems=tuple(m for _, m in found), container=container, index=index, last=last,
             lanes=lanes(step, path, found) if kind in ("branch", "parallel") else ())

@@ -1,7 +1,7 @@
 """A flow step in words, for the cards of the flow designer's tree.
 
 Who acts ("head of the submitter's department, 2 levels up", "Finance (all must approve)", "the
-person chosen in “Reviewer”"), the time limit ("3 working days") and, for a branch, its priority
+person chosen in “Reviewer”"), the time limit and its ladder ("3 working days, then reminds") and, for a branch, its priority
 and condition ("priority 1", "Amount > 1,000,000", "otherwise"). Pure functions over the plain
 step documents of a draft (which may be unfinished: what is not chosen yet says so) and the
 names the organisation, the form and the rulesets give, in the reader's language.
@@ -12,10 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.deadlines import Duration, TIME_UNITS
 from runtime import i18n
-from runtime.deadlines import duration_words
 from runtime.i18n import N_
+from runtime.ladder_words import timing_words
 from runtime.web.condition_subjects import Subject
 from runtime.web.condition_words import describe
 
@@ -96,12 +95,11 @@ def _assignee(assignee: Mapping[str, Any], names: Names) -> str:
     return str(kind or "")
 
 
-def time_limit(deadline: Any) -> str:
-    """ "3 working days", or "" when the step has no time limit (or an unfinished one)."""
-    if not isinstance(deadline, Mapping) or deadline.get("unit") not in TIME_UNITS \
-            or not isinstance(deadline.get("amount"), int):
-        return ""
-    return duration_words(Duration(deadline["amount"], deadline["unit"])).localized()
+def time_limit(deadline: Any, escalation: Any = ()) -> str:
+    """ "3 working days", with the escalation ladder in short ("2 working days, then reminds;
+    after 3 working days goes to the superior"), or "" when the step has neither (an unfinished
+    time limit or rung is left out)."""
+    return timing_words(deadline, escalation)
 
 
 def priority(index: int) -> str:

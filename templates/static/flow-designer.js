@@ -99,11 +99,14 @@
 
   // --- focus: the same control (by id) after a swap, else the card of the step it belonged to ------
 
-  function rememberFocus() {
+  function rememberFocus(source) {
     var el = document.activeElement;
     if (!el || !el.id || !designer() || !designer().contains(el)) return;
     var item = el.closest("[data-step]");
-    lastFocus = {id: el.id, step: item ? item.dataset.step : ""};
+    // A button whose row moves or goes (the ladder's ↑ ↓ remove, its add) names where focus goes
+    // once its own request is answered (not when another request, the publish panel's, leaves).
+    var then = source === el ? el.dataset.thenFocus : "";
+    lastFocus = {id: then || el.id, step: item ? item.dataset.step : ""};
   }
 
   function restoreFocus() {
@@ -218,7 +221,7 @@
   document.addEventListener("keydown", onKey);
   document.addEventListener("toggle", onToggle, true);
   document.addEventListener("htmx:before:request", function (event) {
-    rememberFocus();
+    rememberFocus(event.target);
     whatIfAsked(event);
     if (designer() && designer().contains(event.target)) setDisabled(true);
   });

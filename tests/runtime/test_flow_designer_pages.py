@@ -317,7 +317,7 @@ def test_panel_name_assignee_mode_time_limit_and_field_permissions(app, web, csr
     assert stored["assignee"] == {"kind": "role", "role": "finance"} and stored["mode"] == "all"
     assert stored["deadline"] == {"amount": 4, "unit": "hours"} and stored["fields"] == {"amount": "editable"}
     card = r.context["tree"].by_id["legal"]
-    assert (card.who, card.limit) == ("Finance (all must approve)", "4 working hours")
+    assert (card.who, card.limit) == ("Finance (all must approve)", "4 working hours, after 2 working days reminds")
     panel = r.context["panel"]
     assert next(p for p in panel.permissions if p.key == "amount").chosen == "editable"
     assert [c.value for c in panel.modes] == ["single", "any", "all", "sequential"]

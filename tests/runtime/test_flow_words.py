@@ -72,3 +72,27 @@ def test_a_branch_says_its_priority_and_its_case() -> None:
     assert words.decided_by({"ruleset": "approvers"}, NAMES) == "decided by ruleset “Approvers”"
     assert words.starts({"process": "expense"}, NAMES) == "starts “Expense claim”"
     assert words.starts({}, NAMES) == "no process chosen yet"
+
+def rung(amount: int, action: str, unit: str = "days") -> dict:
+    return {"after": {"amount": amount, "unit": unit}, "action": action}
+
+
+@pytest.mark.parametrize(("deadline", "ladder", "said"), [
+    ({"amount": 2, "unit": "days"}, [rung(2, "remind"), rung(3, "transfer_superior")],
+     "2 working days, then reminds; after 3 working days goes to the superior"),
+    ({"amount": 8, "unit": "hours"}, [rung(4, "remind", "hours"), rung(1, "urge"), rung(2, "auto_reject")],
+     "8 working hours, after 4 working hours reminds; after 1 working day urges; after 2 working days is rejected automatically"),
+    (None, [rung(1, "auto_approve")], "after 1 working day is approved automatically"),  # a ladder without a limit
+    ({"amount": 3, "unit": "days"}, [], "3 working days"),
+    ({"amount": 3, "unit": "days"}, [{"after": {"amount": "", "unit": "days"}, "action": "remind"}, {"action": "urge"},
+                                     rung(4, "fire"), "remind"], "3 working days"),  # unfinished rungs: left out
+    ({"amount": 3, "unit": "days"}, {"after": 1}, "3 working days"),
+])
+def test_time_limit_with_its_escalation_ladder(deadline, ladder, said) -> None:
+    assert words.time_limit(deadline, ladder) == said
+
+
+def test_the_ladder_in_chinese() -> None:
+    i18n.current_locale.set("zh_CN")
+    assert words.time_limit({"amount": 2, "unit": "days"}, [rung(2, "remind"), rung(3, "transfer_superior")]) == \
+        "2 个工作日，到期提醒；3 个工作日后转交上级"
