@@ -5,6 +5,7 @@ reason, …) is recorded in English; `_said` reads it back into its message (`ru
 shows it in the reader's language. What a person wrote is shown as they wrote it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,14 @@ def _name(org: Organisation, username: str) -> str:
     return org.name_of(username, i18n.current_locale.get())
 
 
-def _value(value: Any) -> str:
+CHOICE_TYPES = ("checkbox", "select", "radio", "multiselect")  # values a person reads by their label
+
+
+def _value(value: Any, f: Field | None = None) -> str:
+    """A value in a condition's words: a box as Yes/No and an option by its label, as the form
+    shows them (never Python's `True`); a number grouped."""
+    if f is not None and f.type in CHOICE_TYPES:
+        return values.shown(f, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return values.number(value)
     return str(value)
@@ -55,22 +63,28 @@ def _detail(event: dict[str, Any], key: str) -> str:
     return _said(event, key) if event.get("auto") or event.get("actor") == SYSTEM else event.get(key, "")
 
 
-def describe_condition(condition: Any, inputs: dict[str, Any], labels: dict[str, str] | None = None) -> str:
-    """`{"$gt": {"total": 5000}}` with total 12000 → `Total 12,000 > 5,000` (field labels if known)."""
-    labels = labels or {}
+def describe_condition(condition: Any, inputs: dict[str, Any], fields: Mapping[str, Field] | None = None) -> str:
+    """`{"$gt": {"total": 5000}}` with total 12000 → `Total 12,000 > 5,000`; `{"foreign": true}` →
+    `Foreign-related contract = Yes` (with the form's `fields`, their labels and option labels)."""
+    fields = fields or {}
+    locale = i18n.current_locale.get()
+
+    def label(name: str) -> str:
+        return localize(fields[name].label, locale) or name if name in fields else name
+
     if not isinstance(condition, dict):
         return ""
     parts = []
     for op, operand in condition.items():
         if op in ("$and", "$or") and isinstance(operand, list):
             joiner = i18n.gettext(" and ") if op == "$and" else i18n.gettext(" or ")
-            parts.append(joiner.join(describe_condition(c, inputs, labels) for c in operand))
+            parts.append(joiner.join(describe_condition(c, inputs, fields) for c in operand))
         elif op in _OPERATORS and isinstance(operand, dict):
             for name, limit in operand.items():
-                label = labels.get(name, name)
-                parts.append(f"{label} {_value(inputs.get(name, '—'))} {_OPERATORS[op]} {_value(limit)}")
+                f = fields.get(name)
+                parts.append(f"{label(name)} {_value(inputs.get(name, '—'), f)} {_OPERATORS[op]} {_value(limit, f)}")
         elif not op.startswith("$"):
-            parts.append(f"{labels.get(op, op)} = {_value(operand)}")
+            parts.append(f"{label(op)} = {_value(operand, fields.get(op))}")
     return i18n.gettext(" and ").join(parts)
 
 
@@ -79,7 +93,7 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     timeline and the flow designer's what-if panel)."""
     step = defs.flow.step(event["step"])
     locale = i18n.current_locale.get()
-    labels = {f.key: localize(f.label, locale) for f in defs.form.fields}
+    fields = {f.key: f for f in defs.form.fields}
     chosen = ""
     branch = None
     if isinstance(step, BranchStep) and event.get("branch") is not None:
@@ -88,7 +102,7 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     if not event.get("ruleset"):
         if branch is None:
             return chosen, i18n.gettext("no branch condition held, so the other path is taken")
-        because = describe_condition(branch.when, event.get("inputs", {}), labels)
+        because = describe_condition(branch.when, event.get("inputs", {}), fields)
         return chosen, i18n.gettext("because %(because)s") % {"because": because}
     ruleset = defs.rulesets.get(event["ruleset"])
     ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
@@ -96,7 +110,7 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
         return chosen, i18n.gettext("no rule row matched, so the default applies — %(ref)s") % {"ref": ref}
     row_number = event["fired"][0]
     row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
-    because = describe_condition(row.when, event.get("inputs", {}), labels) if row else ""
+    because = describe_condition(row.when, event.get("inputs", {}), fields) if row else ""
     if row and row.note:
         chosen = localize(row.note, locale)
     why = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {

@@ -188,6 +188,20 @@
     typed = null;
   }
 
+  // --- the panel's typed inputs save once -----------------------------------------------------
+  // A typed input saves after a pause in typing, and again on "change" when it is left: that second
+  // save changed nothing but redrew the tree, closing the "+" menu just opened. The value the server
+  // rendered is the input's default (a morph keeps it so), so a post of that very value is dropped.
+  // Not htmx's `changed` modifier: it remembers what was sent, so after an undo the same text typed
+  // again would never be saved.
+  function unchangedTyping(event) {
+    var ctx = event.detail && event.detail.ctx;
+    var source = ctx && ctx.sourceElement;
+    if (!source || source.tagName !== "INPUT" || !source.closest("#properties")) return;
+    if (/^(checkbox|radio|hidden)$/.test(source.type) || ctx.request.method !== "POST") return;
+    if (source.value === source.defaultValue) event.preventDefault();
+  }
+
   // --- keyboard: Alt+↑/↓ moves the focused step, Ctrl+Z / Ctrl+Shift+Z undo and redo, Esc closes a menu
 
   function onKey(event) {
@@ -220,6 +234,7 @@
 
   document.addEventListener("keydown", onKey);
   document.addEventListener("toggle", onToggle, true);
+  document.addEventListener("htmx:config:request", unchangedTyping);
   document.addEventListener("htmx:before:request", function (event) {
     rememberFocus(event.target);
     whatIfAsked(event);

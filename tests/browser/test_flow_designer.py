@@ -10,23 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.actions import drag, shot, sign_in
-
-
-def wait_saved(page: Page) -> None:
-    expect(page.locator("#save-status")).to_have_text("All changes saved to the draft.")
-    page.wait_for_function("() => !document.querySelector('#workspace .htmx-request, #workspace.htmx-request')")
-
-
-def steps_in(page: Page, container: str) -> list[str]:
-    return page.locator(f"#steps-{container} > li.ff-item").evaluate_all("els => els.map(e => e.dataset.step)")
-
-
-def insert(page: Page, place: str, kind: str) -> None:
-    """Press the "+" at `place` (`root-1`, `branch--else-0`) and choose a kind of step."""
-    page.locator(f"#insert-{place}").click()
-    expect(page.locator(f"#insert-{place}-approval")).to_be_focused()  # the menu opens on its first kind
-    page.locator(f"#insert-{place}-{kind}").click()
-    wait_saved(page)
+from tests.browser.flow_actions import insert, role, select, steps_in, wait_saved
 
 
 def condition(page: Page, branch: int, subject: str, op: str, value: str, *, typed: bool) -> None:
@@ -40,19 +24,6 @@ def condition(page: Page, branch: int, subject: str, op: str, value: str, *, typ
         page.locator(f"{prefix}-value").fill(value)
     else:
         page.locator(f"{prefix}-value").select_option(value)
-    wait_saved(page)
-
-
-def select(page: Page, step: str) -> None:
-    """Select a step in the tree and wait for its panel."""
-    page.locator(f"#select-{step}").click()
-    expect(page.locator("#properties-title code")).to_have_text(step)
-
-
-def role(page: Page, step: str, name: str) -> None:
-    select(page, step)
-    page.locator("#assignee-kind").select_option("role")
-    page.locator("#assignee-role").select_option(name)
     wait_saved(page)
 
 

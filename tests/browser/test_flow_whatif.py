@@ -8,33 +8,10 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.actions import shot, sign_in
+from tests.browser.flow_actions import fill_contract, simulate
 
 ORDINARY = ["dept_head", "legal", "finance", "vp", "major", "sign"]
 MAJOR = ["dept_head", "legal", "finance", "vp", "major", "gm", "sign"]
-
-
-def fill_contract(page: Page, amount: str) -> None:
-    page.locator("#whatif-submitter").select_option("wang.fang")
-    form = page.locator("#whatif-form")
-    form.get_by_label("Contract title").fill("Printers")
-    form.get_by_label("Counterparty").fill("Acme")
-    form.get_by_label("Contract type").select_option("purchase")
-    form.get_by_label("Contract amount").fill(amount)
-    form.get_by_label("Risk level").select_option("low")
-    form.get_by_label("Term from").fill("2026-01-01")
-    form.get_by_label("Term until").fill("2026-12-31")
-    form.get_by_label("Payment and settlement terms").fill("30 days after delivery")
-    form.get_by_label("Main terms").fill("Ten printers with three years of service")
-
-
-def path(page: Page) -> list[str]:
-    return page.locator("#whatif-path > li").evaluate_all("els => els.map(e => e.dataset.step)")
-
-
-def simulate(page: Page, expected: list[str]) -> None:
-    page.locator("#simulate").click()
-    expect(page.locator("#whatif-path > li")).to_have_count(len(expected))
-    assert path(page) == expected
 
 
 def test_simulate_an_ordinary_and_a_major_contract_and_save_one(page: Page, server: str) -> None:

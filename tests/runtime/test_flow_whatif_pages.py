@@ -86,6 +86,15 @@ def test_a_major_contract_also_goes_to_the_gm_with_the_rule_that_decided_it(app,
                                                   for s in engine.path]
 
 
+def test_the_rule_that_decided_reads_a_box_and_an_option_as_the_form_shows_them(app, web, csrf):
+    r = post(web, csrf, "/simulate", **sample(foreign="on"))
+    because = r.context["whatif"].marks["major"].because
+    assert "Foreign-related contract = Yes" in because and "True" not in because, because
+    r = post(web, csrf, "/simulate", **sample(risk="high", risk_measures="Escrow"))
+    because = r.context["whatif"].marks["major"].because
+    assert "Risk level = High" in because and because.endswith("contract-major v1, row 3"), because
+
+
 def test_bad_sample_data_shows_the_errors_at_the_inputs_and_saves_nothing(app, web, csrf):
     r = post(web, csrf, "/simulate", **sample(amount="lots", title=""))
     assert r.status_code == 422
