@@ -8,7 +8,10 @@ green channel agree on every step.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # builder.flows holds steps of these; only its type is needed here
+    from builder.flows import Flow
 
 # Each policy's choices, the default first.
 POLICY_CHOICES: dict[str, tuple[str, ...]] = {
@@ -76,8 +79,8 @@ class OnReject:
         return self.to == REJECT_TO_END
 
 
-def effective_policies(flow_policies: Policies, step: Any) -> Policies:
-    """The policies that hold at `step`: the flow's, with what the step sets itself (a human
-    step's `policies`; other steps have none) in their place."""
+def effective_policies(flow: Flow, step: Any) -> Policies:
+    """The policies that hold at `step` of `flow`: the flow's, with what the step sets itself
+    (a human step's `policies`; other steps have none) in their place."""
     own = getattr(step, "policies", None)
-    return replace(flow_policies, **own.own()) if isinstance(own, StepPolicies) else flow_policies
+    return replace(flow.policies, **own.own()) if isinstance(own, StepPolicies) else flow.policies
