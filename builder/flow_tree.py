@@ -154,3 +154,30 @@ def problems_by_step(doc: Doc, problems: list[Problem]) -> dict[str, list[Proble
 def dom_id(container: str) -> str:
     """A container as a CSS-safe part of an element id: `root`, `major--b0`, `major--else`."""
     return "root" if container == ROOT else container.replace("/", "--")
+
+
+HUMAN_KINDS = ("approval", "task")
+
+
+def earlier_steps(doc: Doc, step_id: str) -> list[str]:
+    """The human steps every path to `step_id` passes first, in order, leaving out those inside
+    branches that path does not take and inside parallel lanes (those run again whole): where a
+    rejection at `step_id` may send the request back to."""
+    found = _earlier(doc.get("steps"), step_id, [], in_lane=False)
+    return found or []
+
+
+def _earlier(steps: Any, step_id: str, before: list[str], *, in_lane: bool) -> list[str] | None:
+    for step in steps if isinstance(steps, list) else ():
+        if not isinstance(step, dict):
+            continue
+        if step.get("id") == step_id:
+            return before
+        lane = in_lane or step.get("kind") == "parallel"
+        for inner, _ in owned(step):
+            found = _earlier(_steps_in(step, inner), step_id, before, in_lane=lane)
+            if found is not None:
+                return found
+        if step.get("kind") in HUMAN_KINDS and not in_lane:
+            before = [*before, str(step.get("id"))]
+    return None

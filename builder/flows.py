@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from builder.deadlines import Duration, Rung, timing_from_dict
 from builder.forms import Option
+from builder.policies import POLICY_CHOICES, OnReject, Policies, StepPolicies  # noqa: F401 (importable from here)
 from builder.serial import to_plain
 from builder.text import Label
 
@@ -82,11 +83,13 @@ class HumanStep(Step):
     fields: dict[str, str] = field(default_factory=dict)  # field key → hidden|readonly|editable here
     deadline: Duration | None = None  # working time the task may take (builder.deadlines)
     escalation: tuple[Rung, ...] = ()  # what happens as that time passes
+    policies: StepPolicies = field(default_factory=StepPolicies)  # this step's own special cases
 
     @classmethod
     def _from_dict(cls, doc: dict[str, Any]) -> Any:
         return cls(**cls._base(doc), assignee=Assignee.from_dict(doc["assignee"]),
-                   fields=dict(doc.get("fields", {})), **timing_from_dict(doc), **cls._own(doc))
+                   fields=dict(doc.get("fields", {})), **timing_from_dict(doc),
+                   policies=StepPolicies.from_dict(doc.get("policies", {})), **cls._own(doc))
 
     @classmethod
     def _own(cls, doc: dict[str, Any]) -> dict[str, Any]:
@@ -99,14 +102,16 @@ class HumanStep(Step):
 
 @dataclass(frozen=True, kw_only=True)
 class ApprovalStep(HumanStep):
-    """Someone decides: approve, or reject with a reason."""
+    """Someone decides: approve, or reject with a reason (which ends the request, or sends it
+    back, as `on_reject` says)."""
 
     mode: str = "single"
+    on_reject: OnReject = field(default_factory=OnReject)
     kind: ClassVar[str] = "approval"
 
     @classmethod
     def _own(cls, doc: dict[str, Any]) -> dict[str, Any]:
-        return {"mode": doc.get("mode", "single")}
+        return {"mode": doc.get("mode", "single"), "on_reject": OnReject.from_dict(doc.get("on_reject", {}))}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,12 +286,6 @@ class ProcessMeta:
         return cls(**plain, time_limit=Duration.from_dict(limit) if limit is not None else None)
 
 
-# Each policy's choices, the default first.
-POLICY_CHOICES: dict[str, tuple[str, ...]] = {
-    "repeat_approver": ("ask", "auto_approve"),
-    "no_assignee": ("admin", "skip", "auto_approve"),
-    "submitter_approver": ("superior", "skip", "self"),
-}
 @dataclass(frozen=True)
 class Urgent:
     """The green channel (003 §二(二)3, 特事特办，事后补齐审批手续): an urgent start goes straight to
@@ -301,24 +300,6 @@ class Urgent:
     def from_dict(cls, doc: dict[str, Any]) -> Urgent:
         return cls(allowed=doc["allowed"], execution=doc["execution"],
                    deadline=Duration.from_dict(doc["deadline"]))
-
-
-@dataclass(frozen=True)
-class Policies:
-    """Per-flow handling of special cases, each recorded as an event when it applies.
-
-    `repeat_approver`: the next approver approved the step just before: ask them again, or
-    approve for them. `no_assignee`: nobody fits a step: route it to the process admin, skip the
-    step, or approve it automatically. `submitter_approver`: the submitter is an approver of their
-    own request: send it to their superior instead, skip them, or let them decide."""
-
-    repeat_approver: str = "ask"
-    no_assignee: str = "admin"
-    submitter_approver: str = "superior"
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> Policies:
-        return cls(**{name: doc.get(name, choices[0]) for name, choices in POLICY_CHOICES.items()})
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder.flows import Flow
+from builder.policies import OnReject
 from builder.permissions import EDITABLE, edit, editable_at_step
 from builder.serial_numbers import assign_serials
 from rules.evaluation import Evaluator
@@ -100,11 +101,14 @@ class Engine:
             done["changes"] = changes
         if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
             return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
+        step = defs.flow.step(task.step)
+        on_reject: OnReject | None = getattr(step, "on_reject", None)
+        if action == "reject" and on_reject is not None and not on_reject.ends:
+            return self._rejected_back(defs, instance, task, done, on_reject, others_open)
         if action == "reject":
             return [done, *(cancel(instance.id, at, other) for other in others_open),
                     finish(instance.id, at, InstanceStatus.REJECTED)]
         same_step = [other for other in others_open if other.step == task.step]
-        step = defs.flow.step(task.step)
         mode = getattr(step, "mode", "single")
         walk = self.walk(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
@@ -166,19 +170,49 @@ class Engine:
         if not reason:
             raise ValidationFailed({"reason": N_("say what needs fixing")})
         at = self.now()
-        around = defs.flow.parallel_of(task.step)  # inside parallel review, all of it runs again
         event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
                         "step": task.step, "task": task.id, "to": to, "reason": reason,
-                        "resume": around.id if around else task.step}
+                        "resume": _returning_step(defs.flow, task.step)}
+        walk = self._going_back(defs, instance, event, others_open)
+        if walk is None:
+            raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
+                                             "(the flow's policies pass it by)", to=to)})
+        return walk.events
+
+    def _going_back(self, defs: Definitions, instance: Instance, event: Event,
+                    others_open: tuple[Task, ...]) -> Walk | None:
+        """The walk of a request sent back as `event` says (`to`: the submitter or an earlier
+        step): the other open tasks closed, unfinished sub-processes ended, the earlier step's
+        tasks opened; None when nobody would act there now. A return and a rejection that
+        sends the request back (`on_reject`) both go back this way."""
+        at = event["at"]
         walk = self.walk(defs, instance.id, instance.submitter, instance.data, at, instance.events,
                          [event, *(cancel(instance.id, at, other) for other in others_open)])
         for child in subprocess_settling.unfinished_children(instance.id, [], self.lookups):  # in a lane, say
             walk.events += subprocess_settling.end_child(child, event, [], self.lookups)
-        target = defs.flow.step(to) if to != "submitter" else None
+        target = defs.flow.step(event["to"]) if event["to"] != "submitter" else None
         if target is not None and HUMAN_STEPS[target.kind].open(walk, target) is not None:
-            raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
-                                             "(the flow's policies pass it by)", to=to)})
-        return walk.events
+            return None
+        return walk
+
+    def _rejected_back(self, defs: Definitions, instance: Instance, task: Task, done: Event,
+                       rule: OnReject, others_open: tuple[Task, ...]) -> list[Event]:
+        """A rejection the step sends back (`on_reject`): the event stays a rejection, with where
+        it went (`to`) and where the request picks up once fixed (`resume`: this step, the first
+        step, or "" to go on from the earlier step). The earlier step must have been acted on by
+        a person in this request and find someone now; else the request goes to the submitter."""
+        flow = defs.flow
+        here = _returning_step(flow, task.step)
+        to = rule.to if rule.to == "submitter" or _acted_by_person(flow, instance, rule.to) else "submitter"
+        for going in dict.fromkeys((to, "submitter")):
+            starts_over = flow.steps[0].id if going == "submitter" else ""
+            event = {**done, "to": going, "resume": here if rule.resume == "here" else starts_over}
+            if going != rule.to:
+                event["instead_of"] = rule.to
+            walk = self._going_back(defs, instance, event, others_open)
+            if walk is not None:
+                return walk.events
+        raise AssertionError("a request can always go back to its submitter")
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
         """The submitter sends a returned request again, with corrected data."""
@@ -272,6 +306,22 @@ def return_targets(flow: Flow, tasks: Iterable[Task], returning: Task | None = N
             and not t.post_hoc and t.assignee != SYSTEM)
     return [s for s in dict.fromkeys(done)
             if (returning is None or s != returning.step) and flow.parallel_of(s) is None]
+
+
+def _returning_step(flow: Flow, step_id: str) -> str:
+    """Where a request sent back from `step_id` comes back to: the step, or the parallel step
+    around it (inside parallel review, all of it runs again)."""
+    around = flow.parallel_of(step_id)
+    return around.id if around else step_id
+
+
+def _acted_by_person(flow: Flow, instance: Instance, step_id: str) -> bool:
+    """Whether a person (not a policy, not a post-hoc approval) passed `step_id` in this request,
+    outside parallel review: the earlier steps a request may be sent back to (as `return_targets`)."""
+    post_hoc = {e["task"] for e in instance.events if e["action"] == "task" and e.get("post_hoc")}
+    return flow.parallel_of(step_id) is None and any(
+        e["action"] in ("approve", "complete") and e.get("step") == step_id and e["actor"] != SYSTEM
+        and not e.get("auto") and e.get("task") not in post_hoc for e in instance.events)
 
 
 def others_settled_with(task: Task, open_tasks: Iterable[Task]) -> tuple[Task, ...]:

@@ -226,6 +226,8 @@ def _resumed(e: dict[str, Any]) -> dict[str, Any]:
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
     changed = {"data": _changed(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
+    if e["action"] == "reject" and "to" in e:  # a rejection that sent the request back (on_reject)
+        changed.update(resume_at=e["resume"], **({"status": InstanceStatus.RETURNED} if e["to"] == "submitter" else {}))
     p._touch(e, **changed, **_resumed(e))
 
 

@@ -62,7 +62,7 @@ def end_child(child: str, cause: Event, batch: list[Event], lookups: Lookups) ->
     """A sub-process ends with what started it (`cause`: its end, or a return that runs its
     step again); `ended_by` keeps that end from being carried back up as the child's verdict."""
     at = cause["at"]
-    why = notes.PARENT_RETURNED if cause["action"] == "return" else notes.PARENT_ENDED
+    why = notes.PARENT_ENDED if cause["action"] == "finish" else notes.PARENT_RETURNED  # a return, or a reject sending back
     return [*(cancel(child, at, task) for task in _open_in(child, batch, lookups)),
             {"action": "finish", "instance": child, "at": at, "actor": SYSTEM, "ended_by": cause["instance"],
              "status": str(InstanceStatus.WITHDRAWN), "reason": str(why)}]

@@ -12,6 +12,7 @@ from builder.permissions import permission_problems
 from builder.validation.common import (check_label, check_slug, check_version, is_int, json_names,
                                        required_list, show_value, unknown_keys)
 from builder.validation.process import meta, policies, reject_codes, scenarios, urgent
+from builder.validation.step_rules import on_reject_problems, step_policies
 from builder.validation.timing import timing
 from rules.conditions import validate_condition
 from rules.errors import DefinitionError, Problem
@@ -82,6 +83,7 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     steps = required_list(doc, "steps", path, "a flow needs at least one step", out)
     if steps:
         _steps(steps, paths.key(path, "steps"), context, out)
+        on_reject_problems(doc, path, out)
     if "urgent" in doc:
         urgent(doc["urgent"], paths.key(path, "urgent"), steps or [], out)
     if "scenarios" in doc:
@@ -161,6 +163,8 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
         out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types))
     if "deadline" in STEP_PROPERTIES[kind]:
         timing(doc, path, kind, out)
+    if "policies" in doc and "policies" in STEP_PROPERTIES[kind]:
+        step_policies(doc["policies"], paths.key(path, "policies"), kind, out)
     if kind == "branch":
         _branch_step(doc, path, context, out)
     elif kind == "parallel":

@@ -1,5 +1,5 @@
-"""Steps a person acts on (approval and task): who gets the tasks, or how the flow's policies
-pass the step by when nobody should.
+"""Steps a person acts on (approval and task): who gets the tasks, or how the policies that
+hold at the step (the flow's, or the step's own: `effective_policies`) pass it by when nobody should.
 
 The two kinds differ only in how a person passes the step (`action`: approve or complete) and
 in whether the repeat-approver policy applies (approvals only: `ApprovalHandler`).
@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from builder.flows import HumanStep
+from builder.policies import effective_policies
 from runtime import notes
 from runtime.assignment import Assignment, assign
 from runtime.org import Resolution, describe
@@ -45,7 +46,7 @@ class HumanStepHandler:
             self.pass_for(walk, step, Resolution(SYSTEM, assignment.why), assignment.why)
             return ""
         people = assignment.people
-        if self.passes_again(walk, people, last_approver):
+        if self.passes_again(walk, step, people, last_approver):
             self.pass_for(walk, step, people[0], notes.REPEAT_APPROVER.fill(who=last_approver))
             return last_approver  # a third step in a row for them passes too
         if mode == "sequential":
@@ -54,7 +55,8 @@ class HumanStepHandler:
             walk.events += [walk.task(step, person) for person in people]
         return None
 
-    def passes_again(self, walk: Walk, people: tuple[Resolution, ...], last_approver: str) -> bool:
+    def passes_again(self, walk: Walk, step: HumanStep, people: tuple[Resolution, ...],
+                     last_approver: str) -> bool:
         """Whether the step passes because its one person has just passed the step before."""
         return False
 
@@ -65,7 +67,7 @@ class HumanStepHandler:
 
 
 def assignment_for(walk: Walk, step: HumanStep, *, single: bool) -> Assignment:
-    """Who the step goes to, by its assignee and the flow's policies."""
+    """Who the step goes to, by its assignee and the policies that hold at the step."""
     org, defs = walk.services.org, walk.defs
     assignee = step.assignee
     interchangeable = assignee.kind == "role"
@@ -83,7 +85,7 @@ def assignment_for(walk: Walk, step: HumanStep, *, single: bool) -> Assignment:
         interchangeable = False
     else:
         candidates = org.candidates(assignee, walk.submitter, walk.data)
-    chosen = assign(org, candidates, walk.submitter, defs.flow.policies, nobody_fits=why,
+    chosen = assign(org, candidates, walk.submitter, effective_policies(defs.flow, step), nobody_fits=why,
                     single=single, interchangeable=interchangeable, at=walk.at, away=walk.services.lookups.away)
     if assignee.kind == "ruleset" and chosen.people:
         named_by = notes.NAMED_BY_RULESET.fill(ruleset=decision.ruleset, version=decision.version,

@@ -318,7 +318,8 @@ async def resubmit_page(request: Request) -> Response:
     omit = not_asked_at_start(defs.flow, defs.form) | workflow.hidden_for(user, instance)
     context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
                "request_id": uuid.uuid4().hex,
-               "returned": next((e["reason"] for e in reversed(instance.events) if e["action"] == "return"), "")}
+               "returned": next((e["reason"] for e in reversed(instance.events)
+                                 if e["action"] == "return" or (e["action"] == "reject" and "to" in e)), "")}
     if request.method == "GET":
         return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data, omit)})
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]

@@ -227,6 +227,10 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             detail = _detail(e, "comment" if action == "approve" else "reason")
         elif action == "approve":
             text, detail = _("approved %(step)s") % {"step": step_title}, _detail(e, "comment")
+        elif action == "reject" and "to" in e:  # the step's on_reject sent it back
+            target = _("the submitter") if e["to"] == "submitter" else _step_title(defs, e["to"], locale)
+            text = _("rejected %(step)s and sent it back to %(target)s") % {"step": step_title, "target": target}
+            detail = _detail(e, "reason")
         elif action == "reject":
             text, detail = _("rejected %(step)s") % {"step": step_title}, _detail(e, "reason")
         elif action == "complete":
