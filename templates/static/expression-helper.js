@@ -4,6 +4,12 @@
 // scripts: the designer page loads this file.
 (function () {
   "use strict";
+  // A chip never takes the focus from its box: blurring the box would send its change, and the problem
+  // line that answer adds above the chips moves them, so the press could end off the chip and be lost.
+  // Keeping the focus also keeps the cursor where the person left it. Keyboard users still Tab to a chip.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest("button.expr-chip[data-expr-target]")) event.preventDefault();
+  });
   document.addEventListener("click", function (event) {
     var chip = event.target.closest && event.target.closest("button.expr-chip[data-expr-target]");
     if (!chip) return;
