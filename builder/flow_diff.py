@@ -3,7 +3,8 @@ built from it by `runtime.flow_changes`, in the reader's language).
 
 Pure: two flow documents in, a list of `FlowChange` out — the process first (title, form,
 rulesets, policies, properties), then step by step in the new version's order (added, moved,
-renamed, who acts, how, time limit, field permissions, branch conditions), then removed steps.
+renamed, who acts, how, time limit, field permissions, its own special cases and rejection rule,
+branch conditions), then removed steps.
 Steps are matched by id, so a step renamed or moved is one change, not a removal and an addition.
 Documents are read through `Flow.from_dict` so defaults never show as changes.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from builder.flows import BranchStep, Flow, ParallelStep, Step
+from builder.flows import ApprovalStep, BranchStep, Flow, HumanStep, ParallelStep, Step
+from builder.policies import POLICY_CHOICES
 from builder.serial import to_plain
 from builder.text import Label
 
@@ -99,6 +101,12 @@ def _step_changes(old: Step, new: Step) -> list[FlowChange]:
     old_doc, new_doc = old.to_dict(), new.to_dict()
     out += [FlowChange("step", new.id, new.title, name, old_doc.get(name), new_doc.get(name))
             for name in STEP_PROPERTIES if old_doc.get(name) != new_doc.get(name)]
+    if isinstance(old, HumanStep) and isinstance(new, HumanStep):  # a step's own special cases: None = as the process says
+        was, now = old.policies.own(), new.policies.own()
+        out += [FlowChange("step", new.id, new.title, name, was.get(name), now.get(name))
+                for name in POLICY_CHOICES if was.get(name) != now.get(name)]
+    if isinstance(old, ApprovalStep) and isinstance(new, ApprovalStep) and old.on_reject != new.on_reject:
+        out.append(FlowChange("step", new.id, new.title, "on_reject", to_plain(old.on_reject), to_plain(new.on_reject)))
     if isinstance(old, BranchStep) and isinstance(new, BranchStep):
         out += _branch_changes(old, new)
     return out

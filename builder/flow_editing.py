@@ -26,6 +26,7 @@ from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS, ASSIGNEE_USES
 from builder.form_editing import copy_label, set_label, unique_key
 from builder.ladder_editing import set_ladder
 from builder.permissions import PERMISSIONS
+from builder.step_rules_editing import set_on_reject, set_policy
 from builder.validation import MAX_DEPT_LEVELS
 from rules.errors import DefinitionError, Problem
 
@@ -215,7 +216,8 @@ def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, s
     `title.zh_CN`, `description.en`, `assignee.kind`, `assignee.<role|user|levels|field|ruleset|
     output|multiple>`, `mode`, `deadline.amount` (empty: no time limit), `deadline.unit`,
     `escalation.add` / `escalation.<i>.<amount|unit|action|remove|up|down>` (builder.ladder_editing), `fields.<key>`
-    (hidden|readonly|editable; empty: as by default), `ruleset` (a branch step decided by it;
+    (hidden|readonly|editable; empty: as by default), `policies.<name>` and `on_reject.<to|resume>`
+    (builder.step_rules_editing), `ruleset` (a branch step decided by it;
     empty: by conditions), `process` and `inputs.<field of the sub-process>`. An empty text
     removes the property."""
     out = copy.deepcopy(doc)
@@ -237,6 +239,10 @@ def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, s
             set_ladder(step, rest, str(text or ""), at)
         elif base == "fields" and rest and kind in HUMAN_KINDS:
             _set_permission(step, rest, str(text or ""), at)
+        elif base == "policies" and rest and kind in HUMAN_KINDS:
+            set_policy(step, rest, str(text or ""), at)
+        elif base == "on_reject" and rest:
+            set_on_reject(out, step, rest, str(text or ""), at)
         elif base == "ruleset" and not rest and kind == "branch":
             _set_branch_ruleset(step, str(text or ""))
         elif base == "process" and not rest and kind == "subflow":

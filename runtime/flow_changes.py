@@ -15,8 +15,9 @@ from typing import Any
 from builder.deadlines import Duration
 from builder.flow_diff import FlowChange
 from builder.flows import Assignee
+from builder.policies import POLICY_CHOICES
 from builder.text import localize
-from runtime import i18n, notes
+from runtime import i18n, notes, policy_words
 from runtime.i18n import gettext
 from runtime.ladder_words import ladder_words
 from runtime.org import describe
@@ -31,10 +32,10 @@ PROPERTY_NAMES = {
     "escalation": _("escalation"), "fields": _("field permissions"), "ruleset": _("deciding ruleset"),
     "process": _("sub-process"), "inputs": _("sub-process inputs"), "kind": _("kind"),
     "repeat_approver": _("same approver again"), "no_assignee": _("nobody fits"),
-    "submitter_approver": _("submitter is an approver"),
+    "submitter_approver": _("submitter is an approver"), "on_reject": _("when rejected"),
 }
 SHOWN_VALUES = ("form", "form_version", "rulesets", "mode", "ruleset", "process", "kind", "repeat_approver", "no_assignee",
-                "submitter_approver", "owner", "category", "level", "value_chain", "parent", "effective_date",
+                "submitter_approver", "on_reject", "owner", "category", "level", "value_chain", "parent", "effective_date",
                 "target_pass_rate")
 
 
@@ -68,6 +69,10 @@ def _value(name: str, value: Any) -> str:
     """A value as the reader knows it: who acts in words, a time limit in working days."""
     if name == "form_version" and value is None:
         return gettext(_("the latest published"))
+    if name in POLICY_CHOICES:  # a step's own choice; None: it follows the process
+        return policy_words.choice_name(name, str(value)) if value else gettext(_("as the process says"))
+    if name == "on_reject":
+        return policy_words.reject_rule(value, str)
     if value is None or value == "" or value == []:
         return gettext(_("(none)"))
     if name == "assignee" and isinstance(value, dict) and "kind" in value:

@@ -6,7 +6,8 @@ and its outputs); the approval mode; the time limit and its escalation ladder (a
 with the problems the checks found on it); which fields the step hides, shows or lets
 change; for a branch step its branches' conditions (the condition builder) or the ruleset
 deciding it and each branch's outcome; for a sub-process step the process and its inputs; and
-the places the step may move to. Pure: built from the draft and a `Catalog`.
+its special cases (the flow's policies, each as the process says or its own) and what a
+rejection does; the places the step may move to. Pure: built from the draft and a `Catalog`.
 """
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from builder import flow_editing as ed
 from builder import paths
 from builder.deadlines import ESCALATION_ACTIONS, TIME_UNITS
 from builder.ladder_editing import actions_for
-from builder.flow_tree import ROOT, find, owner_of
+from builder.flow_tree import ROOT, earlier_steps, find, owner_of
 from builder.flows import APPROVAL_MODES, ASSIGNEE_KINDS
 from builder.permissions import PERMISSIONS
+from builder.policies import REJECT_TO_END, REJECT_TO_SUBMITTER, RESUME_CHOICES
+from builder.step_rules_editing import policy_choices
 from builder.text import localize
 from builder.validation import MAX_DEPT_LEVELS
 from rules.errors import Problem
 from rules.ruleset import Column, Ruleset
-from runtime import i18n
+from runtime import i18n, policy_words
 from runtime.i18n import N_
 from runtime.web import flow_words as words
 from runtime.web.condition_builder import ConditionForm, condition_form
@@ -121,6 +124,37 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """One special case at this step: the question, its choices (the first, "", as the process
+    says, naming what the process says) and the one chosen."""
+
+    key: str
+    question: str
+    hint: str
+    choices: tuple[Choice, ...]
+    chosen: str
+
+    @property
+    def name(self) -> str:
+        return f"s.policies.{self.key}"
+
+
+@dataclass(frozen=True)
+class RejectRule:
+    """What a rejection at this approval does: where the request goes (the end, the submitter or
+    an earlier step) and, when it goes back, where a resubmission comes in."""
+
+    places: tuple[Choice, ...]
+    to: str
+    resumes: tuple[Choice, ...]
+    resume: str
+
+    @property
+    def sends_back(self) -> bool:
+        return self.to != REJECT_TO_END
+
+
+@dataclass(frozen=True)
 class Input:
     """One field of a sub-process's form, and the field of this form whose value it takes."""
 
@@ -149,6 +183,8 @@ class StepPanel:
     actions: tuple[Choice, ...]  # what a rung of this step may do (only an approval is decided)
     permissions: tuple[Permission, ...]
     permission_names: tuple[Choice, ...]
+    policies: tuple[Policy, ...]
+    reject: RejectRule | None  # an approval's only
     places: tuple[Choice, ...]
     rulesets: tuple[RulesetChoice, ...]
     branches: tuple[BranchPanel, ...]
@@ -197,6 +233,8 @@ def panel(doc: dict[str, Any], step_id: str, known: Catalog, builders: Mapping[i
         permissions=tuple(Permission(f.key, localize(f.label, locale) or f.key, str(chosen.get(f.key, "")))
                           for f in form_fields),
         permission_names=_choices(PERMISSION_NAMES),
+        policies=_policies(doc, step) if step.get("kind") in ed.HUMAN_KINDS else (),
+        reject=_reject_rule(doc, step, locale) if step.get("kind") == "approval" else None,
         places=tuple(Choice(c, place_words(doc, c, locale)) for c in ed.places(doc, step_id)),
         rulesets=tuple(ruleset_choice(r, locale) for r in known.rulesets.values()),
         branches=_branches(step, known, builders) if step.get("kind") == "branch" else (),
@@ -267,6 +305,33 @@ def _rungs(step: dict[str, Any], at: str, problems: Sequence[Problem]) -> tuple[
         out.append(Rung(index, str(after.get("amount", "")), str(after.get("unit", "days")), str(rung.get("action", "")),
                         tuple(i18n.localized(p.message) for p in problems if paths.under(p.path, where))))
     return tuple(out)
+
+
+def _policies(doc: dict[str, Any], step: dict[str, Any]) -> tuple[Policy, ...]:
+    own = step.get("policies") if isinstance(step.get("policies"), dict) else {}
+    allowed = policy_choices(step)
+    return tuple(
+        Policy(name, i18n.gettext(policy_words.POLICY_QUESTIONS[name]), i18n.gettext(policy_words.POLICY_HINTS[name]),
+               (Choice("", policy_words.inherited(name, doc.get("policies"))),
+                *(Choice(c, policy_words.choice_name(name, c)) for c in choices)),
+               str(own.get(name, "")))
+        for name in policy_words.POLICY_QUESTIONS if (choices := allowed.get(name)))
+
+
+def _reject_rule(doc: dict[str, Any], step: dict[str, Any], locale: str) -> RejectRule:
+    rule = step.get("on_reject") if isinstance(step.get("on_reject"), dict) else {}
+
+    def title(step_id: str) -> str:
+        _, earlier = find(doc, step_id)
+        return localize(earlier.get("title"), locale) or step_id
+
+    to = str(rule.get("to", REJECT_TO_END))
+    places = [Choice(c, policy_words.reject_to(c, title))
+              for c in (REJECT_TO_END, REJECT_TO_SUBMITTER, *earlier_steps(doc, str(step.get("id"))))]
+    if to not in {c.value for c in places}:  # a step no longer on the way here: still shown, the checks say why
+        places.append(Choice(to, to))
+    return RejectRule(tuple(places), to, tuple(Choice(r, i18n.gettext(policy_words.RESUME_NAMES[r])) for r in RESUME_CHOICES),
+                      str(rule.get("resume", "here")))
 
 
 def _inputs(step: dict[str, Any], known: Catalog) -> tuple[Input, ...]:

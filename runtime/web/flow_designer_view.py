@@ -14,7 +14,7 @@ from typing import Any
 
 from builder import flow_editing as ed
 from builder import paths
-from builder.flow_tree import ROOT, dom_id, owned, problems_by_step
+from builder.flow_tree import ROOT, dom_id, owned, problems_by_step, walk
 from builder.text import localize
 from rules.errors import Problem
 from runtime import i18n
@@ -93,6 +93,7 @@ class Card:
     title: str
     who: str  # who acts, in words ("" for a branch, parallel or sub-process step)
     limit: str  # the time limit and its escalation ladder in words
+    rules: tuple[str, ...]  # what a human step does its own way (a rejection sends it back, a special case)
     detail: str  # a branch decided by a ruleset, the process a sub-process step starts
     problems: tuple[str, ...]
     container: str
@@ -140,6 +141,7 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
     """Cards for every step of `doc` with the problems placed on the step they concern."""
     grouped = problems_by_step(dict(doc), list(problems))
     by_id: dict[str, Card] = {}
+    titles = {str(s.get("id")): _title(s, locale) for _, s in walk(dict(doc))}
 
     def messages(step_id: str) -> list[tuple[str, str]]:
         return [(p.path, i18n.localized(p.message)) for p in grouped.get(step_id, ())]
@@ -159,6 +161,7 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
             id=sid, kind=kind, kind_name=kind_name(kind), title=_title(step, locale),
             who=words.who_acts(step.get("assignee"), names, str(step.get("mode", "single"))) if human else "",
             limit=words.time_limit(step.get("deadline"), step.get("escalation")) if kind in ed.HUMAN_KINDS else "",
+            rules=words.own_rules(step, lambda sid: titles.get(sid, sid)) if kind in ed.HUMAN_KINDS else (),
             detail=words.decided_by(step, names) if kind == "branch" else words.starts(step, names) if kind == "subflow" else "",
             problems=tuple(m for _, m in found), container=container, index=index, last=last,
             lanes=lanes(step, path, found) if kind in ("branch", "parallel") else ())

@@ -1,7 +1,8 @@
 """The process properties page (000 §6.1): what the policy says about the process itself — its
 name, purpose, scope, category, level and parent, owner, performers and collaborators, input and
-output forms, start and end, metrics, cost bearing, effective date — and the form it runs on,
-chosen from the published forms.
+output forms, start and end, metrics, cost bearing, effective date — the form it runs on, chosen
+from the published forms, and how every step treats the special cases (a step may settle one its
+own way in the flow designer's panel).
 
 The page edits the flow's draft like the designer does: a property that is wrong is refused in
 place (422, nothing saved); what the rest of the flow still lacks does not stop it being saved.
@@ -17,8 +18,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from builder.deadlines import TIME_UNITS
+from builder.policies import POLICY_CHOICES
 from builder.validation.process import PROCESS_CATEGORIES, PROCESS_LEVELS, VALUE_CHAIN
-from runtime import i18n
+from runtime import i18n, policy_words
 from runtime.errors import DefinitionError, Problem
 from runtime.flow_authoring import FlowAuthoring
 from runtime.web.form_designer_context import designer_user
@@ -29,7 +31,8 @@ LABELS = ("purpose", "scope", "start", "end", "metrics", "cost_bearing")  # text
 CHOICES = ("category", "value_chain", "level", "parent", "owner")  # one of a list ("" for none)
 LISTS = ("performers", "collaborators", "input_forms", "output_forms")  # several of a list
 LANGUAGES = ("zh_CN", "en")
-OWN_PATHS = ("title", "form", "meta")  # problems this page answers for
+OWN_PATHS = ("title", "form", "meta", "policies")  # problems this page answers for
+POLICY_PREFIX = "policy_"  # policy_no_assignee, …
 
 
 def _authoring(request: Request) -> FlowAuthoring:
@@ -60,7 +63,13 @@ def properties_from(flow: dict[str, Any], posted: FormData) -> dict[str, Any]:
     if effective := str(posted.get("effective_date", "")).strip():
         meta["effective_date"] = effective
     title = _label(posted, "title") or flow.get("title", "")
-    return {**flow, "title": title, "form": str(posted.get("form", flow.get("form", ""))), "meta": meta}
+    out = {**flow, "title": title, "form": str(posted.get("form", flow.get("form", ""))), "meta": meta}
+    if any(k.startswith(POLICY_PREFIX) for k in posted):
+        out.pop("policies", None)
+        chosen = {name: str(posted.get(POLICY_PREFIX + name, "")).strip() for name in POLICY_CHOICES}
+        if own := {name: value for name, value in chosen.items() if value and value != POLICY_CHOICES[name][0]}:
+            out["policies"] = own  # the defaults are not written
+    return out
 
 
 def _label(posted: FormData, name: str) -> dict[str, str]:
@@ -79,7 +88,17 @@ def _context(request: Request, key: str, flow: dict[str, Any], errors: dict[str,
     return {"key": key, "flow": flow, "meta": meta, "errors": errors, "saved": saved, "forms": forms,
             "processes": processes, "roles": roles, "extra_roles": extra, "units": TIME_UNITS,
             "categories": PROCESS_CATEGORIES, "levels": PROCESS_LEVELS, "value_chain": VALUE_CHAIN,
-            "languages": LANGUAGES}
+            "languages": LANGUAGES, "policies": _policies(flow)}
+
+
+def _policies(flow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each special case with its question, hint, choices (value, words) and the flow's choice."""
+    own = flow.get("policies") if isinstance(flow.get("policies"), dict) else {}
+    return [{"key": name, "question": i18n.gettext(policy_words.POLICY_QUESTIONS[name]),
+             "hint": i18n.gettext(policy_words.POLICY_HINTS[name]),
+             "choices": [(c, policy_words.choice_name(name, c)) for c in POLICY_CHOICES[name]],
+             "chosen": str(own.get(name, POLICY_CHOICES[name][0]))}
+            for name in policy_words.POLICY_QUESTIONS]
 
 
 async def properties_page(request: Request) -> Response:

@@ -2,7 +2,8 @@
 
 Who acts ("head of the submitter's department, 2 levels up", "Finance (all must approve)", "the
 person chosen in “Reviewer”"), the time limit and its ladder ("3 working days, then reminds") and, for a branch, its priority
-and condition ("priority 1", "Amount > 1,000,000", "otherwise"). Pure functions over the plain
+and condition ("priority 1", "Amount > 1,000,000", "otherwise"); and what a step does
+differently from the process ("rejected → back to the submitter, starts over"). Pure functions over the plain
 step documents of a draft (which may be unfinished: what is not chosen yet says so) and the
 names the organisation, the form and the rulesets give, in the reader's language.
 """
@@ -12,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime import i18n
+from runtime import i18n, policy_words
 from runtime.i18n import N_
 from runtime.ladder_words import timing_words
 from runtime.web.condition_subjects import Subject
@@ -100,6 +101,14 @@ def time_limit(deadline: Any, escalation: Any = ()) -> str:
     after 3 working days goes to the superior"), or "" when the step has neither (an unfinished
     time limit or rung is left out)."""
     return timing_words(deadline, escalation)
+
+
+def own_rules(step: Mapping[str, Any], step_title: Callable[[str], str]) -> tuple[str, ...]:
+    """What a human step does its own way: where a rejection sends the request, then each
+    special case it settles differently from the process ("When nobody fits: skip the step")."""
+    rejected = policy_words.on_reject(step.get("on_reject"), step_title) if step.get("kind") == "approval" else ""
+    own = step.get("policies") if isinstance(step.get("policies"), Mapping) else {}
+    return tuple(([rejected] if rejected else []) + [policy_words.policy_line(k, str(v)) for k, v in own.items() if v])
 
 
 def priority(index: int) -> str:

@@ -1,0 +1,70 @@
+"""The step panel's edits of a human step's own rules (builder.policies), for `set_step`.
+
+Properties: `policies.<name>` sets one of the flow's special cases for this step alone (an empty
+choice: as the process says, which removes it); `on_reject.to` (`end`, `submitter` or an
+earlier step on every path here) and `on_reject.resume` (`here` or `start`) say what a rejection
+at an approval does. Defaults are not written, so a step that follows the process has neither
+`policies` nor `on_reject`. Bad input raises `DefinitionError` at its path
+(`steps[3].on_reject.to`); the document is edited in place (set_step has copied it).
+"""
+from __future__ import annotations
+
+from builder import paths
+from builder.flow_tree import Doc, earlier_steps
+from builder.policies import APPROVAL_ONLY, POLICY_CHOICES, REJECT_TO_END, REJECT_TO_SUBMITTER, RESUME_CHOICES
+from rules.errors import DefinitionError, Problem
+
+
+def set_policy(step: Doc, name: str, text: str, at: str) -> None:
+    """One of the step's own policies; `at` is the step's `policies` path."""
+    where = paths.key(at, name)
+    if name not in POLICY_CHOICES or (name in APPROVAL_ONLY and step.get("kind") != "approval"):
+        raise DefinitionError([Problem(where, f'"{name}" is not a policy this {step.get("kind")} step can set')])
+    if text and text not in POLICY_CHOICES[name]:
+        raise DefinitionError([Problem(where, f'must be one of {", ".join(POLICY_CHOICES[name])}, got "{text}"')])
+    own = step.get("policies") if isinstance(step.get("policies"), dict) else {}
+    own = {k: v for k, v in own.items() if k != name} | ({name: text} if text else {})
+    if own:
+        step["policies"] = own
+    else:
+        step.pop("policies", None)
+
+
+def set_on_reject(flow: Doc, step: Doc, part: str, text: str, at: str) -> None:
+    """Where a rejection at the approval `step` sends the request (`to`), and where it goes once
+    resubmitted (`resume`); `at` is the step's `on_reject` path."""
+    where = paths.key(at, part)
+    if step.get("kind") != "approval" or part not in ("to", "resume"):
+        raise DefinitionError([Problem(where, f'"on_reject.{part}" cannot be set on a {step.get("kind")} step')])
+    rule = dict(step["on_reject"]) if isinstance(step.get("on_reject"), dict) else {}
+    if part == "to":
+        earlier = earlier_steps(flow, str(step.get("id")))
+        if text not in (REJECT_TO_END, REJECT_TO_SUBMITTER, *earlier):
+            choices = ", ".join((REJECT_TO_END, REJECT_TO_SUBMITTER, *earlier))
+            raise DefinitionError([Problem(where, f'must be one of {choices}, got "{text}"')])
+        rule["to"] = text
+        if text == REJECT_TO_END:
+            rule = {}  # nothing comes back, so there is nothing to resume
+    else:
+        if rule.get("to", REJECT_TO_END) == REJECT_TO_END:
+            if text in ("", "here"):
+                return  # the choice a plain post sends along with "the request ends"
+            raise DefinitionError([Problem(where, "only used when a rejection sends the request back")])
+        if text not in RESUME_CHOICES:
+            raise DefinitionError([Problem(where, f'must be one of {", ".join(RESUME_CHOICES)}, got "{text}"')])
+        rule["resume"] = text
+        if text == "here":
+            rule.pop("resume")
+    if rule:
+        step["on_reject"] = rule
+    else:
+        step.pop("on_reject", None)
+
+
+def policy_choices(step: Doc) -> dict[str, tuple[str, ...]]:
+    """The policies a step may set itself, with their choices (a task has no approver to repeat)."""
+    return {name: choices for name, choices in POLICY_CHOICES.items()
+            if name not in APPROVAL_ONLY or step.get("kind") == "approval"}
+
+
+__all__ = ["policy_choices", "set_on_reject", "set_policy"]
