@@ -13,6 +13,7 @@ from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
 from tests.runtime.test_designer_pages import sign_in
+from tests.runtime.test_form_designer_pages import elements
 from tests.support import definitions_copy, demo_with_auditor
 
 PAGE = "/designer/flows/contract/properties"
@@ -98,3 +99,11 @@ def test_a_wrong_property_is_refused_in_place_and_nothing_is_saved(web, app, cha
     r = web.post(PAGE, data=posted(csrf, **change), headers=HX)
     assert r.status_code == 422 and path in r.context["errors"], r.context["errors"]
     assert draft(app) == before
+
+
+def test_a_text_the_process_does_not_have_shows_empty_and_saving_the_page_as_shown_adds_nothing(web, app):
+    csrf = sign_in(web, "admin")
+    page = elements(web.get(PAGE, headers={"Accept-Language": "en"}).text)
+    assert page["cost_bearing-en"]["value"] == ""  # the process has it in Chinese only: not "None"
+    web.post(PAGE, data=posted(csrf, cost_bearing_en=page["cost_bearing-en"]["value"]), headers=HX)
+    assert draft(app)["meta"]["cost_bearing"] == {"zh_CN": "申请部门"}
