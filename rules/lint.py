@@ -140,11 +140,13 @@ class Coverage:
 
 
 def first_match(conditions: Sequence[Any], inputs: Sequence[Column], *,
-                optional: Iterable[str] = ()) -> Coverage:
+                optional: Iterable[str] = (), names: Mapping[str, str] | None = None) -> Coverage:
     """Read `conditions` (in the condition language, over the typed `inputs`) as a first-match
     list, exactly as `lint_ruleset` reads a `first` table: a flow's condition branches are one.
-    An input in `optional` may be left empty on a form; `left_empty` says what that leaves."""
+    An input in `optional` may be left empty on a form; `left_empty` says what that leaves.
+    The gaps' words call an input by `names[key]` where given (a caller's label or placeholder)."""
     space = _Space.of(conditions, inputs)
+    space.names = names or {}
     regions = _regions(space, conditions)
     complete = None not in regions
     gaps = tuple(_gaps(space, regions)[:MAX_FINDINGS]) if complete else None
@@ -355,6 +357,10 @@ class _Space:
     def __init__(self, dims: list[_Dim]) -> None:
         self.dims = dims
         self.index = {d.key: i for i, d in enumerate(dims)}
+        self.names: Mapping[str, str] = {}  # input key → what the words call it (the key itself if absent)
+
+    def name(self, d: _Dim) -> str:
+        return self.names.get(d.key, d.key)
 
     @classmethod
     def of(cls, conditions: Sequence[Any], inputs: Sequence[Column]) -> _Space:
@@ -647,9 +653,9 @@ class _Space:
             if s == d.full:
                 continue
             if v is None:
-                parts.append(f"{d.key} empty")
+                parts.append(f"{self.name(d)} empty")
             else:
-                parts.append(f"{d.key} = {self._show(d, v if d.lattice else d.values[int(v)])}")
+                parts.append(f"{self.name(d)} = {self._show(d, v if d.lattice else d.values[int(v)])}")
         return " and ".join(parts) if parts else "every form"
 
     def describe(self, box: _Box) -> str:
@@ -670,28 +676,28 @@ class _Space:
             members = [d.values[i] for lo, hi in s.spans for i in range(int(lo), int(hi) + 1)]
             if OTHER in members:
                 excluded = [v for v in d.values if v is not OTHER and v not in members]
-                words = [f"{d.key} is none of {', '.join(self._show(d, v) for v in excluded)}"]
+                words = [f"{self.name(d)} is none of {', '.join(self._show(d, v) for v in excluded)}"]
             elif len(members) == 1:
-                words = [f"{d.key} = {self._show(d, members[0])}"]
+                words = [f"{self.name(d)} = {self._show(d, members[0])}"]
             else:
-                words = [f"{d.key} in {', '.join(self._show(d, v) for v in members)}"]
+                words = [f"{self.name(d)} in {', '.join(self._show(d, v) for v in members)}"]
         if s.absent:
-            words.append(f"{d.key} empty")
+            words.append(f"{self.name(d)} empty")
         return " or ".join(words)
 
     def _describe_span(self, d: _Dim, lo: float, hi: float, edge_lo: float) -> str:
         if lo == hi:
-            return f"{d.key} = {self._show(d, lo)}"
+            return f"{self.name(d)} = {self._show(d, lo)}"
         if lo <= edge_lo:
             lo = -_INF
         if lo == -_INF:
-            return f"{d.key} {self._upper(d, hi)}"
+            return f"{self.name(d)} {self._upper(d, hi)}"
         if hi == _INF:
-            return f"{d.key} {self._lower(d, lo)}"
+            return f"{self.name(d)} {self._lower(d, lo)}"
         low = self._lower(d, lo)  # "≥ 1,000" or "> 999.99"
         symbol, number = low.split(" ", 1)
         flipped = {"≥": "≤", ">": "<"}[symbol]
-        return f"{number} {flipped} {d.key} {self._upper(d, hi)}"
+        return f"{number} {flipped} {self.name(d)} {self._upper(d, hi)}"
 
     def _lower(self, d: _Dim, lo: float) -> str:
         inclusive, exclusive = self._show(d, lo), self._show(d, lo - 1)

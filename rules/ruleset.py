@@ -150,6 +150,16 @@ class Ruleset:
     def output(self, key: str) -> Column | None:
         return next((c for c in self.outputs if c.key == key), None)
 
+    def output_label(self, key: str) -> Label:
+        """What people call output `key`: its label; else, when it is the table's one output,
+        the table's title (what "Major contract" decides is the major contract); else the key."""
+        column = self.output(key)
+        if column is not None and column.label:
+            return column.label
+        if column is not None and len(self.outputs) == 1 and self.title:
+            return self.title
+        return key
+
 
 def _copy_label(label: Any) -> Any:
     return dict(label) if isinstance(label, Mapping) else label

@@ -16,7 +16,9 @@ from typing import Any
 
 from builder.formdata import clean_submission
 from builder.permissions import editable_at_step, not_asked_at_start
+from builder.text import localize
 from runtime import i18n, notes
+from runtime.condition_names import subject_names
 from runtime.choices import check_choices
 from runtime.engine import Definitions, Engine, Event, Lookups, others_settled_with
 from runtime.errors import Conflict, ValidationFailed
@@ -188,7 +190,7 @@ class _Scratch:
             elif event["action"] == "decide":
                 entry["branch"] = event.get("branch")
                 entry["outcome"] = "otherwise" if event.get("branch") is None else f"branch {event['branch'] + 1}"
-                entry["because"], entry["decision"] = _because(event), dict(event)
+                entry["because"], entry["decision"] = _because(event, self._defs_of(event["instance"])), dict(event)
         for event in self.events:  # an automatic approval is recorded on its task
             if event["action"] in ("approve", "complete") and event.get("auto"):
                 key = (event["instance"], event["step"])
@@ -203,11 +205,16 @@ def _note(sentence: str) -> str:
     return i18n.localized(notes.read(sentence)) if sentence else ""
 
 
-def _because(decided: Event) -> str:
-    """Why the branch was taken: the ruleset and the rows that fired, or the inputs read."""
+def _because(decided: Event, defs: Definitions) -> str:
+    """Why the branch was taken: the ruleset and the rows that fired, or the inputs read, each
+    named as people read it in the current language (the condition builder's words, the
+    ruleset output's label), never by its key."""
+    locale = i18n.current_locale.get()
     if decided.get("ruleset"):
+        ruleset = defs.rulesets.get(decided["ruleset"])
         fired = ", ".join(str(r) for r in decided.get("fired", ())) or "—"
-        outcome = ", ".join(f"{k} = {v}" for k, v in decided.get("outcome", {}).items())
+        outcome = ", ".join(f"{localize(ruleset.output_label(k), locale) if ruleset else k} = {v}"
+                            for k, v in decided.get("outcome", {}).items())
         return f'{decided["ruleset"]} v{decided.get("ruleset_version", "")}: rows {fired} → {outcome}'
-    inputs = ", ".join(f"{k} = {v}" for k, v in decided.get("inputs", {}).items())
-    return inputs
+    names = subject_names(defs.form.to_dict())
+    return ", ".join(f"{localize(names.get(k, k), locale)} = {v}" for k, v in decided.get("inputs", {}).items())

@@ -9,16 +9,19 @@ match a ruleset's outcome are judged against the outcomes the ruleset can give a
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from builder.flows import Branch
 from builder.forms import Form
+from builder.text import Label
 from rules.conditions import validate_condition
 from rules.errors import Problem
 from rules.lint import Gap, first_match
-from rules.ruleset import Column
+from rules.ruleset import Column, Ruleset
+from runtime.condition_names import Worded, placeholder, subject_names
 from runtime.flow_checks.facts import Facts
-from runtime.i18n import N_, Text
+from runtime.i18n import N_, Names, Text
 
 NEVER_HOLDS = N_("never taken: its condition can never hold")
 TAKEN_BY_ONE = N_("never taken: priority %(priority)s takes every case it covers first")
@@ -44,12 +47,16 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
     types = facts.form.field_types()
     conditions = [b.get("when") if isinstance(b, dict) and not validate_condition(b.get("when"), types) else None
                   for b in branches]  # what validate_flow refuses is read as "cannot tell"
-    coverage = first_match(conditions, condition_columns(facts.form), optional=optional_fields(facts.form))
+    columns = condition_columns(facts.form)
+    words = subject_names(facts.form.to_dict())
+    labels = [words.get(c.key, c.key) for c in columns]  # what the gaps' words call each, as the builder does
+    coverage = first_match(conditions, columns, optional=optional_fields(facts.form),
+                           names={c.key: placeholder(i) for i, c in enumerate(columns)})
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
     if step.get("else"):
         return out
-    out += [Problem(path, _gap(gap)) for gap in coverage.gaps or ()]
+    out += [Problem(path, _gap(gap, labels)) for gap in coverage.gaps or ()]
     out += [Problem(path, LEFT_EMPTY.fill(field=facts.field_name(key)))
             for key, gap in coverage.left_empty.items() if gap is not None]
     return out
@@ -72,7 +79,8 @@ def ruleset_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Prob
         taking = [g for g in given if _matches(outcome, g)]
         if not taking:
             out.append(Problem(f"{path}.branches[{index}].outcome",
-                               NEVER_GIVEN.fill(ruleset=ruleset.key, outcome=_outcome_text(outcome))))
+                               NEVER_GIVEN.fill(ruleset=Names(ruleset.title or ruleset.key),
+                                                outcome=_outcome_text(outcome, ruleset))))
             continue
         earlier = {i: other for i, other in enumerate(wanted[:index])
                    if other is not None and any(_matches(other, g) for g in taking)}
@@ -105,17 +113,20 @@ def taken_first(earlier: tuple[int, ...]) -> Text:
     return TAKEN_BY_MANY.fill(priorities=AND.fill(first=", ".join(numbers[:-1]), last=numbers[-1]))
 
 
-def _gap(gap: Gap) -> Text:
+def _gap(gap: Gap, labels: Sequence[Label]) -> Text:
     if not gap.text:
         return NO_BRANCH_AT_ALL
     if gap.exactly:
-        return GAP_AT.fill(cases=gap.text)
-    return GAP.fill(cases=gap.text, example=gap.example_text)
+        return GAP_AT.fill(cases=Worded(gap.text, labels))
+    return GAP.fill(cases=Worded(gap.text, labels), example=Worded(gap.example_text, labels))
 
 
 def _matches(wanted: dict[str, Any], given: dict[str, Any]) -> bool:
     return Branch(outcome=wanted).matches(given)
 
 
-def _outcome_text(outcome: dict[str, Any]) -> str:
-    return " and ".join(f"{k} = {v}" for k, v in outcome.items())
+def _outcome_text(outcome: dict[str, Any], ruleset: Ruleset) -> Worded:
+    """"Contract grade = major": each output by what people call it (`Ruleset.output_label`)."""
+    keys = list(outcome)
+    return Worded(" and ".join(f"{placeholder(i)} = {outcome[k]}" for i, k in enumerate(keys)),
+                  [ruleset.output_label(k) for k in keys])

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from builder.text import localize
 from builder.validation import form_field_types
-from rules.derived import condition_types, split_name
+from rules.derived import condition_types
 from runtime import i18n
+from runtime.condition_names import derived_label, field_label
 from runtime.i18n import N_
 from runtime.web.editor_values import OP_SYMBOLS
 
@@ -56,11 +56,6 @@ _WORDS = {"$in": N_("is one of"), "$nin": N_("is none of"), "$mt": N_("matches t
 _CHOICE_WORDS = {"=": N_("is"), "$ne": N_("is not")}
 _DATE_WORDS = {"$lt": N_("before"), "$lte": N_("on or before"), "$gt": N_("after"),
                "$gte": N_("on or after"), "=": N_("on")}
-_AGGREGATE_LABELS = {"sum": N_("%(table)s: %(column)s (sum)"),
-                     "min": N_("%(table)s: %(column)s (smallest)"),
-                     "max": N_("%(table)s: %(column)s (largest)"),
-                     "count": N_("%(table)s: %(column)s (rows filled in)")}
-_PART_LABELS = {"start": N_("start"), "end": N_("end"), "days": N_("days")}
 
 
 def kind_of(field_type: str) -> str:
@@ -155,37 +150,15 @@ def subjects_of(form_doc: Any, locale: str) -> list[Subject]:
         for key, f in by_key.items():
             if key not in types or types[key] in NOT_SUBJECTS:
                 continue
-            out.append(Subject(key, _label(f, locale), types[key], _options(f, locale)))
-            out += [Subject(name, _derived_label(name, f, locale), kind)
+            out.append(Subject(key, field_label(f, locale), types[key], _options(f, locale)))
+            out += [Subject(name, derived_label(name, f, locale), kind)
                     for name, kind in types.items() if name.startswith(key + ".")]
         return out
-
-
-def _label(f: dict[str, Any], locale: str) -> str:
-    try:
-        text = localize(f.get("label"), locale)
-    except (AttributeError, TypeError):
-        text = ""
-    return text if isinstance(text, str) and text.strip() else str(f.get("key", ""))
 
 
 def _options(f: dict[str, Any], locale: str) -> tuple[tuple[str, str], ...]:
     options = f.get("options")
     if kind_of(str(f.get("type"))) != "choice" or not isinstance(options, list):
         return ()
-    return tuple((o["value"], _label({"label": o.get("label"), "key": o["value"]}, locale))
+    return tuple((o["value"], field_label({"label": o.get("label"), "key": o["value"]}, locale))
                  for o in options if isinstance(o, dict) and isinstance(o.get("value"), str))
-
-
-def _derived_label(name: str, f: dict[str, Any], locale: str) -> str:
-    table = _label(f, locale)
-    parts = split_name(name)
-    if parts is not None and parts[1] is None:
-        return _("%(table)s: number of rows") % {"table": table}
-    if parts is not None:
-        columns = f.get("columns") if isinstance(f.get("columns"), list) else []
-        column = next((c for c in columns if isinstance(c, dict) and c.get("key") == parts[1]), {})
-        column_label = _label({**column, "key": parts[1]}, locale)
-        return _(_AGGREGATE_LABELS[parts[2]]) % {"table": table, "column": column_label}
-    part = name.rsplit(".", 1)[-1]
-    return _("%(field)s: %(part)s") % {"field": table, "part": _(_PART_LABELS.get(part, part))}

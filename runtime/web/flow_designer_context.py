@@ -70,6 +70,8 @@ class Catalog:
             if self.form is not None else {}
         return Names(roles=self.roles, fields=fields, processes=self.processes,
                      rulesets={k: localize(r.title, self.locale) or k for k, r in self.rulesets.items()},
+                     outputs={k: {c.key: localize(r.output_label(c.key), self.locale) or c.key for c in r.outputs}
+                              for k, r in self.rulesets.items()},
                      person=lambda username: self.org.name_of(username, self.locale))
 
 

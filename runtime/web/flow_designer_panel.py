@@ -261,7 +261,7 @@ def place_words(doc: dict[str, Any], container: str, locale: str) -> str:
 
 def ruleset_choice(ruleset: Ruleset, locale: str) -> RulesetChoice:
     return RulesetChoice(ruleset.key, localize(ruleset.title, locale) or ruleset.key,
-                         tuple(Output(c.key, localize(c.label, locale) or c.key, output_values(ruleset, c))
+                         tuple(Output(c.key, localize(ruleset.output_label(c.key), locale) or c.key, output_values(ruleset, c))
                                for c in ruleset.outputs))
 
 

@@ -180,7 +180,8 @@ def tree(doc: Mapping[str, Any], problems: Sequence[Problem], names: words.Names
                 heading, case = words.otherwise(), i18n.localized(NO_BRANCH)
             elif is_branch:
                 heading = words.priority(number)
-                case = words.branch_condition(lane_doc, subjects, locale, by_ruleset=by_ruleset)
+                case = words.branch_condition(lane_doc, subjects, locale, by_ruleset=by_ruleset,
+                                              outputs=names.outputs.get(str(step.get("ruleset")), {}))
             else:  # a lane is named by its label, else by its number
                 heading, case = localize(lane_doc.get("label"), locale) or i18n.localized(LANE.fill(n=number + 1)), ""
             lane_path = paths.index(paths.key(path, "branches"), number) if number is not None else ""

@@ -52,6 +52,7 @@ class Names:
     roles: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     rulesets: Mapping[str, str] = field(default_factory=dict)
+    outputs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # ruleset → output → its label
     processes: Mapping[str, str] = field(default_factory=dict)
     person: Callable[[str], str] = str
 
@@ -119,15 +120,18 @@ def otherwise() -> str:
     return i18n.localized(OTHERWISE)
 
 
-def branch_condition(branch: Any, subjects: Sequence[Subject], locale: str, *, by_ruleset: bool) -> str:
+def branch_condition(branch: Any, subjects: Sequence[Subject], locale: str, *, by_ruleset: bool,
+                     outputs: Mapping[str, str] | None = None) -> str:
     """The case a branch takes: its condition in words, or (decided by a ruleset) the outcome it
-    matches ("grade is major"); "no condition yet" while it has none."""
+    matches, each output by its label in `outputs` ("Contract grade is major"); "no condition
+    yet" while it has none."""
+    outputs = outputs or {}
     branch = branch if isinstance(branch, Mapping) else {}
     if by_ruleset:
         outcome = branch.get("outcome")
         if not isinstance(outcome, Mapping) or not outcome:
             return i18n.localized(NO_CONDITION)
-        return _(" and ").join(i18n.localized(OUTCOME.fill(output=str(k), value=_shown(v))) for k, v in outcome.items())
+        return _(" and ").join(i18n.localized(OUTCOME.fill(output=outputs.get(str(k), str(k)), value=_shown(v))) for k, v in outcome.items())
     if branch.get("when") is None:
         return i18n.localized(NO_CONDITION)
     return describe(branch["when"], subjects, locale)

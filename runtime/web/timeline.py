@@ -12,8 +12,9 @@ from typing import Any
 from builder.deadlines import Duration
 from builder.flows import BranchStep
 from builder.forms import Field, Form
-from builder.text import localize
+from builder.text import Label, localize
 from runtime import i18n, notes
+from runtime.condition_names import subject_names
 from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
@@ -63,13 +64,19 @@ def _detail(event: dict[str, Any], key: str) -> str:
     return _said(event, key) if event.get("auto") or event.get("actor") == SYSTEM else event.get(key, "")
 
 
-def describe_condition(condition: Any, inputs: dict[str, Any], fields: Mapping[str, Field] | None = None) -> str:
+def describe_condition(condition: Any, inputs: dict[str, Any], fields: Mapping[str, Field] | None = None,
+                       names: Mapping[str, Label] | None = None) -> str:
     """`{"$gt": {"total": 5000}}` with total 12000 → `Total 12,000 > 5,000`; `{"foreign": true}` →
-    `Foreign-related contract = Yes` (with the form's `fields`, their labels and option labels)."""
+    `Foreign-related contract = Yes` (with the form's `fields`, their option labels); what it
+    names in the condition builder's words (`names`, `runtime.condition_names.subject_names`):
+    `leave_period.days` → `Leave period: days`."""
     fields = fields or {}
+    names = names or {}
     locale = i18n.current_locale.get()
 
     def label(name: str) -> str:
+        if name in names:
+            return localize(names[name], locale) or name
         return localize(fields[name].label, locale) or name if name in fields else name
 
     if not isinstance(condition, dict):
@@ -78,7 +85,7 @@ def describe_condition(condition: Any, inputs: dict[str, Any], fields: Mapping[s
     for op, operand in condition.items():
         if op in ("$and", "$or") and isinstance(operand, list):
             joiner = i18n.gettext(" and ") if op == "$and" else i18n.gettext(" or ")
-            parts.append(joiner.join(describe_condition(c, inputs, fields) for c in operand))
+            parts.append(joiner.join(describe_condition(c, inputs, fields, names) for c in operand))
         elif op in _OPERATORS and isinstance(operand, dict):
             for name, limit in operand.items():
                 f = fields.get(name)
@@ -94,15 +101,18 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     step = defs.flow.step(event["step"])
     locale = i18n.current_locale.get()
     fields = {f.key: f for f in defs.form.fields}
+    names = subject_names(defs.form.to_dict())
     chosen = ""
     branch = None
     if isinstance(step, BranchStep) and event.get("branch") is not None:
         branch = step.branches[event["branch"]]
-        chosen = localize(branch.label, locale) or ", ".join(f"{k} = {v}" for k, v in branch.outcome.items())
+        ruleset = defs.rulesets.get(event.get("ruleset", ""))
+        chosen = localize(branch.label, locale) or ", ".join(
+            f"{localize(ruleset.output_label(k), locale) if ruleset else k} = {v}" for k, v in branch.outcome.items())
     if not event.get("ruleset"):
         if branch is None:
             return chosen, i18n.gettext("no branch condition held, so the other path is taken")
-        because = describe_condition(branch.when, event.get("inputs", {}), fields)
+        because = describe_condition(branch.when, event.get("inputs", {}), fields, names)
         return chosen, i18n.gettext("because %(because)s") % {"because": because}
     ruleset = defs.rulesets.get(event["ruleset"])
     ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
@@ -110,7 +120,7 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
         return chosen, i18n.gettext("no rule row matched, so the default applies — %(ref)s") % {"ref": ref}
     row_number = event["fired"][0]
     row = ruleset.rows[row_number - 1] if ruleset and row_number <= len(ruleset.rows) else None
-    because = describe_condition(row.when, event.get("inputs", {}), fields) if row else ""
+    because = describe_condition(row.when, event.get("inputs", {}), fields, names) if row else ""
     if row and row.note:
         chosen = localize(row.note, locale)
     why = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {

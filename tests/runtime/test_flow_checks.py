@@ -121,18 +121,18 @@ def test_a_condition_that_can_never_hold(demo):
 def test_cases_no_branch_covers_go_straight_on_when_otherwise_is_empty(demo):
     doc = broken("document-access", lambda d: branches(d, "external", {"scope": "external"}))
     assert problems(demo, doc) == [(
-        "steps[1]", "scope in read, copy takes no branch and 'otherwise' is empty: such a request goes "
-                    "straight on past this step with nobody deciding (e.g. scope = read)")]
+        "steps[1]", "Scope in read, copy takes no branch and 'otherwise' is empty: such a request goes "
+                    "straight on past this step with nobody deciding (e.g. Scope = read)")]
     doc = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))
     assert problems(demo, doc) == [(
-        "steps[0]", "amount < 5,000 takes no branch and 'otherwise' is empty: such a request goes "
-                    "straight on past this step with nobody deciding (e.g. amount = 4,999.99)")]
+        "steps[0]", "Order value < 5,000 takes no branch and 'otherwise' is empty: such a request goes "
+                    "straight on past this step with nobody deciding (e.g. Order value = 4,999.99)")]
 
 
 def test_a_single_value_between_branches_is_named_exactly(demo):
     doc = broken("order-review", lambda d: branches(d, "order_type", {"$lt": {"amount": 5000}}, {"$gt": {"amount": 5000}}))
     assert problems(demo, doc) == [(
-        "steps[0]", "amount = 5,000 takes no branch and 'otherwise' is empty: such a request goes "
+        "steps[0]", "Order value = 5,000 takes no branch and 'otherwise' is empty: such a request goes "
                     "straight on past this step with nobody deciding")]
 
 
@@ -165,7 +165,7 @@ def test_an_outcome_the_ruleset_never_gives_is_never_taken(demo):
         doc["rulesets"][0]["rows"] = [r for r in doc["rulesets"][0]["rows"] if r["then"] != {"tier": "vp"}]
     assert problems(demo, broken("expense", no_vp_row)) == [(
         "steps[2].branches[1].outcome",
-        'never taken: ruleset "expense-approval-tier" never gives tier = vp (no row does, nor its default)')]
+        'never taken: ruleset "Expense approval tier" never gives Expense approval tier = vp (no row does, nor its default)')]
 
 
 def test_a_second_branch_on_the_same_outcome_is_never_taken(demo):
