@@ -26,7 +26,7 @@ from runtime.web.editor_values import raw_value
 
 __all__ = ["Clause", "ConditionForm", "Group", "apply_operation", "build_condition", "clause_of",
            "condition_form", "form_from_pairs", "form_pairs", "groups_of", "new_clause",
-           "operation_for", "place_problems", "pretty", "read_condition"]
+           "operation_for", "pending_clause", "place_problems", "pretty", "read_condition"]
 
 _ = i18n.gettext
 
@@ -187,6 +187,8 @@ def _normalised(clause: Clause, was: str, subjects: Sequence[Subject]) -> Clause
     one = subject(subjects, clause.subject)
     if one is None:
         return clause
+    if clause.pending:  # a new clause whose field was just picked: its operator is next
+        return Clause(one.name, "")
     if clause.op not in one.ops or (was and was != clause.subject):
         return new_clause(one)
     many = value_shape(clause.op) == "many" and one.kind == "choice"
@@ -195,10 +197,16 @@ def _normalised(clause: Clause, was: str, subjects: Sequence[Subject]) -> Clause
 
 
 def new_clause(one: Subject) -> Clause:
-    """A fresh clause on `one`: its first operator and a neutral value (the first option)."""
+    """A clause moved to subject `one`: its first operator and a neutral value (the first option)."""
     op = one.ops[0]
     value = one.options[0][0] if one.kind == "choice" and value_shape(op) == "one" and one.options else ""
     return Clause(one.name, op, value)
+
+
+def pending_clause() -> Clause:
+    """A clause just added: nothing chosen, so it counts for nothing (never a default nobody
+    picked) until the person picks its field and how it compares."""
+    return Clause("", "")
 
 
 def read_condition(pairs: Iterable[tuple[str, str]], prefix: str,
@@ -229,7 +237,7 @@ def apply_operation(cf: ConditionForm, op: str, subjects: Sequence[Subject] = ()
     g = numbers[0] if numbers else -1
     first = subjects[0] if subjects else None
     if name == "add-group" and first is not None:
-        groups.append(Group("and", [new_clause(first)]))
+        groups.append(Group("and", [pending_clause()]))
         cf.focus = f"g{len(groups) - 1}-c0-subject"
     elif name == "join" and args and args[0] in JOINS:
         cf.join = args[0]
@@ -241,9 +249,9 @@ def apply_operation(cf: ConditionForm, op: str, subjects: Sequence[Subject] = ()
     elif name == "remove-group":
         del groups[g]
         cf.focus = "add-group"
-    elif name == "add-clause" and first is not None:
-        last = groups[g].clauses[-1].subject if groups[g].clauses else first.name
-        groups[g].clauses.append(new_clause(subject(subjects, last) or first))
+    elif name == "add-clause" and first is not None:  # on the last clause's field, the likeliest next
+        last = subject(subjects, groups[g].clauses[-1].subject) if groups[g].clauses else None
+        groups[g].clauses.append(Clause(last.name, "") if last is not None else pending_clause())
         cf.focus = f"g{g}-c{len(groups[g].clauses) - 1}-subject"
     elif name == "remove-clause" and len(numbers) == 2 and 0 <= numbers[1] < len(groups[g].clauses):
         del groups[g].clauses[numbers[1]]

@@ -30,7 +30,7 @@ def build_condition(cf: ConditionForm, subjects: Sequence[Subject]) -> dict[str,
         return _json_condition(cf, subjects)
     parts: list[tuple[dict[str, Any], list[tuple[str, Clause]]]] = []
     for group in cf.groups:
-        built = [(c, _clause_condition(c, subjects)) for c in group.clauses]
+        built = [(c, _clause_condition(c, subjects)) for c in group.clauses if not c.pending]
         conds = [(c, cond) for c, cond in built if cond is not None]
         if not conds:
             continue
@@ -89,9 +89,12 @@ def place_problems(cf: ConditionForm, problems: Iterable[Any], path: str) -> Non
 
 def _where(cf: ConditionForm) -> list[tuple[str, Clause]]:
     """The JSON path of each clause in the condition `cf` says when every clause is complete."""
-    groups = [g for g in cf.groups if g.clauses]
-    inner = [[("" if len(g.clauses) == 1 else f"${g.join}[{c}]", clause) for c, clause in enumerate(g.clauses)]
-             for g in groups]
+    chosen = [[c for c in g.clauses if not c.pending] for g in cf.groups]  # pending ones say nothing
+    groups = [(g, clauses) for g, clauses in zip(cf.groups, chosen) if clauses]
+    inner = [[("" if len(clauses) == 1 else f"${g.join}[{c}]", clause) for c, clause in enumerate(clauses)]
+             for g, clauses in groups]
+    if not inner:
+        return []
     if len(groups) == 1:
         return inner[0]
     return [(f"${cf.join}[{i}]" + ("." + path if path else ""), clause)

@@ -32,6 +32,12 @@ class Clause:
         """What the operator needs besides the subject: "one" value, "many", a "field", "none"."""
         return value_shape(self.op)
 
+    @property
+    def pending(self) -> bool:
+        """Added but not chosen yet (no field, or no operator): it is shown, and counts for
+        nothing until the person picks what it compares."""
+        return not self.op
+
 
 @dataclass
 class Group:
@@ -58,6 +64,10 @@ class ConditionForm:
     @property
     def is_empty(self) -> bool:
         return not any(g.clauses for g in self.groups)
+
+    @property
+    def has_pending(self) -> bool:
+        return any(c.pending for g in self.groups for c in g.clauses)
 
 
 def pretty(cond: Any) -> str:

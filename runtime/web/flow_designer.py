@@ -209,11 +209,24 @@ def _step_edits(doc: dict[str, Any], step: str, pairs: Pairs, *, source: str, ev
         elif name.startswith(BRANCH_PREFIX):
             index, _, prop = name[len(BRANCH_PREFIX):].partition(".")
             doc, _ = ed.set_branch(doc, step, whole_number(index, name) or 0, {prop: value})
-    wanted = [_builder_of(source, posted.get("_op", ""))] if not everything else \
-        sorted({int(m[1]) for k, _ in pairs if (m := _BUILDER.match(k))})
+    posted_builders = sorted({int(m[1]) for k, _ in pairs if (m := _BUILDER.match(k))})
+    wanted = [_builder_of(source, posted.get("_op", ""))] if not everything else posted_builders
+    for index in posted_builders:
+        if index not in wanted:
+            _keep_unfinished(index, pairs, builders, subjects)
     for index in (i for i in wanted if i is not None):
         doc = _apply_builder(doc, step, index, pairs, builders, subjects)
     return doc, step
+
+
+def _keep_unfinished(index: int, pairs: Pairs, builders: dict[int, ConditionForm], subjects: list[Any]) -> None:
+    """A builder this edit does not apply, shown again as typed while it is unfinished (a clause
+    added and not chosen yet, a value refused): the draft does not hold it, the page must not
+    lose it when another input of the panel saves."""
+    cf = form_from_pairs(pairs, f"{BUILDER_PREFIX}{index}", subjects)
+    build_condition(cf, subjects)  # each clause's problem, in place
+    if cf.has_problems or cf.has_pending:
+        builders[index] = cf
 
 
 def _applies(doc: dict[str, Any], step: str, prop: str, value: str) -> bool:

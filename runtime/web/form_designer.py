@@ -173,7 +173,9 @@ def _field_edits(doc: dict[str, Any], target: str, pairs: Pairs, published: froz
         elif name.startswith(OPTION_PREFIX):
             index, _, part = name[len(OPTION_PREFIX):].partition(".")
             doc = fe.set_option(doc, target, whole_number(index, name) or 0, part, text)
-    for prop in rules_view.BUILDERS if everything and not changed else ([builder] if builder else []):
+    applied = list(rules_view.BUILDERS) if everything and not changed else ([builder] if builder else [])
+    rules_view.keep_unfinished([p for p in rules_view.BUILDERS if p not in applied], pairs, doc, builders)
+    for prop in applied:
         doc = rules_view.apply_builder(doc, target, prop, pairs, builders)
     op, *args = posted.get("_op", "").split(":")
     numbers = [whole_number(a, "_op") or 0 for a in args] if op.endswith("-option") else []

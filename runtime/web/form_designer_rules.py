@@ -55,6 +55,22 @@ def apply_builder(doc: dict[str, Any], target: str, prop: str, pairs: list[tuple
     return fe.set_property(doc, target, prop, json.dumps(cond, ensure_ascii=False) if cond else "")
 
 
+def keep_unfinished(props: list[str], pairs: list[tuple[str, str]], doc: dict[str, Any],
+                    builders: dict[str, ConditionForm]) -> None:
+    """The builders of `props` this edit does not apply, shown again as typed while unfinished (a
+    clause added and not chosen yet, a value refused): the draft does not hold them, and another
+    property saving must not make the page lose them."""
+    known = subjects(doc)
+    for prop in props:
+        prefix = BUILDERS[prop]
+        if not any(name.startswith(prefix + "-") for name, _ in pairs):
+            continue
+        cf = form_from_pairs(pairs, prefix, known)
+        build_condition(cf, known)  # each clause's problem, in place
+        if cf.has_problems or cf.has_pending:
+            builders[prop] = cf
+
+
 def place_on_builders(builders: dict[str, ConditionForm], problems: list[Problem], doc: dict[str, Any],
                       target: str) -> None:
     """Problems found when the draft was saved, on the builder clauses (or checks) they concern."""

@@ -303,9 +303,15 @@ def _form(subjects: list[Subject], cond: dict[str, Any]) -> ConditionForm:
 def test_operations_add_and_remove_clauses_and_groups(subjects: list[Subject]) -> None:
     cf = ConditionForm()
     apply_operation(cf, "add-group", subjects)
-    assert cf.groups == [Group("and", [Clause("category", "=", "travel")])] and cf.focus == "g0-c0-subject"
+    assert cf.groups == [Group("and", [Clause("", "")])] and cf.focus == "g0-c0-subject"
+    assert build_condition(cf, subjects) is None and not cf.has_problems  # nothing chosen: counts for nothing
+    cf.groups[0].clauses[0] = Clause("category", "=", "travel")
     apply_operation(cf, "add-clause:0", subjects)
+    assert cf.groups[0].clauses[1] == Clause("category", "")  # on the last one's field, its operator to pick
+    assert build_condition(cf, subjects) == {"category": "travel"} and not cf.has_problems
+    cf.groups[0].clauses[1] = Clause("category", "=", "travel")
     apply_operation(cf, "add-group", subjects)
+    cf.groups[1].clauses[0] = Clause("category", "=", "travel")
     apply_operation(cf, "group-join:0:or", subjects)
     apply_operation(cf, "join:or", subjects)
     assert [len(g.clauses) for g in cf.groups] == [2, 1] and cf.groups[0].join == "or" and cf.join == "or"

@@ -374,12 +374,13 @@ def test_a_branch_with_conditions_from_the_condition_builder(app, web, csrf, rev
     page = elements(r.text)  # shown on the branch's head, counted and referred to by the card's mark
     assert page["warn-branch"]["aria-describedby"] == "problems-lane-branch--b0" and "problems-branch" not in page
     r = post(web, csrf, "/steps/branch", key=review, _op="w0:add-group")
-    assert r.status_code == 422 and "when" not in step(flow(app, review), "branch")["branches"][0]
-    cf = r.context["panel"].branches[0].builder  # shown as posted: a first clause waiting for its value
-    assert isinstance(cf, ConditionForm) and [(c.subject, c.problem) for c in cf.groups[0].clauses] == [
-        ("reviewer", "Enter a value.")]
+    assert r.status_code == 200 and "when" not in step(flow(app, review), "branch")["branches"][0]
+    assert [p.step for p in r.context["tree"].problems] == ["branch"]  # still no condition: nobody chose one
+    cf = r.context["panel"].branches[0].builder  # shown as posted: a first clause, nothing chosen yet
+    assert isinstance(cf, ConditionForm) and [(c.subject, c.op, c.pending) for c in cf.groups[0].clauses] == [
+        ("", "", True)]
     page = elements(r.text)
-    assert "w0-g0-c0-subject" in page and "error-w0" in page and "edit-refused" not in page
+    assert "w0-g0-c0-subject" in page and "w0-g0-c0-pending" in page and "error-w0" not in page
     data = {"w0-mode": "builder", "w0-join": "and", "w0-g0-join": "and", "w0-g0-c0-subject": "amount",
             "w0-g0-c0-was": "amount", "w0-g0-c0-op": "$gte", "w0-g0-c0-value": "5000"}
     r = web.post(f"/designer/flows/{review}/steps/branch", data={"csrf_token": csrf, **data},
@@ -392,6 +393,44 @@ def test_a_branch_with_conditions_from_the_condition_builder(app, web, csrf, rev
     assert "takes no branch" in r.context["tree"].by_id["branch"].problems[0]
     r = post(web, csrf, "/steps", key=review, container="branch/else", index="0", kind="notify")
     assert r.context["tree"].problems == []
+
+
+def builder_post(web, csrf: str, key: str, source: str, **data: str):
+    """A post from one control of branch 0's condition builder, as htmx sends it."""
+    return web.post(f"/designer/flows/{key}/steps/branch", data={"csrf_token": csrf, **data},
+                    headers={**HX, "HX-Source": source})
+
+
+CLAUSE = {"w0-mode": "builder", "w0-join": "and", "w0-g0-join": "and"}
+
+
+def test_a_new_clause_counts_only_once_its_field_and_operator_are_chosen(app, web, csrf, review):
+    post(web, csrf, "/steps", key=review, container="", index="1", kind="branch")
+    r = builder_post(web, csrf, review, "select#w0-g0-c0-subject", **CLAUSE, **{
+        "w0-g0-c0-subject": "unit", "w0-g0-c0-was": "", "w0-g0-c0-op": ""})  # the field picked, nothing else
+    assert r.status_code == 200 and "when" not in step(flow(app, review), "branch")["branches"][0]
+    (clause,) = r.context["panel"].branches[0].builder.groups[0].clauses
+    assert (clause.subject, clause.op, clause.pending) == ("unit", "", True)
+    assert elements(r.text)["w0-g0-c0-op"]["aria-describedby"] == "w0-g0-c0-pending"
+    assert [p.step for p in r.context["tree"].problems] == ["branch"]
+    r = builder_post(web, csrf, review, "select#w0-g0-c0-op", **CLAUSE, **{
+        "w0-g0-c0-subject": "unit", "w0-g0-c0-was": "unit", "w0-g0-c0-op": "$ex"})  # now it says something
+    assert r.status_code == 200 and step(flow(app, review), "branch")["branches"][0]["when"] == {"$ex": {"unit": 1}}
+
+
+def test_a_half_finished_clause_stays_as_typed_while_the_rest_of_the_panel_saves(app, web, csrf, review):
+    post(web, csrf, "/steps", key=review, container="", index="1", kind="branch")
+    half = {**CLAUSE, "w0-g0-c0-subject": "amount", "w0-g0-c0-was": "amount", "w0-g0-c0-op": "$gt",
+            "w0-g0-c0-value": ""}
+    r = builder_post(web, csrf, review, "select#w0-g0-c0-op", **half)
+    assert r.status_code == 422 and "when" not in step(flow(app, review), "branch")["branches"][0]
+    r = builder_post(web, csrf, review, "input#branch-0-label-en", **half, _changed="b.0.label.en",
+                     **{"b.0.label.en": "Large"})  # the panel's form posts the builder with it
+    assert r.status_code == 200 and step(flow(app, review), "branch")["branches"][0]["label"]["en"] == "Large"
+    assert "when" not in step(flow(app, review), "branch")["branches"][0]  # not saved, and not lost:
+    (clause,) = r.context["panel"].branches[0].builder.groups[0].clauses
+    assert (clause.subject, clause.op, clause.value, clause.problem) == ("amount", "$gt", "", "Enter a value.")
+    assert elements(r.text)["w0-g0-c0-value"]["aria-invalid"] == "true"
 
 
 def test_an_unfinished_condition_is_refused_on_its_clause(app, web, csrf, review):

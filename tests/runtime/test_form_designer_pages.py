@@ -359,12 +359,32 @@ def test_a_builder_operation_adds_a_clause_and_an_empty_builder_removes_the_cond
     r = web.post(PAGE + "/fields/reason", data={"csrf_token": csrf, "vw-mode": "builder", "vw-join": "and",
                                                 "_op": "vw:add-group"}, headers={**HX, "HX-Source": "button#vw-add-group"})
     assert r.status_code == 200, r.context["placed"]
-    assert field(draft(app), "reason")["visible_when"] == {"category": "travel"}
+    assert "visible_when" not in field(draft(app), "reason")  # nobody chose the new clause: it says nothing
+    (clause,) = r.context["conditions"]["visible_when"].groups[0].clauses
+    assert clause.pending and (clause.subject, clause.op) == ("", "")
+    r = builder(web, csrf, "reason", "vw-g0-c0-value", [("vw-mode", "builder"), ("vw-join", "and"), ("vw-g0-join", "and"),
+                                                        ("vw-g0-c0-subject", "category"), ("vw-g0-c0-was", "category"),
+                                                        ("vw-g0-c0-op", "="), ("vw-g0-c0-value", "travel")])
+    assert r.status_code == 200 and field(draft(app), "reason")["visible_when"] == {"category": "travel"}
     r = builder(web, csrf, "reason", "vw-g0-remove", [("vw-mode", "builder"), ("vw-join", "and"), ("vw-g0-join", "and"),
                                                       ("vw-g0-c0-subject", "category"), ("vw-g0-c0-was", "category"),
                                                       ("vw-g0-c0-op", "="), ("vw-g0-c0-value", "travel"),
                                                       ("_op", "vw:remove-clause:0:0")])
     assert r.status_code == 200 and "visible_when" not in field(draft(app), "reason")
+
+
+def test_a_half_finished_clause_stays_as_typed_while_another_property_saves(app, web, csrf):
+    half = [("vw-mode", "builder"), ("vw-join", "and"), ("vw-g0-join", "and"), ("vw-g0-c0-subject", "total"),
+            ("vw-g0-c0-was", "total"), ("vw-g0-c0-op", "$gt"), ("vw-g0-c0-value", "")]
+    r = builder(web, csrf, "reason", "vw-g0-c0-op", half)
+    assert r.status_code == 422 and "visible_when" not in field(draft(app), "reason")
+    r = web.post(PAGE + "/fields/reason", content=urlencode([("csrf_token", csrf), ("_changed", "p.label.en"),
+                                                             ("p.label.en", "Purpose"), *half]),
+                 headers={**HX, "HX-Source": "input#p.label.en", "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and field(draft(app), "reason")["label"]["en"] == "Purpose"
+    assert "visible_when" not in field(draft(app), "reason")  # not saved, and not lost either:
+    (clause,) = r.context["conditions"]["visible_when"].groups[0].clauses
+    assert (clause.subject, clause.op, clause.value, clause.problem) == ("total", "$gt", "", "Enter a value.")
 
 
 def test_a_wrong_clause_is_422_on_that_clause_and_nothing_is_saved(app, web, csrf):
@@ -389,6 +409,7 @@ def test_computed_through_the_expression_helper(app, web, csrf):
 
 def test_cross_field_checks_through_the_checks_editor(app, web, csrf):
     from runtime.web import validations_editor as ve
+    from runtime.web.condition_builder import Clause
     hx = {**HX, "HX-Source": "button#vc-add-check"}
     r = web.post(PAGE + "/properties", data={"csrf_token": csrf, "_op": "vc:add-check"}, headers=hx)
     assert r.status_code == 422 and "validations" not in draft(app)  # a check needs its message first
@@ -396,11 +417,13 @@ def test_cross_field_checks_through_the_checks_editor(app, web, csrf):
     assert len(vf.checks) == 1 and vf.has_problems
     vf.checks[0].message = {"zh_CN": "合计须为正", "en": "The total must be positive"}
     vf.checks[0].fields = ["total"]
+    vf.checks[0].when.groups[0].clauses[0] = Clause("total", "$gt", "0")  # its new clause, chosen
     pairs = ve.validations_pairs(vf, "vc")
     r = web.post(PAGE + "/properties", content=urlencode([("csrf_token", csrf), *pairs]),
                  headers={**HX, "HX-Source": "input#vc-v0-message-en", "Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200, r.context["checks"]["form"]
     (check,) = draft(app)["validations"]
+    assert check["when"] == {"$gt": {"total": 0}}
     assert check["message"] == {"zh_CN": "合计须为正", "en": "The total must be positive"} and check["fields"] == ["total"]
 
 

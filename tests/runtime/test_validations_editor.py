@@ -67,8 +67,9 @@ def test_adding_a_check_starts_a_condition_and_asks_for_its_message(subjects: li
                                                                    targets: list[tuple[str, str]]) -> None:
     vf, docs = read_validations([("_op", f"{P}:add-check")], P, subjects, targets)
     assert docs is None and len(vf.checks) == 1
-    assert vf.checks[0].problems == ["Enter the message to show when the check fails."]
-    assert len(vf.checks[0].when.groups) == 1 and vf.focus == "v0-message-zh_CN"
+    assert vf.checks[0].problems == ["Add the condition that must hold.",  # its first clause is not chosen yet
+                                     "Enter the message to show when the check fails."]
+    assert len(vf.checks[0].when.groups) == 1 and vf.checks[0].when.has_pending and vf.focus == "v0-message-zh_CN"
 
 
 def test_removing_a_check(subjects: list[Any], targets: list[tuple[str, str]]) -> None:
@@ -81,8 +82,9 @@ def test_a_checks_builder_operation_goes_to_its_builder(subjects: list[Any], tar
     pairs = validations_pairs(validations_form(CHECKS, subjects), P) + [("_op", f"{P}-v2-when:add-clause:0")]
     vf, docs = read_validations(pairs, P, subjects, targets)
     assert [len(g.clauses) for g in vf.checks[2].when.groups] == [2]
-    assert vf.checks[2].when.groups[0].clauses[1].subject == "total"  # the last clause's subject again
-    assert docs is None and vf.checks[2].when.groups[0].clauses[1].problem == "Enter a value."
+    added = vf.checks[2].when.groups[0].clauses[1]
+    assert added.subject == "total" and added.pending  # the last clause's subject again, its operator to pick
+    assert docs == CHECKS and not added.problem  # it counts for nothing until chosen
     assert vf.checks[2].when.focus == "g0-c1-subject"
 
 
