@@ -91,10 +91,13 @@ def test_an_admin_designs_the_expense_claim_and_staff_file_it_with_two_invoices(
     set_prop(page, "accept", "pdf, png")
     set_prop(page, "max_files", "5")
 
-    # The destination, shown only for travel: the condition builder starts with the category.
+    # The destination, shown only for travel, with the condition builder.
     add_field(page, "text")
     name_field(page, "destination", "目的地", "Destination")
     page.locator("#vw-add-group").click()
+    page.locator("#vw-g0-c0-subject").select_option("category")
+    page.locator("#vw-g0-c0-op").select_option("=")
+    page.locator("#vw-g0-c0-value").select_option("travel")
     wait_saved(page)
     expect(page.locator("#card-destination .fd-cond")).to_contain_text("Category is Travel")
     assert page.locator("#fields > li.fd-card").evaluate_all("els => els.map(e => e.dataset.target)") == [

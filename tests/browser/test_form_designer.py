@@ -65,6 +65,9 @@ def test_build_a_form_by_dragging_reordering_and_publishing(page: Page, server: 
 
     # Shown only for one choice: the condition builder, then the preview reacts to sample data.
     page.locator("#vw-add-group").click()
+    page.locator("#vw-g0-c0-subject").select_option("choice")
+    page.locator("#vw-g0-c0-op").select_option("=")
+    page.locator("#vw-g0-c0-value").select_option("option_1")
     expect(page.locator("#card-destination .fd-cond")).to_contain_text("Choice is Option 1")
     preview_choice = page.locator("#preview-body #field-choice")
     preview_choice.select_option("option_2")
