@@ -55,7 +55,7 @@ def build(page: Page, server: str) -> None:
     page.locator("#branch-0-label-en").fill("Major contract")
     expect(page.locator("#lane-branch--b0 .ff-lane-label")).to_have_text("Major contract")
     wait_saved(page)
-    expect(page.locator("#case-branch--b0")).to_have_text("Major contract is major")
+    expect(page.locator("#case-branch--b0")).to_have_text("Contract grade is major")
     insert(page, "branch--b0-0", "approval")
     role(page, "approval_3", "vp")
     rename(page, "approval_3", "VP approval", "分管副总审批")

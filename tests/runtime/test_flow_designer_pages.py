@@ -168,7 +168,7 @@ def test_the_tree_reads_start_steps_branches_and_end(web, csrf):
                                                   "2 working days")
     assert (legal.who, legal.kind_name) == ("Legal", "Approval")
     assert major.detail == "decided by ruleset “Major contract”"
-    assert [(lane.heading, lane.case) for lane in major.lanes] == [("priority 1", "Major contract is major"),
+    assert [(lane.heading, lane.case) for lane in major.lanes] == [("priority 1", "Contract grade is major"),
                                                                   ("otherwise", "when no branch applies")]
     assert [c.id for c in major.lanes[0].cards] == ["gm"]
     assert r.context["selected"] == "major" and r.context["panel"].kind == "branch"
@@ -450,10 +450,10 @@ def test_a_branch_decided_by_a_ruleset_picks_each_outcome_from_its_values(app, w
     panel = r.context["panel"]
     grade = next(o for o in panel.ruleset.outputs if o.key == "grade")
     assert [v.label for v in grade.values] == ["ordinary", "major"]
-    assert grade.label == "Major contract"  # its one output is what the table decides, never its key "grade"
+    assert grade.label == "Contract grade"  # by its label, never its key
     r = post(web, csrf, "/steps/major", _changed="b.1.outcome.grade", **{"b.1.outcome.grade": '"ordinary"'})
     assert step(flow(app), "major")["branches"][1]["outcome"] == {"grade": "ordinary"}
-    assert r.context["tree"].by_id["major"].lanes[1].case == "Major contract is ordinary"
+    assert r.context["tree"].by_id["major"].lanes[1].case == "Contract grade is ordinary"
     r = post(web, csrf, "/steps/major", _changed="b.1.label.en", **{"b.1.label.en": "Ordinary"})
     assert step(flow(app), "major")["branches"][1]["label"]["en"] == "Ordinary"
     r = post(web, csrf, "/steps/major", _changed="s.ruleset", **{"s.ruleset": ""})  # decided by conditions now
