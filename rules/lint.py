@@ -140,13 +140,15 @@ class Coverage:
 
 
 def first_match(conditions: Sequence[Any], inputs: Sequence[Column], *,
-                optional: Iterable[str] = (), names: Mapping[str, str] | None = None) -> Coverage:
+                optional: Iterable[str] = (), names: Mapping[str, str] | None = None,
+                words: Mapping[str, Mapping[Any, str]] | None = None) -> Coverage:
     """Read `conditions` (in the condition language, over the typed `inputs`) as a first-match
     list, exactly as `lint_ruleset` reads a `first` table: a flow's condition branches are one.
     An input in `optional` may be left empty on a form; `left_empty` says what that leaves.
-    The gaps' words call an input by `names[key]` where given (a caller's label or placeholder)."""
+    The gaps' words call an input by `names[key]` and its values by `words[key][value]` where
+    given (a caller's labels, or placeholders it fills per reader)."""
     space = _Space.of(conditions, inputs)
-    space.names = names or {}
+    space.names, space.words = names or {}, words or {}
     regions = _regions(space, conditions)
     complete = None not in regions
     gaps = tuple(_gaps(space, regions)[:MAX_FINDINGS]) if complete else None
@@ -358,9 +360,16 @@ class _Space:
         self.dims = dims
         self.index = {d.key: i for i, d in enumerate(dims)}
         self.names: Mapping[str, str] = {}  # input key → what the words call it (the key itself if absent)
+        self.words: Mapping[str, Mapping[Any, str]] = {}  # input key → value → its words (else as shown)
 
     def name(self, d: _Dim) -> str:
         return self.names.get(d.key, d.key)
+
+    def word(self, d: _Dim, v: Any) -> str:
+        """A discrete value in the words (an option by what `words` calls it); else `_show`."""
+        if not d.lattice and v is not OTHER and (said := self.words.get(d.key, {}).get(v)) is not None:
+            return said
+        return self._show(d, v)
 
     @classmethod
     def of(cls, conditions: Sequence[Any], inputs: Sequence[Column]) -> _Space:
@@ -655,7 +664,7 @@ class _Space:
             if v is None:
                 parts.append(f"{self.name(d)} empty")
             else:
-                parts.append(f"{self.name(d)} = {self._show(d, v if d.lattice else d.values[int(v)])}")
+                parts.append(f"{self.name(d)} = {self.word(d, v if d.lattice else d.values[int(v)])}")
         return " and ".join(parts) if parts else "every form"
 
     def describe(self, box: _Box) -> str:
@@ -676,11 +685,11 @@ class _Space:
             members = [d.values[i] for lo, hi in s.spans for i in range(int(lo), int(hi) + 1)]
             if OTHER in members:
                 excluded = [v for v in d.values if v is not OTHER and v not in members]
-                words = [f"{self.name(d)} is none of {', '.join(self._show(d, v) for v in excluded)}"]
+                words = [f"{self.name(d)} is none of {', '.join(self.word(d, v) for v in excluded)}"]
             elif len(members) == 1:
-                words = [f"{self.name(d)} = {self._show(d, members[0])}"]
+                words = [f"{self.name(d)} = {self.word(d, members[0])}"]
             else:
-                words = [f"{self.name(d)} in {', '.join(self._show(d, v) for v in members)}"]
+                words = [f"{self.name(d)} in {', '.join(self.word(d, v) for v in members)}"]
         if s.absent:
             words.append(f"{self.name(d)} empty")
         return " or ".join(words)

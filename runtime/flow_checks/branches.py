@@ -21,7 +21,7 @@ from rules.lint import Gap, first_match
 from rules.ruleset import Column, Ruleset
 from runtime.condition_names import Worded, placeholder, subject_names
 from runtime.flow_checks.facts import Facts
-from runtime.i18n import N_, Names, Text
+from runtime.i18n import LOCALES, N_, Names, Text, current_locale
 
 NEVER_HOLDS = N_("never taken: its condition can never hold")
 TAKEN_BY_ONE = N_("never taken: priority %(priority)s takes every case it covers first")
@@ -35,6 +35,7 @@ NO_BRANCH_AT_ALL = N_("no request takes a branch and 'otherwise' is empty: every
                       "on past this step with nobody deciding")
 LEFT_EMPTY = N_("'%(field)s' is optional: left empty, it takes no branch and 'otherwise' is empty, so "
                 "the request goes straight on past this step with nobody deciding")
+YES, NO = N_("Yes"), N_("No")
 NEVER_GIVEN = N_('never taken: ruleset "%(ruleset)s" never gives %(outcome)s (no row does, nor its default)')
 
 
@@ -48,10 +49,14 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
     conditions = [b.get("when") if isinstance(b, dict) and not validate_condition(b.get("when"), types) else None
                   for b in branches]  # what validate_flow refuses is read as "cannot tell"
     columns = condition_columns(facts.form)
-    words = subject_names(facts.form.to_dict())
-    labels = [words.get(c.key, c.key) for c in columns]  # what the gaps' words call each, as the builder does
+    names = subject_names(facts.form.to_dict())
+    labels: list[Label] = [names.get(c.key, c.key) for c in columns]  # as the builder calls each
+    words: dict[str, dict[Any, str]] = {}
+    for key, value, label in value_labels(facts.form):  # an option by its label, a box as Yes / No
+        words.setdefault(key, {})[value] = placeholder(len(labels))
+        labels.append(label)
     coverage = first_match(conditions, columns, optional=optional_fields(facts.form),
-                           names={c.key: placeholder(i) for i, c in enumerate(columns)})
+                           names={c.key: placeholder(i) for i, c in enumerate(columns)}, words=words)
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
     if step.get("else"):
@@ -96,6 +101,29 @@ def condition_columns(form: Form) -> tuple[Column, ...]:
         field = form.field(key)
         columns.append(Column(key, kind, field.option_values() if field is not None else ()))
     return tuple(columns)
+
+
+def value_labels(form: Form) -> list[tuple[str, Any, Label]]:
+    """(field, value, its words) for the values people read by a label: options, and ticked or not."""
+    out: list[tuple[str, Any, Label]] = []
+    for f in form.fields:
+        if f.type == "checkbox":
+            out += [(f.key, True, _each_locale(YES)), (f.key, False, _each_locale(NO))]
+        else:
+            out += [(f.key, o.value, o.label or o.value) for o in f.options]
+    return out
+
+
+def _each_locale(text: Text) -> Label:
+    return {locale: _in(locale, text) for locale in LOCALES}
+
+
+def _in(locale: str, text: Text) -> str:
+    token = current_locale.set(locale)
+    try:
+        return text.localized()
+    finally:
+        current_locale.reset(token)
 
 
 def optional_fields(form: Form) -> tuple[str, ...]:

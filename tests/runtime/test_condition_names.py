@@ -77,3 +77,15 @@ def test_the_simulator_says_what_it_read_by_the_subjects_words():
     with reading_in("zh_CN"):
         (branch,) = simulate(workflow, leave_defs(), "wang.fang", data).path
     assert "请假时间：天数 = 5" in branch.because, branch.because
+
+
+def test_the_checks_name_an_option_by_its_label():
+    import copy
+
+    flow = copy.deepcopy(LEAVE_FLOW)
+    flow["steps"][0]["branches"][0]["when"] = {"kind": "annual"}
+    workflow = open_workflow(MemoryRepository(), demo=True)
+    (gap,) = flow_checks(flow, form=Form.from_dict(LEAVE_FORM), rulesets={}, org=workflow.org, processes=workflow)
+    assert str(gap.message).startswith("Leave type = Sick leave takes no branch"), gap.message
+    with reading_in("zh_CN"):
+        assert gap.message.localized().startswith("假别 = 病假"), gap.message.localized()

@@ -121,8 +121,8 @@ def test_a_condition_that_can_never_hold(demo):
 def test_cases_no_branch_covers_go_straight_on_when_otherwise_is_empty(demo):
     doc = broken("document-access", lambda d: branches(d, "external", {"scope": "external"}))
     assert problems(demo, doc) == [(
-        "steps[1]", "Scope in read, copy takes no branch and 'otherwise' is empty: such a request goes "
-                    "straight on past this step with nobody deciding (e.g. Scope = read)")]
+        "steps[1]", "Scope in Read only, Read and copy extracts takes no branch and 'otherwise' is empty: such a "
+                    "request goes straight on past this step with nobody deciding (e.g. Scope = Read only)")]
     doc = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))
     assert problems(demo, doc) == [(
         "steps[0]", "Order value < 5,000 takes no branch and 'otherwise' is empty: such a request goes "
