@@ -57,10 +57,11 @@ def subject_names(form_doc: Any) -> dict[str, Label]:
     fields = [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
     by_key = {f.get("key"): f for f in fields if isinstance(f.get("key"), str)}
     names: dict[str, dict[str, str]] = {}
+    types = condition_types(form_field_types(form_doc))
     for locale in LOCALES:
         token = i18n.current_locale.set(locale)
         try:
-            for name in condition_types(form_field_types(form_doc)):
+            for name in types:
                 key = name.split(".", 1)[0]
                 if key not in by_key:
                     continue

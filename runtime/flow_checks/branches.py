@@ -19,7 +19,7 @@ from rules.conditions import validate_condition
 from rules.errors import Problem
 from rules.lint import Gap, first_match
 from rules.ruleset import Column, Ruleset
-from runtime.condition_names import Worded, placeholder, subject_names
+from runtime.condition_names import Worded, placeholder
 from runtime.flow_checks.facts import Facts
 from runtime.i18n import LOCALES, N_, Names, Text, current_locale
 
@@ -49,19 +49,19 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
     conditions = [b.get("when") if isinstance(b, dict) and not validate_condition(b.get("when"), types) else None
                   for b in branches]  # what validate_flow refuses is read as "cannot tell"
     columns = condition_columns(facts.form)
-    names = subject_names(facts.form.to_dict())
-    labels: list[Label] = [names.get(c.key, c.key) for c in columns]  # as the builder calls each
+    values = value_labels(facts.form)  # an option by its label, a box as Yes / No
     words: dict[str, dict[Any, str]] = {}
-    for key, value, label in value_labels(facts.form):  # an option by its label, a box as Yes / No
-        words.setdefault(key, {})[value] = placeholder(len(labels))
-        labels.append(label)
+    for n, (key, value, _label) in enumerate(values):
+        words.setdefault(key, {})[value] = placeholder(len(columns) + n)
     coverage = first_match(conditions, columns, optional=optional_fields(facts.form),
                            names={c.key: placeholder(i) for i, c in enumerate(columns)}, words=words)
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
     if step.get("else"):
         return out
-    out += [Problem(path, _gap(gap, labels)) for gap in coverage.gaps or ()]
+    if coverage.gaps:  # the words the placeholders stand for: each input as the builder calls it, each value
+        labels: list[Label] = [facts.subject_names.get(c.key, c.key) for c in columns] + [v[2] for v in values]
+        out += [Problem(path, _gap(gap, labels)) for gap in coverage.gaps]
     out += [Problem(path, LEFT_EMPTY.fill(field=facts.field_name(key)))
             for key, gap in coverage.left_empty.items() if gap is not None]
     return out

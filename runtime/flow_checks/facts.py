@@ -3,11 +3,14 @@ the published processes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from builder.flows import Flow
 from builder.forms import Form
 from rules.ruleset import Ruleset
+from builder.text import Label
+from runtime.condition_names import subject_names
 from runtime.i18n import Names
 from runtime.org import Organisation
 
@@ -37,6 +40,11 @@ class Facts:
     rulesets: dict[str, Ruleset]
     org: Organisation
     processes: ProcessCatalog
+
+    @cached_property
+    def subject_names(self) -> dict[str, Label]:
+        """What the form's conditions may name, in people's words (read once per check run)."""
+        return subject_names(self.form.to_dict())
 
     def field_name(self, key: str) -> Names:
         """A field as the designer named it (its key if it has no label), for a message."""
