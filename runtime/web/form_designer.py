@@ -219,8 +219,11 @@ async def edit_form(request: Request) -> Response:
             for name, text in ([(changed, posted.get(changed, ""))] if changed else pairs):
                 if name.startswith("f."):
                     doc = fe.set_form_property(doc, name[2:], text)
-        if checks or (not is_htmx(request) and any(k.startswith(rules_view.VALIDATIONS + "-") for k, _ in pairs)):
+        posted_checks = any(k.startswith(rules_view.VALIDATIONS + "-") for k, _ in pairs)
+        if checks or (not is_htmx(request) and posted_checks):
             doc = rules_view.apply_validations(doc, pairs, builders)
+        elif posted_checks:
+            rules_view.keep_unfinished_checks(doc, pairs, builders)
         return doc, ""
     return await _apply(request, edit, builders)
 

@@ -122,6 +122,15 @@ def apply_validations(doc: dict[str, Any], pairs: list[tuple[str, str]], shown: 
     return out
 
 
+def keep_unfinished_checks(doc: dict[str, Any], pairs: list[tuple[str, str]], shown: dict[str, Any]) -> None:
+    """The checks editor as posted, when this edit does not apply it and it is unfinished (a
+    check without its message, a clause not chosen yet): shown again as typed, not lost."""
+    known = subjects(doc)
+    vf, validations = ve.read_validations(pairs, VALIDATIONS, known, ve.targets_of(doc, i18n.current_locale.get()))
+    if validations is None or any(c.when.has_pending for c in vf.checks):
+        shown["validations"] = vf
+
+
 def validations_context(doc: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
     known = subjects(doc)
     return {"form": shown.get("validations") or ve.validations_form(doc.get("validations", []), known),

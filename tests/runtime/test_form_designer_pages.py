@@ -427,6 +427,21 @@ def test_cross_field_checks_through_the_checks_editor(app, web, csrf):
     assert check["message"] == {"zh_CN": "合计须为正", "en": "The total must be positive"} and check["fields"] == ["total"]
 
 
+def test_an_unfinished_check_stays_as_typed_while_the_forms_title_saves(app, web, csrf):
+    from runtime.web import validations_editor as ve
+    r = web.post(PAGE + "/properties", data={"csrf_token": csrf, "_op": "vc:add-check"},
+                 headers={**HX, "HX-Source": "button#vc-add-check"})
+    assert r.status_code == 422
+    pairs = ve.validations_pairs(r.context["checks"]["form"], "vc")  # the panel's form posts the editor along
+    r = web.post(PAGE + "/properties", content=urlencode([("csrf_token", csrf), ("_changed", "f.title.en"),
+                                                          ("f.title.en", "Expense claim (2026)"), *pairs]),
+                 headers={**HX, "HX-Source": "input#f.title.en", "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200 and draft(app)["title"]["en"] == "Expense claim (2026)"
+    assert "validations" not in draft(app)
+    (check,) = r.context["checks"]["form"].checks  # not saved, and not lost either
+    assert check.when.has_pending and "Enter the message to show when the check fails." in check.problems
+
+
 # ---------------------------------------------------------------- preview
 
 
