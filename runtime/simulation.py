@@ -84,7 +84,7 @@ def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[s
         raise ValidationFailed({**unknown, "data": N_("must be an object of field values")})
     later = not_asked_at_start(defs.flow, defs.form)  # the sample's values for these are used at their steps
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
-                                     directory=workflow.org)
+                                     directory=workflow.org, workdays=workflow.calendar.workdays_between)
     people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
     if unknown or errors or choice_errors:  # every problem at once, as a start form shows them
         raise ValidationFailed({**unknown, **errors, **choice_errors})
