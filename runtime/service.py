@@ -494,3 +494,7 @@ class Workflow:
 
     def requests(self, user: User) -> list[Instance]:
         return self.state.requests_of(user.username)
+
+    def copied_to(self, user: User) -> list[Instance]:
+        """The requests `user` was copied in on (they may read them, as the copy's step allows)."""
+        return self.state.copied_to(user.username)

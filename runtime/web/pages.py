@@ -145,7 +145,8 @@ async def my_requests(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     mine = [workflow.view(user, i) for i in workflow.requests(user)]
-    return render(request, "requests.html", {"instances": mine,
+    copied = [workflow.view(user, i) for i in workflow.copied_to(user)]
+    return render(request, "requests.html", {"instances": mine, "copied": copied,
                                              "flows": {f.key: f for f in workflow.processes()}})
 
 
