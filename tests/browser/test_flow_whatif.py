@@ -39,6 +39,7 @@ def test_simulate_an_ordinary_and_a_major_contract_and_save_one(page: Page, serv
     expect(page.locator("#step-gm")).to_have_class("ff-card ff-kind-approval ff-taken")
     expect(page.locator("#sim-gm")).to_contain_text("Yang Hua")
     expect(page.locator("#sim-gm")).to_contain_text("due ")
+    expect(page.locator("#whatif-due-hint")).to_contain_text("if every step before it took its full time limit")
     expect(page.locator("#step-major")).to_contain_text("Major contract")
     expect(page.locator("#whatif-path > li[data-step=gm]")).to_contain_text("Yang Hua")
     shot(page, "flow-whatif-2-major")
