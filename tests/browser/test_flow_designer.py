@@ -48,6 +48,7 @@ def test_build_a_flow_by_clicking_moving_deleting_fixing_and_publishing(page: Pa
     expect(page.locator("#problem-list")).to_contain_text("Branch")
     expect(page.locator("#publish-button")).to_be_disabled()
     expect(page.locator("#properties-title")).to_contain_text("Branch")  # the new step is selected
+    expect(page).to_have_url(re.compile(r"\?step=branch$"))  # and the address says so (a reload keeps it)
     shot(page, "flow-designer-1-problem")
 
     # Two conditions: amount > 1,000,000 first, high risk second. What takes no branch goes straight

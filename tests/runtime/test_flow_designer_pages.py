@@ -212,6 +212,7 @@ def test_insert_every_kind_between_two_steps(app, web, csrf, kind):
     r = post(web, csrf, "/steps", container="", index="1", kind=kind, selected="legal")
     assert r.status_code == 200 and r.template.name == TEMPLATE
     assert r.headers["HX-Trigger"] == "flow-draft-changed"
+    assert r.headers["HX-Replace-Url"] == f"{PAGE}?step={kind}"  # the address follows the new selection
     stored = flow(app)
     assert ids(stored)[:3] == ["dept_head", kind, "legal"]
     assert r.context["selected"] == kind and r.context["panel"].kind == kind
