@@ -27,10 +27,10 @@ from typing import Any
 
 from builder import paths
 from builder.fieldtypes import Directory, clean_value, computed_value
-from builder.forms import Field, Form
+from builder.forms import Field, Form, Workdays
 from builder.text import localize
 from rules.conditions import compared_fields, condition_fields, lookup, matches
-from rules.derived import facts_for, split_name
+from rules.derived import facts_for
 from rules.errors import RuleError
 from rules.expressions import compute, expression_fields
 
@@ -46,7 +46,7 @@ RANGE_ENDS = ("start", "end")
 
 def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, locale: str = "en",
                      skip: frozenset[str] = frozenset(), directory: Directory | None = None,
-                     ) -> tuple[dict[str, Any], dict[str, str]]:
+                     workdays: Workdays | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean `raw` against `form`: (data of the declared types, errors by field path).
 
     Missing or empty values are left out of the data. With `partial=True` (validation as the
@@ -56,7 +56,8 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
     `skip` names input fields not asked here: left out, never required, refused when sent;
     computed fields are still computed (from what was asked). `directory` (the organisation)
     lets user and department fields be checked against who exists; without it only their shape
-    is. Serial numbers are never read (the runtime assigns them); layout fields hold no value,
+    is. `workdays` (the business calendar's) gives the length of a date range counted in working
+    days, as conditions on it judge it (calendar days without it). Serial numbers are never read (the runtime assigns them); layout fields hold no value,
     so a value sent for one is refused.
     """
     if not isinstance(raw, dict):
@@ -77,11 +78,11 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
                  else _clean_input(f, raw, f.key, partial, errors, directory))
         if value is not _MISSING:
             data[f.key] = value
-    _settle(form, data, errors)
+    _settle(form, data, errors, workdays)
     if form.validations or any(f.required_when is not None or
                                any(c.required_when is not None for c in f.columns)
                                for f in form.fields):
-        _form_rules(form, raw, data, errors, partial, locale, skip)
+        _form_rules(form, raw, data, errors, partial, locale, skip, workdays)
     return data, errors
 
 
@@ -256,7 +257,7 @@ def _clean_row(f: Field, row: dict[str, Any], row_path: str, partial: bool,
 # Computed fields and visibility
 
 
-def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
+def _settle(form: Form, data: dict[str, Any], errors: dict[str, str], workdays: Workdays | None) -> None:
     """Compute, then hide what `visible_when` hides, until nothing changes: a computed total
     may show a field, and hiding a field may change a total."""
     if not any(f.visible_when is not None for f in form.fields):
@@ -265,15 +266,15 @@ def _settle(form: Form, data: dict[str, Any], errors: dict[str, str]) -> None:
     inputs = dict(data)
     hidden: set[str] = set()
     types = form.field_types()
-    derived = {name for f in form.fields if f.visible_when is not None
-               for name in condition_fields(f.visible_when) if split_name(name) is not None}
+    derived = {name for f in form.fields if f.visible_when is not None  # facts_for keeps the derived ones
+               for name in condition_fields(f.visible_when)}
     for _ in range(len(form.fields) + 1):
         data.clear()
         data.update({k: v for k, v in inputs.items() if k not in hidden})
         computed_errors: dict[str, str] = {}
         _compute_all(tuple(f for f in form.fields if f.key not in hidden), data, "",
                      computed_errors)
-        facts = facts_for(types, data, derived)
+        facts = facts_for(types, data, derived, form.day_counter(workdays))
         now_hidden = {f.key for f in form.fields
                       if f.visible_when is not None and not _visible(f, facts)}
         if now_hidden == hidden:
@@ -298,8 +299,8 @@ def _visible(f: Field, facts: dict[str, Any]) -> bool:
 
 
 def _form_rules(form: Form, raw: dict[str, Any], data: dict[str, Any], errors: dict[str, str],
-                partial: bool, locale: str, skip: frozenset[str]) -> None:
-    facts = form.facts(data)
+                partial: bool, locale: str, skip: frozenset[str], workdays: Workdays | None) -> None:
+    facts = form.facts(data, workdays)
     visible = {f.key for f in form.fields
                if f.key not in skip and (f.visible_when is None or _visible(f, facts))}
     for f in form.fields:

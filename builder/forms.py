@@ -12,12 +12,16 @@ may name derived facts of tables (`items.amount.sum`, `items.count`) and compare
 """
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from builder.serial import to_plain
 from builder.text import Label
-from rules.derived import condition_types, facts_for
+from rules.derived import DayCounter, calendar_days, condition_types, facts_for
+
+Workdays = Callable[[datetime.date, datetime.date], int]  # the business calendar's working days, both ends counted
 
 # Field type → what its value is in cleaned data (and so in events, the API and conditions):
 #   text, textarea, phone, email      str (text ≤ 200 and textarea ≤ 5000 characters unless
@@ -193,7 +197,17 @@ class Form:
         columns) and the derived facts of tables (`items.amount.sum` → money)."""
         return condition_types(self.field_types())
 
-    def facts(self, data: dict[str, Any]) -> dict[str, Any]:
+    def facts(self, data: dict[str, Any], workdays: Workdays | None = None) -> dict[str, Any]:
         """`data` with the derived facts of its tables (`items.amount.sum`, `items.count`; an
-        absent table counts as empty), for judging conditions or evaluating rulesets."""
-        return facts_for(self.field_types(), data)
+        absent table counts as empty) and date ranges (`trip.days`: in working days, counted by
+        `workdays` on the business calendar, where the field says so), for judging conditions
+        or evaluating rulesets."""
+        return facts_for(self.field_types(), data, count_days=self.day_counter(workdays))
+
+    def day_counter(self, workdays: Workdays | None) -> DayCounter:
+        """How long each date range of this form is: working days (`workdays(first, last)`) for
+        a range that counts them, calendar days for the others (and for all without `workdays`)."""
+        working = {f.key for f in self.fields if f.type == "daterange" and f.working_days}
+        if workdays is None or not working:
+            return calendar_days
+        return lambda key, first, last: workdays(first, last) if key in working else calendar_days(key, first, last)

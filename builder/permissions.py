@@ -24,7 +24,7 @@ from builder import paths
 from builder.flows import Flow, Step
 from builder.fieldtypes import Directory
 from builder.formdata import clean_submission
-from builder.forms import Form
+from builder.forms import Form, Workdays
 from rules.errors import Problem
 
 HIDDEN, READONLY, EDITABLE = "hidden", "readonly", "editable"
@@ -77,7 +77,8 @@ class Edit:
 
 
 def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: frozenset[str], *,
-         whole: bool = False, locale: str = "en", directory: Directory | None = None) -> Edit:
+         whole: bool = False, locale: str = "en", directory: Directory | None = None,
+         workdays: Workdays | None = None) -> Edit:
     """`data` with `edits` to the `editable` fields, cleaned as strictly as a start.
 
     `edits` changes the fields it names (a step: `null` clears one); with `whole=True` it is the
@@ -87,7 +88,7 @@ def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: f
     computed fields follow the change and cross-field checks see it; required fields are
     required where editable or already filled in, never where nobody could have filled them.
     Serial numbers, given once at the start, are kept whatever `edits` says. `directory` is
-    `clean_submission`'s (who and which departments exist).
+    `clean_submission`'s (who and which departments exist), and so is `workdays`.
     """
     refused = {str(k): ("unknown field" if form.field(str(k)) is None else NOT_EDITABLE)
                for k in edits if k not in editable and not (whole and _computed(form, k))}
@@ -96,7 +97,8 @@ def edit(form: Form, data: dict[str, Any], edits: Mapping[str, Any], editable: f
     kept = {k: v for k, v in data.items() if not (whole and k in editable)}
     raw = {**kept, **edits}
     not_asked = frozenset(f.key for f in form.fields if f.key not in editable and f.key not in raw)
-    cleaned, errors = clean_submission(form, raw, skip=not_asked, locale=locale, directory=directory)
+    cleaned, errors = clean_submission(form, raw, skip=not_asked, locale=locale, directory=directory,
+                                       workdays=workdays)
     if errors:
         return Edit(data, errors, {})
     cleaned.update({f.key: data[f.key] for f in form.fields if f.type == "serial" and f.key in data})

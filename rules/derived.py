@@ -12,7 +12,8 @@ the condition language needs no new operator:
                                 type: number, money or date)
     items.amount.count          filled cells of the column (number)
     trip.start / trip.end       a date range's ends (date)
-    trip.days                   its length in calendar days, both ends counted (number)
+    trip.days                   its length in days, both ends counted (number): calendar days, or
+                                working days for a range the form counts so (`count_days`)
 
 A table that is absent from the data counts as empty when the field types say it is a table
 (`facts_for`); without them (`derive`) only a present list is read. A cell that is not a number
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,6 +35,12 @@ TABLE = "table"
 DATERANGE = "daterange"
 RANGE_FACTS = {"start": "date", "end": "date", "days": "number"}
 _MINUTES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+DayCounter = Callable[[str, _dt.date, _dt.date], int]  # (range field, first, last) → its length in days
+
+
+def calendar_days(_key: str, first: _dt.date, last: _dt.date) -> int:
+    """A range's length in calendar days, both ends counted (1 Dec → 3 Dec is 3)."""
+    return (last - first).days + 1
 
 
 def derived_types(field_types: Mapping[str, str]) -> dict[str, str]:
@@ -97,7 +104,7 @@ def derive(data: Mapping[str, Any], name: str) -> Any:
     return _aggregate(rows, column, aggregate)
 
 
-def range_fact(data: Mapping[str, Any], name: str) -> Any:
+def range_fact(data: Mapping[str, Any], name: str, count_days: DayCounter = calendar_days) -> Any:
     """`trip.start`, `trip.end` or `trip.days` of a date range `{"start", "end"}` in `data`, or
     None when `name` is not one or the range is incomplete."""
     key, dot, fact = name.rpartition(".")
@@ -109,14 +116,15 @@ def range_fact(data: Mapping[str, Any], name: str) -> Any:
             and is_iso_date(end)):
         return None
     if fact == "days":
-        return (_dt.date.fromisoformat(end) - _dt.date.fromisoformat(start)).days + 1
+        return count_days(key, _dt.date.fromisoformat(start), _dt.date.fromisoformat(end))
     return start if fact == "start" else end
 
 
 def facts_for(field_types: Mapping[str, str], data: Mapping[str, Any],
-              names: Iterable[str] | None = None) -> dict[str, Any]:
+              names: Iterable[str] | None = None, count_days: DayCounter = calendar_days) -> dict[str, Any]:
     """`data` plus its derived facts under their dotted names, ready for `matches` or an
     evaluator. `names` limits which derived facts are computed (default: all the form offers);
+    `count_days` gives a date range's length (the form's, which may count working days);
     a fact that cannot be computed (a bad cell, min of no rows) is left out. A datetime field's
     value gains its seconds (`…T09:30` → `…T09:30:00`), the spelling conditions compare with."""
     offered = derived_types(field_types)
@@ -129,7 +137,7 @@ def facts_for(field_types: Mapping[str, str], data: Mapping[str, Any],
     for name in wanted:
         parts = split_name(name)
         if parts is None:
-            if (fact := range_fact(data, name)) is not None:
+            if (fact := range_fact(data, name, count_days)) is not None:
                 facts[name] = fact
             continue
         table, column, aggregate = parts

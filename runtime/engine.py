@@ -90,7 +90,7 @@ class Engine:
         text = bounded("reason" if action == "reject" else "comment", text)
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
-        data, changes = _edited(defs, instance, task, action, edits, self.org)
+        data, changes = _edited(defs, instance, task, action, edits, self.org, self.calendar)
         at = self.now()
         done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
                        "step": task.step, "task": task.id,
@@ -368,7 +368,8 @@ def _check_rejection(flow: Flow, reason: str, code: str) -> None:
 
 
 def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
-            edits: dict[str, Any] | None, org: Organisation) -> tuple[dict[str, Any], dict[str, Any]]:
+            edits: dict[str, Any] | None, org: Organisation,
+            calendar: BusinessCalendar) -> tuple[dict[str, Any], dict[str, Any]]:
     """The instance's data after `edits` at this task's step, and the diff; a step with editable
     fields checks them even when nothing is sent, since required ones are required from here."""
     if action not in ("approve", "complete"):
@@ -381,7 +382,7 @@ def _edited(defs: Definitions, instance: Instance, task: Task, action: str,
     editable = editable_at_step(step, defs.form)
     if not editable and not edits:
         return instance.data, {}
-    result = edit(defs.form, instance.data, edits or {}, editable, directory=org)
+    result = edit(defs.form, instance.data, edits or {}, editable, directory=org, workdays=calendar.workdays_between)
     if result.errors:
         raise ValidationFailed(result.errors)
     return result.data, result.changes

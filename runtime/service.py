@@ -236,7 +236,7 @@ class Workflow:
             defs = self.latest(process)
             files, file_errors = resolve_attachments(defs.form, raw, user, self.repo)
             data, errors = clean_submission(defs.form, files, skip=not_asked_at_start(defs.flow, defs.form),
-                                            directory=self.org)
+                                            directory=self.org, workdays=self.calendar.workdays_between)
             reason, urgent_errors = check_urgent(defs.flow, urgent) if urgent is not None else ("", {})
             people, choice_errors = check_choices(defs.flow, chosen, self.org)
             if errors or urgent_errors or file_errors or choice_errors:
@@ -300,7 +300,7 @@ class Workflow:
             defs = self.pinned(instance)
             files, file_errors = resolve_attachments(defs.form, raw, user, self.repo, instance.data)
             result = edit(defs.form, instance.data, files, editable_at_start(defs.flow, defs.form), whole=True,
-                          directory=self.org)
+                          directory=self.org, workdays=self.calendar.workdays_between)
             resubmitted = self.engine.resubmit(defs, instance, user, result.data)
             if result.errors or file_errors:
                 raise ValidationFailed({**result.errors, **file_errors})
@@ -494,3 +494,7 @@ class Workflow:
 
     def requests(self, user: User) -> list[Instance]:
         return self.state.requests_of(user.username)
+
+    def copied_to(self, user: User) -> list[Instance]:
+        """The requests `user` was copied in on (they may read them, as the copy's step allows)."""
+        return self.state.copied_to(user.username)

@@ -7,6 +7,12 @@ approved (or completed) as its assignee, until the request ends, exactly as the 
 commit it — sub-processes, parallel lanes, sequential queues, the no-assignee and self-approval
 policies included. Events go to a scratch projection, never to the log: the real state is not
 touched. The draft being designed can be simulated before it is published.
+
+People are found as the engine would find them today, but due dates are not all counted from
+today: each task is acted on, in the scratch run, at the latest it would be done — when it falls
+due, or at once without a time limit — so a step's due date counts on the business calendar from
+the latest moment the step before it would be done (after a parallel step, its slowest lane). A
+due date is the latest a step would be due if every step before it took its full time.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from builder.text import localize
 from runtime import i18n, notes
 from runtime.condition_names import subject_names
 from runtime.choices import check_choices
+from runtime.deadlines import due_stamp
 from runtime.engine import Definitions, Engine, Event, Lookups, others_settled_with
 from runtime.errors import Conflict, ValidationFailed
 from runtime.i18n import N_
@@ -39,7 +46,7 @@ class PathStep:
     kind: str
     people: tuple[dict[str, Any], ...] = ()  # {"username","name","note"?,"for"?}: who acts or is copied in
     because: str = ""  # a branch: which branch and why; a step passed by: the policy's note
-    due: str = ""  # the first task's due stamp, "" when the step has no time limit
+    due: str = ""  # the latest the step would be due, every step before it taking its full time; "" without a limit
     outcome: str = ""  # "branch 2" / "otherwise" / "skipped" / "auto-approved" / ""
     branch: int | None = None  # a branch step: the branch taken, None for otherwise
     instance: str = ""  # the (scratch) request it belongs to: a sub-process has its own
@@ -86,7 +93,7 @@ def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[s
         raise ValidationFailed({**unknown, "data": N_("must be an object of field values")})
     later = not_asked_at_start(defs.flow, defs.form)  # the sample's values for these are used at their steps
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
-                                     directory=workflow.org)
+                                     directory=workflow.org, workdays=workflow.calendar.workdays_between)
     people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
     if unknown or errors or choice_errors:  # every problem at once, as a start form shows them
         raise ValidationFailed({**unknown, **errors, **choice_errors})
@@ -106,12 +113,15 @@ class _Scratch:
             instance=self.state.instances.get, open_tasks=self._open, latest=workflow.latest, pinned=self._pinned,
             away=real.lookups.away)
         self.events: list[Event] = []
+        self.moments: list[str] = []  # of each event: the latest moment it would happen (module docstring)
+        self.done_by: dict[str, str] = {}  # task id → the latest it would be done: when due, else when created
         self.root = ""
 
     def run(self, submitter: User, data: dict[str, Any], sample: dict[str, Any],
             chosen: dict[str, list[str]]) -> Simulation:
-        self._commit(self.engine.start(self.defs, submitter, data, chosen=chosen))
-        self.root = self.events[0]["instance"]
+        started = self.engine.start(self.defs, submitter, data, chosen=chosen)
+        self.root = started[0]["instance"]
+        self._commit(started, started[0]["at"])
         while (task := self._next_task()) is not None:
             instance = self.state.instances[task.instance]
             defs = self._defs_of(instance.id)
@@ -123,17 +133,42 @@ class _Scratch:
                                          ACTION_OF_KIND[task.kind], edits=edits or None, others_open=others)
             except ValidationFailed as failed:  # the step needs what the sample does not give
                 return Simulation(self._path(), "waiting", i18n.localized_errors(failed.errors))
-            self._commit(caused)
+            self._commit(caused, self.done_by[task.id])
         status = self.state.instances[self.root].status
         return Simulation(self._path(), str(status))
 
     # --- the scratch service ---------------------------------------------------------------
-    def _commit(self, events: list[Event]) -> None:
+    def _commit(self, events: list[Event], moment: str) -> None:
+        """Apply what a command caused, at `moment`: the latest the command would be given (the
+        task acted on done at the latest). Tasks created then are due counting from it."""
         for event in self.engine.settle(events):
+            if event["action"] == "join":  # after the slowest lane
+                moment = max([moment, *self._arrivals(event)])
+            elif event["action"] == "task":
+                event = self._due_from(event, moment)
             self.state.apply(event)
             self.events.append(event)
+            self.moments.append(moment)
         if len(self.events) > MAX_EVENTS:
             raise Conflict(N_("the simulation ran past %(max)s events: the flow would never end", max=MAX_EVENTS))
+
+    def _due_from(self, task: Event, moment: str) -> Event:
+        """The task event with its due counted from `moment` rather than from now."""
+        step = self._defs_of(task["instance"]).flow.step(task["step"])
+        due = due_stamp(self.engine.calendar, moment, getattr(step, "deadline", None))
+        self.done_by[task["task"]] = due or moment
+        return {**task, "due": due} if due else task
+
+    def _arrivals(self, join: Event) -> list[str]:
+        """The moments each lane of the parallel step `join` closes arrived, since it forked."""
+        out: list[str] = []
+        for event, moment in zip(reversed(self.events), reversed(self.moments)):
+            if event.get("instance") == join["instance"] and event.get("step") == join["step"]:
+                if event["action"] == "fork":
+                    break
+                if event["action"] == "arrive":
+                    out.append(moment)
+        return out
 
     def _open(self, instance_id: str) -> tuple[Task, ...]:
         instance = self.state.instances.get(instance_id)
@@ -182,7 +217,7 @@ class _Scratch:
                     person["for"] = event["for"]
                 if person["username"] not in [p["username"] for p in entry["people"]]:
                     entry["people"].append(person)
-                entry["due"] = entry["due"] or event.get("due", "")
+                entry["due"] = max(entry["due"], event.get("due", ""))  # a queue's last person's
             elif event["action"] == "notify":
                 entry["people"] = [{"username": u, "name": org.name_of(u, locale)} for u in event["recipients"]]
             elif event["action"] == "skip":

@@ -135,6 +135,7 @@ class Projection:
         self.tasks: dict[str, Task] = {}
         self.open_by_assignee: dict[str, dict[str, None]] = {}
         self.by_submitter: dict[str, list[str]] = {}
+        self.by_copied: dict[str, list[str]] = {}  # username -> instances they were copied in on (抄送我的), in order
         self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # (actor, request id) -> (instance, target)
         self.serials: dict[tuple[str, str, str], int] = {}  # (process, field, prefix) -> highest number given
         self.serials_given: dict[tuple[str, str], set[str]] = {}  # (process, field) -> every number given
@@ -168,6 +169,11 @@ class Projection:
     def requests_of(self, username: str) -> list[Instance]:
         with self.lock:
             return [self.instances[i] for i in reversed(self.by_submitter.get(username, []))]
+
+    def copied_to(self, username: str) -> list[Instance]:
+        """The requests this person was copied in on, the latest copy first."""
+        with self.lock:
+            return [self.instances[i] for i in reversed(self.by_copied.get(username, []))]
 
     def _touch(self, event: dict[str, Any], **changes: Any) -> Instance:
         inst = self.instances[event["instance"]]
@@ -290,6 +296,11 @@ def _on_urge(p: Projection, e: dict[str, Any]) -> None:
 
 def _on_notify(p: Projection, e: dict[str, Any]) -> None:
     inst = p.instances[e["instance"]]
+    for person in e["recipients"]:
+        copied = p.by_copied.setdefault(person, [])
+        if inst.id in copied:
+            copied.remove(inst.id)  # copied in again: it moves up
+        copied.append(inst.id)
     p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
 
 

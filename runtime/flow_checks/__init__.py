@@ -1,7 +1,7 @@
 """The checks of a flow that go deeper than its shape, in one place for the designer, the API and
-publishing: branches that are never taken or leave cases with nobody deciding, fields the form
-no longer has or that are the wrong kind, people the organisation cannot supply, sub-processes
-that are missing or loop.
+publishing: branches that are never taken or let cases through that nobody decides on their whole
+way, fields the form no longer has or that are the wrong kind, people the organisation cannot
+supply, sub-processes that are missing or loop.
 
 `builder.validation.validate_flow` checks the document itself (every key, type and reference);
 `flow_checks` assumes it passed where it looks and passes over what it cannot read. Each check
@@ -21,6 +21,7 @@ from builder.forms import Form
 from rules.errors import Problem
 from rules.ruleset import Ruleset
 from runtime.flow_checks.branches import condition_branches, ruleset_branches
+from runtime.flow_checks.deciding import decided_elsewhere
 from runtime.flow_checks.facts import Facts, ProcessCatalog
 from runtime.flow_checks.fields import assignee_field, ruleset_inputs
 from runtime.flow_checks.people import assignee_people
@@ -49,7 +50,7 @@ def flow_checks(doc: dict[str, Any], *, form: Form, rulesets: dict[str, Ruleset]
     checks of steps of those kinds (the importer's: see `Workflow.import_bundle`)."""
     key = doc.get("key")
     facts = Facts(key=key if isinstance(key, str) else "", form=form, rulesets=rulesets, org=org,
-                  processes=processes)
+                  processes=processes, decided=decided_elsewhere(doc.get("steps")))
     out = ruleset_inputs(doc, facts) + parent_process(doc, facts) if only is None else []
     for path, step in step_paths(doc.get("steps"), "steps"):
         kind = step.get("kind")

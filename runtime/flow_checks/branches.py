@@ -1,10 +1,12 @@
 """Branch steps: branches that are never taken, and cases that take no branch with nobody to
-decide them.
+decide them anywhere on their way.
 
 Condition branches are read with the decision-table lint's exact model (`rules.lint.first_match`):
 the first branch whose condition holds is taken, so a later branch whose every case an earlier
 one takes is never taken, and with an empty "otherwise" every case no branch covers goes straight
-on past the step. Partial overlaps are how priorities work and are not problems. Branches that
+on past the step. That is a problem only when nobody else decides such a request on its way (see
+`runtime.flow_checks.deciding`): straight on after the department head approved is a normal
+design. Partial overlaps are how priorities work and are not problems. Branches that
 match a ruleset's outcome are judged against the outcomes the ruleset can give at all.
 """
 from __future__ import annotations
@@ -27,21 +29,22 @@ NEVER_HOLDS = N_("never taken: its condition can never hold")
 TAKEN_BY_ONE = N_("never taken: priority %(priority)s takes every case it covers first")
 TAKEN_BY_MANY = N_("never taken: priorities %(priorities)s take every case it covers first")
 AND = N_("%(first)s and %(last)s")
-GAP = N_("%(cases)s takes no branch and 'otherwise' is empty: such a request goes straight on past "
-         "this step with nobody deciding (e.g. %(example)s)")
-GAP_AT = N_("%(cases)s takes no branch and 'otherwise' is empty: such a request goes straight on past "
-            "this step with nobody deciding")
-NO_BRANCH_AT_ALL = N_("no request takes a branch and 'otherwise' is empty: every request goes straight "
-                      "on past this step with nobody deciding")
-LEFT_EMPTY = N_("'%(field)s' is optional: left empty, it takes no branch and 'otherwise' is empty, so "
-                "the request goes straight on past this step with nobody deciding")
+GAP = N_("%(cases)s takes no branch and 'otherwise' is empty, with no approval before or after this "
+         "step: such a request would end with nobody having decided it (e.g. %(example)s)")
+GAP_AT = N_("%(cases)s takes no branch and 'otherwise' is empty, with no approval before or after this "
+            "step: such a request would end with nobody having decided it")
+NO_BRANCH_AT_ALL = N_("no request takes a branch and 'otherwise' is empty, with no approval before or after "
+                      "this step: every request would end with nobody having decided it")
+LEFT_EMPTY = N_("'%(field)s' is optional: left empty, it takes no branch and 'otherwise' is empty, with no "
+                "approval before or after this step, so the request would end with nobody having decided it")
 YES, NO = N_("Yes"), N_("No")
 NEVER_GIVEN = N_('never taken: ruleset "%(ruleset)s" never gives %(outcome)s (no row does, nor its default)')
 
 
 def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Problem]:
     """Branches whose condition never holds or whose cases earlier ones take, and what an empty
-    "otherwise" lets through: filled-in requests no branch covers, and optional fields left empty."""
+    "otherwise" lets through with nobody deciding it on its way: filled-in requests no branch
+    covers, and optional fields left empty."""
     branches = step.get("branches")
     if "ruleset" in step or not isinstance(branches, list):
         return []
@@ -57,7 +60,7 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
                            names={c.key: placeholder(i) for i, c in enumerate(columns)}, words=words)
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
-    if step.get("else"):
+    if step.get("else") or path in facts.decided:
         return out
     if coverage.gaps:  # the words the placeholders stand for: each input as the builder calls it, each value
         labels: list[Label] = [facts.subject_names.get(c.key, c.key) for c in columns] + [v[2] for v in values]

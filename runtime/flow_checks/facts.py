@@ -2,7 +2,7 @@
 the published processes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
@@ -33,13 +33,16 @@ class ProcessCatalog(Protocol):
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything a check may consult: `key` is the process the document defines."""
+    """Everything a check may consult: `key` is the process the document defines; `decided`, the
+    paths of its steps whose every request someone decides elsewhere on its way
+    (`runtime.flow_checks.deciding.decided_elsewhere`)."""
 
     key: str
     form: Form
     rulesets: dict[str, Ruleset]
     org: Organisation
     processes: ProcessCatalog
+    decided: frozenset[str] = field(default_factory=frozenset)
 
     @cached_property
     def subject_names(self) -> dict[str, Label]:

@@ -10,7 +10,7 @@ from runtime.steps.base import Next, Walk
 class BranchHandler:
     def enter(self, walk: Walk, step: BranchStep) -> Next:
         defs = walk.defs
-        facts = defs.form.facts(walk.data)
+        facts = defs.form.facts(walk.data, walk.services.calendar.workdays_between)
         event = walk.event("decide", step=step.id)
         if step.ruleset:
             decision = walk.services.evaluator.evaluate(defs.rulesets[step.ruleset], facts)

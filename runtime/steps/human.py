@@ -73,7 +73,7 @@ def assignment_for(walk: Walk, step: HumanStep, *, single: bool) -> Assignment:
     interchangeable = assignee.kind == "role"
     why: Callable[[], str] = lambda: notes.NOBODY_FITS.fill(who=describe(assignee))  # only when said
     if assignee.kind == "ruleset":
-        decision = walk.services.evaluator.evaluate(defs.rulesets[assignee.ruleset], defs.form.facts(walk.data))
+        decision = walk.services.evaluator.evaluate(defs.rulesets[assignee.ruleset], defs.form.facts(walk.data, walk.services.calendar.workdays_between))
         named = decision.outcome.get(assignee.output)
         interchangeable = named in org.roles
         candidates = (org.holders(named) if interchangeable

@@ -17,7 +17,8 @@ class SubflowHandler:
             raise Conflict(N_('cannot start sub-process "%(process)s" here', process=step.process))
         defs = services.lookups.latest(step.process)
         raw = {child: walk.data[own] for child, own in step.inputs.items() if own in walk.data}
-        data, errors = clean_submission(defs.form, raw, directory=services.org)
+        data, errors = clean_submission(defs.form, raw, directory=services.org,
+                                        workdays=services.calendar.workdays_between)
         if errors:
             detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
             raise Conflict(N_('cannot start sub-process "%(process)s" with this request\'s data (%(detail)s)',

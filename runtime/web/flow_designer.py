@@ -84,7 +84,8 @@ async def _apply(request: Request, edit: Edit, builders: dict[int, ConditionForm
     if not is_htmx(request):
         return redirect(request, page_url(key, selected))
     return render(request, TEMPLATE, workspace(request, user, key, draft, selected, builders=builders),
-                  block="workspace", headers={"HX-Trigger": DRAFT_CHANGED})
+                  block="workspace", headers={"HX-Trigger": DRAFT_CHANGED,  # the address names the step shown
+                                              "HX-Replace-Url": page_url(key, selected)})
 
 
 def _kept(doc: dict[str, Any], selected: str, fallback: str) -> str:

@@ -33,6 +33,7 @@ LISTS = ("performers", "collaborators", "input_forms", "output_forms")  # severa
 LANGUAGES = ("zh_CN", "en")
 OWN_PATHS = ("title", "form", "meta", "policies")  # problems this page answers for
 POLICY_PREFIX = "policy_"  # policy_no_assignee, …
+FORM_INPUT = "flow_form"  # not "form": an input named so hides the form element's own `form` from htmx
 
 
 def _authoring(request: Request) -> FlowAuthoring:
@@ -63,7 +64,7 @@ def properties_from(flow: dict[str, Any], posted: FormData) -> dict[str, Any]:
     if effective := str(posted.get("effective_date", "")).strip():
         meta["effective_date"] = effective
     title = _label(posted, "title") or flow.get("title", "")
-    out = {**flow, "title": title, "form": str(posted.get("form", flow.get("form", ""))), "meta": meta}
+    out = {**flow, "title": title, "form": str(posted.get(FORM_INPUT, flow.get("form", ""))), "meta": meta}
     if any(k.startswith(POLICY_PREFIX) for k in posted):
         out.pop("policies", None)
         chosen = {name: str(posted.get(POLICY_PREFIX + name, "")).strip() for name in POLICY_CHOICES}

@@ -11,7 +11,7 @@ from typing import Any
 
 from builder.fieldtypes import Directory
 from builder.formdata import NOT_ASKED, clean_submission, field_name, form_values_from_pairs
-from builder.forms import Field, Form
+from builder.forms import Field, Form, Workdays
 from builder.permissions import NOT_EDITABLE
 from rules.conditions import matches
 from rules.errors import RuleError
@@ -182,22 +182,24 @@ def _text(value: Any) -> str:
 
 def state_from_pairs(form: Form, pairs: list[tuple[str, str]], *, check: bool,
                      omit: frozenset[str] = frozenset(), directory: Directory | None = None,
-                     resolve: Resolver | None = None) -> FormState:
+                     resolve: Resolver | None = None, workdays: Workdays | None = None) -> FormState:
     """Rebuild the form from posted pairs, apply a row operation (`_op`), and check it (people
     and departments against `directory`, the organisation, when given; `resolve`: how upload ids
-    become files)."""
+    become files; `workdays`: how a date range counting working days is measured)."""
     operation = next((v for k, v in pairs if k == "_op"), "")
     raw = form_values_from_pairs(form, [(k, v) for k, v in pairs if k not in CONTROL_KEYS])
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = list(raw.get(f.key) or [])
     _apply_row_operation(form, raw, operation)
-    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory, resolve=resolve)
+    return _with_computed(FormState(form, raw, omit=omit), check=check, directory=directory, resolve=resolve,
+                          workdays=workdays)
 
 
 def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
                pairs: list[tuple[str, str]] | None = None, check: bool = False,
-               directory: Directory | None = None, resolve: Resolver | None = None) -> FormState:
+               directory: Directory | None = None, resolve: Resolver | None = None,
+               workdays: Workdays | None = None) -> FormState:
     """The fields editable at a step, as inputs filled with the request's data, or with what was
     posted (`pairs`, a row operation applied). The other fields' values stay in, unshown, so
     computed fields and conditions see the whole request."""
@@ -206,7 +208,7 @@ def step_state(form: Form, data: dict[str, Any], editable: frozenset[str], *,
         raw.update(_step_raw(form, pairs, editable))
         _apply_row_operation(form, raw, next((v for k, v in pairs if k == "_op"), ""))
     state = FormState(form, raw, omit=frozenset(f.key for f in form.fields) - editable, prefix=STEP_PREFIX)
-    return _with_computed(state, check=check, directory=directory, resolve=resolve)
+    return _with_computed(state, check=check, directory=directory, resolve=resolve, workdays=workdays)
 
 
 def step_edits(form: Form, pairs: list[tuple[str, str]], editable: frozenset[str]) -> dict[str, Any]:
@@ -253,7 +255,7 @@ def submission(form: Form, pairs: list[tuple[str, str]], omit: frozenset[str] = 
 
 
 def _with_computed(state: FormState, *, check: bool = False, directory: Directory | None = None,
-                   resolve: Resolver | None = None) -> FormState:
+                   resolve: Resolver | None = None, workdays: Workdays | None = None) -> FormState:
     """Clean what was typed once: computed values, the facts conditions read, errors if asked.
     Posted upload ids are resolved first (`resolve`), and the widget shows the files found;
     without a resolver, attachment fields are left out of this check (the engine's is final)."""
@@ -266,11 +268,11 @@ def _with_computed(state: FormState, *, check: bool = False, directory: Director
     elif attachments:
         raw = {k: v for k, v in raw.items() if k not in attachments or _described(v)}
     data, errors = clean_submission(state.form, raw, partial=True, locale=i18n.current_locale.get(),
-                                    directory=directory)
+                                    directory=directory, workdays=workdays)
     errors = {**errors, **file_errors}
     state.computed = {f.key: data.get(f.key) for f in state.form.fields if f.is_computed}
     state.data = data
-    state.facts = state.form.facts(data)
+    state.facts = state.form.facts(data, workdays)
     if check:
         state.errors = errors
     return state

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from builder.forms import Form
+from builder.forms import Form, Workdays
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
 from runtime.choices import choice_rows, choices_from_pairs
@@ -103,7 +103,8 @@ async def preview(request: Request) -> Response:
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form),
-                             directory=_workflow(request).org, resolve=resolver(user, request.app.state.repo))
+                             directory=_workflow(request).org, resolve=resolver(user, request.app.state.repo),
+                             workdays=_workflow(request).calendar.workdays_between)
     choosing = _choosing(_workflow(request), defs.flow, choices_from_pairs(pairs), {})
     return render(request, "start.html", {"flow": defs.flow, "state": state, "choosing": choosing}, block="form_body",
                   status=422 if state.errors else 200)
@@ -122,7 +123,8 @@ async def submit(request: Request) -> Response:
         instance = await run_in_threadpool(workflow.start, user, process, submission(defs.form, pairs, omit),
                                            posted.get("request_id", ""), urgent, choices_from_pairs(pairs))
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo))
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo),
+                                 workdays=workflow.calendar.workdays_between)
         state.errors = {k: v for k, v in failed.errors.items() if not k.startswith("chosen.")}
         kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent,
                 "choosing": _choosing(workflow, defs.flow, choices_from_pairs(pairs), failed.errors)}
@@ -143,7 +145,8 @@ async def my_requests(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     mine = [workflow.view(user, i) for i in workflow.requests(user)]
-    return render(request, "requests.html", {"instances": mine,
+    copied = [workflow.view(user, i) for i in workflow.copied_to(user)]
+    return render(request, "requests.html", {"instances": mine, "copied": copied,
                                              "flows": {f.key: f for f in workflow.processes()}})
 
 
@@ -172,7 +175,8 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
     return_to = return_targets(defs.flow, tasks, task)
     colleagues = _people_except(workflow, instance.submitter)
     if edit is None and task is not None and task.status is TaskStatus.OPEN and task.assignee == user.username:
-        edit = _step_form(task, defs.form, instance.data, editable_at_step(defs.flow.step(task.step), defs.form))
+        edit = _step_form(task, defs.form, instance.data, editable_at_step(defs.flow.step(task.step), defs.form),
+                          workdays=workflow.calendar.workdays_between)
     hidden = workflow.hidden_for(user, instance)
     shown = workflow.view(user, instance, hidden)
     return {"instance": shown, "defs": defs, "task": task, "request_id": uuid.uuid4().hex,
@@ -191,11 +195,13 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
                pairs: list[tuple[str, str]] | None = None, check: bool = False,
-               directory: Organisation | None = None, resolve: Resolver | None = None) -> FormState | None:
+               directory: Organisation | None = None, resolve: Resolver | None = None,
+               workdays: Workdays | None = None) -> FormState | None:
     """The editable fields of the task's step as inputs inside its approve/complete form, or None."""
     if not editable:
         return None
-    state = step_state(form, data, editable, pairs=pairs, check=check, directory=directory, resolve=resolve)
+    state = step_state(form, data, editable, pairs=pairs, check=check, directory=directory, resolve=resolve,
+                       workdays=workdays)
     state.preview = f"/tasks/{task.id}/preview"
     state.scope = "#approve-form" if task.kind == "approval" else "#complete-form"
     state.body = "#step-fields"
@@ -230,7 +236,7 @@ async def task_preview(request: Request) -> Response:
         raise NotFound(N_("nothing to fill in at this task"))
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = _step_form(task, defs.form, instance.data, editable, pairs, check=True, directory=workflow.org,
-                       resolve=resolver(user, workflow.repo, instance.data))
+                       resolve=resolver(user, workflow.repo, instance.data), workdays=workflow.calendar.workdays_between)
     return render(request, "partials/step_fields.html", {"state": state, "task": task},
                   status=422 if state and state.errors else 200)
 
@@ -260,7 +266,7 @@ async def act(request: Request) -> Response:
         await run_in_threadpool(call)
     except ValidationFailed as failed:
         edit = _step_form(task, defs.form, instance.data, editable, pairs,
-                          resolve=resolver(user, workflow.repo, instance.data))
+                          resolve=resolver(user, workflow.repo, instance.data), workdays=workflow.calendar.workdays_between)
         if edit is not None:
             edit.errors = failed.errors
         context = _instance_context(workflow, instance, task, user, edit)
@@ -327,7 +333,8 @@ async def resubmit_page(request: Request) -> Response:
         await run_in_threadpool(workflow.resubmit, user, instance.id, submission(defs.form, pairs, omit), None,
                                 dict(pairs).get("request_id", ""))
     except ValidationFailed as failed:
-        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo))
+        state = state_from_pairs(defs.form, pairs, check=False, omit=omit, resolve=resolver(user, workflow.repo),
+                                 workdays=workflow.calendar.workdays_between)
         state.errors = failed.errors
         return render(request, "start.html", {**context, "state": state}, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}")

@@ -55,10 +55,16 @@
   // pressing the drag handle saves on "change") waits: the drop's own answer redraws it all.
   function holdDuringDrag(event) {
     if (!dragging) return;
+    if (redrawsWorkspace(event)) { event.preventDefault(); skipped = true; }
+  }
+
+  // Whether a request's answer redraws the workspace. Not all do: a person picker's search answers
+  // into its own list of choices, and must leave what was typed and chosen around it alone.
+  function redrawsWorkspace(event) {
     var ctx = event.detail && event.detail.ctx;
     var target = ctx && ctx.target;
     var element = typeof target === "string" ? document.querySelector(target) : target;
-    if (element && element.id === "workspace") { event.preventDefault(); skipped = true; }
+    return !!(element && element.id === "workspace");
   }
 
   function initList(list) {
@@ -156,6 +162,7 @@
   }
 
   function whatIfAsked(event) {
+    if (!redrawsWorkspace(event)) return;
     var ctx = event.detail && event.detail.ctx;
     var source = ctx && ctx.sourceElement;
     fromWhatIf = !!(source && source.closest && source.closest("#whatif"));
@@ -246,7 +253,12 @@
     init(event.target);
   });
   document.addEventListener("htmx:after:request", function () { setDisabled(false); });
-  document.addEventListener("htmx:after:settle", function () { syncChoices(); syncWhatIf(); restoreFocus(); });
+  document.addEventListener("htmx:after:settle", function (event) {
+    // Only a redrawn workspace needs its choices and the what-if panel set again: after a picker's
+    // list of choices came, doing so put every field of the what-if panel back to blank.
+    if (event.target && event.target.id === "workspace") { syncChoices(); syncWhatIf(); }
+    restoreFocus();
+  });
   if (window.htmx && htmx.onLoad) htmx.onLoad(init);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();

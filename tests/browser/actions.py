@@ -73,3 +73,14 @@ def wait_saved(page: Page) -> None:
     expect(page.locator("#save-status")).to_have_text("All changes saved to the draft.")
     page.wait_for_function("""() => !document.querySelector('#workspace .htmx-request')
         && !Sortable.get(document.getElementById('fields')).option('disabled')""")
+
+
+def add_field(page: Page, kind: str) -> None:
+    """Press a palette type: the field goes to the end of the form and is selected (waited for: the
+    status already says "saved" before the request starts, so that alone does not wait on a busy machine)."""
+    cards = page.locator("#fields > li.fd-card")
+    before = cards.count()
+    page.locator(f"#palette-{kind}").click()
+    expect(cards).to_have_count(before + 1)
+    expect(cards.last).to_have_class(re.compile(r"\bselected\b"))
+    wait_saved(page)

@@ -8,14 +8,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import drag, shot, sign_in, submit, wait_saved
+from tests.browser.actions import add_field, drag, shot, sign_in, submit, wait_saved
 from tests.support import PDF, png
-
-
-def add_field(page: Page, kind: str) -> None:
-    """Press a palette type: the field goes to the end of the form and is selected."""
-    page.locator(f"#palette-{kind}").click()
-    wait_saved(page)
 
 
 def type_into(page: Page, selector: str, value: str) -> None:

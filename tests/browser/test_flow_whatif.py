@@ -39,6 +39,7 @@ def test_simulate_an_ordinary_and_a_major_contract_and_save_one(page: Page, serv
     expect(page.locator("#step-gm")).to_have_class("ff-card ff-kind-approval ff-taken")
     expect(page.locator("#sim-gm")).to_contain_text("Yang Hua")
     expect(page.locator("#sim-gm")).to_contain_text("due ")
+    expect(page.locator("#whatif-due-hint")).to_contain_text("if every step before it took its full time limit")
     expect(page.locator("#step-major")).to_contain_text("Major contract")
     expect(page.locator("#whatif-path > li[data-step=gm]")).to_contain_text("Yang Hua")
     shot(page, "flow-whatif-2-major")
@@ -64,3 +65,38 @@ def test_simulate_an_ordinary_and_a_major_contract_and_save_one(page: Page, serv
     expect(page.locator("#whatif-submitter")).to_have_value("wang.fang")
     expect(page.locator("#field-risk")).to_have_value("low")
     simulate(page, MAJOR)
+
+
+def test_a_person_picker_in_the_sample_keeps_what_was_typed_around_it(page: Page, server: str) -> None:
+    """The process-change form asks for a person (the process owner): searching and choosing one in
+    the what-if panel leaves the submitter and the other sample fields as typed, and Simulate
+    finds the person chosen. (The picker's answer used to make the designer put every field of the
+    panel back to blank, as if the whole workspace had been redrawn.)"""
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    sign_in(page, server, "admin")
+    page.goto(f"{server}/designer/flows/process-change")
+    page.locator("#whatif-submitter").select_option("wang.fang")
+    typed = {"#whatif-submitter": "wang.fang", "#field-process": "contract", "#field-version": "3",
+             "#field-note": "Major contracts also go to the GM"}
+    for selector, value in list(typed.items())[1:]:
+        page.locator(selector).fill(value)
+
+    page.locator("#field-owner").click()  # the search asks as it gets focus
+    expect(page.locator("#choices-owner [role=option]").first).to_be_visible()
+    page.locator("#field-owner").press_sequentially("Li Na", delay=50)
+    expect(page.locator("#choices-owner [role=option]")).to_have_count(1)
+    for selector, value in typed.items():
+        expect(page.locator(selector)).to_have_value(value)
+    page.locator("#choices-owner [role=option]").click()
+    expect(page.locator("#chips-owner")).to_contain_text("Li Na")
+    for selector, value in typed.items():
+        expect(page.locator(selector)).to_have_value(value)
+    shot(page, "flow-whatif-4-picker")
+
+    simulate(page, ["owner"])
+    expect(page.locator("#whatif-errors")).to_have_count(0)
+    expect(page.locator("#whatif-path > li[data-step=owner]")).to_contain_text("Li Na")
+    for selector, value in typed.items():
+        expect(page.locator(selector)).to_have_value(value)
+    expect(page.locator("#chips-owner")).to_contain_text("Li Na")
+    shot(page, "flow-whatif-5-picker-simulated")

@@ -21,7 +21,7 @@ from runtime.flow_checks import flow_checks
 from runtime.org import Organisation
 from runtime.setup import INSTALLER, open_workflow
 from runtime.store.repository import MemoryRepository
-from tests.runtime.flows import approval, bundle, publish
+from tests.runtime.flows import approval, bundle, publish, task
 from tests.support import DEMO, reading_in
 
 PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation", "recruitment",
@@ -118,22 +118,93 @@ def test_a_condition_that_can_never_hold(demo):
     assert problems(demo, doc) == [("steps[0].branches[1].when", "never taken: its condition can never hold")]
 
 
-def test_cases_no_branch_covers_go_straight_on_when_otherwise_is_empty(demo):
-    doc = broken("document-access", lambda d: branches(d, "external", {"scope": "external"}))
+NOBODY = ", with no approval before or after this step: such a request would end with nobody having decided it"
+
+
+def without(step_id: str) -> Callable[[dict[str, Any]], None]:
+    def change(doc):
+        doc["flow"]["steps"] = [s for s in doc["flow"]["steps"] if s["id"] != step_id]
+    return change
+
+
+def test_cases_no_branch_covers_with_nobody_deciding_them_anywhere(demo):
+    def only_external(doc):
+        without("dept_head")(doc)
+        branches(doc, "external", {"scope": "external"})
+    assert problems(demo, broken("document-access", only_external)) == [(
+        "steps[0]", f"Scope in Read only, Read and copy extracts takes no branch and 'otherwise' is empty{NOBODY} "
+                    "(e.g. Scope = Read only)")]
+    assert read_in_chinese(demo, broken("document-access", only_external)) == [
+        "查阅范围 in 仅查阅, 查阅并摘录复制 不进入任何分支，而“其他情况”为空，此步骤前后也没有审批：这样的申请将无人决定就结束（例如 查阅范围 = 仅查阅）"]
+    doc = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))  # tasks only after
     assert problems(demo, doc) == [(
-        "steps[1]", "Scope in Read only, Read and copy extracts takes no branch and 'otherwise' is empty: such a "
-                    "request goes straight on past this step with nobody deciding (e.g. Scope = Read only)")]
-    doc = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))
+        "steps[0]", f"Order value < 5,000 takes no branch and 'otherwise' is empty{NOBODY} (e.g. Order value = 4,999.99)")]
+
+
+def test_an_empty_otherwise_after_an_approval_goes_straight_on_as_designed(demo):
+    """The department head decided document access before the branch: what no branch covers goes on to
+    the archivist, as the demo's own empty "read, copy" branch does."""
+    assert problems(demo, broken("document-access", lambda d: branches(d, "external", {"scope": "external"}))) == []
+
+
+def test_a_long_leave_goes_to_hr_and_a_short_one_straight_on(demo):
+    """The new-user review's leave request: the department head approves, a branch sends more than 3
+    days to HR, the deputy is copied; with an empty otherwise. Without the department head, a short
+    leave would be approved by nobody."""
+    doc = leave_request()
+    assert problems(demo, doc) == []
+    del doc["flow"]["steps"][0]
     assert problems(demo, doc) == [(
-        "steps[0]", "Order value < 5,000 takes no branch and 'otherwise' is empty: such a request goes "
-                    "straight on past this step with nobody deciding (e.g. Order value = 4,999.99)")]
+        "steps[0]", f"Leave period: days ≤ 3 takes no branch and 'otherwise' is empty{NOBODY} "
+        "(e.g. Leave period: days = 3)")]
+
+
+def test_who_else_decides_on_the_way(demo):
+    """An approval after the branch decides too, so does a sub-process or an approval in another lane
+    of a parallel step the branch is in; a task, a notification, an approval on some paths only or a
+    lane of the same branch do not."""
+    def checked(*steps: dict[str, Any]) -> list[str]:
+        doc = leave_request()
+        doc["flow"]["steps"] = list(steps)
+        return [path for path, _ in problems(demo, doc)]
+
+    days = leave_request()["flow"]["steps"][1]
+    hr = approval("hr_2", assignee={"kind": "role", "role": "hr"})
+    decider = {"id": "check", "kind": "parallel", "title": "Check", "branches": [
+        {"steps": [approval("gm", assignee={"kind": "role", "role": "gm"})]}, {"steps": [days]}]}
+    assert checked(days, hr) == []
+    assert checked({"id": "child", "kind": "subflow", "title": "Child", "process": "expense"}, days) == []
+    assert checked(decider) == []
+    assert checked(days, task("pay", assignee={"kind": "role", "role": "cashier"})) == ["steps[0]"]
+    decider["branches"][0]["steps"] = [task("pay", assignee={"kind": "role", "role": "cashier"})]
+    assert checked(decider) == ["steps[0].branches[1].steps[0]"]
+    some_paths = {"id": "big", "kind": "branch", "title": "Big", "else": [],
+                  "branches": [{"when": {"$gt": {"leave_period.days": 10}}, "steps": [hr]}]}
+    assert checked(days, {**some_paths, "else": [approval("gm", assignee={"kind": "role", "role": "gm"})]}) == []
+    assert checked(days, some_paths) == ["steps[0]", "steps[1]"]
+    some_paths["branches"][0]["steps"] = [days]  # nested in a lane: the outer branch lets short leave through too
+    assert checked(some_paths) == ["steps[0]", "steps[0].branches[0].steps[0]"]
+
+
+def leave_request() -> dict[str, Any]:
+    """A bundle: department head approval, more than 3 days → HR, copy to the deputy."""
+    def label(en: str) -> dict[str, str]:
+        return {"en": en, "zh_CN": en}
+    form = {"key": "leave", "version": 1, "title": label("Leave request"), "fields": [
+        {"key": "leave_period", "type": "daterange", "label": label("Leave period"), "required": True},
+        {"key": "deputy", "type": "user", "label": label("Deputy during leave")}]}
+    steps = [approval("dept_head", assignee={"kind": "dept_head", "levels": 1}),
+             {"id": "days", "kind": "branch", "title": "Branch", "else": [], "branches": [
+                 {"when": {"$gt": {"leave_period.days": 3}}, "label": label("More than 3 days"),
+                  "steps": [approval("hr", assignee={"kind": "role", "role": "hr"})]}]},
+             {"id": "deputy", "kind": "notify", "title": "Notify the deputy", "assignee": {"kind": "field", "field": "deputy"}}]
+    return {"form": form, "rulesets": [], "flow": {"key": "leave", "version": 1, "title": "Leave", "form": "leave",
+                                                   "steps": steps}}
 
 
 def test_a_single_value_between_branches_is_named_exactly(demo):
     doc = broken("order-review", lambda d: branches(d, "order_type", {"$lt": {"amount": 5000}}, {"$gt": {"amount": 5000}}))
-    assert problems(demo, doc) == [(
-        "steps[0]", "Order value = 5,000 takes no branch and 'otherwise' is empty: such a request goes "
-                    "straight on past this step with nobody deciding")]
+    assert problems(demo, doc) == [("steps[0]", f"Order value = 5,000 takes no branch and 'otherwise' is empty{NOBODY}")]
 
 
 def test_an_otherwise_with_steps_decides_what_no_branch_covers(demo):
@@ -146,9 +217,10 @@ def test_an_optional_field_left_empty_takes_no_branch(demo):
     named, other = {"project": "Metering"}, {"$ne": {"project": "Metering"}}
     doc = broken("order-review", lambda d: branches(d, "order_type", named, other))
     assert problems(demo, doc) == [(
-        "steps[0]", "'Project' is optional: left empty, it takes no branch and 'otherwise' is "
-                    "empty, so the request goes straight on past this step with nobody deciding")]
-    assert read_in_chinese(demo, doc) == ["“工程项目”为选填：留空时不进入任何分支，而“其他情况”为空，申请将直接越过此步骤，无人决定"]
+        "steps[0]", "'Project' is optional: left empty, it takes no branch and 'otherwise' is empty, with no approval "
+                    "before or after this step, so the request would end with nobody having decided it")]
+    assert read_in_chinese(demo, doc) == [
+        "“工程项目”为选填：留空时不进入任何分支，而“其他情况”为空，此步骤前后也没有审批，申请将无人决定就结束"]
 
 
 def test_conditions_the_lint_cannot_read_exactly_raise_no_alarm(demo):

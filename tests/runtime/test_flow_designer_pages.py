@@ -212,6 +212,7 @@ def test_insert_every_kind_between_two_steps(app, web, csrf, kind):
     r = post(web, csrf, "/steps", container="", index="1", kind=kind, selected="legal")
     assert r.status_code == 200 and r.template.name == TEMPLATE
     assert r.headers["HX-Trigger"] == "flow-draft-changed"
+    assert r.headers["HX-Replace-Url"] == f"{PAGE}?step={kind}"  # the address follows the new selection
     stored = flow(app)
     assert ids(stored)[:3] == ["dept_head", kind, "legal"]
     assert r.context["selected"] == kind and r.context["panel"].kind == kind
@@ -389,9 +390,12 @@ def test_a_branch_with_conditions_from_the_condition_builder(app, web, csrf, rev
     assert step(flow(app, review), "branch")["branches"][0]["when"] == {"$gte": {"amount": 5000}}
     lane = r.context["tree"].by_id["branch"].lanes[0]
     assert (lane.heading, lane.case) == ("priority 1", "Amount ≥ 5,000")
-    assert [p.step for p in r.context["tree"].problems] == ["branch"]  # the checks: smaller amounts take no branch
+    # Smaller amounts take no branch and go straight on: the department head decided them before.
+    assert r.context["tree"].problems == []
+    r = post(web, csrf, "/steps/dept_head/delete", key=review, selected="branch")
+    assert [p.step for p in r.context["tree"].problems] == ["branch"]  # now nobody would decide them
     assert "takes no branch" in r.context["tree"].by_id["branch"].problems[0]
-    r = post(web, csrf, "/steps", key=review, container="branch/else", index="0", kind="notify")
+    r = post(web, csrf, "/steps", key=review, container="branch/else", index="0", kind="approval")
     assert r.context["tree"].problems == []
 
 

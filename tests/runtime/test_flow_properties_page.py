@@ -45,7 +45,7 @@ def draft(app) -> dict[str, Any]:
 def posted(csrf: str, **changes: Any) -> dict[str, Any]:
     """The page's form as it shows the demo contract process, with `changes`."""
     data: dict[str, Any] = {
-        "csrf_token": csrf, "title_zh_CN": "合同审批", "title_en": "Contract approval", "form": "contract-approval",
+        "csrf_token": csrf, "title_zh_CN": "合同审批", "title_en": "Contract approval", "flow_form": "contract-approval",
         "purpose_zh_CN": "合同签订前审查", "purpose_en": "Approve contracts before signing",
         "category": "approval", "value_chain": "core", "level": "main", "owner": "legal",
         "performers": ["business_department"], "collaborators": ["legal", "finance"],
@@ -91,7 +91,7 @@ def test_every_property_is_saved_to_the_draft(web, app):
     ({"time_limit_amount": "soon"}, "meta.time_limit.amount"),
     ({"effective_date": "next week"}, "meta.effective_date"),
     ({"category": "fun"}, "meta.category"),
-    ({"form": "no-such-form"}, "form"),
+    ({"flow_form": "no-such-form"}, "form"),
 ])
 def test_a_wrong_property_is_refused_in_place_and_nothing_is_saved(web, app, change, path):
     csrf = sign_in(web, "admin")

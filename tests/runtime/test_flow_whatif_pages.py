@@ -196,3 +196,31 @@ def test_a_scenario_keeps_the_people_the_submitter_chose_and_runs_again_with_the
     assert [row["selected"] for row in panel.choosing] == [["zhou.jie"]]
     draft = app.state.flow_authoring.definitions(admin(app), "contract")
     assert changed_routes(app.state.workflow, draft) == []  # publishing re-runs it with its people
+
+
+def test_each_step_is_due_after_the_one_before_and_the_panel_says_how_that_is_counted(app, web, csrf):
+    """Not every due date from now (the review saw the department head due after HR): each step's
+    is the latest it would be due if every step before it took its full time, and the panel says so."""
+    r = post(web, csrf, "/simulate", **sample(amount="2000000"))
+    assert r.status_code == 200 and r.template.name == "designer/flow.html"
+    panel = r.context["whatif"]
+    dues = [row.due for row in panel.path if row.due]
+    assert len(dues) == 6 and dues == sorted(dues) and len(set(dues)) == len(dues)
+    assert [panel.marks[row.step].due for row in panel.path if row.due] == dues  # the cards say the same
+    assert elements(r.text)["whatif-due-hint"]["class"] == "hint"
+    zh = web.post(PAGE + "/simulate", data={"csrf_token": csrf, **sample(amount="2000000")},
+                  headers={**HX, "Accept-Language": "zh-CN"})
+    assert [row.due for row in zh.context["whatif"].path if row.due] == dues
+    hint = zh.text.split('id="whatif-due-hint">')[1].split("</p>")[0]
+    assert hint == "每个到期时间是假设之前每个步骤都用满时限时，该步骤最晚的到期时间，按工作日历计算。"
+
+
+def test_without_time_limits_no_due_date_and_no_word_on_them(app, web, csrf):
+    doc = app.state.flow_authoring.draft(admin(app), "contract").flow
+    for step in doc["steps"]:
+        step.pop("deadline", None)
+        step.pop("escalation", None)
+    app.state.flow_authoring.save(admin(app), "contract", doc)
+    r = post(web, csrf, "/simulate", **sample())
+    assert r.status_code == 200 and [row.due for row in r.context["whatif"].path] == [""] * len(ORDINARY)
+    assert "whatif-due-hint" not in elements(r.text)

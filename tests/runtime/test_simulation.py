@@ -7,11 +7,15 @@ from typing import Any
 
 import pytest
 
+from builder.deadlines import Duration
 from builder.permissions import editable_at_step, not_asked_at_start
+from runtime.deadlines import due_stamp
 from runtime.errors import ValidationFailed
 from runtime.simulation import simulate
 from runtime.state import InstanceStatus, TaskStatus
+from tests.runtime.flows import approval, publish
 from tests.runtime.test_demo_processes import access, appointment, candidate, contract, initiation, order
+from tests.runtime.test_step_approval import board  # noqa: F401 (its fixture: a role of three)
 from tests.support import claim
 
 GM_ACCEPTS = {"decision": "accept"}  # asked of the GM at that step
@@ -85,3 +89,46 @@ def test_bad_data_and_an_unknown_submitter_are_refused_by_field(workflow):
     with pytest.raises(ValidationFailed) as refused:
         simulate(workflow, workflow.latest("contract"), "nobody", contract())
     assert "submitter" in refused.value.errors
+
+
+# ---------------------------------------------------------------- due dates
+
+NOW = "2026-03-02T01:00:00.000Z"  # a Monday, 09:00 in Shanghai
+DAYS = {n: {"amount": n, "unit": "days"} for n in (1, 2, 3)}
+
+
+def test_each_due_date_counts_from_the_latest_the_step_before_would_be_done(workflow):
+    """Not every step from now: the department head has two working days, legal its days after
+    those, and so on, on the business calendar; the first is what a real request gets."""
+    workflow.engine.now = lambda: NOW
+    defs = workflow.latest("contract")
+    simulated = simulate(workflow, defs, "liu.yang", contract(amount="2,000,000"))
+    since = NOW
+    for step in simulated.path:
+        assert step.due == due_stamp(workflow.engine.calendar, since, getattr(defs.flow.step(step.step), "deadline", None))
+        since = step.due or since
+    dues = [step.due for step in simulated.path if step.due]
+    assert len(dues) == 6 and dues == sorted(dues) and len(set(dues)) == len(dues)
+    real = workflow.start(workflow.org.user("liu.yang"), "contract", contract(amount="2,000,000"))
+    assert [t.due for t in workflow.state.tasks.values() if t.instance == real.id] == [simulated.path[0].due]
+
+
+def test_after_parallel_lanes_and_a_queue_the_count_starts_from_the_last_of_them(board):
+    """The step after a parallel step counts from its slowest lane; a step whose people approve one
+    after another is due when the last of them would be, each having the step's full time."""
+    lanes = {"id": "review", "kind": "parallel", "title": "Review", "branches": [
+        {"label": "Quick", "steps": [approval("quick", "zhou.jie", deadline=DAYS[1])]},
+        {"label": "Slow", "steps": [approval("slow", "wu.qiang", deadline=DAYS[3])]}]}
+    queue = approval("board", title="Board", mode="sequential", assignee={"kind": "role", "role": "board"},
+                     deadline=DAYS[1])
+    publish(board, "lanes", lanes, approval("gm", "yang.hua", deadline=DAYS[2]), queue)
+    board.engine.now = lambda: NOW
+    due = {p.step: p.due for p in simulate(board, board.latest("lanes"), "zhang.wei", claim([100])).path}
+    calendar = board.engine.calendar
+
+    def after(since: str, days: int) -> str:
+        return due_stamp(calendar, since, Duration.from_dict(DAYS[days]))
+
+    assert due["review"] == "" and due["quick"] == after(NOW, 1) and due["slow"] == after(NOW, 3)
+    assert due["gm"] == after(due["slow"], 2)
+    assert due["board"] == after(after(after(due["gm"], 1), 1), 1)  # three members, one day each
