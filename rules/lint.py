@@ -107,6 +107,9 @@ def lint_ruleset(ruleset: Ruleset) -> list[LintFinding]:
     return findings
 
 
+PHRASES = ("and", "or", "in", "is none of", "empty", "another value", "every form")  # what a gap's words join with
+
+
 @dataclass(frozen=True)
 class Gap:
     """A region of filled-in forms that no condition covers: in words (`text`, "total ≤ 5,000";
@@ -141,14 +144,16 @@ class Coverage:
 
 def first_match(conditions: Sequence[Any], inputs: Sequence[Column], *,
                 optional: Iterable[str] = (), names: Mapping[str, str] | None = None,
-                words: Mapping[str, Mapping[Any, str]] | None = None) -> Coverage:
+                words: Mapping[str, Mapping[Any, str]] | None = None,
+                phrases: Mapping[str, str] | None = None) -> Coverage:
     """Read `conditions` (in the condition language, over the typed `inputs`) as a first-match
     list, exactly as `lint_ruleset` reads a `first` table: a flow's condition branches are one.
     An input in `optional` may be left empty on a form; `left_empty` says what that leaves.
     The gaps' words call an input by `names[key]` and its values by `words[key][value]` where
-    given (a caller's labels, or placeholders it fills per reader)."""
+    given, and their connecting words (`PHRASES`) by `phrases[word]` (a caller's labels, or
+    placeholders it fills per reader)."""
     space = _Space.of(conditions, inputs)
-    space.names, space.words = names or {}, words or {}
+    space.names, space.words, space.phrases = names or {}, words or {}, phrases or {}
     regions = _regions(space, conditions)
     complete = None not in regions
     gaps = tuple(_gaps(space, regions)[:MAX_FINDINGS]) if complete else None
@@ -361,15 +366,21 @@ class _Space:
         self.index = {d.key: i for i, d in enumerate(dims)}
         self.names: Mapping[str, str] = {}  # input key → what the words call it (the key itself if absent)
         self.words: Mapping[str, Mapping[Any, str]] = {}  # input key → value → its words (else as shown)
+        self.phrases: Mapping[str, str] = {}  # the words' own words (PHRASES) → a caller's (else themselves)
 
     def name(self, d: _Dim) -> str:
         return self.names.get(d.key, d.key)
 
     def word(self, d: _Dim, v: Any) -> str:
         """A discrete value in the words (an option by what `words` calls it); else `_show`."""
-        if not d.lattice and v is not OTHER and (said := self.words.get(d.key, {}).get(v)) is not None:
+        if not d.lattice and v is OTHER:
+            return self.phrase("another value")
+        if not d.lattice and (said := self.words.get(d.key, {}).get(v)) is not None:
             return said
         return self._show(d, v)
+
+    def phrase(self, text: str) -> str:
+        return self.phrases.get(text, text)
 
     @classmethod
     def of(cls, conditions: Sequence[Any], inputs: Sequence[Column]) -> _Space:
@@ -662,10 +673,10 @@ class _Space:
             if s == d.full:
                 continue
             if v is None:
-                parts.append(f"{self.name(d)} empty")
+                parts.append(f"{self.name(d)} {self.phrase('empty')}")
             else:
                 parts.append(f"{self.name(d)} = {self.word(d, v if d.lattice else d.values[int(v)])}")
-        return " and ".join(parts) if parts else "every form"
+        return f" {self.phrase('and')} ".join(parts) if parts else self.phrase("every form")
 
     def describe(self, box: _Box) -> str:
         filled = self.filled()
@@ -674,7 +685,7 @@ class _Space:
             if s == universe or s == d.full:
                 continue
             parts.append(self._describe_set(d, s, universe))
-        return " and ".join(parts)
+        return f" {self.phrase('and')} ".join(parts)
 
     def _describe_set(self, d: _Dim, s: _Set, universe: _Set) -> str:
         words: list[str] = []
@@ -685,14 +696,14 @@ class _Space:
             members = [d.values[i] for lo, hi in s.spans for i in range(int(lo), int(hi) + 1)]
             if OTHER in members:
                 excluded = [v for v in d.values if v is not OTHER and v not in members]
-                words = [f"{self.name(d)} is none of {', '.join(self.word(d, v) for v in excluded)}"]
+                words = [f"{self.name(d)} {self.phrase('is none of')} {', '.join(self.word(d, v) for v in excluded)}"]
             elif len(members) == 1:
                 words = [f"{self.name(d)} = {self.word(d, members[0])}"]
             else:
-                words = [f"{self.name(d)} in {', '.join(self.word(d, v) for v in members)}"]
+                words = [f"{self.name(d)} {self.phrase('in')} {', '.join(self.word(d, v) for v in members)}"]
         if s.absent:
-            words.append(f"{self.name(d)} empty")
-        return " or ".join(words)
+            words.append(f"{self.name(d)} {self.phrase('empty')}")
+        return f" {self.phrase('or')} ".join(words)
 
     def _describe_span(self, d: _Dim, lo: float, hi: float, edge_lo: float) -> str:
         if lo == hi:

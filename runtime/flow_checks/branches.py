@@ -38,6 +38,8 @@ NO_BRANCH_AT_ALL = N_("no request takes a branch and 'otherwise' is empty, with 
 LEFT_EMPTY = N_("'%(field)s' is optional: left empty, it takes no branch and 'otherwise' is empty, with no "
                 "approval before or after this step, so the request would end with nobody having decided it")
 YES, NO = N_("Yes"), N_("No")
+PHRASES = {"and": N_("and"), "or": N_("or"), "in": N_("in"), "is none of": N_("is none of"),  # the lint's own
+           "empty": N_("empty"), "another value": N_("another value"), "every form": N_("every form")}
 NEVER_GIVEN = N_('never taken: ruleset "%(ruleset)s" never gives %(outcome)s (no row does, nor its default)')
 
 
@@ -56,14 +58,17 @@ def condition_branches(path: str, step: dict[str, Any], facts: Facts) -> list[Pr
     words: dict[str, dict[Any, str]] = {}
     for n, (key, value, _label) in enumerate(values):
         words.setdefault(key, {})[value] = placeholder(len(columns) + n)
+    phrases = {word: placeholder(len(columns) + len(values) + n) for n, word in enumerate(PHRASES)}
     coverage = first_match(conditions, columns, optional=optional_fields(facts.form),
-                           names={c.key: placeholder(i) for i, c in enumerate(columns)}, words=words)
+                           names={c.key: placeholder(i) for i, c in enumerate(columns)}, words=words,
+                           phrases=phrases)
     out = [Problem(f"{path}.branches[{i}].when", NEVER_HOLDS) for i in coverage.never]
     out += [Problem(f"{path}.branches[{i}].when", taken_first(earlier)) for i, earlier in coverage.shadowed]
     if step.get("else") or path in facts.decided:
         return out
     if coverage.gaps:  # the words the placeholders stand for: each input as the builder calls it, each value
-        labels: list[Label] = [facts.subject_names.get(c.key, c.key) for c in columns] + [v[2] for v in values]
+        labels: list[Label] = [facts.subject_names.get(c.key, c.key) for c in columns] + [v[2] for v in values] \
+            + [_each_locale(text) for text in PHRASES.values()]
         out += [Problem(path, _gap(gap, labels)) for gap in coverage.gaps]
     out += [Problem(path, LEFT_EMPTY.fill(field=facts.field_name(key)))
             for key, gap in coverage.left_empty.items() if gap is not None]

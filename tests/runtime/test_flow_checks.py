@@ -135,7 +135,7 @@ def test_cases_no_branch_covers_with_nobody_deciding_them_anywhere(demo):
         "steps[0]", f"Scope in Read only, Read and copy extracts takes no branch and 'otherwise' is empty{NOBODY} "
                     "(e.g. Scope = Read only)")]
     assert read_in_chinese(demo, broken("document-access", only_external)) == [
-        "查阅范围 in 仅查阅, 查阅并摘录复制 不进入任何分支，而“其他情况”为空，此步骤前后也没有审批：这样的申请将无人决定就结束（例如 查阅范围 = 仅查阅）"]
+        "查阅范围 属于 仅查阅, 查阅并摘录复制 不进入任何分支，而“其他情况”为空，此步骤前后也没有审批：这样的申请将无人决定就结束（例如 查阅范围 = 仅查阅）"]
     doc = broken("order-review", lambda d: branches(d, "order_type", {"$gte": {"amount": 5000}}))  # tasks only after
     assert problems(demo, doc) == [(
         "steps[0]", f"Order value < 5,000 takes no branch and 'otherwise' is empty{NOBODY} (e.g. Order value = 4,999.99)")]
