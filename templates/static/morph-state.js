@@ -10,10 +10,15 @@
     htmx_before_morph_node: function (element, detail) {
       var old = detail && detail.oldNode, fresh = detail && detail.newNode;
       if (!old || !fresh || !fresh.hasAttribute) return;
+      // The control the person is on keeps what they just did, as htmx keeps a focused box's text:
+      // an answer to an earlier request must not undo a tick made while it was on its way.
+      var focused = document.activeElement;
       if (old.tagName === "INPUT" && (old.type === "checkbox" || old.type === "radio")) {
-        old.checked = fresh.hasAttribute("checked");
+        if (old !== focused) old.checked = fresh.hasAttribute("checked");
       } else if (old.tagName === "OPTION") {
-        old.selected = fresh.hasAttribute("selected");
+        if (old.parentElement !== focused && !(old.parentElement && old.parentElement.parentElement === focused)) {
+          old.selected = fresh.hasAttribute("selected");
+        }
       }
     },
   });
