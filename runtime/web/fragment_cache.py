@@ -3,9 +3,10 @@
 The form designer answers every edit with its whole workspace; on a 60-field form the canvas is
 sixty cards of which an edit changes one or two. A card's fragment is cached under everything it
 is rendered from (the card itself, a frozen dataclass, and the page values it reads: form key,
-selected field, CSRF token, locale…), so an unchanged card is looked up and a changed one misses
-and renders afresh: what the user gets is byte for byte what a full render gives. The key is
-the template's responsibility: it must name every value the fragment reads.
+selected field, CSRF token…), so an unchanged card is looked up and a changed one misses and
+renders afresh: what the user gets is byte for byte what a full render gives. The key is the
+template's responsibility: it must name every value the fragment reads, except the reader's
+language, which every key gets (every fragment's words depend on it).
 
 The cache is a bounded LRU on the environment (`environment.fragment_cache`), shared by the
 threads that render; keys hold no secrets beyond what the fragment itself shows.
@@ -20,6 +21,8 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.ext import Extension
 from jinja2.parser import Parser
+
+from runtime import i18n
 
 MAX_FRAGMENTS = 2000  # ~2 kB a card: a few MB at most
 
@@ -70,6 +73,7 @@ class FragmentCacheExtension(Extension):
 
     def _cached(self, key: tuple[Any, ...], caller: Callable[[], Any]) -> Any:
         cache: FragmentCache = self.environment.fragment_cache  # type: ignore[attr-defined]
+        key = (i18n.current_locale.get(), *key)
         try:
             found = cache.get(key)
         except TypeError:  # a value that cannot be a key (a list, a dict): render, as without the tag
