@@ -1,6 +1,6 @@
 """The `{% cache %}` tag (runtime.web.fragment_cache): a fragment renders once per key, and the
-form designer's workspace rendered with cached cards and expression helper is exactly the
-workspace rendered afresh, through every kind of edit, selection, insert menu and language."""
+form designer's workspace rendered with cached cards, expression helper and preview fields is exactly
+the workspace rendered afresh, through every kind of edit, selection, insert menu and language."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -85,11 +85,13 @@ def web(app: Any) -> Iterator[TestClient]:
 
 
 def _fresh(response: Any) -> str:
-    """The workspace rendered again from the response's context by templates with an empty cache."""
-    context = response.context
+    """The workspace (or the preview) rendered again from the response's context by templates with
+    an empty cache."""
+    context, name = response.context, response.template.name
+    block = "preview_body" if name == "designer/_preview.html" else "workspace"
     token = i18n.current_locale.set(context["locale"])
     try:
-        return render_block(make_templates(strict=True).env, "designer/form.html", "workspace", context)
+        return render_block(make_templates(strict=True).env, name, block, context)
     finally:
         i18n.current_locale.reset(token)
 
@@ -119,9 +121,27 @@ def test_the_workspace_with_cached_fragments_is_the_workspace_rendered_afresh(ap
         lambda: post("/fields/reason/delete", headers=zh),
         lambda: post("/fields/date/duplicate"),
         lambda: web.get(PAGE, headers=en),
+        # the preview with sample data: values, a wrong choice and date, messages, totals, a required_when
+        lambda: post("/preview", **{"sample.category": "travel", "sample.date": "2026-01-05"}),
+        lambda: post("/preview", **{"sample.category": "bogus", "sample.date": "soon"}),
+        lambda: post("/fields/category", **{"_changed": "p.label.en", "p.label.en": "Kind",
+                                            "sample.category": "bogus", "sample.date": "2026-01-05"}),
+        lambda: post("/preview", **{"sample.category": "office", "sample.date": "2026-01-05",
+                                    "sample.items[0].amount": "12.5"}),
+        lambda: post("/fields/date", **{"_changed": "p.required", "p.required": "on", "sample.category": "office"}),
+        lambda: post("/preview", **{"sample.category": "office"}),
+        lambda: post("/preview", headers=zh, **{"sample.category": "office"}),
+        lambda: post("/fields/date", **{"_changed": "p.required", "p.required": ""}),
+        lambda: post("/fields/date", **{"_changed": "p.required_when", "p.required_when": '{"category": "travel"}',
+                                        "sample.category": "office", "sample.date": "2026-01-05"}),
+        lambda: post("/preview", **{"sample.category": "travel", "sample.date": "2026-01-05"}),  # required now
+        lambda: post("/preview", **{"sample.category": "office", "sample.date": "2026-01-05"}),
     ]
+    statuses: list[int] = []
     for number, step in enumerate(steps):
         response = step()
         assert response.status_code in (200, 422), number
+        statuses.append(response.status_code)
         assert response.text == _fresh(response), f"step {number}"
+    assert statuses.count(422) == 2  # only the refused expression and the refused minimum
     assert len(app.state.templates.env.fragment_cache) > 0
