@@ -12,13 +12,19 @@ from typing import Any
 
 def to_plain(value: Any) -> Any:
     """Plain JSON data for a dataclass tree; fields at their default value are left out."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    plan = _PLANS.get(kind, _UNSEEN)
+    if plan is _UNSEEN:
+        plan = _PLANS[kind] = _plan(kind)
+    if plan is not None:
         out: dict[str, Any] = {}
-        for field in dataclasses.fields(value):
-            item = getattr(value, field.name)
-            if _is_default(field, item):
+        for name, key, always, default, factory in plan:
+            item = getattr(value, name)
+            if not always and ((default is not _NONE and item == default) or (factory is not None and item == factory())):
                 continue
-            out[field.metadata.get("json", field.name)] = to_plain(item)
+            out[key] = to_plain(item)
         return out
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
@@ -27,14 +33,22 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def _is_default(field: dataclasses.Field, item: Any) -> bool:
-    if field.metadata.get("always"):
-        return False
-    if field.default is not dataclasses.MISSING:
-        return item == field.default
-    if field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return item == field.default_factory()  # type: ignore[misc]
-    return False
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_NONE = object()  # "no default", distinct from a default of None
+_UNSEEN = object()  # a type not planned yet
+_Plan = tuple[tuple[str, str, bool, Any, Any], ...]
+_PLANS: dict[type, _Plan | None] = {}  # by type: how to write its instances, None for what is no dataclass
+
+
+def _plan(kind: type) -> _Plan | None:
+    """Per dataclass, once: each field's name, JSON name, whether it is always written, and its
+    default or default factory (what `to_plain` compares with, for every instance it writes)."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple((f.name, f.metadata.get("json", f.name), bool(f.metadata.get("always")),
+                  f.default if f.default is not dataclasses.MISSING else _NONE,
+                  f.default_factory if f.default_factory is not dataclasses.MISSING else None)  # type: ignore[misc]
+                 for f in dataclasses.fields(kind))
 
 
 def canonical_json(data: Any) -> str:

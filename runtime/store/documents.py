@@ -25,6 +25,7 @@ from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
 from runtime.store.errors import StoreCorrupt, StoreError
+from runtime.store.jsondata import dumps
 
 __all__ = ["AtomicJSONStorage", "open_tinydb"]
 
@@ -49,8 +50,7 @@ class AtomicJSONStorage(Storage):
         if self._closed:
             raise StoreError(f"{self.path} is closed")
         try:
-            text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-            self._replace(text.encode("utf-8"))
+            self._replace(dumps(data))
         except BaseException:
             self._data = self._load()
             raise

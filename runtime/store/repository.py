@@ -16,7 +16,6 @@ serialises the document writes; the event log has its own.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from runtime.store.blobs import ATTACHMENTS_DIR, BlobStore, FileBlobStore, Memor
 from runtime.store.documents import open_tinydb
 from runtime.store.errors import DefinitionConflict, StoreCorrupt, StoreError
 from runtime.store.eventlog import EventLog, MemoryEventLog, TornTail
+from runtime.store.jsondata import copied, normalised
 from runtime.store.lock import DataDirLock
 
 __all__ = ["KINDS", "FileRepository", "MemoryRepository", "Repository", "open_repository"]
@@ -80,17 +80,13 @@ class Repository(Protocol):
 
 
 def _copy(value: Any) -> Any:
-    """A deep copy of JSON data, about three times faster than `copy.deepcopy`."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
+    """A deep copy of stored JSON data (`jsondata.copied`: orjson, ten times faster than a walk)."""
+    return copied(value)
 
 
 def _normalise(value: Any) -> Any:
     """The value as it will read back after a restart (tuples become lists, …), owned by the store."""
-    return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    return normalised(value)
 
 
 def _token_key(token: str) -> str:

@@ -145,14 +145,18 @@ def subjects_of(form_doc: Any, locale: str) -> list[Subject]:
     fields = [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
     types = condition_types(form_field_types(form_doc))
     by_key = {f.get("key"): f for f in fields if isinstance(f.get("key"), str)}
+    under: dict[str, list[str]] = {}  # what starts with "<key>.", in type order: one pass, not one per field
+    for name in types:
+        for at, char in enumerate(name):
+            if char == ".":
+                under.setdefault(name[:at], []).append(name)
     with in_locale(locale):
         out: list[Subject] = []
         for key, f in by_key.items():
             if key not in types or types[key] in NOT_SUBJECTS:
                 continue
             out.append(Subject(key, field_label(f, locale), types[key], _options(f, locale)))
-            out += [Subject(name, derived_label(name, f, locale), kind)
-                    for name, kind in types.items() if name.startswith(key + ".")]
+            out += [Subject(name, derived_label(name, f, locale), types[name]) for name in under.get(key, ())]
         return out
 
 

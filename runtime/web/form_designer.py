@@ -255,7 +255,8 @@ async def preview(request: Request) -> Response:
     key = request.path_params["key"]
     draft = authoring_of(request).draft(user, key)
     state = view.preview_state(draft.form, key, view.sample_pairs(await _pairs(request)), check=True)
-    context = {"key": key, "preview": state, "field_template": view.field_template}
+    context = {"key": key, "preview": state, "preview_keys": view.preview_keys(draft.form, state),
+               "field_template": view.field_template}
     if not is_htmx(request):
         return redirect(request, page_url(key))
     return render(request, "designer/_preview.html", context, block="preview_body")

@@ -44,6 +44,7 @@ def workspace(request: Request, user: User, key: str, draft: Any, target: str, *
     usages = authoring_of(request).usages(key)
     target = view.selected_target(doc, target)
     subjects = rules_view.subjects(doc)
+    preview = view.preview_state(doc, key, samples, check=bool(samples))
     return {
         "subjects": subjects, "conditions": rules_view.panel_conditions(doc, target, subjects, builders or {}),
         "expression": rules_view.expression_context(doc, target, placed),
@@ -52,7 +53,7 @@ def workspace(request: Request, user: User, key: str, draft: Any, target: str, *
         "title": localize(doc.get("title"), i18n.current_locale.get()) or key,
         "cards": view.cards(doc, draft.published_keys, usages, placed, subjects),
         "panel": view.panel(doc, target, draft.published_keys, usages), "placed": placed,
-        "preview": view.preview_state(doc, key, samples, check=bool(samples)),
+        "preview": preview, "preview_keys": view.preview_keys(doc, preview),
         "field_template": view.field_template, "column_types": view.column_types(),
         "type_name": view.type_name, "palette": view.palette(), "label_in": view.label_in,
         "insert_after": request.query_params.get("insert", ""), "phrases": view.card_phrases(),

@@ -9,9 +9,12 @@ the refused input of a failed edit laid over it, so a refused edit never breaks 
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+import orjson
 
 from builder import form_editing as fe
 from builder.forms import COLUMN_TYPES, FIELD_TYPES, Form
@@ -301,6 +304,32 @@ def preview_state(doc: dict[str, Any], key: str, pairs: list[tuple[str, str]] | 
     state.scope = "#preview-form"
     state.body = "#preview-body"
     return state
+
+
+# Field types whose staff template reads nothing but the field, the state's raw value, cleaned value,
+# error and required-ness of that field, and the language (tests/runtime/test_preview_cache.py holds
+# their templates to it): the preview caches each such field's rendering under `preview_keys`, so an
+# edit re-renders the fields it changed. Tables, attachments, pickers, date ranges and serial numbers
+# read more (rows, uploads, the organisation, the calendar) and always render.
+CACHED_PREVIEW_TYPES = frozenset({"text", "textarea", "number", "money", "percent", "date", "datetime", "phone",
+                                  "email", "select", "radio", "multiselect", "checkbox", "section", "note"})
+
+
+def preview_keys(doc: dict[str, Any], state: FormState | None) -> dict[str, Hashable]:
+    """Per previewed field of a cached type, everything its rendering reads: its definition (the
+    draft's field, from which `Field.from_dict` builds it), what the state holds for it, whether it
+    is required now, and the input name prefix (the language the fragment cache adds itself)."""
+    if state is None:
+        return {}
+    written = {f.get("key"): f for f in doc.get("fields", [])}
+    keys: dict[str, Hashable] = {}
+    for f in state.form.fields:
+        if f.type in CACHED_PREVIEW_TYPES and f.key in written:
+            held = (state.raw.get(f.key), state.data.get(f.key), f.key in state.computed,
+                    state.computed.get(f.key), state.errors.get(f.key))
+            keys[f.key] = (orjson.dumps(written[f.key], option=orjson.OPT_SORT_KEYS), repr(held),
+                           state.required(f), state.prefix)
+    return keys
 
 
 def field_template(f: Any) -> str:
