@@ -240,3 +240,15 @@ def test_the_task_page_and_the_record_say_what_changed_in_the_readers_language()
         assert r.context["changed_since"] == ()
         (entry,) = [e for e in r.context["timeline"] if e.action == INVALIDATE]
         assert entry.changes and not any("Reason" in line or "Flight" in line for line in entry.changes)
+
+
+def test_a_reader_who_may_not_see_every_field_gets_no_digest(workflow):
+    """A digest over a hidden salary is as good as the salary: its few likely values hash quickly."""
+    publish(workflow, "claim", approval("dept_head", "li.na"), approval("finance", "zhao.min", fields={"reason": "hidden"}))
+    instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100]))
+    act(workflow, open_task(workflow, instance))
+    finance = user(workflow, "zhao.min")
+    shown = workflow.view(finance, workflow.instance_for(finance, instance.id))
+    assert not any(DIGEST in e for e in shown.events)
+    head = user(workflow, "li.na")
+    assert any(DIGEST in e for e in workflow.view(head, workflow.instance_for(head, instance.id)).events)
