@@ -19,8 +19,9 @@ parallel step) and walks on from there as on a first arrival. On that walk a hum
 approvals (or completion) all still match is passed by (`stands`: a `skip` whose reason says
 so) rather than asked again: only the people whose data changed approve again, and branches
 are decided on the new data. The step that returned the request runs as usual when the walk
-reaches it. Task completions are never invalidated themselves; one whose data changed simply
-runs again when the walk reaches it.
+reaches it. A task step's completion alone never sends the request back; but one after the
+first invalidated approval whose data changed is invalidated too (the walk reaches it: it runs
+again, recorded as such), and one whose data did not change stands.
 
 **Edits at a later step** send the request back at once to the first invalidated step (the
 editor's own approval is recorded and stands, unless their step still waits for others, which
@@ -152,13 +153,23 @@ def standing(events: Iterable[dict[str, Any]], flow: Flow) -> list[Approval]:
     return list(held.values())
 
 
+def invalidated(flow: Flow, form: Form, approvals: Sequence[Approval], data: dict[str, Any]) -> list[Invalid]:
+    """What a change of the data invalidates: the approvals it no longer matches, the first one
+    first; and, once one is, the task completions after it that it no longer matches (the walk
+    from there reaches them: they run again too, recorded as such). Completions alone never are."""
+    decided = invalid(flow, form, [a for a in approvals if a.kind == "approve"], data)
+    if not decided:
+        return []
+    first = next(i for i, a in enumerate(approvals) if a.step == decided[0].step)
+    return decided + invalid(flow, form, [a for a in approvals[first:] if a.kind != "approve"], data)
+
+
 def invalid(flow: Flow, form: Form, approvals: Sequence[Approval], data: dict[str, Any]) -> list[Invalid]:
-    """The steps of `approvals` (approvals only: a task step's completion is not invalidated)
-    that `data` no longer matches, in the order they were approved, each with what changed since
-    its first such approval (the fields it covered)."""
+    """The steps of `approvals` that `data` no longer matches, in the order they were approved,
+    each with what changed since its first such approval (the fields it covered)."""
     out: dict[str, list[Approval]] = {}
     for approval in approvals:
-        if approval.kind == "approve" and not matches(flow, form, approval, data):
+        if not matches(flow, form, approval, data):
             out.setdefault(approval.step, []).append(approval)
     result = []
     for step_id, given in out.items():

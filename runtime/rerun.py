@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from runtime import subprocess_settling
-from runtime.coverage import (CAUSE_EDIT, CAUSE_RESUBMIT, Invalid, around, invalid, invalidation, standing,
+from runtime.coverage import (CAUSE_EDIT, CAUSE_RESUBMIT, Invalid, around, invalidated, invalidation, standing,
                               still_covered)
 from runtime.definitions import Definitions, Event
 from runtime.state import Instance, Task
@@ -22,7 +22,7 @@ def resubmitted(engine: Engine, defs: Definitions, instance: Instance, event: Ev
     runs from the start again, from there, recording the invalidations all the same)."""
     flow = defs.flow
     approvals = standing(instance.events, flow)
-    bad = invalid(flow, defs.form, approvals, data)
+    bad = invalidated(flow, defs.form, approvals, data)
     walk = engine.walk(defs, instance.id, instance.submitter, data, event["at"], instance.events, [event])
     from_start = bool(flow.steps) and instance.resume_at == flow.steps[0].id
     if not bad or from_start:
@@ -42,7 +42,7 @@ def edited(engine: Engine, defs: Definitions, instance: Instance, task: Task, do
     completes the step."""
     flow = defs.flow
     approvals = [a for a in standing(instance.events, flow) if (a.step, a.approver) != (task.step, done["actor"])]
-    bad = invalid(flow, defs.form, approvals, data)
+    bad = invalidated(flow, defs.form, approvals, data)
     if not bad:
         return None
     at = done["at"]

@@ -260,8 +260,8 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             text = _("resubmitted the request")
         elif action == INVALIDATE:
             who = ", ".join(_name(org, a) for a in e["approvers"])
-            text = (_("%(step)s runs again: %(who)s approved data the edit changed") if e["cause"] == CAUSE_EDIT
-                    else _("%(step)s runs again: %(who)s approved data the resubmission changed")) % {
+            text = (_("%(step)s runs again: an edit changed what %(who)s saw") if e["cause"] == CAUSE_EDIT
+                    else _("%(step)s runs again: the resubmission changed what %(who)s saw")) % {
                 "step": step_title, "who": who}
         elif action == "comment":
             text, detail = _("commented"), e["comment"]

@@ -9,7 +9,7 @@ import pytest
 
 from runtime.coverage import DIGEST, INVALIDATE, step_digest
 from runtime.state import InstanceStatus, TaskStatus
-from tests.runtime.flows import act, approval, open_task, open_tasks, publish, user
+from tests.runtime.flows import act, approval, open_task, open_tasks, publish, task, user
 from tests.support import assert_reloads, claim
 
 HEAD = approval("dept_head", "li.na")
@@ -252,3 +252,63 @@ def test_a_reader_who_may_not_see_every_field_gets_no_digest(workflow):
     assert not any(DIGEST in e for e in shown.events)
     head = user(workflow, "li.na")
     assert any(DIGEST in e for e in workflow.view(head, workflow.instance_for(head, instance.id)).events)
+
+
+def test_a_task_step_after_an_invalidated_approval_runs_again_when_its_data_changed(workflow):
+    publish(workflow, "claim", HEAD, task("check", "wu.qiang"), FINANCE)
+    instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100]))
+    act(workflow, open_task(workflow, instance))
+    act(workflow, open_task(workflow, instance), "complete")
+    _return_to_submitter(workflow, instance.id)
+    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([4999]))
+    assert [e["step"] for e in _events(workflow, instance.id, INVALIDATE)] == ["dept_head", "check"]
+    act(workflow, open_task(workflow, instance))
+    assert open_task(workflow, instance).step == "check"
+
+
+def test_a_task_steps_completion_alone_never_sends_the_request_back(workflow):
+    publish(workflow, "claim", approval("dept_head", "li.na", fields={"reason": "hidden"}),
+            task("check", "wu.qiang"), FINANCE)
+    instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100]))
+    act(workflow, open_task(workflow, instance))
+    act(workflow, open_task(workflow, instance), "complete")
+    _return_to_submitter(workflow, instance.id)
+    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([100], reason="Trade fair"))
+    assert open_task(workflow, instance).step == "finance" and not _events(workflow, instance.id, INVALIDATE)
+
+
+def test_returned_to_an_earlier_step_that_edits_the_head_approves_again_then_the_returner(workflow):
+    """The VP sends it back to finance, who corrects a line: the head approved the old amount, so
+    she approves again; finance's correction stands; then the VP, who returned it, decides."""
+    publish(workflow, "claim", HEAD, approval("finance", "zhao.min", fields={"items": "editable"}), VP)
+    instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100, 200]))
+    act(workflow, open_task(workflow, instance))
+    act(workflow, open_task(workflow, instance))
+    workflow.send_back(user(workflow, "chen.gang"), open_task(workflow, instance).id, "finance", "Line 2 is wrong")
+    workflow.act(user(workflow, "zhao.min"), open_task(workflow, instance).id, "approve",
+                 data={"items": claim([100, 150])["items"]})
+    assert open_task(workflow, instance).step == "dept_head"
+    assert workflow.state.instances[instance.id].resume_at == ""
+    act(workflow, open_task(workflow, instance))
+    assert open_task(workflow, instance).step == "vp"
+    act(workflow, open_task(workflow, instance))
+    assert workflow.state.instances[instance.id].status is InstanceStatus.COMPLETED
+    assert_reloads(workflow)
+
+
+def test_an_edit_in_one_lane_closes_the_other_lanes_and_runs_the_earlier_step_first(workflow):
+    lanes = {"id": "reviews", "kind": "parallel", "title": "Reviews",
+             "branches": [{"label": "Legal", "steps": [approval("legal", "zhou.jie", fields={"items": "editable"})]},
+                          {"label": "HR", "steps": [approval("hr", "wu.qiang")]}]}
+    publish(workflow, "claim", HEAD, lanes, FINANCE)
+    instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100, 200]))
+    act(workflow, open_task(workflow, instance))
+    legal, hr = sorted(open_tasks(workflow, instance.id), key=lambda t: t.step != "legal")
+    workflow.act(user(workflow, "zhou.jie"), legal.id, "approve", data={"items": claim([100, 150])["items"]})
+    assert workflow.state.tasks[hr.id].status is TaskStatus.CANCELLED
+    assert open_task(workflow, instance).step == "dept_head"
+    act(workflow, open_task(workflow, instance))
+    assert [t.step for t in open_tasks(workflow, instance.id)] == ["hr"]  # legal's approval stands
+    act(workflow, open_task(workflow, instance))
+    assert open_task(workflow, instance).step == "finance"
+    assert_reloads(workflow)
