@@ -72,6 +72,10 @@ def test_the_auditor_acts_on_nothing(client):
         "withdraw": client.post(f"/api/instances/{instance.id}/withdraw", json={}, headers=auditor),
         "comment": client.post(f"/api/instances/{instance.id}/comment", json={"comment": "x"}, headers=auditor),
         "import": client.post("/api/flows/import", json=wf.export("claim"), headers=auditor),
+        "edit flow": client.put("/api/flows/claim", json=wf.export("claim")["flow"], headers=auditor),
+        "publish flow": client.post("/api/flows/claim/publish", json={}, headers=auditor),
+        "edit form": client.put("/api/forms/expense-claim", json=wf.export("claim")["form"], headers=auditor),
+        "publish rules": client.post("/api/rulesets/expense-approval-tier/publish", json={}, headers=auditor),
     }
     assert {name: r.status_code for name, r in refused.items()} == {name: 403 for name in refused}
     sign_in(client, AUDITOR)
