@@ -2,7 +2,7 @@
 of the data no longer covers.
 
 **Recorded.** A person's approval carries `digest`: SHA-256 over a canonical encoding
-(`canonical`: sorted, compact JSON) of the values of the fields it covers (`covered`): those not
+(`canonical`: compact JSON, keys sorted) of the values of the fields it covers (`covered`): those not
 hidden at that step, except fields still empty that are not the submitter's to fill (a later step
 fills them in: filling in the GM's decision changes nothing an earlier approver saw; changing a
 value, or adding one on a resubmission, does). Each approver records their own, so in a
@@ -38,10 +38,11 @@ The new event vocabulary (for runtime/events.py): `DIGEST` on approve/complete e
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from builder.flows import Flow, Step
 from builder.forms import Form
@@ -97,9 +98,9 @@ def _empty(value: Any) -> bool:
 
 
 def canonical(data: dict[str, Any], keys: Iterable[str]) -> bytes:
-    """The values of `keys` (those present) as sorted, compact UTF-8 JSON: one encoding per data."""
-    shown = {k: data[k] for k in sorted(set(keys)) if k in data}
-    return json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    """The values of `keys` (those present) as compact UTF-8 JSON with every object's keys sorted
+    (orjson's encoding, as the store writes values): one encoding per data."""
+    return orjson.dumps({k: data[k] for k in keys if k in data}, option=orjson.OPT_SORT_KEYS, default=str)
 
 
 def digest(data: dict[str, Any], keys: Iterable[str]) -> str:
@@ -204,11 +205,11 @@ def invalidation(instance: str, at: str, actor: str, invalid_step: Invalid, caus
             "changes": invalid_step.changes, "cause": cause, "standing": sorted(set(still_standing))}
 
 
-def stands(events: Sequence[dict[str, Any]], step_id: str) -> bool:
+def stands(newest_first: Iterable[dict[str, Any]], step_id: str) -> bool:
     """Whether, on the walk an invalidation started, `step_id`'s approvals still stand (so the
     step is passed by): the latest invalidation says so, and nothing since ran the step or ended
-    that walk (a return, a resubmission)."""
-    for e in reversed(events):
+    that walk (a return, a resubmission). Reads the instance's events newest first, as far as needed."""
+    for e in newest_first:
         action = e["action"]
         if action == INVALIDATE:
             return step_id in e.get("standing", ())

@@ -7,6 +7,7 @@ in whether the repeat-approver policy applies (approvals only: `ApprovalHandler`
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import replace
 from typing import ClassVar
 
@@ -25,7 +26,9 @@ class HumanStepHandler:
     action: ClassVar[str] = ""  # what the assignee does to pass the step
 
     def enter(self, walk: Walk, step: HumanStep) -> Next:
-        if coverage.stands(walk.mine(), step.id):  # a re-run after a change its approvals still cover
+        mine = [e for e in walk.events if e["instance"] == walk.instance]
+        newest_first = chain(reversed(mine), reversed(walk.history))
+        if coverage.stands(newest_first, step.id):  # a re-run after a change its approvals still cover
             who = ", ".join(a.approver for a in coverage.standing(walk.mine(), walk.flow) if a.step == step.id)
             walk.emit(walk.event("skip", step=step.id, reason=str(notes.APPROVAL_STANDS.fill(who=who))))
             walk.last_approver = ""

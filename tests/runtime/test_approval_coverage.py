@@ -244,7 +244,8 @@ def test_the_task_page_and_the_record_say_what_changed_in_the_readers_language()
 
 def test_a_reader_who_may_not_see_every_field_gets_no_digest(workflow):
     """A digest over a hidden salary is as good as the salary: its few likely values hash quickly."""
-    publish(workflow, "claim", approval("dept_head", "li.na"), approval("finance", "zhao.min", fields={"reason": "hidden"}))
+    publish(workflow, "claim", approval("dept_head", "li.na"),
+            approval("finance", "zhao.min", fields={"reason": "hidden"}))
     instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100]))
     act(workflow, open_task(workflow, instance))
     finance = user(workflow, "zhao.min")
@@ -298,7 +299,8 @@ def test_returned_to_an_earlier_step_that_edits_the_head_approves_again_then_the
 
 def test_an_edit_in_one_lane_closes_the_other_lanes_and_runs_the_earlier_step_first(workflow):
     lanes = {"id": "reviews", "kind": "parallel", "title": "Reviews",
-             "branches": [{"label": "Legal", "steps": [approval("legal", "zhou.jie", fields={"items": "editable"})]},
+             "branches": [{"label": "Legal",
+                           "steps": [approval("legal", "zhou.jie", fields={"items": "editable"})]},
                           {"label": "HR", "steps": [approval("hr", "wu.qiang")]}]}
     publish(workflow, "claim", HEAD, lanes, FINANCE)
     instance = workflow.start(user(workflow, "zhang.wei"), "claim", claim([100, 200]))
