@@ -48,10 +48,10 @@ from builder.flows import Flow, Step
 from builder.forms import Form
 from builder.permissions import HIDDEN, Changes, editable_at_start, step_permission
 
-DIGEST = "digest"  # on approve/complete events: hex SHA-256 of the visible data the person passed
+DIGEST = "digest"  # on approve/complete events: hex SHA-256 of the data the person passed (`covered`)
 INVALIDATE = "invalidate"  # event: an earlier step's approvals no longer cover the data
 # The invalidate event's fields: step (str), approvers (list[str] usernames), tasks (list[str] task
-# ids), changes ({field: {"from", "to"}}, visible at that step), cause ("resubmit" | "edit"),
+# ids), changes ({field: {"from", "to"}}, of the fields it covered), cause ("resubmit" | "edit"),
 # standing (list[str] step ids whose approvals still stand on the walk that follows).
 CAUSE_RESUBMIT, CAUSE_EDIT = "resubmit", "edit"
 SIGNED = ("approve", "complete")  # the decisions that carry a digest
