@@ -18,8 +18,8 @@ from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.web import (api, designer, flow_designer, flow_exchange, flow_properties, flow_versions, flows_api,
-                         form_designer, forms_api, pages, pickers, rules_api, uploads_view)
+from runtime.web import (api, audit_view, designer, flow_designer, flow_exchange, flow_properties, flow_versions,
+                         flows_api, form_designer, forms_api, pages, pickers, rules_api, uploads_view)
 from runtime.web.errors import HANDLERS
 from runtime.web.rendering import STATIC_DIR, make_templates
 
@@ -90,7 +90,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
     routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *flows_api.routes,
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
-              *pages.routes, *pickers.routes,
+              *pages.routes, *audit_view.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -20,7 +20,8 @@ DEMO_LOGINS = """Demo sign-ins (password "demo" for all):
   admin (admin, designer) · zhang.wei (R&D staff) · li.na (R&D head) · liu.yang (Sales staff)
   wang.fang (Sales head) · zhao.min (finance) · sun.li (cashier) · zhou.jie (legal) · wu.qiang (hr)
   chen.gang (vp) · yang.hua (gm) · xu.jing (Sales, contract desk) · he.ming (Technology head)
-  ma.li (Quality head) · guo.qing (Logistics head) · lin.tao (Production head) · qian.hui (documents)"""
+  ma.li (Quality head) · guo.qing (Logistics head) · lin.tao (Production head) · qian.hui (documents)
+  audit.li (auditor: reads every record at /audit, acts on nothing)"""
 
 
 def _serve(args: argparse.Namespace) -> int:

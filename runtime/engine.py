@@ -15,9 +15,10 @@ from builder.policies import OnReject
 from builder.permissions import EDITABLE, edit, editable_at_step
 from builder.serial_numbers import assign_serials
 from rules.evaluation import Evaluator
-from runtime import subprocess_settling
+from runtime import rerun, subprocess_settling
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp
+from runtime.coverage import DIGEST, SIGNED, step_digest
 from runtime.deadlines import plain_calendar
 from runtime.definitions import Definitions, Event, Lookups
 from runtime.errors import Conflict, Forbidden, TransitionNotAllowed, ValidationFailed, word
@@ -99,6 +100,8 @@ class Engine:
             done["code"] = code
         if changes:
             done["changes"] = changes
+        if action in SIGNED and not task.post_hoc and actor is not SYSTEM_USER:  # what this person passed
+            done[DIGEST] = step_digest(defs.flow, defs.form, task.step, data)
         if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
             return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         step = defs.flow.step(task.step)
@@ -110,6 +113,9 @@ class Engine:
                     finish(instance.id, at, InstanceStatus.REJECTED)]
         same_step = [other for other in others_open if other.step == task.step]
         mode = getattr(step, "mode", "single")
+        if changes and (again := rerun.edited(self, defs, instance, task, done, data, others_open,
+                                              completes_step=not task.queue and not (mode == "all" and same_step))):
+            return again  # an earlier approval no longer covers the data: it runs again first
         walk = self.walk(defs, instance.id, instance.submitter, data, at, instance.events, [done])
         if task.queue:  # sequential mode, a chain of heads, or a signer added after this person (加签)
             walk.emit(walk.task(step, Resolution(task.queue[0]), task.queue[1:]))
@@ -215,17 +221,17 @@ class Engine:
         raise AssertionError("a request can always go back to its submitter")
 
     def resubmit(self, defs: Definitions, instance: Instance, actor: User, data: dict[str, Any]) -> list[Event]:
-        """The submitter sends a returned request again, with corrected data."""
+        """The submitter sends a returned request again, with corrected data: straight back to
+        the step that returned it, unless an earlier approval no longer covers the data
+        (`runtime.rerun`)."""
         if actor.username != instance.submitter:
             raise Forbidden(N_("only the person who filed the request may resubmit it"))
         if instance.status is not InstanceStatus.RETURNED:
             raise TransitionNotAllowed("resubmit", str(instance.status), "request")
         at = self.now()
-        walk = self.walk(defs, instance.id, instance.submitter, data, at, instance.events,
-                         [{"action": "resubmit", "instance": instance.id, "at": at, "actor": actor.username,
-                           "data": data, "resumed": instance.resume_at}])
-        walk.go(defs.flow.step(instance.resume_at))
-        return walk.events
+        return rerun.resubmitted(self, defs, instance, {"action": "resubmit", "instance": instance.id, "at": at,
+                                                        "actor": actor.username, "data": data,
+                                                        "resumed": instance.resume_at}, data)
 
     def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
         """转交: the assignee hands the task to someone else, who then acts in their place."""

@@ -40,6 +40,8 @@ NOBODY_FITS = N_("nobody fits %(who)s")
 RULESET_NAMED_NOBODY = N_('ruleset "%(ruleset)s" v%(version)s named %(named)s, who is nobody here')
 NAMED_BY_RULESET = N_('named by ruleset "%(ruleset)s" v%(version)s, output "%(output)s"')
 REPEAT_APPROVER = N_("approved automatically: %(who)s approved the step before")
+# a re-run after a change of the data (runtime/coverage.py): a step whose approvals still match it
+APPROVAL_STANDS = N_("the approval of %(who)s still covers the data; not asked again")
 ROLE = N_('role "%(role)s"')
 USER = N_('user "%(user)s"')
 HEADS_UP_TO = N_("the submitter's heads up to %(levels)s level(s)")

@@ -329,8 +329,14 @@ class Workflow:
         return self._once(user, request_id, f"task:{task_id}", events)
 
     def comment(self, user: User, instance_id: str, text: str, request_id: str = "") -> Instance:
-        return self._once(user, request_id, f"instance:{instance_id}",
-                          lambda: self.engine.comment(self.instance_for(user, instance_id), user, text))
+        """A remark on the record, by someone involved in the request (the submitter, an assignee,
+        someone copied in): reading every record, as admins and auditors do, is not writing to one."""
+        def events() -> list[Event]:
+            instance = self.instance_for(user, instance_id)
+            if not instance.involves(user.username, self.state.tasks):
+                raise Forbidden(N_("only the people involved in a request may comment on it"))
+            return self.engine.comment(instance, user, text)
+        return self._once(user, request_id, f"instance:{instance_id}", events)
 
     def urge(self, user: User, task_id: str, request_id: str = "") -> Instance:
         def events() -> list[Event]:
@@ -483,6 +489,16 @@ class Workflow:
             marked = {i.id: i for i in self.state.instances.values() if i.post_hoc_open}
             tasks = [self.state.tasks[t] for i in marked.values() for t in i.task_ids]
         return open_post_hoc(tasks, marked, self.engine.now())
+
+    def every_request(self, user: User) -> list[Instance]:
+        """Every request on record, the latest first: what admins and auditors may read."""
+        self.require_reader_of_all(user)
+        with self.state.lock:
+            return sorted(self.state.instances.values(), key=lambda i: (i.created, i.id), reverse=True)
+
+    def require_reader_of_all(self, user: User) -> None:
+        if not any(user.has_role(r) for r in READ_ALL_ROLES):
+            raise Forbidden(N_("only an admin or auditor may read every record"))
 
     def inbox(self, user: User) -> list[Task]:
         """This person's open tasks: overdue first, then by due, then by creation."""

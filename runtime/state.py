@@ -320,6 +320,11 @@ def _on_escalate(p: Projection, e: dict[str, Any]) -> None:
     _note_on_task(p, e, escalated=p.tasks[e["task"]].escalated + (e["rung"],))
 
 
+def _on_invalidate(p: Projection, e: dict[str, Any]) -> None:
+    """An earlier step runs again (runtime/coverage.py): a pending "straight back" has lapsed."""
+    p._touch(e, resume_at="")
+
+
 def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
@@ -327,5 +332,5 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
              "return": _on_return, "subflow": _on_subflow, "resubmit": _on_resubmit,
-             "add_signer": _on_add_signer, "overdue": _on_overdue, "escalate": _on_escalate,
+             "add_signer": _on_add_signer, "invalidate": _on_invalidate, "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}

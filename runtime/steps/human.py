@@ -7,12 +7,13 @@ in whether the repeat-approver policy applies (approvals only: `ApprovalHandler`
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import replace
 from typing import ClassVar
 
 from builder.flows import HumanStep
 from builder.policies import effective_policies
-from runtime import notes
+from runtime import coverage, notes
 from runtime.assignment import Assignment, assign
 from runtime.org import Resolution, describe
 from runtime.steps.base import SYSTEM, WAIT, Next, Walk
@@ -25,6 +26,13 @@ class HumanStepHandler:
     action: ClassVar[str] = ""  # what the assignee does to pass the step
 
     def enter(self, walk: Walk, step: HumanStep) -> Next:
+        mine = [e for e in walk.events if e["instance"] == walk.instance]
+        newest_first = chain(reversed(mine), reversed(walk.history))
+        if coverage.stands(newest_first, step.id):  # a re-run after a change its approvals still cover
+            who = ", ".join(a.approver for a in coverage.standing(walk.mine(), walk.flow) if a.step == step.id)
+            walk.emit(walk.event("skip", step=step.id, reason=str(notes.APPROVAL_STANDS.fill(who=who))))
+            walk.last_approver = ""
+            return walk.flow.successor(step.id)
         passed_by = self.open(walk, step, walk.last_approver)
         if passed_by is None:
             return WAIT

@@ -15,6 +15,7 @@ from builder.forms import Form, Workdays
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import auth, i18n
 from runtime.choices import choice_rows, choices_from_pairs
+from runtime.coverage import changed_since
 from runtime.engine import return_targets
 from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
@@ -28,7 +29,7 @@ from runtime.web.forms_view import (FormState, Resolver, blank_state, state_from
                                     step_state, submission)
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.session import COOKIE, require_user
-from runtime.web.timeline import describe_events
+from runtime.web.timeline import describe_changes, describe_events
 
 LANG_COOKIE = "formflow_lang"
 
@@ -186,6 +187,8 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "return_to": [(s, defs.flow.step(s).title) for s in return_to],
             "can_withdraw": not any(e["action"] in ACTED for e in instance.events),
             "timeline": describe_events(shown.events, defs, workflow.org), "colleagues": colleagues,
+            "changed_since": describe_changes(changed_since(shown.events, task.id), defs.form, workflow.org)
+            if task is not None and task.status is TaskStatus.OPEN else (),
             "open_tasks": [t for t in tasks if t.status is TaskStatus.OPEN],
             "post_hoc": [t for t in tasks if t.post_hoc],
             "post_hoc_late": {t for t, (late, _) in _deadlines(

@@ -15,6 +15,7 @@ from builder.forms import Field, Form
 from builder.text import Label, localize
 from runtime import i18n, notes
 from runtime.condition_names import subject_names
+from runtime.coverage import CAUSE_EDIT, INVALIDATE
 from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
@@ -257,6 +258,11 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             text, detail = _("returned %(step)s to %(target)s") % {"step": step_title, "target": target}, e["reason"]
         elif action == "resubmit":
             text = _("resubmitted the request")
+        elif action == INVALIDATE:
+            who = ", ".join(_name(org, a) for a in e["approvers"])
+            text = (_("%(step)s runs again: an edit changed what %(who)s saw") if e["cause"] == CAUSE_EDIT
+                    else _("%(step)s runs again: the resubmission changed what %(who)s saw")) % {
+                "step": step_title, "who": who}
         elif action == "comment":
             text, detail = _("commented"), e["comment"]
         elif action == "withdraw":

@@ -52,7 +52,7 @@ def test_back_to_the_submitter_then_straight_back_here(workflow):
                                                                              "Invoice 2 is a copy")
     assert "finish" not in actions(workflow, instance.id)
     assert_reloads(workflow)
-    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([8000]))
+    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([12000]))  # the head saw just this
     assert open_task(workflow, instance).step == "finance"
     workflow.act(user(workflow, "zhao.min"), open_task(workflow, instance).id, "approve")
     assert open_task(workflow, instance).step == "vp"
