@@ -76,7 +76,7 @@ _SENT_BACK = {  # a rejection that sent the request back (the step's on_reject):
     "to": _STR, "resume": _STR, "instead_of": _STR,
 }
 
-KINDS: Mapping[str, Kind] = MappingProxyType({k.name: k for k in (
+_KINDS: dict[str, Kind] = {k.name: k for k in (
     _kind("start", {"process": _STR, "department": _STR, "data": _DICT, "flow_version": _INT, "form": _STR,
                     "form_version": _INT, "rulesets": _DICT},
           serials=_DICT, chosen=_DICT, parent=_DICT, urgent=_DICT),
@@ -106,7 +106,9 @@ KINDS: Mapping[str, Kind] = MappingProxyType({k.name: k for k in (
     _kind("subflow", {"step": _STR, "process": _STR, "child": _STR}),
     _kind("subflow_done", {"step": _STR, "child": _STR, "status": _STR}),
     _kind("urgent_skip", {"step": _STR}),
-)})
+)}
+KINDS: Mapping[str, Kind] = MappingProxyType(_KINDS)
+"""Every kind of event, by name (its `action`): the one place a kind or a field is declared."""
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType({k.name: k for k in (
 def new(kind: str, instance: str, at: str, actor: str, /, **fields: Any) -> Event:
     """An event of a declared kind, in the current shape. The batch it goes out in is checked as a
     whole before it is appended (`check_batch`); here only the kind, so a typo fails where it is made."""
-    if kind not in KINDS:
+    if kind not in _KINDS:
         raise ValueError(f"no event kind {kind!r} is declared in runtime/events.py")
     return {"action": kind, "instance": instance, "at": at, "actor": actor, **fields, VERSION: SCHEMA_VERSION}
 
@@ -176,12 +178,12 @@ def problem(event: Mapping[str, Any]) -> str | None:
     """What is wrong with an event of the current shape, or None: its kind, a missing field, an
     undeclared field, or a field of the wrong type. On every command's path and every start-up
     line, so it is one pass over the event's items."""
-    kind = KINDS.get(event.get("action"))  # type: ignore[arg-type]
+    kind = _KINDS.get(event.get("action"))  # type: ignore[arg-type]
     if kind is None:
         return f"unknown kind {event.get('action')!r}"
-    fields = kind.fields
+    declared = kind.fields.get
     for name, value in event.items():
-        types = fields.get(name)
+        types = declared(name)
         if types is None:
             return f"a {kind.name!r} event has no field {name!r}"
         if value.__class__ not in types and (value.__class__ is bool or not isinstance(value, types)):
