@@ -129,6 +129,12 @@ def test_audit_verify_reports_it(bad_log, capsys):
     assert f"event {seq} of the log cannot be read: {said}" in capsys.readouterr().out
 
 
+def test_the_other_commands_refuse_it_too(bad_log, capsys):
+    data_dir, seq, said = bad_log
+    assert main(["export", "expense", "--data", str(data_dir)]) == 2
+    assert f"formflow: event {seq} of the log cannot be read: {said}" in capsys.readouterr().err
+
+
 def as_version_1(line: dict[str, Any]) -> dict[str, Any]:
     """A line as the first logs wrote it: no version, and a return without where it resumes."""
     return {k: v for k, v in line.items() if k != "v" and not (line["action"] == "return" and k == "resume")}
@@ -160,6 +166,12 @@ def unchained(workflow: Workflow) -> dict[str, Any]:
     """The workflow's instances with their events as read, less the log's hash of the line before."""
     return {i: evolve(inst, events=tuple({k: v for k, v in e.items() if k != "prev"} for e in inst.events))
             for i, inst in workflow.state.instances.items()}
+
+
+@pytest.mark.parametrize("kind", sorted(events.KINDS))
+def test_a_version_1_line_of_every_kind_reads_in_the_current_shape(kind):
+    current = {**every_field(events.KINDS[kind]), "seq": 3, "prev": "0" * 64}
+    assert events.read(as_version_1(current)) == current
 
 
 def test_every_migration_leads_to_the_current_version():
