@@ -53,7 +53,7 @@ def commands() -> tuple[float, float, int]:
     run = approve.formflow_runner()
     batches: list[list[dict[str, Any]]] = []
     check = events.check_batch
-    events.check_batch = lambda batch: (batches.append(list(batch)), check(batch))[1]  # type: ignore[func-returns-value]
+    events.check_batch = lambda batch: batches.append(list(batch))  # type: ignore[assignment]
     try:
         run()
     finally:

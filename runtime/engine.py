@@ -62,7 +62,8 @@ class Engine:
                                        lambda key, number: self.lookups.serial_taken(process, key, number))
         return events.new("start", self.new_id(), at, submitter.username,
                           process=process, department=submitter.department, data=data,
-                          **defs.pins(), **({"serials": serials} if serials else {}), **({"chosen": chosen} if chosen else {}))
+                          **defs.pins(), **({"serials": serials} if serials else {}),
+                          **({"chosen": chosen} if chosen else {}))
 
     def walk(self, defs: Definitions, instance: str, submitter: str, data: dict[str, Any], at: str,
              history: tuple[Event, ...] = (), events: Iterable[Event] = ()) -> Walk:

@@ -63,7 +63,8 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
             due.append((moment, index))
     events: list[Event] = []
     assignee = task.assignee  # a transfer on an earlier rung changes who a later rung concerns
-    def event(kind: str, **fields: Any) -> Event:
+
+    def event(kind: str, **fields: Any) -> Event:  # the system's, on this task, now
         return event_kinds.new(kind, instance.id, at, SYSTEM, step=task.step, task=task.id, **fields)
 
     for _, index in sorted(due):
