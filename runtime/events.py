@@ -19,6 +19,7 @@ Versions:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -176,21 +177,30 @@ def read(line: Event, seq: int | None = None) -> Event:
 
 def problem(event: Mapping[str, Any]) -> str | None:
     """What is wrong with an event of the current shape, or None: its kind, a missing field, an
-    undeclared field, or a field of the wrong type. On every command's path and every start-up
-    line, so it is one pass over the event's items."""
-    kind = _KINDS.get(event.get("action"))  # type: ignore[arg-type]
+    undeclared field, or a field of the wrong type.
+
+    That depends only on the event's kind, its field names and the classes of their values, and
+    lines of one kind come in a handful of such shapes: each shape is judged once (`_shape_problem`),
+    so the check on every command and every start-up line is a look-up."""
+    action = event.get("action")
+    if action.__class__ is not str:
+        return f"its kind (action) is {_json_type(action)}, not text"
+    return _shape_problem(action, tuple(event), tuple(map(type, event.values())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_problem(action: str, names: tuple[str, ...], classes: tuple[type, ...]) -> str | None:
+    kind = _KINDS.get(action)
     if kind is None:
-        return f"unknown kind {event.get('action')!r}"
-    declared = kind.fields.get
-    for name, value in event.items():
-        types = declared(name)
+        return f"unknown kind {action!r}"
+    for name, cls in zip(names, classes):
+        types = kind.fields.get(name)
         if types is None:
             return f"a {kind.name!r} event has no field {name!r}"
-        if value.__class__ not in types and (value.__class__ is bool or not isinstance(value, types)):
-            return (f"field {name!r} of a {kind.name!r} event is {_json_type(value)}, "
+        if cls not in types and (cls is bool or not issubclass(cls, types)):
+            return (f"field {name!r} of a {kind.name!r} event is {_json_type(cls)}, "
                     f"not {' or '.join(_json_type(t) for t in types)}")
-    if not event.keys() >= kind.always:
-        missing = sorted(kind.always - event.keys())
+    if missing := sorted(kind.always.difference(names)):
         return f"a {kind.name!r} event lacks {', '.join(map(repr, missing))}"
     return None
 

@@ -4,6 +4,7 @@ and no module outside runtime/events.py spells an event as a dict literal."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ def first_line(kind: str, repo: Repository) -> dict[str, Any]:
 
 BAD_LINES = {
     "an unknown kind": (lambda task: {**task, "action": "escalate_to_ceo"}, "unknown kind 'escalate_to_ceo'"),
+    "a kind that is not text": (lambda task: {**task, "action": ["task"]}, "its kind (action) is a list, not text"),
     "a missing field": (lambda task: {k: v for k, v in task.items() if k != "assignee"},
                         "a 'task' event lacks 'assignee'"),
     "a field of the wrong type": (lambda task: {**task, "assignee": 42},
@@ -111,7 +113,8 @@ def bad_log(request, tmp_path) -> tuple[Path, int, str]:
 def test_a_line_of_an_unknown_kind_or_shape_stops_start_up_naming_its_seq(bad_log):
     data_dir, seq, said = bad_log
     with FileRepository(data_dir) as repo:
-        with pytest.raises(UnreadableEvent, match=f"event {seq} of the log cannot be read: {said}") as refused:
+        refusal = re.escape(f"event {seq} of the log cannot be read: {said}")
+        with pytest.raises(UnreadableEvent, match=refusal) as refused:
             open_workflow(repo, demo=False)
     assert refused.value.seq == seq
 
