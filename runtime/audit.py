@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runtime import events as event_kinds
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint, differences
 from runtime.state import Projection
@@ -32,8 +33,9 @@ class AuditReport:
 
 
 def verify_data_dir(data_dir: Path) -> AuditReport:
-    """Check the hash chain and seq continuity, then replay every event into a fresh projection
-    and compare it, at the server's last checkpoint, with the state the server held there."""
+    """Check the hash chain and seq continuity, then read every event (as the server does at
+    start-up: `runtime.events.read`), replay it into a fresh projection and compare it, at the
+    server's last checkpoint, with the state the server held there."""
     chain = verify(data_dir / EVENTS_FILE)
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
@@ -43,7 +45,8 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     compared = _compare(stored, projection) if stored and stored["seq"] == 0 else None
     files = _Files(data_dir / ATTACHMENTS_DIR)
     try:
-        for event in _events(data_dir / EVENTS_FILE):
+        for line in _events(data_dir / EVENTS_FILE):
+            event = event_kinds.read(line)
             if (problem := files.problem(event)) is not None:
                 return AuditReport(False, problem)
             batch.append(event)
@@ -53,6 +56,8 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
                 batch = []
                 if stored and projection.last_seq == stored["seq"]:
                     compared = _compare(stored, projection)
+    except event_kinds.UnreadableEvent as exc:
+        return AuditReport(False, str(exc))
     except (KeyError, ValueError, TypeError) as exc:
         return AuditReport(False, f"event {projection.last_seq + 1} cannot be replayed: {exc!r}")
     if stored and compared is None:

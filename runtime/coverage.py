@@ -32,8 +32,8 @@ seen, and every approval on the record covers the data as it went ahead: what an
 the invalidations are recorded all the same (the record and the task page say what changed), and
 nothing stands on that walk.
 
-The new event vocabulary (for runtime/events.py): `DIGEST` on approve/complete events, the
-`INVALIDATE` event built by `invalidation`, and the `skip` reason `notes.APPROVAL_STANDS`.
+Declared in `runtime.events`: `DIGEST` on approve/complete events, the `INVALIDATE` kind
+(built by `invalidation`); the `skip` reason `notes.APPROVAL_STANDS`.
 """
 from __future__ import annotations
 
@@ -47,12 +47,10 @@ import orjson
 from builder.flows import Flow, Step
 from builder.forms import Form
 from builder.permissions import HIDDEN, Changes, editable_at_start, step_permission
+from runtime import events
 
 DIGEST = "digest"  # on approve/complete events: hex SHA-256 of the data the person passed (`covered`)
-INVALIDATE = "invalidate"  # event: an earlier step's approvals no longer cover the data
-# The invalidate event's fields: step (str), approvers (list[str] usernames), tasks (list[str] task
-# ids), changes ({field: {"from", "to"}}, of the fields it covered), cause ("resubmit" | "edit"),
-# standing (list[str] step ids whose approvals still stand on the walk that follows).
+INVALIDATE = "invalidate"  # event: an earlier step's approvals no longer cover the data (fields: runtime.events)
 CAUSE_RESUBMIT, CAUSE_EDIT = "resubmit", "edit"
 SIGNED = ("approve", "complete")  # the decisions that carry a digest
 ENDS_RERUN = ("return", "resubmit", "start")  # a later one of these ends what an invalidation let stand
@@ -199,10 +197,10 @@ def still_covered(flow: Flow, form: Form, approvals: Sequence[Approval], data: d
 def invalidation(instance: str, at: str, actor: str, invalid_step: Invalid, cause: str,
                  still_standing: Iterable[str]) -> dict[str, Any]:
     """The `invalidate` event for one step (the system's, as what the change caused)."""
-    return {"action": INVALIDATE, "instance": instance, "at": at, "actor": actor, "step": invalid_step.step,
-            "approvers": [a.approver for a in invalid_step.approvals],
-            "tasks": [a.task for a in invalid_step.approvals],
-            "changes": invalid_step.changes, "cause": cause, "standing": sorted(set(still_standing))}
+    return events.new(INVALIDATE, instance, at, actor, step=invalid_step.step,
+                      approvers=[a.approver for a in invalid_step.approvals],
+                      tasks=[a.task for a in invalid_step.approvals],
+                      changes=invalid_step.changes, cause=cause, standing=sorted(set(still_standing)))
 
 
 def stands(newest_first: Iterable[dict[str, Any]], step_id: str) -> bool:

@@ -14,9 +14,8 @@ from builder.flows import Flow
 from builder.forms import Form
 from rules.ruleset import Ruleset
 from runtime.assignment import Delegations
+from runtime.events import Event
 from runtime.state import Instance, Task
-
-Event = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from builder.policies import OnReject
 from builder.permissions import EDITABLE, edit, editable_at_step
 from builder.serial_numbers import assign_serials
 from rules.evaluation import Evaluator
-from runtime import rerun, subprocess_settling
+from runtime import events, rerun, subprocess_settling
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp
 from runtime.coverage import DIGEST, SIGNED, step_digest
@@ -47,7 +47,7 @@ class Engine:
         at = self.now()
         started = self.started(defs, submitter, data, at, chosen)
         if parent:
-            started["parent"] = parent
+            events.amend(started, parent=parent)
         walk = self.walk(defs, started["instance"], submitter.username, data, at, events=[started])
         walk.go(defs.flow.steps[0] if defs.flow.steps else None)
         return walk.events
@@ -61,9 +61,10 @@ class Engine:
         data, serials = assign_serials(defs.form.fields, data, day,
                                        lambda key, prefix: self.lookups.serial(process, key, prefix),
                                        lambda key, number: self.lookups.serial_taken(process, key, number))
-        return {"action": "start", "instance": self.new_id(), "at": at, "actor": submitter.username,
-                "process": process, "department": submitter.department, "data": data,
-                **defs.pins(), **({"serials": serials} if serials else {}), **({"chosen": chosen} if chosen else {})}
+        return events.new("start", self.new_id(), at, submitter.username,
+                          process=process, department=submitter.department, data=data,
+                          **defs.pins(), **({"serials": serials} if serials else {}),
+                          **({"chosen": chosen} if chosen else {}))
 
     def walk(self, defs: Definitions, instance: str, submitter: str, data: dict[str, Any], at: str,
              history: tuple[Event, ...] = (), events: Iterable[Event] = ()) -> Walk:
@@ -93,15 +94,15 @@ class Engine:
             _check_rejection(defs.flow, text, code)
         data, changes = _edited(defs, instance, task, action, edits, self.org, self.calendar)
         at = self.now()
-        done: Event = {"action": action, "instance": instance.id, "at": at, "actor": actor.username,
-                       "step": task.step, "task": task.id,
-                       ("reason" if action == "reject" else "comment"): text}
+        done = events.new(action, instance.id, at, actor.username,
+                          step=task.step, task=task.id,
+                          **{("reason" if action == "reject" else "comment"): text})
         if action == "reject" and code:
-            done["code"] = code
+            events.amend(done, code=code)
         if changes:
-            done["changes"] = changes
+            events.amend(done, changes=changes)
         if action in SIGNED and not task.post_hoc and actor is not SYSTEM_USER:  # what this person passed
-            done[DIGEST] = step_digest(defs.flow, defs.form, task.step, data)
+            events.amend(done, **{DIGEST: step_digest(defs.flow, defs.form, task.step, data)})
         if task.post_hoc:  # green channel: settles its own step; the request went ahead long ago
             return [done, *self._settle_post_hoc(defs, instance, task, action, others_open, at)]
         step = defs.flow.step(task.step)
@@ -125,7 +126,7 @@ class Engine:
         if mode == "any":
             walk.events += [cancel(instance.id, at, other) for other in same_step]
         if instance.resume_at and instance.resume_at != task.step:  # fixed: straight back to who returned it
-            done["resumed"] = instance.resume_at
+            events.amend(done, resumed=instance.resume_at)
             walk.go(defs.flow.step(instance.resume_at))
         else:
             walk.last_approver = actor.username if action == "approve" else ""
@@ -136,9 +137,9 @@ class Engine:
                       others_open: tuple[Task, ...] = ()) -> list[Event]:
         """An automatic decision (a deadline's escalation): exactly the events the assignee's own
         decision would cause, the flow moving on the same way, recorded as the system's."""
-        events = self.act(defs, instance, evolve(task, assignee=SYSTEM), SYSTEM_USER, action, text,
-                          others_open=others_open)
-        return [{**events[0], "auto": True}, *events[1:]]
+        decided = self.act(defs, instance, evolve(task, assignee=SYSTEM), SYSTEM_USER, action, text,
+                           others_open=others_open)
+        return [events.amended(decided[0], auto=True), *decided[1:]]
 
     def withdraw(self, instance: Instance, open_tasks: tuple[Task, ...], actor: User) -> list[Event]:
         """The submitter takes the request back, as long as nobody has acted on it yet."""
@@ -156,7 +157,7 @@ class Engine:
             raise Conflict(N_("cannot withdraw: %(who)s has already acted on it (%(action)s)",
                               who=acted["actor"], action=word(acted["action"])))
         at = self.now()
-        return [{"action": "withdraw", "instance": instance.id, "at": at, "actor": actor.username},
+        return [events.new("withdraw", instance.id, at, actor.username),
                 *(cancel(instance.id, at, task) for task in open_tasks),
                 finish(instance.id, at, InstanceStatus.WITHDRAWN)]
 
@@ -176,9 +177,9 @@ class Engine:
         if not reason:
             raise ValidationFailed({"reason": N_("say what needs fixing")})
         at = self.now()
-        event: Event = {"action": "return", "instance": instance.id, "at": at, "actor": actor.username,
-                        "step": task.step, "task": task.id, "to": to, "reason": reason,
-                        "resume": _returning_step(defs.flow, task.step)}
+        event = events.new("return", instance.id, at, actor.username,
+                           step=task.step, task=task.id, to=to, reason=reason,
+                           resume=_returning_step(defs.flow, task.step))
         walk = self._going_back(defs, instance, event, others_open)
         if walk is None:
             raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
@@ -212,9 +213,9 @@ class Engine:
         to = rule.to if rule.to == "submitter" or _acted_by_person(flow, instance, rule.to) else "submitter"
         for going in dict.fromkeys((to, "submitter")):
             starts_over = flow.steps[0].id if going == "submitter" else ""
-            event = {**done, "to": going, "resume": here if rule.resume == "here" else starts_over}
+            event = events.amended(done, to=going, resume=here if rule.resume == "here" else starts_over)
             if going != rule.to:
-                event["instead_of"] = rule.to
+                events.amend(event, instead_of=rule.to)
             walk = self._going_back(defs, instance, event, others_open)
             if walk is not None:
                 return walk.events
@@ -229,9 +230,8 @@ class Engine:
         if instance.status is not InstanceStatus.RETURNED:
             raise TransitionNotAllowed("resubmit", str(instance.status), "request")
         at = self.now()
-        return rerun.resubmitted(self, defs, instance, {"action": "resubmit", "instance": instance.id, "at": at,
-                                                        "actor": actor.username, "data": data,
-                                                        "resumed": instance.resume_at}, data)
+        return rerun.resubmitted(self, defs, instance, events.new("resubmit", instance.id, at, actor.username,
+                                                                  data=data, resumed=instance.resume_at), data)
 
     def transfer(self, instance: Instance, task: Task, actor: User, to: User, comment: str = "") -> list[Event]:
         """转交: the assignee hands the task to someone else, who then acts in their place."""
@@ -240,8 +240,8 @@ class Engine:
             refused = (N_("cannot transfer the task to yourself") if to.username == actor.username
                        else N_("cannot transfer the task to the person who filed the request"))
             raise ValidationFailed({"to": refused})
-        return [{"action": "transfer", "instance": instance.id, "at": self.now(), "actor": actor.username,
-                 "step": task.step, "task": task.id, "to": to.username, "comment": bounded("comment", comment)}]
+        return [events.new("transfer", instance.id, self.now(), actor.username,
+                           step=task.step, task=task.id, to=to.username, comment=bounded("comment", comment))]
 
     def add_signer(self, instance: Instance, task: Task, actor: User, signer: User, position: str) -> list[Event]:
         """加签: someone else approves this step too, before this person or after them."""
@@ -253,16 +253,15 @@ class Engine:
         if signer.username in (actor.username, instance.submitter) or signer.username in task.queue:
             raise ValidationFailed({"user": N_("%(who)s cannot be added: already on this step or filed the request",
                                                who=signer.username)})
-        return [{"action": "add_signer", "instance": instance.id, "at": self.now(), "actor": actor.username,
-                 "step": task.step, "task": task.id, "user": signer.username, "position": position}]
+        return [events.new("add_signer", instance.id, self.now(), actor.username,
+                           step=task.step, task=task.id, user=signer.username, position=position)]
 
     def comment(self, instance: Instance, actor: User, text: str) -> list[Event]:
         """A remark on the record by anyone involved; it changes nothing else."""
         text = bounded("comment", text)
         if not text:
             raise ValidationFailed({"comment": N_("write something")})
-        return [{"action": "comment", "instance": instance.id, "at": self.now(), "actor": actor.username,
-                 "comment": text}]
+        return [events.new("comment", instance.id, self.now(), actor.username, comment=text)]
 
     def urge(self, instance: Instance, task: Task, actor: User) -> list[Event]:
         """催办: the submitter reminds the assignee; at most once an hour per task."""
@@ -273,8 +272,8 @@ class Engine:
         at = self.now()
         if task.urged_at and _hours_between(task.urged_at, at) < 1:
             raise Conflict(N_("this task was urged at %(at)s; urging is possible once an hour", at=task.urged_at))
-        return [{"action": "urge", "instance": instance.id, "at": at, "actor": actor.username,
-                 "step": task.step, "task": task.id, "assignee": task.assignee}]
+        return [events.new("urge", instance.id, at, actor.username,
+                           step=task.step, task=task.id, assignee=task.assignee)]
 
     def _check_open(self, instance: Instance, task: Task, actor: User, action: str) -> None:
         if task.assignee != actor.username:
@@ -298,7 +297,7 @@ class Engine:
         if action == "approve" and task.queue:
             walk = self.walk(defs, instance.id, instance.submitter, instance.data, at)
             following = walk.task(defs.flow.step(task.step), Resolution(task.queue[0]), task.queue[1:])
-            return [{**following, "post_hoc": True, "due": task.due}]
+            return [events.amended(following, post_hoc=True, due=task.due)]
         if action == "reject" or getattr(defs.flow.step(task.step), "mode", "single") == "any":
             return [cancel(instance.id, at, other) for other in others_open]
         return []

@@ -10,7 +10,7 @@ from runtime.i18n import N_, Text
 
 __all__ = [
     "BadRequest", "Conflict", "DefinitionError", "Forbidden", "FormflowError", "NotAuthenticated", "NotFound",
-    "PayloadTooLarge", "Problem", "RuleError", "TransitionNotAllowed", "ValidationFailed",
+    "PayloadTooLarge", "Problem", "RuleError", "TransitionNotAllowed", "UnreadableEvent", "ValidationFailed",
 ]
 
 
@@ -59,6 +59,18 @@ WORDS: dict[str, Text] = {w: w for w in (
 def word(name: str) -> str:
     """An action, status or kind as a word the reader's language has (the name itself if unknown)."""
     return WORDS.get(name, name)
+
+
+class UnreadableEvent(FormflowError):
+    """A line of the event log that is not an event this server knows (`runtime.events`): the
+    server refuses to start on it rather than rebuild a state that leaves it out. For operators,
+    so in English, naming the line's sequence number."""
+
+    def __init__(self, seq: int | None, problem: str) -> None:
+        self.seq, self.problem = seq, problem
+        super().__init__(f"event {seq if seq is not None else '(no seq)'} of the log cannot be read: {problem}; "
+                         "formflow does not start on a log it cannot read (restore the log, or run the "
+                         "formflow version that wrote it)")
 
 
 class ValidationFailed(FormflowError):

@@ -20,7 +20,7 @@ from typing import Any
 
 from builder.deadlines import DECIDING_ACTIONS
 from rules.errors import FormflowError
-from runtime import notes
+from runtime import events as event_kinds, notes
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, to_stamp
 from runtime.deadlines import duration_words, moment_after
@@ -63,24 +63,27 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
             due.append((moment, index))
     events: list[Event] = []
     assignee = task.assignee  # a transfer on an earlier rung changes who a later rung concerns
-    base = {"instance": instance.id, "at": at, "actor": SYSTEM, "step": task.step, "task": task.id}
+
+    def event(kind: str, **fields: Any) -> Event:  # the system's, on this task, now
+        return event_kinds.new(kind, instance.id, at, SYSTEM, step=task.step, task=task.id, **fields)
+
     for _, index in sorted(due):
         if index == OVERDUE:
-            events.append({"action": "overdue", **base, "due": task.due, "assignee": assignee})
+            events.append(event("overdue", due=task.due, assignee=assignee))
             continue
         rung = step.escalation[index]
-        record: Event = {"action": "escalate", **base, "rung": index, "do": rung.action,
-                         "after": {"amount": rung.after.amount, "unit": rung.after.unit}, "assignee": assignee}
+        record = event("escalate", rung=index, do=rung.action,
+                       after={"amount": rung.after.amount, "unit": rung.after.unit}, assignee=assignee)
         if rung.action == "urge":
-            events += [record, {"action": "urge", **base, "assignee": assignee}]
+            events += [record, event("urge", assignee=assignee)]
         elif rung.action == "transfer_superior":
             superior = engine.org.superior(assignee)
             if superior is None or superior in (assignee, instance.submitter):
                 skipped = notes.NO_SUPERIOR if superior is None else notes.SUPERIOR_FILED
-                events.append({**record, "skipped": str(skipped.fill(who=assignee))})
+                events.append(event_kinds.amended(record, skipped=str(skipped.fill(who=assignee))))
                 continue
-            events += [record, {"action": "transfer", **base, "to": superior,
-                                "comment": str(notes.ESCALATED.fill(after=duration_words(rung.after)))}]
+            events += [record, event("transfer", to=superior,
+                                     comment=str(notes.ESCALATED.fill(after=duration_words(rung.after))))]
             assignee = superior
         elif rung.action in DECIDING_ACTIONS:
             approve = rung.action == "auto_approve"
@@ -92,7 +95,7 @@ def _task_events(engine: Engine, defs: Definitions, instance: Instance, task: Ta
                 decision = engine.act_as_system(defs, instance, task, action, why, others)
             except FormflowError as refused:  # recorded, so one odd task never stalls the others
                 skipped = (notes.NOT_APPROVED if approve else notes.NOT_REJECTED).fill(problem=str(refused))
-                events.append({**record, "skipped": str(skipped)})
+                events.append(event_kinds.amended(record, skipped=str(skipped)))
                 continue
             return [*events, record, *decision], True
         else:  # remind: the record is the reminder

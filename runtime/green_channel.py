@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.flows import Flow, HumanStep, Join, Step
+from runtime import events
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp
 from runtime.deadlines import due_stamp
@@ -67,7 +68,7 @@ def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, 
     (`runtime.steps`); only what becomes of those tasks differs."""
     assert defs.flow.urgent is not None
     at = engine.now()
-    started = {**engine.started(defs, submitter, data, at, chosen), "urgent": {"reason": reason}}
+    started = events.amended(engine.started(defs, submitter, data, at, chosen), urgent={"reason": reason})
     walk = engine.walk(defs, started["instance"], submitter.username, data, at, events=[started])
     due = due_stamp(calendar, at, defs.flow.urgent.deadline)
     execution = defs.flow.step(defs.flow.urgent.execution)
@@ -79,7 +80,7 @@ def urgent_start(engine: Engine, calendar: BusinessCalendar, defs: Definitions, 
         if step.kind == "approval":
             opened = len(walk.events)
             HUMAN_STEPS["approval"].open(walk, step)
-            walk.events[opened:] = [{**e, "post_hoc": True, "due": due} if e["action"] == "task" else e
+            walk.events[opened:] = [events.amended(e, post_hoc=True, due=due) if e["action"] == "task" else e
                                     for e in walk.events[opened:]]
         elif isinstance(step, HumanStep):
             walk.emit(walk.event("urgent_skip", step=step.id))

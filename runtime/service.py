@@ -19,6 +19,7 @@ from builder.permissions import edit, editable_at_start, not_asked_at_start
 from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
+from runtime import events as event_kinds
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, time_left
@@ -73,8 +74,8 @@ class Workflow:
         self._parsed: dict[tuple[str, str, int], Any] = {}
         self._latest: dict[tuple[str, str], int] = {}
         self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
-        for event in repo.read_events():
-            self.state.apply(event)
+        for line in repo.read_events():  # a line it cannot read stops start-up, naming its seq
+            self.state.apply(event_kinds.read(line))
 
     # --- definitions -------------------------------------------------------------------
     def definition(self, kind: str, key: str, version: int | None = None) -> Any:
@@ -425,8 +426,10 @@ class Workflow:
 
     def _commit(self, events: list[dict[str, Any]], request_id: str = "") -> None:
         if request_id:
-            events[0] = {**events[0], "request": request_id}
-        committed = self.repo.append_events(self.engine.settle(events))
+            events[0] = event_kinds.amended(events[0], request=request_id)
+        batch = self.engine.settle(events)
+        event_kinds.check_batch(batch)  # never a line the next start-up could not read
+        committed = self.repo.append_events(batch)
         for event in committed:
             self.state.apply(event)
         for listener in self.on_commit:

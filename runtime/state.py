@@ -256,7 +256,7 @@ def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
 def _on_return(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TaskStatus.RETURNED, e["at"])
     to_submitter = e["to"] == "submitter"
-    p._touch(e, resume_at=e.get("resume", e["step"]),
+    p._touch(e, resume_at=e["resume"],  # named since events version 2 (older lines: runtime.events)
              **({"status": InstanceStatus.RETURNED} if to_submitter else {}))
 
 

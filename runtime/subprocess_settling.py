@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from runtime import notes
+from runtime import events, notes
 from runtime.definitions import Definitions, Event, Lookups
 from runtime.state import TASK_ACTIONS, InstanceStatus, Task
 from runtime.steps import SYSTEM, Walk, cancel, finish
@@ -48,8 +48,8 @@ def _child_ended(parent: dict[str, str], ended: Event, batch: list[Event], looku
     history = (instance.events if instance else ()) + tuple(e for e in batch if e["instance"] == started["instance"])
     walk = walk_of(defs, started["instance"], started["actor"], instance.data if instance else started["data"],
                    ended["at"], history)
-    walk.emit({"action": "subflow_done", "instance": walk.instance, "at": ended["at"], "actor": SYSTEM,
-               "step": parent["step"], "child": ended["instance"], "status": ended["status"]})
+    walk.emit(events.new("subflow_done", walk.instance, ended["at"], SYSTEM,
+                         step=parent["step"], child=ended["instance"], status=ended["status"]))
     if ended["status"] == str(InstanceStatus.COMPLETED):
         walk.go(defs.flow.successor(parent["step"]))
     else:
@@ -64,8 +64,8 @@ def end_child(child: str, cause: Event, batch: list[Event], lookups: Lookups) ->
     at = cause["at"]
     why = notes.PARENT_ENDED if cause["action"] == "finish" else notes.PARENT_RETURNED  # a return, or a reject sending back
     return [*(cancel(child, at, task) for task in _open_in(child, batch, lookups)),
-            {"action": "finish", "instance": child, "at": at, "actor": SYSTEM, "ended_by": cause["instance"],
-             "status": str(InstanceStatus.WITHDRAWN), "reason": str(why)}]
+            events.new("finish", child, at, SYSTEM, ended_by=cause["instance"],
+                       status=str(InstanceStatus.WITHDRAWN), reason=str(why))]
 
 
 def unfinished_children(instance_id: str, batch: list[Event], lookups: Lookups) -> list[str]:

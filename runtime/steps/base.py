@@ -16,6 +16,7 @@ from typing import Any, Final, Literal, Protocol
 
 from builder.flows import Flow, Join, Step
 from rules.evaluation import Evaluator
+from runtime import events
 from runtime.calendar import BusinessCalendar
 from runtime.deadlines import due_stamp
 from runtime.definitions import Definitions, Event, Lookups
@@ -92,25 +93,24 @@ class Walk:
 
     def event(self, action: str, **details: Any) -> Event:
         """An event the system causes on this instance, now."""
-        return {"action": action, "instance": self.instance, "at": self.at, "actor": SYSTEM, **details}
+        return events.new(action, self.instance, self.at, SYSTEM, **details)
 
     def task(self, step: Step, person: Resolution, queue: tuple[str, ...] = ()) -> Event:
         """A task of `step` for `person` (then `queue`, in turn), due by the step's deadline."""
         event = self.event("task", step=step.id, task=self.services.new_id(), kind=step.kind,
                            assignee=person.assignee, note=str(person.note))
         if queue:
-            event["queue"] = list(queue)
+            events.amend(event, queue=list(queue))
         if person.on_behalf_of:
-            event["for"] = person.on_behalf_of
+            events.amend(event, **{"for": person.on_behalf_of})
         if due := due_stamp(self.services.calendar, self.at, getattr(step, "deadline", None)):
-            event["due"] = due
+            events.amend(event, due=due)
         return event
 
 
 def cancel(instance_id: str, at: str, task: Task) -> Event:
-    return {"action": "cancel", "instance": instance_id, "at": at, "actor": SYSTEM,
-            "step": task.step, "task": task.id}
+    return events.new("cancel", instance_id, at, SYSTEM, step=task.step, task=task.id)
 
 
 def finish(instance_id: str, at: str, status: InstanceStatus) -> Event:
-    return {"action": "finish", "instance": instance_id, "at": at, "actor": SYSTEM, "status": str(status)}
+    return events.new("finish", instance_id, at, SYSTEM, status=str(status))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from builder.flows import BranchStep
 from rules.conditions import condition_fields, matches
+from runtime import events
 from runtime.steps.base import Next, Walk
 
 
@@ -15,12 +16,12 @@ class BranchHandler:
         if step.ruleset:
             decision = walk.services.evaluator.evaluate(defs.rulesets[step.ruleset], facts)
             index, lane = step.choose(lambda branch: branch.matches(decision.outcome))
-            event.update(branch=index, ruleset=decision.ruleset, ruleset_version=decision.version,
+            events.amend(event, branch=index, ruleset=decision.ruleset, ruleset_version=decision.version,
                          fired=list(decision.fired), default_used=decision.default_used,
                          outcome=decision.outcome, inputs=decision.inputs, trace=list(decision.trace))
         else:
             index, lane = step.choose(lambda branch: matches(branch.when, facts))
             read = sorted(set().union(*(condition_fields(b.when) for b in step.branches)))
-            event.update(branch=index, inputs={name: facts[name] for name in read if name in facts})
+            events.amend(event, branch=index, inputs={name: facts[name] for name in read if name in facts})
         walk.emit(event)
         return lane[0] if lane else defs.flow.successor(step.id)
