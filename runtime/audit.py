@@ -4,7 +4,9 @@ The record's attachments are part of it: every file an event names (by its SHA-2
 the data directory's content-addressed store with exactly those bytes.
 
 Reads the data directory without taking its lock (the log is append-only, so a running server
-does not disturb the check) and never changes anything.
+does not disturb the check: it reads up to the last committed line) and never changes anything.
+With the audit key every line's MAC is checked; with anchors (`runtime.store.anchors`) the log
+must still hold each anchored event with the anchored digest.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint, differences
 from runtime.state import Projection
 from runtime.store.blobs import ATTACHMENTS_DIR, blob_path
-from runtime.store.eventlog import verify
+from runtime.store.anchors import Anchor, check_anchors
+from runtime.store.eventlog import committed_size, verify
 
 EVENTS_FILE = "events.jsonl"
 SETTINGS_FILE = "settings.json"
@@ -31,10 +34,14 @@ class AuditReport:
     message: str
 
 
-def verify_data_dir(data_dir: Path) -> AuditReport:
-    """Check the hash chain and seq continuity, then replay every event into a fresh projection
-    and compare it, at the server's last checkpoint, with the state the server held there."""
-    chain = verify(data_dir / EVENTS_FILE)
+def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anchor] | None = None) -> AuditReport:
+    """Check the hash chain (with `key`, every MAC), seq continuity and `anchors`, then replay every
+    event into a fresh projection and compare it, at the server's last checkpoint, with the state
+    the server held there."""
+    log = data_dir / EVENTS_FILE
+    limit = committed_size(log) if log.is_file() else None
+    chain = verify(log, key, limit=limit, heads_at=[a.seq for a in anchors or ()])
+    chain = check_anchors(chain, anchors or ())
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
     stored = _stored_checkpoint(data_dir)
@@ -43,7 +50,7 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     compared = _compare(stored, projection) if stored and stored["seq"] == 0 else None
     files = _Files(data_dir / ATTACHMENTS_DIR)
     try:
-        for event in _events(data_dir / EVENTS_FILE):
+        for event in _events(log, limit):
             if (problem := files.problem(event)) is not None:
                 return AuditReport(False, problem)
             batch.append(event)
@@ -61,7 +68,10 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
     if compared is not None and not compared.ok:
         return compared
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
-    return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
+    anchored = f"; {len(anchors)} anchors hold" if anchors else ""
+    unkeyed = "" if chain.keyed or not chain.events else (
+        " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)")
+    return AuditReport(True, f"{chain}{unkeyed}{anchored}; replayed {len(projection.instances)} instances and "
                              f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")
 
@@ -138,7 +148,11 @@ def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:
     return None
 
 
-def _events(path: Path) -> Iterator[dict[str, Any]]:
+def _events(path: Path, limit: int | None) -> Iterator[dict[str, Any]]:
+    consumed = 0
     with path.open("rb") as handle:
         for line in handle:
+            consumed += len(line)
+            if limit is not None and consumed > limit:
+                return
             yield json.loads(line)

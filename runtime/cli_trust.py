@@ -1,0 +1,87 @@
+"""The `formflow` commands about trusting the record: audit verify / anchor, backup, restore.
+
+None of them takes the data directory's lock: they read beside a running server (the log up to
+its last committed line) and write only elsewhere (`restore` into a new directory).
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from runtime.clock import utc_now
+from runtime.store.anchors import Anchor, read_anchors
+from runtime.store.audit_key import ENV, provide_key
+from runtime.store.errors import StoreError
+
+KEY_HELP = f"the audit key file (default: ${ENV}, else <data dir>.audit-key next to the data directory)"
+
+
+def _key(data_dir: Path, explicit: Path | None) -> bytes | None:
+    """The key for reading `data_dir`, never made here (None for a log that is not keyed and has none)."""
+    found = provide_key(data_dir, explicit, may_create=False)
+    if found is None and explicit is not None:
+        raise StoreError(f"there is no audit key at {explicit}")
+    return None if found is None else found.key
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from runtime.audit import verify_data_dir
+
+    anchors = read_anchors(args.anchors) if args.anchors else None
+    report = verify_data_dir(args.data, _key(args.data, args.audit_key), anchors)
+    print(report.message)
+    return 0 if report.ok else 1
+
+
+def _anchor(args: argparse.Namespace) -> int:
+    from runtime.store.eventlog import committed_size, verify
+
+    log = args.data / "events.jsonl"
+    limit = committed_size(log) if log.is_file() else None
+    report = verify(log, _key(args.data, args.audit_key), limit=limit)
+    if not report.ok:
+        print(f"formflow: no anchor for a record that does not verify: {report}")
+        return 1
+    print(Anchor(report.events, report.head, utc_now()).line())
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from runtime.store.backup import backup
+
+    manifest = backup(args.data, args.dest, now=utc_now())
+    print(f"backed up {args.data} to {args.dest}: {len(manifest['files'])} files, event log to event "
+          f"{manifest['log']['seq']} ({manifest['log']['digest']})")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from runtime.store.backup import restore
+
+    manifest = restore(args.src, args.data, _key(args.data, args.audit_key))
+    print(f"restored {args.src} to {args.data}: {len(manifest['files'])} files verified, event log to event "
+          f"{manifest['log']['seq']}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction, with_data: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:  # type: ignore[type-arg]
+    """Add `audit verify`, `audit anchor`, `backup` and `restore` to the `formflow` command."""
+    audit = sub.add_parser("audit", help="check the record")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = with_data(audit_sub.add_parser("verify", help="check the event log's keyed chain, anchors and replay"))
+    verify.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
+    verify.add_argument("--anchors", type=Path, default=None, metavar="FILE",
+                        help="anchors to hold the log against (lines printed by `formflow audit anchor`)")
+    verify.set_defaults(run=_verify)
+    anchor = with_data(audit_sub.add_parser("anchor", help="print the chain's head (seq, digest, time) to keep elsewhere"))
+    anchor.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
+    anchor.set_defaults(run=_anchor)
+    backup = with_data(sub.add_parser("backup", help="write a consistent copy of a (running) data directory"))
+    backup.add_argument("dest", type=Path, help="a new or empty directory for the copy")
+    backup.set_defaults(run=_backup)
+    restore = sub.add_parser("restore", help="verify a backup, then copy it into a new data directory")
+    restore.add_argument("src", type=Path, help="the backup directory")
+    restore.add_argument("--data", type=Path, required=True, help="the data directory to make (new or empty)")
+    restore.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
+    restore.set_defaults(run=_restore)
