@@ -63,8 +63,31 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line).hexdigest()
 
 
-def mac_of(key: bytes, body: bytes) -> str:
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+class Mac:
+    """HMAC-SHA256 under one key, its padded key blocks hashed once (RFC 2104): per line it then
+    costs about what a plain SHA-256 does, where `hmac.new` per line cost 2.5 times that."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def of(self, body: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(body)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def matches(self, line: bytes) -> bool:
+        """Whether a keyed line's MAC is the MAC of the rest of it under this key."""
+        found = MAC_TRAILER.search(line)
+        if not found:
+            return False
+        body = line[:found.start()] + b"}"
+        return hmac.compare_digest(self.of(body).encode(), found.group(1))
 
 
 def parse_line(line: bytes) -> dict[str, Any] | None:
@@ -81,20 +104,13 @@ def line_digest(line: bytes) -> str:
     return found.group(1).decode() if found else line_hash(line)
 
 
-def mac_matches(key: bytes, line: bytes) -> bool:
-    found = MAC_TRAILER.search(line)
-    if not found:
-        return False
-    body = line[:found.start()] + b"}"
-    return hmac.compare_digest(mac_of(key, body).encode(), found.group(1))
-
-
 class Chain:
     """Seals batches of events onto a chain whose tip is (`last_seq`, `head`); shared by both logs.
     With a `key` every line is keyed."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key
+        self._mac = None if key is None else Mac(key)
         self.last_seq = 0
         self.head = GENESIS
         self._lock = threading.Lock()
@@ -106,7 +122,7 @@ class Chain:
     def _seal(self, events: Iterable[Mapping[str, Any]]) -> tuple[list[bytes], list[dict[str, Any]], int, str]:
         """Stamp each event with `seq` and `prev` (and `mac`); the batch's last one also with `commit`, so a
         batch cut short by a crash is recognised and set aside whole (a command is all or nothing)."""
-        seq, head, key = self.last_seq, self.head, self.key
+        seq, head, mac = self.last_seq, self.head, self._mac
         lines: list[bytes] = []
         sealed: list[dict[str, Any]] = []
         events = list(events)
@@ -121,10 +137,10 @@ class Chain:
             if position == len(events):
                 stamped["commit"] = True
             line = encode_line(stamped)
-            if key is None:
+            if mac is None:
                 head = line_hash(line)
             else:
-                head = mac_of(key, line)
+                head = mac.of(line)
                 line = line[:-1] + _MAC_PREFIX + head.encode() + b'"}'
                 stamped["mac"] = head
             lines.append(line)
@@ -139,6 +155,7 @@ class ChainChecker:
     def __init__(self, path: Path, key: bytes | None = None) -> None:
         self.path = path
         self.key = key
+        self._mac = None if key is None else Mac(key)
         self.seq = 0
         self.head = GENESIS
         self.previous_head = GENESIS
@@ -166,13 +183,13 @@ class ChainChecker:
         return event
 
     def _check_mac(self, lineno: int, line: bytes, peek: Lines) -> None:
-        if self.key is None:
+        if self._mac is None:
             raise KeyNeeded(self.path, lineno)
         if not MAC_TRAILER.search(line):
             raise StoreCorrupt(self.path, "has a MAC that is not its last member (the line was altered)", lineno)
         if self.keyed_from is None:
             self.keyed_from = lineno
-        if mac_matches(self.key, line):
+        if self._mac.matches(line):
             return
         # One altered line fails alone; under a wrong key (or a history re-chained with another
         # key) every line fails, while each still names the one before it.
@@ -180,7 +197,7 @@ class ChainChecker:
         if following is not None and following[2]:
             after = parse_line(following[1])
             if (after is not None and after.get("prev") == line_digest(line)
-                    and "mac" in after and not mac_matches(self.key, following[1])):
+                    and "mac" in after and not self._mac.matches(following[1])):
                 raise StoreCorrupt(
                     self.path, f"the MAC does not match, nor does line {lineno + 1}'s, though the two chain: "
                     "this is not the audit key the log was written with (wrong --audit-key?), or the history "

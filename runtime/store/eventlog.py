@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 
 from runtime.store.chain import (GENESIS, MAC_TRAILER, Chain, ChainChecker, KeyNeeded, Lines, encode_line,
-                                 line_digest, line_hash, mac_matches, parse_line)
+                                 line_digest, line_hash, parse_line)
 from runtime.store.errors import StoreCorrupt, StoreError
 
 __all__ = ["GENESIS", "EventLog", "KeyNeeded", "MemoryEventLog", "TornTail", "VerifyReport", "committed_size",
@@ -223,11 +223,11 @@ class EventLog(Chain):
         would make the whole record after them fail `verify`."""
         if not MAC_TRAILER.search(last_line):
             return
-        if self.key is None:
+        if self._mac is None:
             raise KeyNeeded(self.path, self._line_number_at(offset))
-        if not mac_matches(self.key, last_line):
+        if not self._mac.matches(last_line):
             lineno = self._line_number_at(offset)
-            if before is not None and mac_matches(self.key, before):
+            if before is not None and self._mac.matches(before):
                 raise StoreCorrupt(self.path, "the MAC does not match the line (the line was altered); run "
                                    "`formflow audit verify`", lineno)
             raise StoreError(
