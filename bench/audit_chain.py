@@ -74,7 +74,7 @@ def append_rate(path: Path, key: bytes | None) -> float:
 
 def main() -> int:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
-    with tempfile.TemporaryDirectory(prefix="formflow-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="formflow-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         work = Path(tmp)
         keyed, plain = measure_durable(work)
         k, p = statistics.median(keyed), statistics.median(plain)

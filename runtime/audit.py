@@ -44,6 +44,9 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
     chain = check_anchors(chain, anchors or ())
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
+    tail = _uncommitted_tail(log, limit, chain.events)
+    if tail.startswith("line"):
+        return AuditReport(False, f"event log broken: {log} {tail}")
     stored = _stored_checkpoint(data_dir)
     projection = Projection()
     batch: list[dict[str, Any]] = []
@@ -67,7 +70,7 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
                                   "which does not end a command in the log")
     if compared is not None and not compared.ok:
         return compared
-    unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
+    unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else tail
     anchored = f"; {len(anchors)} anchors hold" if anchors else ""
     unkeyed = "" if chain.keyed or not chain.events else (
         " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)")
@@ -146,6 +149,28 @@ def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:
             if doc.get("key") == CHECKPOINT:
                 return doc["value"]
     return None
+
+
+def _uncommitted_tail(log: Path, limit: int | None, events: int) -> str:
+    """What follows the last committed line (a command being written beside a running server, or
+    a torn write the server sets aside when it starts): "" if nothing, a note, or — for a whole
+    line there that is not an event — a failure naming it, as the server would refuse to start."""
+    if limit is None:
+        return ""
+    with log.open("rb") as handle:
+        handle.seek(limit)
+        pieces = handle.read().split(b"\n")
+    if not any(pieces):
+        return ""
+    for offset, piece in enumerate(pieces[:-1], 1):
+        try:
+            event = json.loads(piece)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("seq") != events + offset:
+            return f"line {events + offset}: after the last committed event, not an event (damaged or edited)"
+    size = sum(len(piece) + 1 for piece in pieces) - 1
+    return f"; {size} bytes after the last committed event not checked (a command being written, or a torn write)"
 
 
 def _events(path: Path, limit: int | None) -> Iterator[dict[str, Any]]:

@@ -59,9 +59,15 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from runtime.store.backup import restore
 
+    from runtime.store.audit_key import default_key_path, key_path
+    from runtime.store.eventlog import is_keyed
+
     manifest = restore(args.src, args.data, _key(args.data, args.audit_key))
     print(f"restored {args.src} to {args.data}: {len(manifest['files'])} files verified, event log to event "
           f"{manifest['log']['seq']}")
+    used = key_path(args.data, args.audit_key)
+    if is_keyed(args.data / "events.jsonl") and used != default_key_path(args.data):
+        print(f"its log is keyed with {used}: serve it with --audit-key {used} (or FORMFLOW_AUDIT_KEY_FILE)")
     return 0
 
 

@@ -88,3 +88,17 @@ def test_the_server_writes_an_anchor_when_it_starts(tmp_path: Path) -> None:
     with TestClient(create_app(settings)):
         assert len(read_anchors(anchors)) == 2
     assert main(["audit", "verify", "--data", str(tmp_path / "data"), "--anchors", str(anchors)]) == 0
+
+
+def test_verify_beside_a_running_server_checks_up_to_the_last_committed_event(
+        data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = data_dir / "events.jsonl"
+    events = len(log.read_bytes().splitlines())
+    with log.open("ab") as handle:
+        handle.write(b'{"action":"comment","seq":' + str(events + 1).encode())  # a write under way
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 0
+    assert "bytes after the last committed event not checked" in capsys.readouterr().out
+    with log.open("ab") as handle:
+        handle.write(b"\ngarbage\n")
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 1
+    assert f"line {events + 1}: after the last committed event, not an event" in capsys.readouterr().out
