@@ -62,7 +62,8 @@ def _restore(args: argparse.Namespace) -> int:
     from runtime.store.audit_key import default_key_path, key_path
     from runtime.store.eventlog import is_keyed
 
-    manifest = restore(args.src, args.data, _key(args.data, args.audit_key))
+    anchors = read_anchors(args.anchors) if args.anchors else None
+    manifest = restore(args.src, args.data, _key(args.data, args.audit_key), anchors)
     print(f"restored {args.src} to {args.data}: {len(manifest['files'])} files verified, event log to event "
           f"{manifest['log']['seq']}")
     used = key_path(args.data, args.audit_key)
@@ -90,4 +91,6 @@ def add_commands(sub: argparse._SubParsersAction, with_data: Callable[[argparse.
     restore.add_argument("src", type=Path, help="the backup directory")
     restore.add_argument("--data", type=Path, required=True, help="the data directory to make (new or empty)")
     restore.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
+    restore.add_argument("--anchors", type=Path, default=None, metavar="FILE",
+                         help="anchors the backup's log must bear out (those up to its head)")
     restore.set_defaults(run=_restore)

@@ -15,7 +15,7 @@ The backup is written into a temporary directory beside DEST and renamed into pl
 
 A restore checks the whole backup before it writes anything: every file against the manifest
 (nothing missing, altered or added), the log's chain (with the audit key, every MAC) and its head
-against the manifest; then it copies into a temporary directory beside DIR and renames it into
+against the manifest (and, given anchors, against each anchor up to its head); then it copies into a temporary directory beside DIR and renames it into
 place, so DIR is either absent or complete. The audit key is never in a backup.
 """
 from __future__ import annotations
@@ -31,7 +31,9 @@ from typing import Any
 import orjson
 
 from runtime.store.errors import StoreCorrupt, StoreError
-from runtime.store.eventlog import GENESIS, committed_size, fsync_dir, line_digest, verify
+from runtime.store.anchors import Anchor, check_anchors
+from runtime.store.chain import GENESIS, line_digest
+from runtime.store.eventlog import committed_size, fsync_dir, verify
 from runtime.store.lock import LOCK_NAME
 
 __all__ = ["MANIFEST", "backup", "restore"]
@@ -166,9 +168,9 @@ def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
     return manifest
 
 
-def check_backup(source: Path, key: bytes | None) -> dict[str, Any]:
-    """The manifest of the backup in `source` once every file and the log's chain check out;
-    `StoreCorrupt` naming the first thing that does not."""
+def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None = None) -> dict[str, Any]:
+    """The manifest of the backup in `source` once every file, the log's chain and the `anchors`
+    (those up to the backup's head) check out; `StoreCorrupt` naming the first thing that does not."""
     source = Path(source)
     try:
         manifest = orjson.loads((source / MANIFEST).read_bytes())
@@ -189,7 +191,8 @@ def check_backup(source: Path, key: bytes | None) -> dict[str, Any]:
                 digest.update(chunk)
         if (digest.hexdigest(), path.stat().st_size) != (expected["sha256"], expected["size"]):
             raise StoreCorrupt(path, "does not match its SHA-256 and size in the manifest (altered or damaged)")
-    report = verify(source / EVENTS, key)
+    held = [a for a in anchors or () if a.seq <= log_head.get("seq", 0)]  # later ones came after the backup
+    report = check_anchors(verify(source / EVENTS, key, heads_at=[a.seq for a in held]), held)
     if not report.ok:
         raise StoreCorrupt(source / EVENTS, f"the backup's event log does not verify: {report}")
     if (report.events, report.head) != (log_head.get("seq"), log_head.get("digest")):
@@ -198,11 +201,11 @@ def check_backup(source: Path, key: bytes | None) -> dict[str, Any]:
     return manifest
 
 
-def restore(source: Path, data_dir: Path, key: bytes | None) -> dict[str, Any]:
+def restore(source: Path, data_dir: Path, key: bytes | None, anchors: list[Anchor] | None = None) -> dict[str, Any]:
     """Check the backup in `source` whole, then copy it to `data_dir` (absent or empty) atomically."""
     source, data_dir = Path(source), Path(data_dir)
     _empty_target(data_dir, "the data directory")
-    manifest = check_backup(source, key)
+    manifest = check_backup(source, key, anchors)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = data_dir.with_name(f".{data_dir.name}.restoring-{uuid.uuid4().hex[:8]}")
     temp.mkdir()

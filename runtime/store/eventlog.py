@@ -43,9 +43,7 @@ __all__ = ["GENESIS", "EventLog", "KeyNeeded", "MemoryEventLog", "TornTail", "Ve
 logger = logging.getLogger(__name__)
 
 _COMMIT_MARK = b'"commit":true'  # how the last event of every batch reads on disk (sorted keys)
-_Lines = Lines
 _TAIL_BLOCK = 64 * 1024
-_parse = parse_line
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ class VerifyReport:
         return f"{self.path} line {self.first_bad_line}: {self.message}"
 
 
-def _numbered_lines(handle: Any, limit: int | None) -> _Lines:
+def _numbered_lines(handle: Any, limit: int | None) -> Lines:
     """(line number, bytes without newline, had a newline) for each line in the first `limit` bytes."""
     consumed = 0
     for lineno, raw in enumerate(handle, 1):
@@ -201,12 +199,12 @@ class EventLog(Chain):
         if start > 0:
             complete = complete[1:]
         good_end = self._size - len(pieces[-1])
-        if complete and _parse(complete[-1][1]) is None:
+        if complete and parse_line(complete[-1][1]) is None:
             good_end = complete.pop()[0]
-        while complete and _COMMIT_MARK not in complete[-1][1] and _parse(complete[-1][1]) is not None:
+        while complete and _COMMIT_MARK not in complete[-1][1] and parse_line(complete[-1][1]) is not None:
             good_end = complete.pop()[0]  # a batch the crash cut short: none of it happened
         if complete:
-            last = _parse(complete[-1][1])
+            last = parse_line(complete[-1][1])
             if last is None or type(last.get("seq")) is not int:
                 raise StoreCorrupt(
                     self.path,

@@ -131,3 +131,21 @@ def test_a_backup_under_load_restores_every_action_acknowledged_before_it(tmp_pa
             shown = client.get(f"/api/instances/{instance_id}", headers=headers)
             assert shown.status_code == 200
             assert text in [e.get("comment") for e in shown.json()["events"]]
+
+
+def test_restore_holds_the_backup_against_anchors_up_to_its_head(data_dir: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    key = str(tmp_path / "data.audit-key")
+    anchors = tmp_path / "anchors.jsonl"
+    assert run("audit", "anchor", "--data", str(data_dir)) == 0
+    anchors.write_text(capsys.readouterr().out + '{"seq": 999, "digest": "later", "time": "t"}\n')
+    assert run("backup", str(tmp_path / "copy"), "--data", str(data_dir)) == 0
+    assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "ok"), "--audit-key", key,
+               "--anchors", str(anchors)) == 0
+    real = json.loads(anchors.read_text().splitlines()[0])
+    anchors.write_text(json.dumps({**real, "digest": "0" * 64}) + "\n")
+    capsys.readouterr()
+    assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "no"), "--audit-key", key,
+               "--anchors", str(anchors)) == 2
+    assert "was rewritten since" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
