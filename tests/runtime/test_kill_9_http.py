@@ -26,10 +26,13 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "runtime.cli", "serve", "--demo", "--data", str(data_dir), "--port", str(port),
-         "--escalate-every", "0"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """The server in its own process (its output appended to `server.log` beside the data), once it listens."""
+    log = data_dir.with_name("server.log")
+    with log.open("ab") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "runtime.cli", "serve", "--demo", "--data", str(data_dir), "--port", str(port),
+             "--escalate-every", "0"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -38,8 +41,13 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise AssertionError(f"the server did not start: {server.stderr.read().decode()[-2000:]}")
+                raise AssertionError(f"the server did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.02)
+
+
+def kill_9(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGKILL)
+    server.wait()
 
 
 def test_every_acknowledged_action_survives_30_kill_9s_under_load(tmp_path: Path) -> None:
@@ -50,14 +58,10 @@ def test_every_acknowledged_action_survives_30_kill_9s_under_load(tmp_path: Path
     tokens = sign_in(url)
     for _ in range(KILLS):
         with load(url, tokens, acked):
-            time.sleep(chance.uniform(0.05, 0.5))
-            server.send_signal(signal.SIGKILL)
-            server.wait()
-        server.stderr.close()
+            time.sleep(chance.uniform(0.05, 0.35))
+            kill_9(server)
         server = start_server(data_dir, port)
-    server.send_signal(signal.SIGKILL)
-    server.wait()
-    server.stderr.close()
+    kill_9(server)
 
     assert acked.count() > KILLS  # the load did reach the server between the kills
     assert missing(data_dir, acked) == []
