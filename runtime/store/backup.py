@@ -88,22 +88,24 @@ def _copy(source: Path, target: Path) -> dict[str, Any]:
     return {"sha256": digest.hexdigest(), "size": size}
 
 
-def _log_prefix(log: Path, at_least_seq: int = 0) -> bytes:
-    """The log up to its last committed line now, or further, to exactly event `at_least_seq`."""
+def _log_prefix(log: Path) -> bytes:
+    """The log up to its last committed line now."""
     if not log.is_file():
         return b""
-    size = committed_size(log)
     with open(log, "rb") as handle:
-        prefix = handle.read(size)
-        if _head(prefix)[0] >= at_least_seq:
-            return prefix
-        extra = []
+        return handle.read(committed_size(log))
+
+
+def _extended(log: Path, prefix: bytes, seq: int) -> bytes:
+    """`prefix` and the log's lines after it up to exactly event `seq` (a checkpoint's: it ends a command)."""
+    extra = []
+    with open(log, "rb") as handle:
+        handle.seek(len(prefix))
         for line in handle:
             extra.append(line)
-            event = orjson.loads(line)
-            if event.get("seq", 0) >= at_least_seq:
+            if orjson.loads(line).get("seq", 0) >= seq:
                 break
-        return prefix + b"".join(extra)
+    return prefix + b"".join(extra)
 
 
 def _head(log_bytes: bytes) -> tuple[int, str]:
@@ -151,7 +153,7 @@ def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
         if settings.is_file():
             settings_bytes = settings.read_bytes()
             if (wanted := _checkpoint_seq(settings_bytes)) > _head(log_bytes)[0]:
-                log_bytes = _log_prefix(data_dir / EVENTS, wanted)
+                log_bytes = _extended(data_dir / EVENTS, log_bytes, wanted)
             files[SETTINGS] = _write(temp / SETTINGS, settings_bytes)
         files[EVENTS] = _write(temp / EVENTS, log_bytes)
         for relative in _data_files(data_dir):

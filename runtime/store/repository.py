@@ -424,7 +424,9 @@ class FileRepository(_TinyRepository):
         self._dir_lock = DataDirLock(self.data_dir).acquire()
         opened: list[Any] = []
         try:
-            self.audit_key: AuditKey = provide_key(self.data_dir, audit_key)  # type: ignore[assignment]
+            found = provide_key(self.data_dir, audit_key)
+            assert found is not None  # made when missing
+            self.audit_key: AuditKey = found
             dbs = {}
             for name in ("definitions", "org", "sessions", "settings", "authoring", "uploads"):
                 dbs[name] = open_tinydb(self.data_dir / f"{name}.json")

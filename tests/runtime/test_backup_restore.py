@@ -149,3 +149,24 @@ def test_restore_holds_the_backup_against_anchors_up_to_its_head(data_dir: Path,
                "--anchors", str(anchors)) == 2
     assert "was rewritten since" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_a_checkpoint_beyond_the_copied_log_extends_the_copy_to_exactly_its_event(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As if the log was read just before the server's last command and the checkpoint it wrote on
+    stopping: the copy must reach the checkpoint's event (and stop there), or audit would fail."""
+    import runtime.store.backup as backup_module
+
+    log = data_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    with FileRepository(data_dir) as repo:
+        open_workflow(repo, demo=False).save_checkpoint()  # at the last event
+    early = sum(len(line) for line in lines[:2])
+    monkeypatch.setattr(backup_module, "committed_size", lambda path: early)
+    assert run("backup", str(tmp_path / "copy"), "--data", str(data_dir)) == 0
+    assert (tmp_path / "copy" / "events.jsonl").read_bytes() == log.read_bytes()
+    key = str(tmp_path / "data.audit-key")
+    assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "restored"), "--audit-key", key) == 0
+    capsys.readouterr()
+    assert run("audit", "verify", "--data", str(tmp_path / "restored"), "--audit-key", key) == 0
+    assert f"rebuilds exactly the state stored at event {len(lines)}" in capsys.readouterr().out
