@@ -54,3 +54,36 @@ def test_read_only_commands_make_no_key(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     assert provide_key(tmp_path / "data", may_create=False) is None
     assert not (tmp_path / "data.audit-key").exists()
+
+
+def test_an_old_data_directory_gets_a_key_and_its_log_goes_on_keyed(tmp_path: Path) -> None:
+    import json
+
+    from runtime.cli import main
+    from runtime.setup import open_workflow
+    from runtime.store.chain import GENESIS, encode_line, line_hash
+    from tests.support import claim
+
+    data = tmp_path / "data"
+    with FileRepository(data) as repo:
+        workflow = open_workflow(repo, demo=True)
+        workflow.start(workflow.org.user("zhang.wei"), "expense", claim([900]))
+    # The same record as every formflow before the key wrote it: plain SHA-256 chain, no key file.
+    head, plain = GENESIS, []
+    for line in (data / "events.jsonl").read_bytes().splitlines():
+        event = {k: v for k, v in json.loads(line).items() if k != "mac"} | {"prev": head}
+        plain.append(encode_line(event))
+        head = line_hash(plain[-1])
+    (data / "events.jsonl").write_bytes(b"".join(line + b"\n" for line in plain))
+    (tmp_path / "data.audit-key").unlink()
+    before = (data / "events.jsonl").read_bytes()
+
+    with FileRepository(data) as repo:
+        assert repo.audit_key.created
+        workflow = open_workflow(repo, demo=False)
+        (instance_id,) = workflow.state.instances
+        workflow.comment(workflow.org.user("zhang.wei"), instance_id, "after the upgrade")
+    assert (data / "events.jsonl").read_bytes().startswith(before)
+    report = verify(data / "events.jsonl", read_key(tmp_path / "data.audit-key"))
+    assert (report.ok, report.keyed, report.events) == (True, True, len(plain) + 1)
+    assert main(["audit", "verify", "--data", str(data)]) == 0

@@ -66,3 +66,5 @@ def test_every_acknowledged_action_survives_30_kill_9s_under_load(tmp_path: Path
     assert acked.count() > KILLS  # the load did reach the server between the kills
     assert missing(data_dir, acked) == []
     assert main(["audit", "verify", "--data", str(data_dir)]) == 0
+    said = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert said.count("made a new audit key") == 1 and str(tmp_path / "data.audit-key") in said
