@@ -12,10 +12,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime import i18n, scheduler
+from runtime.clock import utc_now
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.rulesets import RulesetAuthoring
-from runtime.clock import utc_now
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.anchors import DAY, anchor_writer

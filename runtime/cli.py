@@ -32,10 +32,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
                         max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file)
-    if args.data is not None:
-        from runtime.store.audit_key import provide_key
+    from runtime.store.audit_key import provide_key
 
-        provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))
+    provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))  # says where, once
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
