@@ -34,13 +34,14 @@ class AuditReport:
     message: str
 
 
-def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anchor] | None = None) -> AuditReport:
-    """Check the hash chain (with `key`, every MAC), seq continuity and `anchors`, then replay every
-    event into a fresh projection and compare it, at the server's last checkpoint, with the state
-    the server held there."""
+def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anchor] | None = None,
+                    keyed_after: int | None = None) -> AuditReport:
+    """Check the hash chain (with `key`, every MAC; plain lines only up to `keyed_after`), seq
+    continuity and `anchors`, then replay every event into a fresh projection and compare it, at
+    the server's last checkpoint, with the state the server held there."""
     log = data_dir / EVENTS_FILE
     limit = committed_size(log) if log.is_file() else None
-    chain = verify(log, key, limit=limit, heads_at=[a.seq for a in anchors or ()])
+    chain = verify(log, key, limit=limit, heads_at=[a.seq for a in anchors or ()], keyed_after=keyed_after)
     chain = check_anchors(chain, anchors or ())
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
@@ -73,7 +74,8 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else tail
     anchored = f"; {len(anchors)} anchors hold" if anchors else ""
     unkeyed = "" if chain.keyed or not chain.events else (
-        " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)")
+        " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)" if key is None
+        else f" (plain up to event {keyed_after}, as it stood when the audit key was made; keyed from the next command)")
     return AuditReport(True, f"{chain}{unkeyed}{anchored}; replayed {len(projection.instances)} instances and "
                              f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from runtime.clock import utc_now
 from runtime.store.anchors import Anchor, read_anchors
@@ -17,29 +18,55 @@ from runtime.store.errors import StoreError
 KEY_HELP = f"the audit key file (default: ${ENV}, else <data dir>.audit-key next to the data directory)"
 
 
-def _key(data_dir: Path, explicit: Path | None) -> bytes | None:
-    """The key for reading `data_dir`, never made here (None for a log that is not keyed and has none)."""
+class _Checks(NamedTuple):
+    """What reading a log needs from its key file: the key, and an old log's upgrade record as the
+    boundary of its plain part and an anchor of it."""
+
+    key: bytes | None
+    keyed_after: int | None = None
+    anchors: tuple[Anchor, ...] = ()
+    first_line_matches: bool = True
+
+
+def _checks(data_dir: Path, explicit: Path | None, log: Path) -> _Checks:
+    """The key for reading `data_dir`'s log `log`, never made here (none for a log that is not keyed and has none)."""
     found = provide_key(data_dir, explicit, may_create=False)
-    if found is None and explicit is not None:
-        raise StoreError(f"there is no audit key at {explicit}")
-    return None if found is None else found.key
+    if found is None:
+        if explicit is not None:
+            raise StoreError(f"there is no audit key at {explicit}")
+        return _Checks(None)
+    upgrade = found.upgrade
+    if upgrade is None:
+        return _Checks(found.key)
+    return _Checks(found.key, upgrade.keyed_after,
+                   (Anchor(upgrade.keyed_after, upgrade.digest, f"the making of the audit key {found.path}"),),
+                   found.first_line_matches(log))
 
 
 def _verify(args: argparse.Namespace) -> int:
     from runtime.audit import verify_data_dir
 
-    anchors = read_anchors(args.anchors) if args.anchors else None
-    report = verify_data_dir(args.data, _key(args.data, args.audit_key), anchors)
+    log = args.data / "events.jsonl"
+    checks = _checks(args.data, args.audit_key, log)
+    if not checks.first_line_matches:
+        print(f"event log broken: {log} line 1: is not the first line recorded when the audit key was made for "
+              "this log (the line was altered, or the key belongs to another data directory)")
+        return 1
+    anchors = [*checks.anchors, *(read_anchors(args.anchors) if args.anchors else ())]
+    report = verify_data_dir(args.data, checks.key, anchors or None, checks.keyed_after)
     print(report.message)
     return 0 if report.ok else 1
 
 
 def _anchor(args: argparse.Namespace) -> int:
+    from runtime.store.anchors import check_anchors
     from runtime.store.eventlog import committed_size, verify
 
     log = args.data / "events.jsonl"
+    checks = _checks(args.data, args.audit_key, log)
     limit = committed_size(log) if log.is_file() else None
-    report = verify(log, _key(args.data, args.audit_key), limit=limit)
+    report = check_anchors(verify(log, checks.key, limit=limit, heads_at=[a.seq for a in checks.anchors],
+                                  keyed_after=checks.keyed_after), checks.anchors)
     if not report.ok:
         print(f"formflow: no anchor for a record that does not verify: {report}")
         return 1
@@ -62,8 +89,9 @@ def _restore(args: argparse.Namespace) -> int:
     from runtime.store.audit_key import default_key_path, key_path
     from runtime.store.eventlog import is_keyed
 
-    anchors = read_anchors(args.anchors) if args.anchors else None
-    manifest = restore(args.src, args.data, _key(args.data, args.audit_key), anchors)
+    checks = _checks(args.data, args.audit_key, args.src / "events.jsonl")
+    anchors = [*checks.anchors, *(read_anchors(args.anchors) if args.anchors else ())]
+    manifest = restore(args.src, args.data, checks.key, anchors, checks.keyed_after)
     print(f"restored {args.src} to {args.data}: {len(manifest['files'])} files verified, event log to event "
           f"{manifest['log']['seq']}")
     used = key_path(args.data, args.audit_key)

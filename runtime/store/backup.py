@@ -170,7 +170,8 @@ def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
     return manifest
 
 
-def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None = None) -> dict[str, Any]:
+def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None = None,
+                 keyed_after: int | None = None) -> dict[str, Any]:
     """The manifest of the backup in `source` once every file, the log's chain and the `anchors`
     (those up to the backup's head) check out; `StoreCorrupt` naming the first thing that does not."""
     source = Path(source)
@@ -194,7 +195,8 @@ def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None =
         if (digest.hexdigest(), path.stat().st_size) != (expected["sha256"], expected["size"]):
             raise StoreCorrupt(path, "does not match its SHA-256 and size in the manifest (altered or damaged)")
     held = [a for a in anchors or () if a.seq <= log_head.get("seq", 0)]  # later ones came after the backup
-    report = check_anchors(verify(source / EVENTS, key, heads_at=[a.seq for a in held]), held)
+    report = check_anchors(verify(source / EVENTS, key, heads_at=[a.seq for a in held], keyed_after=keyed_after),
+                           held)
     if not report.ok:
         raise StoreCorrupt(source / EVENTS, f"the backup's event log does not verify: {report}")
     if (report.events, report.head) != (log_head.get("seq"), log_head.get("digest")):
@@ -203,11 +205,12 @@ def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None =
     return manifest
 
 
-def restore(source: Path, data_dir: Path, key: bytes | None, anchors: list[Anchor] | None = None) -> dict[str, Any]:
+def restore(source: Path, data_dir: Path, key: bytes | None, anchors: list[Anchor] | None = None,
+            keyed_after: int | None = None) -> dict[str, Any]:
     """Check the backup in `source` whole, then copy it to `data_dir` (absent or empty) atomically."""
     source, data_dir = Path(source), Path(data_dir)
     _empty_target(data_dir, "the data directory")
-    manifest = check_backup(source, key, anchors)
+    manifest = check_backup(source, key, anchors, keyed_after)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = data_dir.with_name(f".{data_dir.name}.restoring-{uuid.uuid4().hex[:8]}")
     temp.mkdir()

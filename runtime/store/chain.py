@@ -152,9 +152,10 @@ class ChainChecker:
     """Checks lines one by one: JSON object, `seq` continuing, the MAC of a keyed line, `prev`
     matching the previous line. Knows whether it has seen a keyed line (`keyed_from`)."""
 
-    def __init__(self, path: Path, key: bytes | None = None) -> None:
+    def __init__(self, path: Path, key: bytes | None = None, keyed_after: int | None = None) -> None:
         self.path = path
         self.key = key
+        self.keyed_after = keyed_after  # lines after it must be keyed (an old log's upgrade record)
         self._mac = None if key is None else Mac(key)
         self.seq = 0
         self.head = GENESIS
@@ -172,6 +173,10 @@ class ChainChecker:
             )
         if "mac" in event:
             self._check_mac(lineno, line, peek)
+        elif self.keyed_after is not None and self.key is not None and lineno > self.keyed_after:
+            raise StoreCorrupt(
+                self.path, f"carries no MAC though the log is keyed after event {self.keyed_after}, where it stood "
+                "when its audit key was made (lines were rewritten without the key)", lineno)
         elif self.keyed_from is not None:
             raise StoreCorrupt(
                 self.path, f"carries no MAC though the log is keyed from line {self.keyed_from} on (lines "

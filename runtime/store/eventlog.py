@@ -304,11 +304,12 @@ class MemoryEventLog(Chain):
 
 
 def verify(path: Path | str, key: bytes | None = None, *, limit: int | None = None,
-           heads_at: Collection[int] = ()) -> VerifyReport:
+           heads_at: Collection[int] = (), keyed_after: int | None = None) -> VerifyReport:
     """Check a log's chain, seq continuity and (with `key`) every MAC without changing it
-    (`formflow audit verify`); `limit` stops after that many bytes (a live log's committed part)."""
+    (`formflow audit verify`); `limit` stops after that many bytes (a live log's committed part);
+    `keyed_after` (an old log's upgrade record, `audit_key.Upgrade`): lines up to it may be plain."""
     path = Path(path)
-    checker = ChainChecker(path, key)
+    checker = ChainChecker(path, key, keyed_after)
     heads: dict[int, str] = {}
     wanted = set(heads_at)
     if not path.is_file():
@@ -332,7 +333,7 @@ def verify(path: Path | str, key: bytes | None = None, *, limit: int | None = No
             if lineno in wanted:
                 heads[lineno] = checker.head
     keyed = checker.keyed_from is not None
-    if key is not None and checker.seq and not keyed:
+    if key is not None and checker.seq and not keyed and (keyed_after is None or checker.seq > keyed_after):
         return VerifyReport(
             path, False, 0, GENESIS, 1,
             "the log carries no MAC though an audit key is given: it was re-chained without the key (or no "
