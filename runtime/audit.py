@@ -75,7 +75,8 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
     anchored = f"; {len(anchors)} anchors hold" if anchors else ""
     unkeyed = "" if chain.keyed or not chain.events else (
         " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)" if key is None
-        else f" (plain up to event {keyed_after}, as it stood when the audit key was made; keyed from the next command)")
+        else f" (plain up to event {keyed_after}, as it stood when the audit key was made; keyed from the next "
+             "command on)")
     return AuditReport(True, f"{chain}{unkeyed}{anchored}; replayed {len(projection.instances)} instances and "
                              f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")

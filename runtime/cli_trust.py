@@ -100,7 +100,10 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction, with_data: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:  # type: ignore[type-arg]
+WithData = Callable[[argparse.ArgumentParser], argparse.ArgumentParser]
+
+
+def add_commands(sub: argparse._SubParsersAction, with_data: WithData) -> None:  # type: ignore[type-arg]
     """Add `audit verify`, `audit anchor`, `backup` and `restore` to the `formflow` command."""
     audit = sub.add_parser("audit", help="check the record")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -109,7 +112,8 @@ def add_commands(sub: argparse._SubParsersAction, with_data: Callable[[argparse.
     verify.add_argument("--anchors", type=Path, default=None, metavar="FILE",
                         help="anchors to hold the log against (lines printed by `formflow audit anchor`)")
     verify.set_defaults(run=_verify)
-    anchor = with_data(audit_sub.add_parser("anchor", help="print the chain's head (seq, digest, time) to keep elsewhere"))
+    anchor = with_data(audit_sub.add_parser("anchor",
+                                            help="print the chain's head (seq, digest, time) to keep elsewhere"))
     anchor.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
     anchor.set_defaults(run=_anchor)
     backup = with_data(sub.add_parser("backup", help="write a consistent copy of a (running) data directory"))

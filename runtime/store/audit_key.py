@@ -93,7 +93,8 @@ def read_key_file(path: Path) -> AuditKey:
         upgrade = None if record is None else Upgrade(int(record["keyed_after"]), str(record["digest"]),
                                                       str(record["first_line"]))
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise StoreError(f"the audit key file {path} does not hold a key (expected {KEY_BYTES * 2} hex digits)") from None
+        raise StoreError(f"the audit key file {path} does not hold a key "
+                         f"(expected {KEY_BYTES * 2} hex digits)") from None
     if len(key) < KEY_BYTES:
         raise StoreError(f"the audit key in {path} is too short ({len(key)} bytes, at least {KEY_BYTES} needed)")
     return AuditKey(key, Path(path), upgrade=upgrade)

@@ -15,8 +15,9 @@ The backup is written into a temporary directory beside DEST and renamed into pl
 
 A restore checks the whole backup before it writes anything: every file against the manifest
 (nothing missing, altered or added), the log's chain (with the audit key, every MAC) and its head
-against the manifest (and, given anchors, against each anchor up to its head); then it copies into a temporary directory beside DIR and renames it into
-place, so DIR is either absent or complete. The audit key is never in a backup.
+against the manifest (and, given anchors, against each anchor up to its head); then it copies
+into a temporary directory beside DIR and renames it into place, so DIR is either absent or
+complete. The audit key is never in a backup.
 """
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ import orjson
 
 from runtime.store.errors import StoreCorrupt, StoreError
 
-__all__ = ["GENESIS", "KeyNeeded", "encode_line", "line_digest", "line_hash", "parse_line"]
+__all__ = ["GENESIS", "MAC_TRAILER", "Chain", "ChainChecker", "KeyNeeded", "Mac", "encode_line", "line_digest",
+           "line_hash", "parse_line"]
 
 GENESIS = "0" * 64
 """The `prev` of the first line."""
