@@ -12,11 +12,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime import i18n, scheduler
+from runtime.clock import utc_now
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
+from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
 from runtime.web import (api, audit_view, designer, flow_designer, flow_exchange, flow_properties, flow_versions,
                          flows_api, form_designer, forms_api, pages, pickers, rules_api, uploads_view)
@@ -69,7 +71,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = repo is None
-        store = open_repository(settings.data_dir) if own else repo
+        store = open_repository(settings.data_dir, settings.audit_key) if own else repo
         try:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone,
@@ -79,7 +81,11 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.flow_authoring = FlowAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
-            async with scheduler.every(settings.escalate_every, app.state.workflow.escalate_due):
+            anchor = anchor_writer(store.chain_head, settings.anchor_file, utc_now) if settings.anchor_file else None
+            if anchor:
+                anchor()
+            async with (scheduler.every(settings.escalate_every, app.state.workflow.escalate_due),
+                        scheduler.every(DAY if anchor else 0, anchor or (lambda: None))):
                 yield
         finally:
             if hasattr(app.state, "workflow"):

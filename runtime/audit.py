@@ -4,23 +4,28 @@ The record's attachments are part of it: every file an event names (by its SHA-2
 the data directory's content-addressed store with exactly those bytes.
 
 Reads the data directory without taking its lock (the log is append-only, so a running server
-does not disturb the check) and never changes anything.
+does not disturb the check: it reads up to the last committed line) and never changes anything.
+With the audit key every line's MAC is checked; with anchors (`runtime.store.anchors`) the log
+must still hold each anchored event with the anchored digest.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from runtime import events as event_kinds
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint, differences
 from runtime.state import Projection
 from runtime.store.blobs import ATTACHMENTS_DIR, blob_path
-from runtime.store.eventlog import verify
+from runtime.store.anchors import Anchor, check_anchors
+from runtime.store.audit_key import provide_key
+from runtime.store.errors import StoreError
+from runtime.store.eventlog import committed_size, verify
 
 EVENTS_FILE = "events.jsonl"
 SETTINGS_FILE = "settings.json"
@@ -32,20 +37,67 @@ class AuditReport:
     message: str
 
 
-def verify_data_dir(data_dir: Path) -> AuditReport:
-    """Check the hash chain and seq continuity, then read every event (as the server does at
-    start-up: `runtime.events.read`), replay it into a fresh projection and compare it, at the
-    server's last checkpoint, with the state the server held there."""
-    chain = verify(data_dir / EVENTS_FILE)
+class KeyChecks(NamedTuple):
+    """What reading a log needs from its key file: the key, and an old log's upgrade record as the
+    boundary of its plain part and an anchor of it."""
+
+    key: bytes | None
+    keyed_after: int | None = None
+    anchors: tuple[Anchor, ...] = ()
+    first_line_matches: bool = True
+
+
+def key_checks(data_dir: Path, explicit: Path | None, log: Path) -> KeyChecks:
+    """The key for reading `data_dir`'s log `log`, never made here (none for a log that is not keyed and has none)."""
+    found = provide_key(data_dir, explicit, may_create=False)
+    if found is None:
+        if explicit is not None:
+            raise StoreError(f"there is no audit key at {explicit}")
+        return KeyChecks(None)
+    upgrade = found.upgrade
+    if upgrade is None:
+        return KeyChecks(found.key)
+    return KeyChecks(found.key, upgrade.keyed_after,
+                   (Anchor(upgrade.keyed_after, upgrade.digest, f"the making of the audit key {found.path}"),),
+                   found.first_line_matches(log))
+
+
+def verify_record(data_dir: Path, audit_key: Path | None = None, anchors: Iterable[Anchor] = ()) -> AuditReport:
+    """`formflow audit verify` as the CLI and the /audit page run it: with the data directory's
+    audit key (`audit_key`, else where `runtime.store.audit_key` finds it; never made here), the
+    anchors its making recorded and `anchors`."""
+    log = data_dir / EVENTS_FILE
+    checks = key_checks(data_dir, audit_key, log)
+    if not checks.first_line_matches:
+        return AuditReport(False, f"event log broken: {log} line 1: is not the first line recorded when the audit "
+                                  "key was made for this log (the line was altered, or the key belongs to another "
+                                  "data directory)")
+    every = [*checks.anchors, *anchors]
+    return verify_data_dir(data_dir, checks.key, every or None, checks.keyed_after)
+
+
+def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anchor] | None = None,
+                    keyed_after: int | None = None) -> AuditReport:
+    """Check the hash chain (with `key`, every MAC; plain lines only up to `keyed_after`), seq
+    continuity and `anchors`, then read every event (as the server does at start-up:
+    `runtime.events.read`), replay it into a fresh projection and compare it, at the server's
+    last checkpoint, with the state the server held there."""
+    log = data_dir / EVENTS_FILE
+    limit = committed_size(log) if log.is_file() else None
+    chain = verify(log, key, limit=limit, heads_at=[a.seq for a in anchors or ()], keyed_after=keyed_after)
+    chain = check_anchors(chain, anchors or ())
     if not chain.ok:
         return AuditReport(False, f"event log broken: {chain}")
+    tail = _uncommitted_tail(log, limit, chain.events)
+    if tail.startswith("line"):
+        return AuditReport(False, f"event log broken: {log} {tail}")
     stored = _stored_checkpoint(data_dir)
     projection = Projection()
     batch: list[dict[str, Any]] = []
     compared = _compare(stored, projection) if stored and stored["seq"] == 0 else None
     files = _Files(data_dir / ATTACHMENTS_DIR)
     try:
-        for line in _events(data_dir / EVENTS_FILE):
+        for line in _events(log, limit):
             event = event_kinds.read(line)
             if (problem := files.problem(event)) is not None:
                 return AuditReport(False, problem)
@@ -65,8 +117,13 @@ def verify_data_dir(data_dir: Path) -> AuditReport:
                                   "which does not end a command in the log")
     if compared is not None and not compared.ok:
         return compared
-    unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else ""
-    return AuditReport(True, f"{chain}; replayed {len(projection.instances)} instances and "
+    unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else tail
+    anchored = f"; {len(anchors)} anchors hold" if anchors else ""
+    unkeyed = "" if chain.keyed or not chain.events else (
+        " (plain SHA-256 chain, no audit key: it shows lines that disagree, not a history re-chained)" if key is None
+        else f" (plain up to event {keyed_after}, as it stood when the audit key was made; keyed from the next "
+             "command on)")
+    return AuditReport(True, f"{chain}{unkeyed}{anchored}; replayed {len(projection.instances)} instances and "
                              f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")
 
@@ -143,7 +200,33 @@ def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:
     return None
 
 
-def _events(path: Path) -> Iterator[dict[str, Any]]:
+def _uncommitted_tail(log: Path, limit: int | None, events: int) -> str:
+    """What follows the last committed line (a command being written beside a running server, or
+    a torn write the server sets aside when it starts): "" if nothing, a note, or — for a whole
+    line there that is not an event — a failure naming it, as the server would refuse to start."""
+    if limit is None:
+        return ""
+    with log.open("rb") as handle:
+        handle.seek(limit)
+        pieces = handle.read().split(b"\n")
+    if not any(pieces):
+        return ""
+    for offset, piece in enumerate(pieces[:-1], 1):
+        try:
+            event = json.loads(piece)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("seq") != events + offset:
+            return f"line {events + offset}: after the last committed event, not an event (damaged or edited)"
+    size = sum(len(piece) + 1 for piece in pieces) - 1
+    return f"; {size} bytes after the last committed event not checked (a command being written, or a torn write)"
+
+
+def _events(path: Path, limit: int | None) -> Iterator[dict[str, Any]]:
+    consumed = 0
     with path.open("rb") as handle:
         for line in handle:
+            consumed += len(line)
+            if limit is not None and consumed > limit:
+                return
             yield json.loads(line)

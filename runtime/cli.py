@@ -1,4 +1,4 @@
-"""The `formflow` command: serve, export, import, audit verify."""
+"""The `formflow` command: serve, export, import; audit verify / anchor, backup, restore (`cli_trust`)."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ from builder.bpmn import flow_to_bpmn
 from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
 from rules.errors import FormflowError
+from runtime.cli_trust import KEY_HELP, add_commands
 from runtime.errors import BadRequest
 from runtime.settings import Settings
 
@@ -31,7 +32,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
-                        max_json=args.max_json)
+                        max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file)
+    from runtime.store.audit_key import provide_key
+
+    provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))  # says where, once
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
@@ -43,7 +47,7 @@ def _open(args: argparse.Namespace, *, demo: bool = False):  # noqa: ANN202
     from runtime.setup import open_workflow
     from runtime.store.repository import open_repository
 
-    repo = open_repository(args.data)
+    repo = open_repository(args.data, getattr(args, "audit_key", None))
     return repo, open_workflow(repo, demo=demo)
 
 
@@ -77,14 +81,6 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from runtime.audit import verify_data_dir
-
-    report = verify_data_dir(args.data)
-    print(report.message)
-    return 0 if report.ok else 1
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="formflow", description="Rule-driven forms and approval flows.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -106,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
                        help="largest uploaded file unless its form field sets max_size (default 20 MiB)")
     serve.add_argument("--max-json", type=int, default=Settings.max_json, metavar="BYTES",
                        help="largest JSON request body (default 1 MiB)")
+    serve.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
+    serve.add_argument("--anchor-file", type=Path, default=None, metavar="FILE",
+                       help="append the chain's head (an anchor) to this file at start and daily; keep it "
+                            "outside the data directory")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")
@@ -116,10 +116,7 @@ def parser() -> argparse.ArgumentParser:
     imp = with_data(sub.add_parser("import", help="publish a process from an exported JSON document"))
     imp.add_argument("file")
     imp.set_defaults(run=_import)
-    audit = sub.add_parser("audit", help="check the record")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = with_data(audit_sub.add_parser("verify", help="check the event log's hash chain and replay"))
-    verify.set_defaults(run=_verify)
+    add_commands(sub, with_data)
     return root
 
 

@@ -41,7 +41,7 @@ _INT_OR_NONE = (int, type(None))
 ENVELOPE: Mapping[str, tuple[type, ...]] = MappingProxyType(
     {"action": _STR, "instance": _STR, "at": _STR, "actor": _STR, VERSION: _INT})
 LOG_FIELDS: Mapping[str, tuple[type, ...]] = MappingProxyType(
-    {"seq": _INT, "prev": _STR, "commit": _BOOL})  # the log's own (`runtime.store.eventlog`), on every line
+    {"seq": _INT, "prev": _STR, "commit": _BOOL, "mac": _STR})  # the log's own (`runtime.store.eventlog`, `.chain`)
 REQUEST: Mapping[str, tuple[type, ...]] = MappingProxyType(
     {"request": _STR})  # the request id on a command's first event (`Workflow._commit`): retries are answered once
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from runtime.store.documents import AtomicJSONStorage, open_tinydb
 from runtime.store.errors import DataDirLocked, DefinitionConflict, StoreCorrupt, StoreError
-from runtime.store.eventlog import EventLog, MemoryEventLog, TornTail, VerifyReport, verify
+from runtime.store.eventlog import EventLog, KeyNeeded, MemoryEventLog, TornTail, VerifyReport, verify
 from runtime.store.lock import DataDirLock
 from runtime.store.repository import (
     KINDS,
@@ -25,6 +25,7 @@ __all__ = [
     "DefinitionConflict",
     "EventLog",
     "FileRepository",
+    "KeyNeeded",
     "MemoryEventLog",
     "MemoryRepository",
     "Repository",

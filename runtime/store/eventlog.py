@@ -2,10 +2,19 @@
 
 Every command appends its events here and is acknowledged only after `fdatasync`; the in-memory
 projection of instances and tasks is rebuilt from it at start-up. Each line is one compact JSON
-object carrying `seq` (1, 2, 3, … across the file) and `prev`, the SHA-256 of the previous line's
-bytes (without its newline; 64 zeros for the first line), so any edit of the record is detectable
-(`verify`). The log keeps the last line's seq and hash in memory, so an append costs the same at
-line 10 and at line 10 million: it never re-reads the file.
+object carrying `seq` (1, 2, 3, … across the file) and `prev`, what the previous line leaves for
+the next (64 zeros for the first line), so any edit of the record is detectable (`verify`). The
+log keeps the last line's seq and digest in memory, so an append costs the same at line 10 and at
+line 10 million: it never re-reads the file.
+
+Keyed or plain (`runtime.store.chain`): opened with an audit key, the log writes keyed lines (each
+carries `mac`, HMAC-SHA256 under the key, as its last member, and the next `prev` is that MAC);
+without one, plain lines (`prev` the SHA-256 of the previous line), as every log before the key
+existed. A log says it is keyed by its lines: an old plain log opened with a key is upgraded by
+going on keyed after its last plain line — nothing already written is rewritten — and from then
+on it opens only with that key (`KeyNeeded` without one, `StoreError` naming the key file for
+another key: its last line's MAC is checked at open). `verify` with a key demands a keyed log: a
+log with no MAC at all was re-chained without the key (or has had no command since keying began).
 
 A crash can tear only the tail (a batch is one `write`): at open, a last line without its newline,
 or a last line that is not JSON, is moved aside into `<name>.torn-<timestamp>` and reported via
@@ -14,30 +23,26 @@ before the tail is corruption and raises `StoreCorrupt` naming the line.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from runtime.store.chain import (GENESIS, MAC_TRAILER, Chain, ChainChecker, KeyNeeded, Lines, encode_line,
+                                 line_digest, line_hash, parse_line)
 from runtime.store.errors import StoreCorrupt, StoreError
 
-__all__ = ["GENESIS", "EventLog", "MemoryEventLog", "TornTail", "VerifyReport", "verify"]
+__all__ = ["GENESIS", "EventLog", "KeyNeeded", "MemoryEventLog", "TornTail", "VerifyReport", "committed_size",
+           "encode_line", "is_keyed", "line_hash", "verify"]
 
 logger = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
-"""The `prev` of the first line."""
-
-_RESERVED = ("seq", "prev", "commit")
 _COMMIT_MARK = b'"commit":true'  # how the last event of every batch reads on disk (sorted keys)
-_Lines = Iterator[tuple[int, bytes, bool]]
 _TAIL_BLOCK = 64 * 1024
 
 
@@ -57,7 +62,8 @@ class TornTail:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """What `verify` found: `ok`, how many lines checked out, and the first bad line with why."""
+    """What `verify` found: `ok`, how many lines checked out, and the first bad line with why;
+    `heads` holds the chain digest after each line asked for (for anchors)."""
 
     path: Path
     ok: bool
@@ -65,119 +71,16 @@ class VerifyReport:
     head: str
     first_bad_line: int | None = None
     message: str = ""
+    keyed: bool = False
+    heads: dict[int, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         if self.ok:
-            return f"{self.path}: ok, {self.events} events, head {self.head}"
+            return f"{self.path}: ok, {self.events} events, {'keyed ' if self.keyed else ''}head {self.head}"
         return f"{self.path} line {self.first_bad_line}: {self.message}"
 
 
-def encode_line(event: Mapping[str, Any]) -> bytes:
-    """The one spelling of an event on disk: compact, sorted keys, UTF-8, no newline.
-
-    orjson writes the same bytes as `json.dumps(..., separators=(",", ":"), sort_keys=True,
-    ensure_ascii=False)` about ten times faster; encoding is on every command's path.
-    """
-    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
-
-
-def line_hash(line: bytes) -> str:
-    """The value the next line's `prev` must hold."""
-    return hashlib.sha256(line).hexdigest()
-
-
-class _Chain:
-    """Seals batches of events onto a chain whose tip is (`last_seq`, `head`); shared by both logs."""
-
-    def __init__(self) -> None:
-        self.last_seq = 0
-        self.head = GENESIS
-        self._lock = threading.Lock()
-
-    def _seal(self, events: Iterable[Mapping[str, Any]]) -> tuple[list[bytes], list[dict[str, Any]], int, str]:
-        """Stamp each event with `seq` and `prev`; the batch's last one also with `commit`, so a
-        batch cut short by a crash is recognised and set aside whole (a command is all or nothing)."""
-        seq, head = self.last_seq, self.head
-        lines: list[bytes] = []
-        sealed: list[dict[str, Any]] = []
-        events = list(events)
-        for position, event in enumerate(events, 1):
-            if not isinstance(event, Mapping):
-                raise TypeError(f"an event must be a dict, not {type(event).__name__}")
-            reserved = [name for name in _RESERVED if name in event]
-            if reserved:
-                raise ValueError(f"an event must not set {', '.join(reserved)}: the log assigns them")
-            seq += 1
-            stamped = {**event, "seq": seq, "prev": head}
-            if position == len(events):
-                stamped["commit"] = True
-            line = encode_line(stamped)
-            head = line_hash(line)
-            lines.append(line)
-            sealed.append(stamped)
-        return lines, sealed, seq, head
-
-
-class _ChainChecker:
-    """Checks lines one by one: JSON object, `seq` continuing, `prev` matching the previous line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.seq = 0
-        self.head = GENESIS
-        self.previous_head = GENESIS
-
-    def check(self, lineno: int, line: bytes, peek: _Lines) -> dict[str, Any]:
-        event = _parse(line)
-        if event is None:
-            raise StoreCorrupt(self.path, "is not a JSON object (the file was edited or damaged)", lineno)
-        seq = event.get("seq")
-        if type(seq) is not int or seq != self.seq + 1:
-            raise StoreCorrupt(
-                self.path, f"seq is {seq!r} but {self.seq + 1} was expected (lines lost or edited)", lineno
-            )
-        if event.get("prev") != self.head:
-            raise self._chain_break(lineno, line, peek)
-        self.seq = seq
-        self.previous_head, self.head = self.head, line_hash(line)
-        return event
-
-    def _chain_break(
-        self, lineno: int, line: bytes, peek: _Lines
-    ) -> StoreCorrupt:
-        # Line n's prev does not match line n-1. If line n+1 still matches line n, line n is intact
-        # and line n-1 was altered; if line n+1 does not match either, line n itself was altered.
-        following = next(peek, None)
-        if lineno == 1:
-            return StoreCorrupt(self.path, "prev of the first line is not 64 zeros (the line was altered)", 1)
-        if following is None or not following[2]:
-            return StoreCorrupt(
-                self.path,
-                f"does not match the hash recorded in line {lineno} (line {lineno - 1} or line "
-                f"{lineno} was altered)",
-                lineno - 1,
-            )
-        next_event = _parse(following[1])
-        if next_event is not None and next_event.get("prev") == line_hash(line):
-            return StoreCorrupt(
-                self.path,
-                f"does not match the hash recorded in line {lineno} (this line was altered)",
-                lineno - 1,
-            )
-        return StoreCorrupt(
-            self.path, f"prev does not match the hash of line {lineno - 1} (this line was altered)", lineno
-        )
-
-
-def _parse(line: bytes) -> dict[str, Any] | None:
-    try:
-        value = orjson.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _numbered_lines(handle: Any, limit: int | None) -> _Lines:
+def _numbered_lines(handle: Any, limit: int | None) -> Lines:
     """(line number, bytes without newline, had a newline) for each line in the first `limit` bytes."""
     consumed = 0
     for lineno, raw in enumerate(handle, 1):
@@ -201,11 +104,11 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-class EventLog(_Chain):
+class EventLog(Chain):
     """The event log in a JSON-lines file; one process appends (the data-directory lock sees to that)."""
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__()
+    def __init__(self, path: Path | str, key: bytes | None = None) -> None:
+        super().__init__(key)
         self.path = Path(path)
         self.recovered_torn_tail: TornTail | None = None
         self._broken: str | None = None
@@ -242,7 +145,7 @@ class EventLog(_Chain):
 
     def read(self) -> Iterator[dict[str, Any]]:
         """Every event from the first, checking the chain; raises `StoreCorrupt` at a bad line."""
-        checker = _ChainChecker(self.path)
+        checker = ChainChecker(self.path, self.key)
         with open(self.path, "rb") as handle:
             lines = _numbered_lines(handle, self._size)
             for lineno, line, _ in lines:
@@ -296,21 +199,38 @@ class EventLog(_Chain):
         if start > 0:
             complete = complete[1:]
         good_end = self._size - len(pieces[-1])
-        if complete and _parse(complete[-1][1]) is None:
+        if complete and parse_line(complete[-1][1]) is None:
             good_end = complete.pop()[0]
-        while complete and _COMMIT_MARK not in complete[-1][1] and _parse(complete[-1][1]) is not None:
+        while complete and _COMMIT_MARK not in complete[-1][1] and parse_line(complete[-1][1]) is not None:
             good_end = complete.pop()[0]  # a batch the crash cut short: none of it happened
         if complete:
-            last = _parse(complete[-1][1])
+            last = parse_line(complete[-1][1])
             if last is None or type(last.get("seq")) is not int:
                 raise StoreCorrupt(
                     self.path,
                     "the last lines are damaged; run `formflow audit verify` to find where",
                     self._line_number_at(complete[-1][0]),
                 )
-            self.last_seq, self.head = last["seq"], line_hash(complete[-1][1])
+            self._check_key(complete[-1][1], complete[-1][0], complete[-2][1] if len(complete) > 1 else None)
+            self.last_seq, self.head = last["seq"], line_digest(complete[-1][1])
         if good_end < self._size:
             self._set_aside(good_end)
+
+    def _check_key(self, last_line: bytes, offset: int, before: bytes | None) -> None:
+        """A keyed log opens only with its key: appending plain lines, or lines under another key,
+        would make the whole record after them fail `verify`."""
+        if not MAC_TRAILER.search(last_line):
+            return
+        if self._mac is None:
+            raise KeyNeeded(self.path, self._line_number_at(offset))
+        if not self._mac.matches(last_line):
+            lineno = self._line_number_at(offset)
+            if before is not None and self._mac.matches(before):
+                raise StoreCorrupt(self.path, "the MAC does not match the line (the line was altered); run "
+                                   "`formflow audit verify`", lineno)
+            raise StoreError(
+                f"{self.path}: the audit key given is not the key this log was written with (the MAC of its "
+                f"last line, {lineno}, does not match); give the right one with --audit-key FILE")
 
     def _read_tail(self) -> tuple[int, bytes]:
         """The file's last bytes: at least its last three lines, back to the last committed one."""
@@ -354,11 +274,11 @@ class EventLog(_Chain):
         logger.warning("event log %s: %s", self.path, self.recovered_torn_tail)
 
 
-class MemoryEventLog(_Chain):
+class MemoryEventLog(Chain):
     """The same log in memory, byte-for-byte the same events, for tests and the in-memory repository."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, key: bytes | None = None) -> None:
+        super().__init__(key)
         self.recovered_torn_tail: TornTail | None = None
         self._lines: list[bytes] = []
 
@@ -383,14 +303,19 @@ class MemoryEventLog(_Chain):
         self.close()
 
 
-def verify(path: Path | str) -> VerifyReport:
-    """Check a log's hash chain and seq continuity without changing it (`formflow audit verify`)."""
+def verify(path: Path | str, key: bytes | None = None, *, limit: int | None = None,
+           heads_at: Collection[int] = (), keyed_after: int | None = None) -> VerifyReport:
+    """Check a log's chain, seq continuity and (with `key`) every MAC without changing it
+    (`formflow audit verify`); `limit` stops after that many bytes (a live log's committed part);
+    `keyed_after` (an old log's upgrade record, `audit_key.Upgrade`): lines up to it may be plain."""
     path = Path(path)
-    checker = _ChainChecker(path)
+    checker = ChainChecker(path, key, keyed_after)
+    heads: dict[int, str] = {}
+    wanted = set(heads_at)
     if not path.is_file():
         return VerifyReport(path, False, 0, GENESIS, 0, "there is no event log here")
     with open(path, "rb") as handle:
-        lines = _numbered_lines(handle, None)
+        lines = _numbered_lines(handle, limit)
         for lineno, line, terminated in lines:
             if not terminated:
                 return VerifyReport(
@@ -399,8 +324,53 @@ def verify(path: Path | str) -> VerifyReport:
                 )
             try:
                 checker.check(lineno, line, lines)
+            except KeyNeeded as exc:
+                return VerifyReport(path, False, checker.seq, checker.head, lineno, str(exc).split(": ", 1)[1])
             except StoreCorrupt as exc:
                 bad = exc.line or lineno
                 head = checker.head if bad > checker.seq else checker.previous_head
-                return VerifyReport(path, False, bad - 1, head, bad, exc.detail)
-    return VerifyReport(path, True, checker.seq, checker.head, None, "chain intact")
+                return VerifyReport(path, False, bad - 1, head, bad, exc.detail, checker.keyed_from is not None)
+            if lineno in wanted:
+                heads[lineno] = checker.head
+    keyed = checker.keyed_from is not None
+    if key is not None and checker.seq and not keyed and (keyed_after is None or checker.seq > keyed_after):
+        return VerifyReport(
+            path, False, 0, GENESIS, 1,
+            "the log carries no MAC though an audit key is given: it was re-chained without the key (or no "
+            "command has been recorded since keying began)")
+    return VerifyReport(path, True, checker.seq, checker.head, None, "chain intact", keyed, heads)
+
+
+def committed_size(path: Path | str) -> int:
+    """How many bytes of a log (perhaps being written to) end with its last committed line: what a
+    reader beside a running server may trust (the log is append-only, a batch one `write`)."""
+    with open(path, "rb") as handle:
+        position = os.fstat(handle.fileno()).st_size
+        buffer = b""
+        while position > 0:
+            step = min(_TAIL_BLOCK, position)
+            position -= step
+            handle.seek(position)
+            buffer = handle.read(step) + buffer
+            pieces = buffer.split(b"\n")
+            ends, offset = [], position
+            for piece in pieces[:-1]:
+                offset += len(piece) + 1
+                ends.append(offset)
+            first_whole = 0 if position == 0 else 1
+            for index in range(len(pieces) - 2, first_whole - 1, -1):
+                if _COMMIT_MARK in pieces[index]:
+                    return ends[index]
+    return 0
+
+
+def is_keyed(path: Path | str) -> bool:
+    """Whether the log at `path` has keyed lines (its last lines show it: keyed never turns plain)."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(max(0, size - _TAIL_BLOCK))
+            tail = handle.read()
+    except FileNotFoundError:
+        return False
+    return any(MAC_TRAILER.search(line) for line in tail.split(b"\n")[-3:])

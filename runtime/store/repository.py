@@ -7,6 +7,8 @@ data directory, locked: `definitions.json` with a table per kind, `org.json`, `s
 `settings.json`, `authoring.json` (drafts and change records), `uploads.json` (the registry of
 uploaded files) — split so a login, a draft edit or an upload does not rewrite the published
 definitions — `events.jsonl`, and the attachment files themselves in `attachments/` (`blobs`).
+A file repository keys its event log with the data directory's audit key (`audit_key`: found, or
+made at the first start, outside the directory).
 
 Every read is served from memory through small indexes (no query scans a table, nothing touches
 disk after start-up) and returns a copy; every document is normalised through JSON on the way in,
@@ -16,6 +18,7 @@ serialises the document writes; the event log has its own.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from runtime.store.audit_key import AuditKey, provide_key
 from runtime.store.blobs import ATTACHMENTS_DIR, BlobStore, FileBlobStore, MemoryBlobStore
 from runtime.store.documents import open_tinydb
 from runtime.store.errors import DefinitionConflict, StoreCorrupt, StoreError
@@ -75,6 +79,7 @@ class Repository(Protocol):
 
     def append_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
     def read_events(self) -> Iterator[dict[str, Any]]: ...
+    def chain_head(self) -> tuple[int, str]: ...
 
     def close(self) -> None: ...
 
@@ -359,6 +364,12 @@ class _TinyRepository:
         self._check_open()
         return self._events.read()
 
+    def chain_head(self) -> tuple[int, str]:
+        """The last event's seq and the chain's digest after it (what an anchor records)."""
+        self._check_open()
+        with self._events._lock:
+            return self._events.last_seq, self._events.head
+
     # life cycle
 
     def close(self) -> None:
@@ -388,9 +399,10 @@ class _TinyRepository:
 
 
 class MemoryRepository(_TinyRepository):
-    """Everything in memory: for tests, and for trying formflow without a data directory."""
+    """Everything in memory: for tests, and for trying formflow without a data directory. Its log is
+    keyed as a file repository's is (by `audit_key`, else a key of its own), so events look alike."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit_key: bytes | None = None) -> None:
         super().__init__(
             definitions=open_tinydb(None),
             org=open_tinydb(None),
@@ -398,7 +410,7 @@ class MemoryRepository(_TinyRepository):
             settings=open_tinydb(None),
             authoring=open_tinydb(None),
             uploads=open_tinydb(None),
-            events=MemoryEventLog(),
+            events=MemoryEventLog(audit_key or secrets.token_bytes(32)),
             blobs=MemoryBlobStore(),
         )
 
@@ -406,17 +418,20 @@ class MemoryRepository(_TinyRepository):
 class FileRepository(_TinyRepository):
     """One data directory, owned by this process for as long as the repository is open."""
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, audit_key: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._dir_lock = DataDirLock(self.data_dir).acquire()
         opened: list[Any] = []
         try:
+            found = provide_key(self.data_dir, audit_key)
+            assert found is not None  # made when missing
+            self.audit_key: AuditKey = found
             dbs = {}
             for name in ("definitions", "org", "sessions", "settings", "authoring", "uploads"):
                 dbs[name] = open_tinydb(self.data_dir / f"{name}.json")
                 opened.append(dbs[name])
-            events = EventLog(self.data_dir / "events.jsonl")
+            events = EventLog(self.data_dir / "events.jsonl", key=self.audit_key.key)
             opened.append(events)
             super().__init__(**dbs, events=events, blobs=FileBlobStore(self.data_dir / ATTACHMENTS_DIR),
                              source=self.data_dir)
@@ -433,6 +448,7 @@ class FileRepository(_TinyRepository):
             self._dir_lock.release()
 
 
-def open_repository(data_dir: Path | str | None) -> Repository:
-    """A `FileRepository` on `data_dir`, or a `MemoryRepository` when it is None."""
-    return MemoryRepository() if data_dir is None else FileRepository(data_dir)
+def open_repository(data_dir: Path | str | None, audit_key: Path | None = None) -> Repository:
+    """A `FileRepository` on `data_dir` (its log keyed by `audit_key`, see `runtime.store.audit_key`),
+    or a `MemoryRepository` when it is None."""
+    return MemoryRepository() if data_dir is None else FileRepository(data_dir, audit_key)

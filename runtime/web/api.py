@@ -120,7 +120,7 @@ def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) 
                     data=instance.data,
                     pinned={"flow": instance.flow_version, "form": instance.form,
                             "form_version": instance.form_version, "rulesets": instance.rulesets},
-                    events=[{k: v for k, v in e.items() if k not in ("prev", "instance", "commit")}
+                    events=[{k: v for k, v in e.items() if k not in ("prev", "mac", "instance", "commit")}
                             for e in instance.events])
     return body
 

@@ -12,18 +12,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from runtime import i18n
-from runtime.audit import AuditReport, verify_data_dir
+from runtime.audit import AuditReport, verify_record
 from runtime.service import Workflow
 from runtime.web.rendering import render
 from runtime.web.session import require_user
 
 
-def verify_report(data_dir: Path | None) -> AuditReport:
-    """`formflow audit verify` on the server's data directory; a store kept in memory has none."""
+def verify_report(data_dir: Path | None, audit_key: Path | None = None) -> AuditReport:
+    """`formflow audit verify` on the server's data directory, with its audit key; a store kept in
+    memory has none."""
     if data_dir is None:
         return AuditReport(False, i18n.gettext("This server keeps its record in memory: there is no data "
                                                "directory to verify."))
-    return verify_data_dir(data_dir)
+    return verify_record(data_dir, audit_key)
 
 
 async def audit_page(request: Request) -> Response:
@@ -33,7 +34,8 @@ async def audit_page(request: Request) -> Response:
     rows = workflow.post_hoc_report(user)
     verified = None
     if request.query_params.get("verify") == "1":
-        verified = await run_in_threadpool(verify_report, request.app.state.settings.data_dir)
+        settings = request.app.state.settings
+        verified = await run_in_threadpool(verify_report, settings.data_dir, settings.audit_key)
     flows = {i.process: workflow.pinned(i).flow for i in instances}
     return render(request, "audit.html", {
         "instances": instances, "flows": flows, "rows": rows, "verified": verified,

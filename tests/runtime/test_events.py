@@ -160,14 +160,14 @@ def test_an_old_version_log_migrates_on_read_into_the_same_state():
 
     assert events.read(returned) == {**returned, "resume": task.step, "v": events.SCHEMA_VERSION}
     reread = Workflow(old, now.engine.evaluator)
-    assert unchained(reread) == unchained(now)  # the lines' bytes differ, so do their hashes (`prev`)
+    assert unchained(reread) == unchained(now)  # the lines' bytes differ, so do their digests
     assert reread.state.instances[task.instance].status is InstanceStatus.RETURNED
     assert reread.state.instances[task.instance].resume_at == task.step
 
 
 def unchained(workflow: Workflow) -> dict[str, Any]:
-    """The workflow's instances with their events as read, less the log's hash of the line before."""
-    return {i: evolve(inst, events=tuple({k: v for k, v in e.items() if k != "prev"} for e in inst.events))
+    """The workflow's instances with their events as read, less the chain's digests (`prev`, `mac`)."""
+    return {i: evolve(inst, events=tuple({k: v for k, v in e.items() if k not in ("prev", "mac")} for e in inst.events))
             for i, inst in workflow.state.instances.items()}
 
 

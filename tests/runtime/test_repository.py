@@ -235,13 +235,14 @@ def test_a_restart_gives_back_everything(tmp_path: Path) -> None:
         assert repo.append_events([{"type": "completed"}])[0]["seq"] == 4
         repo.put_definition("form", form("expense", 4))
         assert repo.get_definition("form", "expense")["version"] == 4
-    assert verify(tmp_path / "data" / "events.jsonl").ok
+        key = repo.audit_key.key
+    assert verify(tmp_path / "data" / "events.jsonl", key).ok
 
 
 def test_the_memory_and_file_repositories_agree(tmp_path: Path) -> None:
-    memory = MemoryRepository()
-    fill(memory)
     with FileRepository(tmp_path / "data") as files:
+        memory = MemoryRepository(files.audit_key.key)
+        fill(memory)
         fill(files)
         assert snapshot(files) == snapshot(memory)
 
