@@ -19,6 +19,7 @@ from runtime import auth
 from runtime.deadlines import TimeLeft
 from runtime.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from runtime.i18n import N_
+from runtime.login_guard import LoginGuard
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import Instance, Task
@@ -136,14 +137,16 @@ def _urgent(instance: Instance) -> dict[str, Any]:
 async def login(request: Request) -> Response:
     body = await json_object(request)
     workflow = _workflow(request)
-    user = await run_in_threadpool(auth.check_password, workflow.org, text_field(body, "username"),
-                                   text_field(body, "password"))
+    guard: LoginGuard = request.app.state.login_guard
+    user = await guard.check(workflow.org, text_field(body, "username"), text_field(body, "password"),
+                             request.client.host if request.client else "")
     session = auth.open_session(request.app.state.repo, user, kind="api")
     return JSONResponse({"token": session.token})
 
 
 async def logout(request: Request) -> Response:
-    await require_user(request)
+    """Ends the session: a bearer token's, or (with its CSRF token) a browser cookie's."""
+    await require_user(request, write=True)
     auth.close_session(request.app.state.repo, request.state.session.token)
     return Response(status_code=204)
 

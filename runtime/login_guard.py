@@ -1,0 +1,128 @@
+"""Password checks that cannot starve the server: throttled per username and per client address,
+run in their own small thread pool.
+
+An Argon2 check costs ~0.1 s of CPU on purpose. Sixty wrong passwords at once used to fill the
+thread pool every command shares (and both cores), so a signed-in approval waited seconds. Here a
+check runs on `workers` threads of its own (commands keep theirs), and each username and each
+client address earns a growing delay with its recent failures, waited asynchronously *before*
+the check (so the wait holds no thread and tells nothing about the password). The right password
+after the delay works as ever: a person locked out by someone else guessing is only slowed.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from runtime import auth
+from runtime.errors import NotAuthenticated
+from runtime.org import Organisation, User
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How failures turn into waits: `free` failures per key within `window` seconds cost nothing,
+    each further one doubles the wait from `first` seconds up to `longest`."""
+    window: float = 60.0
+    free: int = 5
+    first: float = 1.0
+    longest: float = 30.0
+
+    def delay(self, failures: int) -> float:
+        if failures <= self.free:
+            return 0.0
+        return min(self.longest, self.first * 2 ** (failures - self.free - 1))
+
+
+@dataclass
+class LoginThrottle:
+    """Recent failures (and checks still running, counted as failures until they end) per key:
+    `user:<name>` and `addr:<client>`. Used from the event loop only, so it needs no lock."""
+    policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    clock: Clock = time.monotonic
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _running: dict[str, int] = field(default_factory=dict)
+
+    MAX_KEYS = 50_000  # past this many keys, forget those with no recent failure
+
+    def _recent(self, key: str) -> int:
+        stamps = self._failures.get(key)
+        if stamps is None:
+            return 0
+        horizon = self.clock() - self.policy.window
+        while stamps and stamps[0] <= horizon:
+            stamps.popleft()
+        if not stamps:
+            del self._failures[key]
+        return len(stamps)
+
+    def delay(self, keys: tuple[str, ...]) -> float:
+        """Seconds to wait before the next check for these keys."""
+        return max(self.policy.delay(self._recent(k) + self._running.get(k, 0) + 1) for k in keys)
+
+    def begin(self, keys: tuple[str, ...]) -> None:
+        for k in keys:
+            self._running[k] = self._running.get(k, 0) + 1
+
+    def end(self, keys: tuple[str, ...], *, failed: bool) -> None:
+        for k in keys:
+            left = self._running.get(k, 0) - 1
+            if left > 0:
+                self._running[k] = left
+            else:
+                self._running.pop(k, None)
+        if failed:
+            now = self.clock()
+            for k in keys:
+                self._failures.setdefault(k, deque()).append(now)
+            if len(self._failures) > self.MAX_KEYS:
+                for k in list(self._failures):
+                    self._recent(k)
+
+    def succeeded(self, username_key: str) -> None:
+        """The right password clears that username's failures (not the address's: one right
+        password among many guesses from an address does not make the guesses stop counting)."""
+        self._failures.pop(username_key, None)
+
+
+def throttle_keys(username: str, client: str) -> tuple[str, str]:
+    return (f"user:{username.strip().casefold()}", f"addr:{client}")
+
+
+class LoginGuard:
+    """`await guard.check(org, username, password, client)`: the user, or NotAuthenticated after
+    the delay those keys have earned; the Argon2 work on the guard's own threads."""
+
+    def __init__(self, workers: int = 1, throttle: LoginThrottle | None = None,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password-check")
+        self.throttle = throttle or LoginThrottle()
+        self.sleep = sleep
+
+    async def check(self, org: Organisation, username: str, password: str, client: str) -> User:
+        keys = throttle_keys(username, client)
+        wait = self.throttle.delay(keys)
+        self.throttle.begin(keys)
+        failed = True
+        try:
+            if wait > 0:
+                await self.sleep(wait)
+            loop = asyncio.get_running_loop()
+            user = await loop.run_in_executor(self.pool, auth.check_password, org, username, password)
+            failed = False
+        finally:
+            self.throttle.end(keys, failed=failed)
+        self.throttle.succeeded(keys[0])
+        return user
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+__all__ = ["LoginGuard", "LoginThrottle", "NotAuthenticated", "ThrottlePolicy", "throttle_keys"]
