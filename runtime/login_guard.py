@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from runtime import auth
-from runtime.errors import NotAuthenticated
 from runtime.org import Organisation, User
 
 Clock = Callable[[], float]
@@ -29,33 +28,42 @@ Sleep = Callable[[float], Awaitable[None]]
 class ThrottlePolicy:
     """How failures turn into waits: `free` failures per key within `window` seconds cost nothing,
     each further one doubles the wait from `first` seconds up to `longest`."""
-    window: float = 60.0
-    free: int = 5
+    window: float
+    free: int
     first: float = 1.0
-    longest: float = 30.0
+    longest: float = 60.0
 
     def delay(self, failures: int) -> float:
         if failures <= self.free:
             return 0.0
-        return min(self.longest, self.first * 2 ** (failures - self.free - 1))
+        return min(self.longest, self.first * 2 ** min(failures - self.free - 1, 32))
+
+
+# A username: 5 wrong passwords in 15 minutes are typing; then at most one guess a minute (ASVS
+# 2.2.1: under 100 an hour). An address may be a whole office behind one NAT: 60 a minute are free.
+DEFAULT_POLICIES = {"user": ThrottlePolicy(window=900.0, free=5), "addr": ThrottlePolicy(window=60.0, free=60)}
 
 
 @dataclass
 class LoginThrottle:
     """Recent failures (and checks still running, counted as failures until they end) per key:
-    `user:<name>` and `addr:<client>`. Used from the event loop only, so it needs no lock."""
-    policy: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    `user:<name>` and `addr:<client>`, each kind with its policy. Used from the event loop only,
+    so it needs no lock."""
     clock: Clock = time.monotonic
+    policies: dict[str, ThrottlePolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _running: dict[str, int] = field(default_factory=dict)
 
     MAX_KEYS = 50_000  # past this many keys, forget those with no recent failure
 
+    def _policy(self, key: str) -> ThrottlePolicy:
+        return self.policies[key.split(":", 1)[0]]
+
     def _recent(self, key: str) -> int:
         stamps = self._failures.get(key)
         if stamps is None:
             return 0
-        horizon = self.clock() - self.policy.window
+        horizon = self.clock() - self._policy(key).window
         while stamps and stamps[0] <= horizon:
             stamps.popleft()
         if not stamps:
@@ -64,7 +72,7 @@ class LoginThrottle:
 
     def delay(self, keys: tuple[str, ...]) -> float:
         """Seconds to wait before the next check for these keys."""
-        return max(self.policy.delay(self._recent(k) + self._running.get(k, 0) + 1) for k in keys)
+        return max(self._policy(k).delay(self._recent(k) + self._running.get(k, 0) + 1) for k in keys)
 
     def begin(self, keys: tuple[str, ...]) -> None:
         for k in keys:
@@ -125,4 +133,4 @@ class LoginGuard:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["LoginGuard", "LoginThrottle", "NotAuthenticated", "ThrottlePolicy", "throttle_keys"]
+__all__ = ["DEFAULT_POLICIES", "LoginGuard", "LoginThrottle", "ThrottlePolicy", "throttle_keys"]
