@@ -21,6 +21,7 @@ from runtime.store.repository import Repository, open_repository
 from runtime.login_guard import LoginGuard
 from runtime.web import (api, designer, flow_designer, flow_exchange, flow_properties, flow_versions, flows_api,
                          form_designer, forms_api, login, pages, pickers, rules_api, uploads_view)
+from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
 from runtime.web.rendering import STATIC_DIR, make_templates
@@ -106,6 +107,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
               *login.routes, *pages.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
-                  Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins)]
+                  Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),
+                  Middleware(BodyLimitMiddleware, cap=settings.max_json)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]
                      lifespan=lifespan)

@@ -17,13 +17,13 @@ from builder.exchange import dumps
 from builder.text import localize
 from runtime import auth
 from runtime.deadlines import TimeLeft
-from runtime.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from runtime.errors import BadRequest, ValidationFailed
 from runtime.i18n import N_
 from runtime.login_guard import LoginGuard
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import Instance, Task
-from runtime.uploads import size_words
+from runtime.web.body_limit import too_large
 from runtime.web.upload_stream import read_capped
 from runtime.web.session import require_user
 
@@ -37,10 +37,6 @@ async def json_object(request: Request) -> dict[str, Any]:
     nested at most MAX_DEPTH deep (400), so no body can exhaust memory or recursion later on."""
     cap = request.app.state.settings.max_json
     return parse_json_object(await read_capped(request, cap, lambda: too_large(cap)))
-
-
-def too_large(cap: int) -> PayloadTooLarge:
-    return PayloadTooLarge(N_("the request body is larger than %(size)s", size=size_words(cap)))
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime.errors import Forbidden
 from runtime.i18n import N_
+from runtime.web.errors import formflow_error
 from runtime.web.session import COOKIE
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -65,8 +66,6 @@ class SameOriginMiddleware:
         if scope["type"] == "http":
             request = Request(scope, receive)
             if needs_check(request) and not same_origin(request, self.trusted):
-                from runtime.web.errors import formflow_error  # errors imports rendering, which needs the app
-
                 response = await formflow_error(request, Forbidden(CROSS_SITE))
                 await response(scope, receive, send)
                 return
