@@ -24,6 +24,7 @@ from runtime.web import (api, designer, flow_designer, flow_exchange, flow_prope
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
+from runtime.web.text_input import TextInputMiddleware
 from runtime.web.rendering import STATIC_DIR, make_templates
 
 
@@ -108,6 +109,6 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),
-                  Middleware(BodyLimitMiddleware, cap=settings.max_json)]
+                  Middleware(BodyLimitMiddleware, cap=settings.max_json), Middleware(TextInputMiddleware)]
     return Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS,  # type: ignore[arg-type]
                      lifespan=lifespan)

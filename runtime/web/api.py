@@ -14,6 +14,7 @@ from starlette.routing import Route
 from builder.bpmn import flow_to_bpmn
 from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
+from builder.json_text import MAX_DEPTH, control_characters, too_deep
 from builder.text import localize
 from runtime import auth
 from runtime.deadlines import TimeLeft
@@ -28,10 +29,6 @@ from runtime.web.upload_stream import read_capped
 from runtime.web.session import require_user
 
 
-MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep),
-# far below what would exhaust the validators' recursion
-
-
 async def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object: at most `settings.max_json` bytes (413 before or while reading),
     nested at most MAX_DEPTH deep (400), so no body can exhaust memory or recursion later on."""
@@ -40,7 +37,8 @@ async def json_object(request: Request) -> dict[str, Any]:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong."""
+    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong; a
+    string with a control character in it is a 422 naming its path (`data.items[0].reason`)."""
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
@@ -49,19 +47,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest("the request body must be a JSON object")
     if too_deep(body, MAX_DEPTH):
         raise BadRequest(N_("the request body is nested more than %(depth)s levels deep", depth=MAX_DEPTH))
+    bad = control_characters(body)
+    if bad:
+        raise ValidationFailed({at: N_("must not contain control characters") for at in bad})
     return body
-
-
-def too_deep(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest more than `limit` levels (walked without recursion)."""
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [child for item in level
-                 for child in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
-                 if isinstance(child, (dict, list))]
-        if not level:
-            return False
-    return True
 
 
 def text_field(body: dict[str, Any], key: str) -> str:
