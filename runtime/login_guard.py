@@ -11,6 +11,8 @@ after the delay works as ever: a person locked out by someone else guessing is o
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -103,13 +105,26 @@ def throttle_keys(username: str, client: str) -> tuple[str, str]:
     return (f"user:{username.strip().casefold()}", f"addr:{client}")
 
 
+def _yield_to_commands() -> None:
+    """Lower this thread's scheduling priority (Linux keeps one per thread, and Argon2's own
+    lane threads inherit it), so on a busy machine the cores go to commands first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the pool's size still bounds them
+        pass
+
+
+PASSWORD_NICE = 10
+
+
 class LoginGuard:
     """`await guard.check(org, username, password, client)`: the user, or NotAuthenticated after
     the delay those keys have earned; the Argon2 work on the guard's own threads."""
 
     def __init__(self, workers: int = 1, throttle: LoginThrottle | None = None,
                  sleep: Sleep = asyncio.sleep) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password-check")
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password-check",
+                                       initializer=_yield_to_commands)
         self.throttle = throttle or LoginThrottle()
         self.sleep = sleep
 

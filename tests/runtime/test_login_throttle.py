@@ -11,10 +11,14 @@ from starlette.testclient import TestClient
 
 from runtime import auth
 from runtime.app import create_app
+from runtime.errors import NotAuthenticated
 from runtime.login_guard import LoginGuard, LoginThrottle, ThrottlePolicy, throttle_keys
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from tests.support import page_sign_in
+
+
+REAL_CHECK = auth.check_password
 
 
 class Time:
@@ -42,8 +46,17 @@ def app():
     return create_app(Settings(demo=True, escalate_every=0), MemoryRepository())
 
 
+def quick_check(org, username: str, password: str):
+    """The password check without Argon2's deliberate 0.1 s (these tests count tries, not hashes)."""
+    user = org.users.get(username)
+    if user is None or password != "demo":
+        raise NotAuthenticated("wrong username or password")
+    return user
+
+
 @pytest.fixture
-def api(app, time_) -> Iterator[TestClient]:
+def api(app, time_, monkeypatch) -> Iterator[TestClient]:
+    monkeypatch.setattr(auth, "check_password", quick_check)
     with TestClient(app) as c:
         app.state.login_guard.close()
         app.state.login_guard = LoginGuard(throttle=LoginThrottle(clock=time_), sleep=time_.sleep)
@@ -117,7 +130,7 @@ def test_the_sign_in_page_is_throttled_too(api, time_):
 
 def test_passwords_are_checked_on_threads_of_their_own(api, monkeypatch):
     seen: list[str] = []
-    check = auth.check_password
+    check = REAL_CHECK
 
     def recording(*args):
         seen.append(threading.current_thread().name)
