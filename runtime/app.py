@@ -47,10 +47,13 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
 
 
-# Scripts and styles only from our own files (no inline script, no `on*=`/`hx-on` handlers, no eval),
-# no plugins, no framing, forms posting only here; `data:` images for the favicon placeholder.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'").encode()
+# Scripts only from our own files (no inline script, no `on*=`/`hx-on` handlers, no eval), style
+# sheets too; no plugins, no framing, forms posting only here; `data:` images for the favicon
+# placeholder. Style *attributes* are let through (style-src-attr): htmx's settle step copies an
+# element's `style` onto its replacement, and SortableJS leaves one on what it dragged.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'").encode()
 
 
 class SecurityHeadersMiddleware:
@@ -64,12 +67,16 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    HSTS = (b"strict-transport-security", b"max-age=31536000")  # over HTTPS: never plain HTTP again
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wanted = [*self.HEADERS, self.HSTS] if scope.get("scheme") == "https" else self.HEADERS
+
         async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in self.HEADERS if h[0] not in present)
+                headers.extend(h for h in wanted if h[0] not in present)
             await send(message)
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
 

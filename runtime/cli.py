@@ -30,7 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
-                        max_json=args.max_json)
+                        max_json=args.max_json, trusted_origins=tuple(args.trusted_origin),
+                        password_workers=args.password_workers)
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
     if args.demo:
         print(DEMO_LOGINS, flush=True)
@@ -104,7 +105,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-upload", type=int, default=Settings.max_upload, metavar="BYTES",
                        help="largest uploaded file unless its form field sets max_size (default 20 MiB)")
     serve.add_argument("--max-json", type=int, default=Settings.max_json, metavar="BYTES",
-                       help="largest JSON request body (default 1 MiB)")
+                       help="largest request body besides uploads: JSON or a form post (default 1 MiB)")
+    serve.add_argument("--trusted-origin", action="append", default=[], metavar="ORIGIN",
+                       help="another origin (https://flow.example.com) whose pages may post here, e.g. a proxy's; "
+                            "repeatable (default: only the server's own)")
+    serve.add_argument("--password-workers", type=int, default=Settings.password_workers, metavar="N",
+                       help="threads that check passwords, apart from those running commands (default 1)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

@@ -4,8 +4,8 @@ A cross-site page can make a victim's browser post to us with the victim's cooki
 the attacker's own credentials to /login (login CSRF). Browsers mark such posts with the page they
 came from: `Origin` (Chromium and Firefox send it on every POST), else `Referer`. A POST, PUT,
 PATCH or DELETE must carry one naming this server (or an origin in `settings.trusted_origins`).
-Exempt are only API calls that no browser sends on its own: no session cookie, under /api/
-(bearer-token calls, and /api/login, which sets no cookie)."""
+Exempt are only API calls that do not act on a browser's cookie: bearer-token calls, calls under
+/api/ without a session cookie, and /api/login (it reads no cookie and sets none)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from runtime.web.errors import formflow_error
 from runtime.web.session import COOKIE
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_LOGIN = "/api/login"
 CROSS_SITE = N_("this request did not come from a page of this site (its Origin or Referer is missing or "
                 "another site's); reload the page and try again")
 
@@ -39,8 +40,8 @@ def own_origin(request: Request) -> str:
 
 
 def needs_check(request: Request) -> bool:
-    if request.method not in UNSAFE:
-        return False
+    if request.method not in UNSAFE or request.url.path == API_LOGIN:
+        return False  # the API's sign-in uses no cookie and sets none: its token is only for the caller
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return False  # no browser adds a bearer token by itself
     return COOKIE in request.cookies or not request.url.path.startswith("/api/")

@@ -125,6 +125,9 @@ def test_the_api_sign_in_needs_no_origin_and_sets_no_cookie(web):
     r = web.post("/api/login", json={"username": "li.na", "password": "demo"}, headers=NO_ORIGIN)
     assert r.status_code == 200 and r.json()["token"]
     assert COOKIE not in r.cookies
+    signed_in(web)  # a browser's session cookie alongside does not matter: the API's sign-in ignores it
+    r = web.post("/api/login", json={"username": "li.na", "password": "demo"}, headers=NO_ORIGIN)
+    assert r.status_code == 200
 
 
 def test_api_logout_with_a_cookie_needs_the_csrf_token(web):
@@ -138,7 +141,7 @@ def test_api_logout_with_a_cookie_needs_the_csrf_token(web):
 def test_every_response_carries_the_security_headers(web):
     for r in (web.get("/login"), web.get("/static/formflow.css"), web.get("/api/tasks")):
         csp = dict(part.strip().split(" ", 1) for part in r.headers["content-security-policy"].split(";"))
-        assert csp["script-src"] == "'self'" and "unsafe" not in r.headers["content-security-policy"]
+        assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
         assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "same-origin"
@@ -149,3 +152,24 @@ def test_the_refusal_is_in_the_readers_language(web):
     r = web.post("/lang", data={"locale": "zh_CN", "next": "/"}, headers={**EVIL, "Accept-Language": "zh-CN"})
     assert r.status_code == 403
     assert "并非来自本站页面" in r.context["error"]
+
+
+def test_serve_takes_trusted_origins_and_password_threads_from_the_command_line(monkeypatch, tmp_path):
+    import uvicorn
+
+    import runtime.app
+    from runtime.cli import main
+
+    seen: list[Settings] = []
+    monkeypatch.setattr(runtime.app, "create_app", lambda settings: seen.append(settings))
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    main(["serve", "--data", str(tmp_path), "--trusted-origin", "https://a.example", "--trusted-origin",
+          "https://b.example", "--password-workers", "2"])
+    assert seen[0].trusted_origins == ("https://a.example", "https://b.example")
+    assert seen[0].password_workers == 2
+
+
+def test_over_https_browsers_are_told_to_stay_on_https(app, web):
+    assert "strict-transport-security" not in web.get("/login").headers
+    with TestClient(app, base_url="https://testserver") as secure:
+        assert secure.get("/login").headers["strict-transport-security"] == "max-age=31536000"
