@@ -14,18 +14,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from runtime import i18n, scheduler
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
+from runtime.login_guard import LoginGuard
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.repository import Repository, open_repository
-from runtime.login_guard import LoginGuard
 from runtime.web import (api, designer, flow_designer, flow_exchange, flow_properties, flow_versions, flows_api,
                          form_designer, forms_api, login, pages, pickers, rules_api, uploads_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
-from runtime.web.text_input import TextInputMiddleware
 from runtime.web.rendering import STATIC_DIR, make_templates
+from runtime.web.text_input import TextInputMiddleware
 
 
 class LocaleMiddleware:
@@ -63,11 +63,10 @@ class SecurityHeadersMiddleware:
     HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
                (b"referrer-policy", b"same-origin"), (b"content-security-policy", CSP),
                (b"cross-origin-opener-policy", b"same-origin")]
+    HSTS = (b"strict-transport-security", b"max-age=31536000")  # over HTTPS: never plain HTTP again
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-
-    HSTS = (b"strict-transport-security", b"max-age=31536000")  # over HTTPS: never plain HTTP again
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = [*self.HEADERS, self.HSTS] if scope.get("scheme") == "https" else self.HEADERS

@@ -35,10 +35,11 @@ class ThrottlePolicy:
     first: float = 1.0
     longest: float = 60.0
 
-    def delay(self, failures: int) -> float:
-        if failures <= self.free:
+    def delay(self, attempt: int) -> float:
+        """The wait before the `attempt`-th try within the window (failures so far + 1)."""
+        if attempt <= self.free:
             return 0.0
-        return min(self.longest, self.first * 2 ** min(failures - self.free - 1, 32))
+        return min(self.longest, self.first * 2 ** min(attempt - self.free - 1, 32))
 
 
 # A username: 5 wrong passwords in 15 minutes are typing; then at most one guess a minute (ASVS
@@ -55,6 +56,7 @@ class LoginThrottle:
     policies: dict[str, ThrottlePolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _running: dict[str, int] = field(default_factory=dict)
+    _ready_at: dict[str, float] = field(default_factory=dict)  # a throttled key's next try starts no sooner
 
     MAX_KEYS = 50_000  # past this many keys, forget those with no recent failure
 
@@ -72,13 +74,23 @@ class LoginThrottle:
             del self._failures[key]
         return len(stamps)
 
-    def delay(self, keys: tuple[str, ...]) -> float:
-        """Seconds to wait before the next check for these keys."""
-        return max(self._policy(k).delay(self._recent(k) + self._running.get(k, 0) + 1) for k in keys)
-
-    def begin(self, keys: tuple[str, ...]) -> None:
+    def reserve(self, keys: tuple[str, ...]) -> float:
+        """Seconds this try waits before its check; the try counts as running from now on. A
+        throttled key's tries are spaced by its delay even when they arrive together (a burst of
+        100 at one name does not get 100 checks after one minute's wait)."""
+        now = self.clock()
+        start = now
+        throttled = []
+        for k in keys:
+            delay = self._policy(k).delay(self._recent(k) + self._running.get(k, 0) + 1)
+            if delay > 0:
+                throttled.append(k)
+                start = max(start, max(now, self._ready_at.get(k, now)) + delay)
+        for k in throttled:
+            self._ready_at[k] = start
         for k in keys:
             self._running[k] = self._running.get(k, 0) + 1
+        return start - now
 
     def end(self, keys: tuple[str, ...], *, failed: bool) -> None:
         for k in keys:
@@ -87,6 +99,8 @@ class LoginThrottle:
                 self._running[k] = left
             else:
                 self._running.pop(k, None)
+                if self._ready_at.get(k, 0.0) <= self.clock():
+                    self._ready_at.pop(k, None)
         if failed:
             now = self.clock()
             for k in keys:
@@ -130,8 +144,7 @@ class LoginGuard:
 
     async def check(self, org: Organisation, username: str, password: str, client: str) -> User:
         keys = throttle_keys(username, client)
-        wait = self.throttle.delay(keys)
-        self.throttle.begin(keys)
+        wait = self.throttle.reserve(keys)
         failed = True
         try:
             if wait > 0:

@@ -77,11 +77,23 @@ def test_failures_are_forgotten_after_the_window(time_):
                                                     "addr": ThrottlePolicy(window=60, free=100)})
     keys = throttle_keys("li.na", "10.0.0.1")
     for _ in range(3):
-        throttle.begin(keys)
+        throttle.reserve(keys)
         throttle.end(keys, failed=True)
-    assert throttle.delay(keys) == 4
+    time_.now += 10
+    assert throttle.reserve(keys) == 4
+    throttle.end(keys, failed=True)
     time_.now += 61
-    assert throttle.delay(keys) == 0
+    assert throttle.reserve(keys) == 0
+
+
+def test_tries_arriving_together_are_spaced_by_their_delays(time_):
+    """A burst at one name: each throttled try starts its delay after the one before it."""
+    throttle = LoginThrottle(clock=time_)
+    keys = throttle_keys("li.na", "10.0.0.1")
+    waits = [throttle.reserve(keys) for _ in range(12)]
+    assert waits == [0, 0, 0, 0, 0, 1, 3, 7, 15, 31, 63, 123]
+    other = throttle_keys("wang.fang", "10.0.0.1")  # the address is not throttled: others are not held up
+    assert throttle.reserve(other) == 0
 
 
 def test_the_61st_wrong_password_in_a_minute_waits_and_the_right_one_still_works(api, time_):
