@@ -120,15 +120,16 @@ def throttle_keys(username: str, client: str) -> tuple[str, str]:
 
 
 def _yield_to_commands() -> None:
-    """Lower this thread's scheduling priority (Linux keeps one per thread, and Argon2's own
-    lane threads inherit it), so on a busy machine the cores go to commands first."""
+    """Run this thread only when no command wants the core (Linux: SCHED_IDLE, else the lowest
+    nice; kept per thread, and inherited by Argon2's own lane threads)."""
+    tid = threading.get_native_id()
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: the pool's size still bounds them
-        pass
-
-
-PASSWORD_NICE = 10
+        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, 19)
+        except (AttributeError, OSError):  # not allowed here: the pool's size still bounds them
+            pass
 
 
 class LoginGuard:
