@@ -30,11 +30,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/designer.py` puts bench/, not the root, on the path
 
-from starlette.testclient import TestClient  # noqa: E402
-
 from runtime.app import create_app  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 from runtime.store.repository import MemoryRepository  # noqa: E402
+from tests.support import SameOriginClient as TestClient, page_sign_in  # noqa: E402
 
 FIELDS = 60
 KEY = "bench-form"
@@ -66,7 +65,7 @@ def sixty_fields() -> list[dict[str, Any]]:
 
 
 def sign_in(client: TestClient, username: str) -> str:
-    client.post("/login", data={"username": username, "password": "demo", "next": "/"})
+    page_sign_in(client, username, "demo", "/")
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
 
 

@@ -29,12 +29,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python bench/flow_designer.py` puts bench/, not the root, on the path
 
-from starlette.testclient import TestClient  # noqa: E402
-
 from builder.formdata import clean_submission  # noqa: E402
 from runtime.app import create_app  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 from runtime.store.repository import MemoryRepository  # noqa: E402
+from tests.support import SameOriginClient as TestClient, page_sign_in  # noqa: E402
 
 KEY = "bench-flow"
 STEPS = 40
@@ -73,7 +72,7 @@ def forty_steps() -> list[dict[str, Any]]:
 
 
 def set_up(client: TestClient, app: Any) -> str:
-    client.post("/login", data={"username": "admin", "password": "demo", "next": "/"})
+    page_sign_in(client, "admin", "demo", "/")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
     admin = app.state.workflow.org.users["admin"]
     authoring = app.state.flow_authoring

@@ -21,6 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from builder import json_text
 from builder import paths
 from builder.flows import Flow
 from builder.forms import Form
@@ -60,7 +61,7 @@ def loads(text: str | bytes, *, roles: set[str],
           users: set[str]) -> tuple[Flow, Form, list[Ruleset]]:
     """`import_bundle` on JSON text; text that is not JSON is a DefinitionError too."""
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json_text.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         where = (f" (line {exc.lineno}, column {exc.colno})"
                  if isinstance(exc, json.JSONDecodeError) else "")

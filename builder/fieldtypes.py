@@ -35,6 +35,7 @@ _LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})\Z", re.ASCII)  # 010,
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)\Z", re.ASCII)
 _NAME = re.compile(r"[^\s]{1,100}\Z")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d*)?\Z", re.ASCII)  # 12,345.6 or 12 345.6
 _D = TypeVar("_D", _dt.date, _dt.datetime)
 
 
@@ -84,11 +85,12 @@ def decimal(value: Any, message: str, *, money: bool = False, percent: bool = Fa
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace(" ", "")
+        text = value.strip()
         if money:
-            text = text.lstrip("¥￥")
+            text = text.lstrip("¥￥").lstrip()
         if percent:
-            text = text.removesuffix("%")
+            text = text.removesuffix("%").rstrip()
+        text = without_grouping(text, message)
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?", text, re.ASCII):
             raise ValueError(message)
         try:
@@ -102,6 +104,16 @@ def decimal(value: Any, message: str, *, money: bool = False, percent: bool = Fa
     if abs(number) >= MAX_NUMBER:
         raise ValueError("is too large")
     return number
+
+
+def without_grouping(text: str, message: str) -> str:
+    """The digits without their thousands separators, which must group by three ("12,345.6",
+    "1 200"): "1,2,3" is a slip, not 123, and is refused."""
+    if "," not in text and " " not in text:
+        return text
+    if not _GROUPED.fullmatch(text):
+        raise ValueError(message)
+    return text.replace(",", "").replace(" ", "")
 
 
 def plain(number: Decimal) -> int | float:

@@ -14,11 +14,11 @@ for validation and the checks, shown while the designer works, never refused her
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from builder import json_text
 from builder import paths
 from builder.deadlines import MAX_AMOUNT, TIME_UNITS
 from builder.flow_tree import Doc, containers, find, nested_ids, owner_of, step_ids, steps_at, walk
@@ -290,7 +290,7 @@ def _outcome_value(value: Any) -> Any:
     if not value.strip():
         return None
     try:
-        return json.loads(value)
+        return json_text.loads(value)
     except ValueError:
         return value.strip()
 

@@ -13,13 +13,13 @@ draft is saved.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from builder import paths
+from builder import json_text, paths
+from builder.fieldtypes import without_grouping
 from builder.forms import CHOICE_TYPES, COLUMN_TYPES, FIELD_TYPES, NUMERIC_TYPES
 from builder.text import Label
 from rules.errors import DefinitionError, Problem
@@ -357,10 +357,10 @@ def _bool(text: str) -> bool:
 
 
 def _number(text: str, at: str) -> int | float | None:
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    if not cleaned:
+    if not text.strip():
         return None
     try:
+        cleaned = without_grouping(text.strip().replace("，", ","), "")  # "1,2,3" is no number
         value = float(cleaned)
     except ValueError:
         raise DefinitionError([Problem(at, f'must be a number, got "{text.strip()}"')]) from None
@@ -382,7 +382,7 @@ def _json(text: str, at: str) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text)
+        return json_text.loads(text)
     except ValueError as exc:
         raise DefinitionError([Problem(at, f"is not valid JSON: {exc.msg} (line {exc.lineno}, "
                                            f"column {exc.colno})")]) from None

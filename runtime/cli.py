@@ -32,7 +32,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
-                        max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file)
+                        max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file,
+                        trusted_origins=tuple(args.trusted_origin), password_workers=args.password_workers)
     from runtime.store.audit_key import provide_key
 
     provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))  # says where, once
@@ -101,11 +102,16 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-upload", type=int, default=Settings.max_upload, metavar="BYTES",
                        help="largest uploaded file unless its form field sets max_size (default 20 MiB)")
     serve.add_argument("--max-json", type=int, default=Settings.max_json, metavar="BYTES",
-                       help="largest JSON request body (default 1 MiB)")
+                       help="largest request body besides uploads: JSON or a form post (default 1 MiB)")
     serve.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
     serve.add_argument("--anchor-file", type=Path, default=None, metavar="FILE",
                        help="append the chain's head (an anchor) to this file at start and daily; keep it "
                             "outside the data directory")
+    serve.add_argument("--trusted-origin", action="append", default=[], metavar="ORIGIN",
+                       help="another origin (https://flow.example.com) whose pages may post here, e.g. a proxy's; "
+                            "repeatable (default: only the server's own)")
+    serve.add_argument("--password-workers", type=int, default=Settings.password_workers, metavar="N",
+                       help="threads that check passwords, apart from those running commands (default 1)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

@@ -17,6 +17,8 @@ class Settings:
     calendar: Path | None = None  # the business calendar file; default: calendar.json in the data dir
     escalate_every: float = 60.0  # seconds between deadline checks (escalation); 0 turns them off
     max_upload: int = 20 * 1024 * 1024  # bytes per uploaded file unless the form field sets its own max_size
-    max_json: int = 1024 * 1024  # bytes per JSON request body (API)
+    max_json: int = 1024 * 1024  # bytes per request body (JSON, form posts), uploads aside
+    password_workers: int = 1  # threads that check passwords (Argon2), apart from those running commands
+    trusted_origins: tuple[str, ...] = ()  # origins besides the server's own that may post (a proxy's https://…)
     audit_key: Path | None = None  # the key file of the event log's chain (default: runtime.store.audit_key)
     anchor_file: Path | None = None  # where the server appends an anchor (the chain's head) at start and daily

@@ -1,11 +1,20 @@
-"""Fixtures for every test: none reads the audit key the person running the tests may have set."""
+"""Fixtures and set-up for every test.
+
+Every test's Starlette TestClient sends `Origin` as a browser does (`tests.support.SameOriginClient`):
+the app refuses state-changing requests that do not say they came from its own pages. Installed
+here, before any test module imports `starlette.testclient.TestClient`. And none reads the audit
+key the person running the tests may have set."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+import starlette.testclient
 
 from runtime.store.audit_key import ENV
+from tests.support import SameOriginClient
+
+starlette.testclient.TestClient = SameOriginClient  # type: ignore[misc]
 
 
 @pytest.fixture(autouse=True, scope="session")

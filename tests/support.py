@@ -1,5 +1,6 @@
 """Test helpers shared by several modules: a controllable clock, ids, sample claims and files, a
-reading language, the demo with an auditor, a live server in a thread."""
+reading language, the demo with an auditor, a live server in a thread, a test client that posts
+from the same origin as a browser would, signing in through the sign-in page."""
 from __future__ import annotations
 
 import itertools
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
@@ -53,6 +56,28 @@ def kill_9_after(code: str, path: Path, acknowledged: int) -> int:
             seen = int(writer.stdout.readline())
         writer.kill()
     return seen
+
+
+class SameOriginClient(TestClient):
+    """A TestClient that sends `Origin` as a browser does, so posts pass the same-origin check
+    (tests/conftest.py makes it every test's `TestClient`). `headers={"Origin": ""}` on a request
+    sends none."""
+
+    def __init__(self, app: Any, base_url: str = "http://testserver", *args: Any,
+                 headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(app, base_url, *args, headers={"Origin": base_url.rstrip("/"), **(headers or {})},
+                         **kwargs)
+
+
+def login_token(client: Any) -> str:
+    """The login-CSRF token of the sign-in form, as a browser that opened /login holds it."""
+    return client.get("/login").context["login_token"]
+
+
+def page_sign_in(client: Any, username: str, password: str = "demo", next: str = "/", **kwargs: Any) -> Any:
+    """Sign in through the sign-in page (its form token included); the response."""
+    return client.post("/login", data={"username": username, "password": password, "next": next,
+                                       "csrf_token": login_token(client)}, **kwargs)
 
 
 def bearer(client: Any, username: str) -> dict[str, str]:

@@ -14,21 +14,19 @@ from starlette.routing import Route
 from builder.bpmn import flow_to_bpmn
 from builder.dmn import rulesets_to_dmn
 from builder.exchange import dumps
+from builder.json_text import MAX_DEPTH, control_characters, too_deep
 from builder.text import localize
 from runtime import auth
 from runtime.deadlines import TimeLeft
-from runtime.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from runtime.errors import BadRequest, ValidationFailed
 from runtime.i18n import N_
+from runtime.login_guard import LoginGuard
 from runtime.org import User
 from runtime.service import Workflow
 from runtime.state import Instance, Task
-from runtime.uploads import size_words
+from runtime.web.body_limit import too_large
 from runtime.web.upload_stream import read_capped
 from runtime.web.session import require_user
-
-
-MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep),
-# far below what would exhaust the validators' recursion
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -38,12 +36,10 @@ async def json_object(request: Request) -> dict[str, Any]:
     return parse_json_object(await read_capped(request, cap, lambda: too_large(cap)))
 
 
-def too_large(cap: int) -> PayloadTooLarge:
-    return PayloadTooLarge(N_("the request body is larger than %(size)s", size=size_words(cap)))
-
-
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong."""
+    """A JSON object from bytes (an empty body is `{}`), or a BadRequest saying what is wrong; a
+    string with a control character in it is a 422 naming its path (`comment`). Not so under
+    `data`: that is a form's, refused field by field by its cleaners at paths within the form."""
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
@@ -52,19 +48,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest("the request body must be a JSON object")
     if too_deep(body, MAX_DEPTH):
         raise BadRequest(N_("the request body is nested more than %(depth)s levels deep", depth=MAX_DEPTH))
+    bad = control_characters({k: v for k, v in body.items() if k != "data"})  # a form's data: its fields' cleaners
+    if bad:
+        raise ValidationFailed({at: N_("must not contain control characters") for at in bad})
     return body
-
-
-def too_deep(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest more than `limit` levels (walked without recursion)."""
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [child for item in level
-                 for child in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
-                 if isinstance(child, (dict, list))]
-        if not level:
-            return False
-    return True
 
 
 def text_field(body: dict[str, Any], key: str) -> str:
@@ -136,14 +123,16 @@ def _urgent(instance: Instance) -> dict[str, Any]:
 async def login(request: Request) -> Response:
     body = await json_object(request)
     workflow = _workflow(request)
-    user = await run_in_threadpool(auth.check_password, workflow.org, text_field(body, "username"),
-                                   text_field(body, "password"))
+    guard: LoginGuard = request.app.state.login_guard
+    user = await guard.check(workflow.org, text_field(body, "username"), text_field(body, "password"),
+                             request.client.host if request.client else "")
     session = auth.open_session(request.app.state.repo, user, kind="api")
     return JSONResponse({"token": session.token})
 
 
 async def logout(request: Request) -> Response:
-    await require_user(request)
+    """Ends the session: a bearer token's, or (with its CSRF token) a browser cookie's."""
+    await require_user(request, write=True)
     auth.close_session(request.app.state.repo, request.state.session.token)
     return Response(status_code=204)
 

@@ -10,11 +10,11 @@ branch inputs). Pure functions; `templates/designer/_condition_builder.html` ren
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from builder import json_text
 from rules.conditions import EXISTENCE, LOGICAL, OPERATORS, REF
 from runtime import i18n
 from runtime.web.condition_subjects import (FIELD_SUFFIX, Subject, comparable, subject,
@@ -278,7 +278,7 @@ def _switch_mode(cf: ConditionForm, mode: str, subjects: Sequence[Subject]) -> N
         cf.mode, cf.groups, cf.focus = "builder", [], "add-group"
         return
     try:
-        shown = groups_of(json.loads(cf.json), subjects)
+        shown = groups_of(json_text.loads(cf.json), subjects)
     except ValueError:
         shown = None
     if shown is None:

@@ -4,10 +4,10 @@ whose JSON path it lies under. Pure functions on `runtime.web.condition_model`.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from builder import json_text
 from builder import paths
 from rules.conditions import REF, validate_condition
 from rules.errors import Problem
@@ -57,7 +57,7 @@ def _json_condition(cf: ConditionForm, subjects: Sequence[Subject]) -> dict[str,
     if not cf.json.strip():
         return None
     try:
-        cond = json.loads(cf.json)
+        cond = json_text.loads(cf.json)
     except ValueError as exc:
         cf.problems.append(_("The condition is not valid JSON: %(error)s") % {"error": exc})
         return None

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder import json_text
 from builder.text import localize
 from rules.conditions import value_class
 from rules.evaluation import Decision
@@ -370,7 +371,7 @@ def apply_operation(table: TableForm, operation: str, columns: Columns) -> None:
         table.focus = f"rows-{i}-json"
     elif name == "clauses" and rows[i].mode != "clauses":
         try:
-            clauses = clauses_of(json.loads(rows[i].json), columns)
+            clauses = clauses_of(json_text.loads(rows[i].json), columns)
         except ValueError:
             clauses = None
         if clauses is None:
@@ -443,7 +444,7 @@ def ruleset_from_table(table: TableForm, columns: Columns, base: dict[str, Any])
             when = condition_from_clauses(row, i, columns)
         else:
             try:
-                when = json.loads(row.json)
+                when = json_text.loads(row.json)
             except ValueError as exc:
                 row.problems.append(_("The condition is not valid JSON: %(error)s") % {"error": exc})
                 row.invalid.add(f"rows-{i}-json")

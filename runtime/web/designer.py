@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from builder import json_text
 from builder.text import localize
 from runtime import i18n
 from runtime.errors import Conflict, DefinitionError, RuleError
@@ -105,7 +106,7 @@ def _table_context(authoring: RulesetAuthoring, user: User, key: str, draft: Dra
 
 def _parsed_json(row: RowForm) -> Any:
     try:
-        return json.loads(row.json)
+        return json_text.loads(row.json)
     except ValueError:
         return None
 

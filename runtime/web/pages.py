@@ -1,4 +1,4 @@
-"""HTML pages for people: sign in, start a process, inbox, task, my requests, instance record."""
+"""HTML pages for people (signing in is `login`): start a process, inbox, task, my requests, instance record."""
 from __future__ import annotations
 
 import re
@@ -13,11 +13,11 @@ from starlette.routing import Route
 
 from builder.forms import Form, Workdays
 from builder.permissions import editable_at_step, not_asked_at_start
-from runtime import auth, i18n
+from runtime import i18n
 from runtime.choices import choice_rows, choices_from_pairs
 from runtime.coverage import changed_since
 from runtime.engine import return_targets
-from runtime.errors import Forbidden, NotAuthenticated, NotFound, TransitionNotAllowed, ValidationFailed
+from runtime.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
 from runtime.org import Organisation, User
 from runtime.service import Workflow
@@ -28,7 +28,7 @@ from runtime.web.deadlines_view import time_left_text
 from runtime.web.forms_view import (FormState, Resolver, blank_state, state_from_data, state_from_pairs, step_edits,
                                     step_state, submission)
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
-from runtime.web.session import COOKIE, require_user
+from runtime.web.session import require_user
 from runtime.web.timeline import describe_changes, describe_events
 
 LANG_COOKIE = "formflow_lang"
@@ -44,36 +44,6 @@ async def home(request: Request) -> Response:
     return render(request, "home.html", {"processes": workflow.processes(),
                                          "inbox": workflow.inbox(user),
                                          "requests": workflow.requests(user)[:5]})
-
-
-async def login_page(request: Request) -> Response:
-    if request.method == "GET":
-        return render(request, "login.html", {"next": safe_next(request.query_params.get("next")),
-                                              "username": "", "error": ""})
-    form = await request.form()
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
-    target = safe_next(str(form.get("next", "")))
-    try:
-        user = await run_in_threadpool(auth.check_password, _workflow(request).org, username, password)
-    except NotAuthenticated:
-        context = {"next": target, "username": username, "error": i18n.gettext("Wrong username or password.")}
-        return render(request, "login.html", context, block="login_form", status=401)
-    previous = request.cookies.get(COOKIE)
-    if previous:
-        auth.close_session(request.app.state.repo, previous)  # a new sign-in never reuses a session
-    session = auth.open_session(request.app.state.repo, user, kind="web")
-    response = redirect(request, target)
-    response.set_cookie(COOKIE, session.token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", max_age=int(auth.SESSION_LIFETIME.total_seconds()))
-    return response
-
-
-async def logout(request: Request) -> Response:
-    await require_user(request, write=True)
-    auth.close_session(request.app.state.repo, request.state.session.token)
-    response = redirect(request, "/login")
-    response.delete_cookie(COOKIE)
-    return response
 
 
 async def set_language(request: Request) -> Response:
@@ -362,8 +332,6 @@ async def withdraw(request: Request) -> Response:
 
 routes = [
     Route("/", home),
-    Route("/login", login_page, methods=["GET", "POST"]),
-    Route("/logout", logout, methods=["POST"]),
     Route("/lang", set_language, methods=["POST"]),
     Route("/start/{process}", start_form),
     Route("/start/{process}", submit, methods=["POST"]),

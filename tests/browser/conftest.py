@@ -38,3 +38,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server on its own data directory, in a thread of this process."""
     with served(create_app(Settings(data_dir=tmp_path_factory.mktemp("data"), demo=True))) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def csp_refusals(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Every browser test fails if Chromium refused anything under the Content-Security-Policy
+    (an inline script or handler, an `hx-on`, a style attribute): what it refused is listed. A test
+    that provokes refusals on purpose asks for this list and empties it."""
+    refused: list[str] = []
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").on("console", lambda message: refused.append(message.text)
+                                           if "Content Security Policy" in message.text else None)
+    yield refused
+    assert not refused, "refused under the Content-Security-Policy:\n" + "\n".join(refused)

@@ -22,7 +22,7 @@ from runtime.settings import Settings
 from runtime.setup import DEMO_CALENDAR, INSTALLER, open_workflow
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import FakeClock, bearer, claim
+from tests.support import FakeClock, bearer, claim, page_sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LADDER = [
@@ -253,7 +253,7 @@ def test_the_inbox_shows_overdue_work_first_then_by_due_then_by_creation(demo_bu
             (False, stamp(local(3, 5, 10))), (False, None)]
 
         client.cookies.set("formflow_lang", "en")
-        r = client.post("/login", data={"username": "li.na", "password": "demo", "next": "/"})
+        r = page_sign_in(client, "li.na", "demo", "/")
         assert r.status_code == 303
         set_clock(wf, local(3, 3, 11))  # Tuesday 11:00: "quicker" is an hour overdue too
         page = client.get("/inbox").text
@@ -328,7 +328,7 @@ def test_the_record_tells_what_the_deadline_did(demo_bundle):
         instance = start(wf, demo_bundle, local(3, 2, 10))
         escalate_at(wf, local(3, 9, 10))
         client.cookies.set("formflow_lang", "en")
-        client.post("/login", data={"username": "zhang.wei", "password": "demo", "next": "/"})
+        page_sign_in(client, "zhang.wei", "demo", "/")
         page = client.get(f"/instances/{instance}").text
         for line in ("of Head review after 4 working hours", "escalated Head review after 1 working day",
                      "Head review is overdue", "approved automatically: no decision within 3 working days"):

@@ -16,7 +16,7 @@ from runtime.errors import ValidationFailed
 from runtime.settings import Settings
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import DEMO
+from tests.support import DEMO, page_sign_in
 
 PROCESSES = ("expense", "contract", "appointment", "order-review", "initiation", "recruitment",
              "document-access")
@@ -415,7 +415,7 @@ def test_every_bundle_exports_imports_and_exports_byte_identically(workflow, pro
 
 def test_every_process_is_published_and_its_start_page_renders():
     with TestClient(create_app(Settings(demo=True), MemoryRepository())) as client:
-        client.post("/login", data={"username": "zhang.wei", "password": "demo"})
+        page_sign_in(client, "zhang.wei", "demo")
         home = client.get("/")
         for process in PROCESSES:
             assert f'href="/start/{process}"' in home.text

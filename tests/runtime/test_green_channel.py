@@ -18,7 +18,7 @@ from runtime.settings import Settings
 from runtime.setup import INSTALLER
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import FakeClock, bearer, claim
+from tests.support import FakeClock, bearer, claim, page_sign_in
 
 FRIDAY_5PM_SHANGHAI = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 URGENT = {"allowed": True, "execution": "pay", "deadline": {"amount": 2, "unit": "days"}}
@@ -219,7 +219,7 @@ def test_the_api_starts_urgently_and_refuses_with_422_at_urgent(client):
 
 def sign_in(client, username):
     client.cookies.clear()
-    r = client.post("/login", data={"username": username, "password": "demo", "next": "/"})
+    r = page_sign_in(client, username, "demo", "/")
     assert r.status_code == 303
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
 

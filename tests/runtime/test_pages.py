@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from runtime.app import create_app
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
+from tests.support import page_sign_in
 
 HX = {"HX-Request": "true"}
 
@@ -26,7 +27,7 @@ def web(app) -> Iterator[TestClient]:
 
 
 def sign_in(client: TestClient, username: str) -> str:
-    r = client.post("/login", data={"username": username, "password": "demo", "next": "/"})
+    r = page_sign_in(client, username, "demo", "/")
     assert r.status_code == 303, r.text
     page = client.get("/")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
@@ -46,12 +47,12 @@ def test_pages_need_a_session(web):
 
 
 def test_a_wrong_password_shows_the_form_again(web):
-    r = web.post("/login", data={"username": "li.na", "password": "x"}, headers=HX)
+    r = page_sign_in(web, "li.na", "x", headers=HX)
     assert r.status_code == 401 and 'id="login-form"' in r.text and "<html" not in r.text
 
 
 def test_the_next_parameter_cannot_leave_the_site(web):
-    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": "//evil.example/"})
+    r = page_sign_in(web, "li.na", "demo", "//evil.example/")
     assert r.headers["location"] == "/"
 
 
@@ -126,12 +127,12 @@ def test_the_language_switch_changes_the_ui(web):
 
 @pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "/x\r\nSet-Cookie: a=b", "https://evil.example"])
 def test_sign_in_never_sends_people_to_another_site(web, target):
-    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": target}, headers=HX)
+    r = page_sign_in(web, "li.na", "demo", target, headers=HX)
     assert r.headers["HX-Redirect"] == "/"
 
 
 def test_a_non_ascii_next_page_is_encoded_not_a_crash(web):
-    r = web.post("/login", data={"username": "li.na", "password": "demo", "next": "/requests?q=报销"}, headers=HX)
+    r = page_sign_in(web, "li.na", "demo", "/requests?q=报销", headers=HX)
     assert r.headers["HX-Redirect"] == "/requests?q=%E6%8A%A5%E9%94%80"
 
 
