@@ -64,8 +64,9 @@ class StepPolicies:
 class OnReject:
     """What a rejection at an approval step does: end the request (`to: end`, the default), or
     send it back to the submitter or a named earlier step, as a return does. `resume`: once
-    fixed, it comes straight back to this step (`here`), or goes through the flow again
-    (`start`: from the first step after a resubmission, on from the earlier step it went to)."""
+    fixed, a request this step sent back (by such a rejection, or by a return) comes straight back
+    to this step (`here`), or goes through the flow again (`start`: from the first step after a
+    resubmission, on from the earlier step it went to)."""
 
     to: str = REJECT_TO_END
     resume: str = "here"

@@ -2,8 +2,9 @@
 
 Properties: `policies.<name>` sets one of the flow's special cases for this step alone (an empty
 choice: as the process says, which removes it); `on_reject.to` (`end`, `submitter` or an
-earlier step on every path here) and `on_reject.resume` (`here` or `start`) say what a rejection
-at an approval does. Defaults are not written, so a step that follows the process has neither
+earlier step on every path here) says what a rejection at an approval does, and
+`on_reject.resume` (`here` or `start`) where a request this step sent back (by such a rejection
+or by a return, 退回) goes once resubmitted. Defaults are not written, so a step that follows the process has neither
 `policies` nor `on_reject`. Bad input raises `DefinitionError` at its path
 (`steps[3].on_reject.to`); the document is edited in place (set_step has copied it).
 """
@@ -31,8 +32,9 @@ def set_policy(step: Doc, name: str, text: str, at: str) -> None:
 
 
 def set_on_reject(flow: Doc, step: Doc, part: str, text: str, at: str) -> None:
-    """Where a rejection at the approval `step` sends the request (`to`), and where it goes once
-    resubmitted (`resume`); `at` is the step's `on_reject` path."""
+    """Where a rejection at the approval `step` sends the request (`to`), and where the request goes
+    once resubmitted after this step sent it back, by such a rejection or by a return (`resume`);
+    `at` is the step's `on_reject` path."""
     where = paths.key(at, part)
     if step.get("kind") != "approval" or part not in ("to", "resume"):
         raise DefinitionError([Problem(where, f'"on_reject.{part}" cannot be set on a {step.get("kind")} step')])
@@ -44,12 +46,8 @@ def set_on_reject(flow: Doc, step: Doc, part: str, text: str, at: str) -> None:
             raise DefinitionError([Problem(where, f'must be one of {choices}, got "{text}"')])
         rule["to"] = text
         if text == REJECT_TO_END:
-            rule = {}  # nothing comes back, so there is nothing to resume
+            rule.pop("to")  # the default; `resume` stays: a return from this step comes back by it too
     else:
-        if rule.get("to", REJECT_TO_END) == REJECT_TO_END:
-            if text in ("", "here"):
-                return  # the choice a plain post sends along with "the request ends"
-            raise DefinitionError([Problem(where, "only used when a rejection sends the request back")])
         if text not in RESUME_CHOICES:
             raise DefinitionError([Problem(where, f'must be one of {", ".join(RESUME_CHOICES)}, got "{text}"')])
         rule["resume"] = text

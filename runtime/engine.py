@@ -164,7 +164,7 @@ class Engine:
     def send_back(self, defs: Definitions, instance: Instance, task: Task, actor: User, to: str,
                   reason: str, *, targets: list[str], others_open: tuple[Task, ...] = ()) -> list[Event]:
         """退回: to the submitter, or to one of the earlier steps it may go back to (`return_targets`); once
-        fixed, the request comes straight back to this step."""
+        fixed, the request comes back as the step says (`_resume_after`): straight back here by default."""
         self._check_open(instance, task, actor, "return")
         if task.post_hoc:
             raise Conflict(N_("a post-hoc approval cannot return the request: it has already gone ahead; "
@@ -179,7 +179,7 @@ class Engine:
         at = self.now()
         event = events.new("return", instance.id, at, actor.username,
                            step=task.step, task=task.id, to=to, reason=reason,
-                           resume=_returning_step(defs.flow, task.step))
+                           resume=_resume_after(defs.flow, task.step, to))
         walk = self._going_back(defs, instance, event, others_open)
         if walk is None:
             raise ValidationFailed({"to": N_('cannot return to "%(to)s": nobody would act there now '
@@ -209,11 +209,9 @@ class Engine:
         step, or "" to go on from the earlier step). The earlier step must have been acted on by
         a person in this request and find someone now; else the request goes to the submitter."""
         flow = defs.flow
-        here = _returning_step(flow, task.step)
         to = rule.to if rule.to == "submitter" or _acted_by_person(flow, instance, rule.to) else "submitter"
         for going in dict.fromkeys((to, "submitter")):
-            starts_over = flow.steps[0].id if going == "submitter" else ""
-            event = events.amended(done, to=going, resume=here if rule.resume == "here" else starts_over)
+            event = events.amended(done, to=going, resume=_resume_after(flow, task.step, going))
             if going != rule.to:
                 events.amend(event, instead_of=rule.to)
             walk = self._going_back(defs, instance, event, others_open)
@@ -311,6 +309,16 @@ def return_targets(flow: Flow, tasks: Iterable[Task], returning: Task | None = N
             and not t.post_hoc and t.assignee != SYSTEM)
     return [s for s in dict.fromkeys(done)
             if (returning is None or s != returning.step) and flow.parallel_of(s) is None]
+
+
+def _resume_after(flow: Flow, step_id: str, to: str) -> str:
+    """Where a request `step_id` sent back (to the submitter or the earlier step `to`) picks up once
+    fixed, as the step's `on_reject.resume` says: straight back here, from the first step after a
+    resubmission, or "" to go on from the earlier step."""
+    rule: OnReject | None = getattr(flow.step(step_id), "on_reject", None)
+    if rule is None or rule.resume == "here":
+        return _returning_step(flow, step_id)
+    return flow.steps[0].id if to == "submitter" else ""
 
 
 def _returning_step(flow: Flow, step_id: str) -> str:

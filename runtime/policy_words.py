@@ -45,6 +45,7 @@ RESUME_SHORT = {"here": N_("then straight back here"), "start": N_("starts over"
 assert set(RESUME_NAMES) == set(RESUME_SHORT) == set(RESUME_CHOICES)
 REJECTED = N_("rejected → %(rule)s")
 RESUMED = N_("%(where)s, %(resume)s")
+ENDS_RETURNS_START_OVER = N_("%(where)s; sent back by a return, it starts over")
 
 
 def choice_name(policy: str, choice: str) -> str:
@@ -78,6 +79,8 @@ def reject_rule(rule: Any, step_title: Callable[[str], str]) -> str:
     to = str(rule.get("to", REJECT_TO_END))
     where = reject_to(to, step_title)
     resume = str(rule.get("resume", "here"))
+    if to == REJECT_TO_END and resume == "start":
+        return i18n.localized(ENDS_RETURNS_START_OVER.fill(where=where))
     if to == REJECT_TO_END or resume not in RESUME_SHORT:
         return where
     return i18n.localized(RESUMED.fill(where=where, resume=i18n.gettext(RESUME_SHORT[resume])))
@@ -86,6 +89,7 @@ def reject_rule(rule: Any, step_title: Callable[[str], str]) -> str:
 def on_reject(rule: Any, step_title: Callable[[str], str]) -> str:
     """A step's rejection rule for its card: "rejected → back to the submitter, starts over";
     "" for the default (a rejection ends the request, which no card needs to say)."""
-    if not isinstance(rule, Mapping) or rule.get("to", REJECT_TO_END) == REJECT_TO_END:
+    if not isinstance(rule, Mapping) or (rule.get("to", REJECT_TO_END) == REJECT_TO_END
+                                         and rule.get("resume", "here") == "here"):
         return ""
     return i18n.localized(REJECTED.fill(rule=reject_rule(rule, step_title)))

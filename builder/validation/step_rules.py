@@ -29,7 +29,8 @@ def step_policies(doc: Any, path: str, kind: str, out: list[Problem]) -> None:
 
 def on_reject_problems(flow: dict[str, Any], path: str, out: list[Problem]) -> None:
     """Every approval's `on_reject`: `to` the end, the submitter or an earlier step on every path
-    to it (outside parallel lanes), `resume` here or start, and only when the request goes back."""
+    to it (outside parallel lanes), `resume` here or start (for a return as well as a rejection that
+    sends the request back)."""
     for place, step in flow_tree.walk(flow):
         if "on_reject" not in step or step.get("kind") != "approval":
             continue
@@ -45,8 +46,6 @@ def on_reject_problems(flow: dict[str, Any], path: str, out: list[Problem]) -> N
             steps = f" or an earlier step on the way here ({', '.join(earlier)})" if earlier else ""
             out.append(Problem(paths.key(where, "to"),
                                f'must be "{REJECT_TO_END}", "{REJECT_TO_SUBMITTER}"{steps}, got {show_value(to)}'))
-        if "resume" in rule and to == REJECT_TO_END:
-            out.append(Problem(paths.key(where, "resume"), "only used when a rejection sends the request back"))
-        elif rule.get("resume", "here") not in RESUME_CHOICES:
+        if rule.get("resume", "here") not in RESUME_CHOICES:
             out.append(Problem(paths.key(where, "resume"),
                                f'must be one of {", ".join(RESUME_CHOICES)}, got {show_value(rule["resume"])}'))

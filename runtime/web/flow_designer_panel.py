@@ -149,10 +149,6 @@ class RejectRule:
     resumes: tuple[Choice, ...]
     resume: str
 
-    @property
-    def sends_back(self) -> bool:
-        return self.to != REJECT_TO_END
-
 
 @dataclass(frozen=True)
 class Input:

@@ -71,16 +71,22 @@ def test_a_rejection_goes_back_to_the_submitter_or_an_earlier_step_and_says_wher
     doc, _ = ed.set_step(doc, "finance", {"on_reject.resume": "here"})
     assert step(doc, "finance")["on_reject"] == {"to": "legal"}
     doc, _ = ed.set_step(doc, "finance", {"on_reject.resume": "start"})
-    doc, _ = ed.set_step(doc, "finance", {"on_reject.to": "end"})
+    doc, _ = ed.set_step(doc, "finance", {"on_reject.to": "end"})  # a return from finance still starts over
+    assert step(doc, "finance")["on_reject"] == {"resume": "start"}
+    doc, _ = ed.set_step(doc, "finance", {"on_reject.resume": "here"})
     assert "on_reject" not in step(doc, "finance")
     assert Flow.from_dict(doc).to_dict() == Flow.from_dict(contract).to_dict()
+
+
+def test_a_step_whose_rejection_ends_the_request_still_says_where_its_returns_resume(contract):
+    doc, _ = ed.set_step(contract, "legal", {"on_reject.resume": "start"})
+    assert step(doc, "legal")["on_reject"] == {"resume": "start"}
+    assert Flow.from_dict(doc).step("legal").on_reject.ends
 
 
 def test_a_rejection_rule_that_cannot_be_is_refused_at_its_path(contract):
     assert refused(contract, "legal", {"on_reject.to": "gm"}) == [
         ("steps[1].on_reject.to", 'must be one of end, submitter, dept_head, got "gm"')]
-    assert refused(contract, "legal", {"on_reject.resume": "start"}) == [
-        ("steps[1].on_reject.resume", "only used when a rejection sends the request back")]
     doc, _ = ed.set_step(contract, "legal", {"on_reject.to": "submitter"})
     assert refused(doc, "legal", {"on_reject.resume": "later"}) == [
         ("steps[1].on_reject.resume", 'must be one of here, start, got "later"')]

@@ -29,7 +29,7 @@ def test_an_approval_offers_its_special_cases_as_the_process_says_first(web, csr
     assert [(c.value, c.label) for c in reject.places] == [
         ("end", "the request ends"), ("submitter", "back to the submitter"),
         ("dept_head", "back to “Department head review”"), ("legal", "back to “Legal review”")]
-    assert (reject.to, reject.sends_back) == ("end", False)
+    assert (reject.to, reject.resume) == ("end", "here")
 
 
 def test_a_task_has_no_approver_to_repeat_and_no_rejection(web, csrf):
@@ -43,13 +43,23 @@ def test_a_task_has_no_approver_to_repeat_and_no_rejection(web, csrf):
 def test_a_rejection_sent_back_to_the_submitter_to_start_over_is_stored_and_read_on_the_card(app, web, csrf):
     r = change(web, csrf, "finance", "s.on_reject.to", "submitter")
     assert r.status_code == 200 and step(flow(app), "finance")["on_reject"] == {"to": "submitter"}
-    assert r.context["panel"].reject.sends_back and r.context["panel"].reject.resume == "here"
+    assert (r.context["panel"].reject.to, r.context["panel"].reject.resume) == ("submitter", "here")
     r = change(web, csrf, "finance", "s.on_reject.resume", "start")
     assert step(flow(app), "finance")["on_reject"] == {"to": "submitter", "resume": "start"}
     assert r.context["tree"].by_id["finance"].rules == ("rejected → back to the submitter, starts over",)
     r = change(web, csrf, "finance", "s.on_reject.to", "legal")
     assert r.context["tree"].by_id["finance"].rules == ("rejected → back to “Legal review”, starts over",)
     assert not r.context["tree"].by_id["finance"].problems
+
+
+def test_a_step_whose_rejections_end_the_request_may_still_send_its_returns_through_again(app, web, csrf):
+    r = change(web, csrf, "finance", "s.on_reject.resume", "start")
+    assert r.status_code == 200 and step(flow(app), "finance")["on_reject"] == {"resume": "start"}
+    assert (r.context["panel"].reject.to, r.context["panel"].reject.resume) == ("end", "start")
+    assert r.context["tree"].by_id["finance"].rules == (
+        "rejected → the request ends; sent back by a return, it starts over",)
+    r = change(web, csrf, "finance", "s.on_reject.resume", "here")
+    assert "on_reject" not in step(flow(app), "finance") and r.context["tree"].by_id["finance"].rules == ()
 
 
 def test_a_policy_of_the_steps_own_is_stored_and_read_on_the_card_and_empty_follows_the_process(app, web, csrf):

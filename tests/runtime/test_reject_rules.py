@@ -97,6 +97,42 @@ def test_back_to_an_earlier_step_that_starts_over_goes_on_from_there(workflow):
     assert_reloads(workflow)
 
 
+def test_a_return_from_a_step_that_starts_over_comes_back_through_the_first_step(workflow):
+    """`resume` is the step's word on every way it sends a request back: a return (退回) too, even
+    when its rejections end the request. The resubmission starts from the first step, so the head
+    approves the claim again though nothing she saw changed."""
+    instance = at_finance(workflow, on_reject={"resume": "start"})
+    returned = open_task(workflow, instance)
+    workflow.send_back(user(workflow, "zhao.min"), returned.id, "submitter", "Invoice 2 is a copy")
+    assert workflow.state.instances[instance.id].events[-1]["resume"] == "dept_head"
+    workflow.resubmit(user(workflow, "zhang.wei"), instance.id, claim([12000]))
+    assert (open_task(workflow, instance).step, open_task(workflow, instance).assignee) == ("dept_head", "li.na")
+    workflow.act(user(workflow, "li.na"), open_task(workflow, instance).id, "approve")
+    assert open_task(workflow, instance).step == "finance"
+    assert_reloads(workflow)
+
+
+def test_a_return_to_an_earlier_step_from_a_step_that_starts_over_goes_on_from_there(workflow):
+    doc = (approval("a", "li.na"), approval("b", "chen.gang"),
+           approval("c", "zhao.min", on_reject={"resume": "start"}), task("pay", "wu.qiang"))
+    publish(workflow, "chain", *doc)
+    instance = workflow.start(user(workflow, "zhang.wei"), "chain", claim([100]))
+    for who in ("li.na", "chen.gang"):
+        workflow.act(user(workflow, who), open_task(workflow, instance).id, "approve")
+    workflow.send_back(user(workflow, "zhao.min"), open_task(workflow, instance).id, "a", "Wrong cost centre")
+    assert open_task(workflow, instance).step == "a"
+    assert workflow.state.instances[instance.id].resume_at == ""
+    workflow.act(user(workflow, "li.na"), open_task(workflow, instance).id, "approve")
+    assert open_task(workflow, instance).step == "b"  # on through the flow, not straight back to c
+    assert_reloads(workflow)
+
+
+def test_a_return_from_a_step_with_no_rule_comes_straight_back(workflow):
+    instance = at_finance(workflow)
+    workflow.send_back(user(workflow, "zhao.min"), open_task(workflow, instance).id, "submitter", "Invoice 2")
+    assert workflow.state.instances[instance.id].resume_at == "finance"
+
+
 def test_an_earlier_step_nobody_acted_on_sends_it_to_the_submitter_instead(workflow):
     """Nobody fits the earlier step now (skipped): back to the submitter, and the event says so."""
     doc = (approval("a", assignee={"kind": "field", "field": "reviewer"}), approval("b", "li.na"),
@@ -151,7 +187,7 @@ def _problems(*steps_):
     ({"to": "c"}, 'steps[1].on_reject.to: must be "end", "submitter" or an earlier step on the way here (a), got "c"'),
     ({"to": "b"}, 'steps[1].on_reject.to: must be "end", "submitter" or an earlier step on the way here (a), got "b"'),
     ({"to": "a", "resume": "later"}, 'steps[1].on_reject.resume: must be one of here, start, got "later"'),
-    ({"resume": "start"}, "steps[1].on_reject.resume: only used when a rejection sends the request back"),
+    ({"resume": "sometime"}, 'steps[1].on_reject.resume: must be one of here, start, got "sometime"'),
     ({"to": "a", "why": 1}, "steps[1].on_reject.why: unknown key"),
 ])
 def test_on_reject_validation_names_the_path(rule, problem):
