@@ -62,7 +62,7 @@ def _form_page(request: Request, context: dict[str, object], nonce: str, *, bloc
 
 async def login_page(request: Request) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Starlette answers with it
         return _form_page(request, {"next": safe_next(request.query_params.get("next")), "username": "",
                                     "error": ""}, nonce)
     form = await request.form()

@@ -47,6 +47,11 @@ def test_the_sign_in_form_carries_a_token_bound_to_a_cookie_of_its_own(web):
     assert COOKIE in web.cookies
 
 
+def test_a_head_request_of_the_sign_in_page_is_answered_as_its_get(web):
+    """Link checkers and monitors ask with HEAD: the page's headers, not a refused sign-in."""
+    assert web.head("/login").status_code == 200
+
+
 @pytest.mark.parametrize("token", ["", "forged", None])
 def test_a_sign_in_without_the_forms_token_signs_nobody_in(web, token):
     """Login CSRF: another site posting its own credentials to /login gets no session for them."""
