@@ -26,6 +26,12 @@ class User:
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    @property
+    def reads_only(self) -> bool:
+        """An auditor's account (not also an admin's) reads every record and acts on nothing: it
+        files no request, so it has none to act on either."""
+        return self.has_role("auditor") and not self.has_role("admin")
+
 
 @dataclass(frozen=True)
 class Department:

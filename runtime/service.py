@@ -230,6 +230,7 @@ class Workflow:
         """Open an instance; a repeated `request_id` from the same person has no second effect.
         With `urgent` ({"reason"}), through the green channel, if the process allows one;
         `chosen` names the people the submitter picks for the steps that let them (step → users)."""
+        self.require_actor(user)
         if not isinstance(raw, dict):
             raise ValidationFailed({"data": N_("must be an object of field values")})
 
@@ -498,6 +499,11 @@ class Workflow:
         self.require_reader_of_all(user)
         with self.state.lock:
             return sorted(self.state.instances.values(), key=lambda i: (i.created, i.id), reverse=True)
+
+    def require_actor(self, user: User) -> None:
+        """Refuse an account that reads only (`User.reads_only`: an auditor's) a command of its own."""
+        if user.reads_only:
+            raise Forbidden(N_("an auditor's account reads the record and acts on nothing: it cannot file a request"))
 
     def require_reader_of_all(self, user: User) -> None:
         if not any(user.has_role(r) for r in READ_ALL_ROLES):

@@ -40,6 +40,8 @@ def _workflow(request: Request) -> Workflow:
 
 async def home(request: Request) -> Response:
     user = await require_user(request)
+    if user.reads_only:  # an auditor has nothing to start and no tasks: their page is the audit
+        return redirect(request, "/audit")
     workflow = _workflow(request)
     return render(request, "home.html", {"processes": workflow.processes(),
                                          "inbox": workflow.inbox(user),
@@ -60,8 +62,9 @@ def _choosing(workflow: Workflow, flow: Any, chosen: dict[str, list[str]], error
 
 
 async def start_form(request: Request) -> Response:
-    await require_user(request)
+    user = await require_user(request)
     workflow = _workflow(request)
+    workflow.require_actor(user)
     defs = workflow.latest(request.path_params["process"])
     return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex,
                                           "state": blank_state(defs.form, not_asked_at_start(defs.flow, defs.form)),
@@ -71,6 +74,7 @@ async def start_form(request: Request) -> Response:
 async def preview(request: Request) -> Response:
     """As-you-type: re-check the posted form, recompute computed fields, apply row add/remove."""
     user = await require_user(request, write=True)
+    _workflow(request).require_actor(user)
     defs = _workflow(request).latest(request.path_params["process"])
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
     state = state_from_pairs(defs.form, pairs, check=True, omit=not_asked_at_start(defs.flow, defs.form),

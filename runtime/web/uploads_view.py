@@ -38,6 +38,7 @@ async def receive(request: Request) -> dict[str, Any]:
     the cap and the accepted types; the server's `max_upload` otherwise."""
     user = await require_streaming_writer(request)
     workflow: Workflow = request.app.state.workflow
+    workflow.require_actor(user)  # a file is taken only for a request its sender may file or act on
     default_cap = request.app.state.settings.max_upload
     in_query = any(k in request.query_params for k in _TARGET_KEYS)
     target = _target(workflow, request.query_params, default_cap)

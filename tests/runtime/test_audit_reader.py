@@ -76,10 +76,17 @@ def test_the_auditor_acts_on_nothing(client):
         "publish flow": client.post("/api/flows/claim/publish", json={}, headers=auditor),
         "edit form": client.put("/api/forms/expense-claim", json=wf.export("claim")["form"], headers=auditor),
         "publish rules": client.post("/api/rulesets/expense-approval-tier/publish", json={}, headers=auditor),
+        "file a request": client.post("/api/instances", json={"process": "claim", "data": claim([100])},
+                                      headers=auditor),
+        "upload": client.post("/api/uploads", files={"file": ("a.txt", b"hello", "text/plain")}, headers=auditor),
     }
     assert {name: r.status_code for name, r in refused.items()} == {name: 403 for name in refused}
     sign_in(client, AUDITOR)
     assert client.get("/designer/flows").status_code == 403
+    assert client.get("/start/claim").status_code == 403
+    home = client.get("/", follow_redirects=False)  # nothing to start, no inbox: the audit is their page
+    assert (home.status_code, home.headers["location"]) == (303, "/audit")
+    assert client.get("/audit").context["user"].reads_only
     assert wf.state.instances[instance.id].events == before  # nothing written to the record
 
 
