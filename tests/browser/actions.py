@@ -7,13 +7,14 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 
-def sign_in(page: Page, server: str, username: str) -> None:
+def sign_in(page: Page, server: str, username: str, lands: str = "/") -> None:
+    """Sign in through the form and wait for the page it lands on (an auditor's: /audit)."""
     page.context.clear_cookies()
     page.goto(f"{server}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(re.escape(lands) + "$"))
 
 
 def file_claim(page: Page, server: str, amount: str = "300", reason: str = "Office supplies",
