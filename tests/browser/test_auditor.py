@@ -2,7 +2,6 @@
 record from the list: reading only."""
 from __future__ import annotations
 
-import re
 
 from playwright.sync_api import Page, expect
 
