@@ -1,7 +1,6 @@
-"""The demo's auditor signs in, reaches /audit from the menu, verifies the event log, and opens a
+"""The demo's auditor signs in and lands on /audit, verifies the event log, and opens a
 record from the list: reading only."""
 from __future__ import annotations
-
 
 from playwright.sync_api import Page, expect
 
