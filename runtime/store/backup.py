@@ -46,10 +46,15 @@ CHECKPOINT = "checkpoint"
 _CHUNK = 1 << 20
 
 
+SESSIONS = "sessions.json"
+
+
 def _skipped(relative: Path) -> bool:
-    """Files of the data directory that are not data: the lock and temp files of unfinished writes."""
+    """Files of the data directory that are not data: the lock, temp files of unfinished writes,
+    and the sign-in sessions (a restored server signs everyone in afresh: a backup carries no
+    session that would still let someone in)."""
     name = relative.name
-    return str(relative) == LOCK_NAME or (name.startswith(".") and name.endswith(".tmp"))
+    return str(relative) in (LOCK_NAME, SESSIONS) or (name.startswith(".") and name.endswith(".tmp"))
 
 
 def _data_files(root: Path) -> Iterator[Path]:

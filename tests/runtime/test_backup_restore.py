@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from runtime import auth
 from runtime.app import create_app
 from runtime.cli import main
 from runtime.clock import new_id
@@ -24,11 +25,13 @@ from tests.support import PDF, bearer, claim, served
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A stopped server's data directory: two claims, one with an attached invoice."""
+    """A stopped server's data directory: two claims, one with an attached invoice, and someone
+    signed in."""
     directory = tmp_path / "data"
     with FileRepository(directory) as repo:
         workflow = open_workflow(repo, demo=True)
         user = workflow.org.user("zhang.wei")
+        auth.open_session(repo, user, kind="web")
         writer = repo.blobs.writer()
         writer.write(PDF)
         upload = store_upload(repo, user, Target(1 << 20), "invoice.pdf", writer, workflow.engine.now, new_id)
@@ -50,6 +53,7 @@ def test_a_backup_lists_every_file_with_its_digest_and_the_log_head(data_dir: Pa
     assert {"events.jsonl", "definitions.json", "uploads.json", "settings.json"} <= set(files)
     assert any(name.startswith("attachments/") for name in files)
     assert "formflow.lock" not in files
+    assert (data_dir / "sessions.json").is_file() and "sessions.json" not in files  # no sign-in outlives a restore
     lines = (data_dir / "events.jsonl").read_bytes().splitlines()
     assert manifest["log"] == {"file": "events.jsonl", "seq": len(lines), "digest": json.loads(lines[-1])["mac"]}
     assert "data.audit-key" not in {p.name for p in (tmp_path / "copy").rglob("*")}
