@@ -48,6 +48,7 @@ from builder.flows import Flow, Step
 from builder.forms import Form
 from builder.permissions import HIDDEN, Changes, editable_at_start, step_permission
 from runtime import events
+from runtime.state import apply_changes
 
 DIGEST = "digest"  # on approve/complete events: hex SHA-256 of the data the person passed (`covered`)
 INVALIDATE = "invalidate"  # event: an earlier step's approvals no longer cover the data (fields: runtime.events)
@@ -216,17 +217,6 @@ def stands(newest_first: Iterable[dict[str, Any]], step_id: str) -> bool:
         if action in ("task", "skip") and e.get("step") == step_id:
             return False
     return False
-
-
-def apply_changes(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The data with a step's recorded edits (as the projection folds them)."""
-    out = dict(data)
-    for key, change in changes.items():
-        if change["to"] is None:
-            out.pop(key, None)
-        else:
-            out[key] = change["to"]
-    return out
 
 
 def changed_since(events: Sequence[dict[str, Any]], task_id: str) -> Changes:

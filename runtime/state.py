@@ -231,13 +231,13 @@ def _resumed(e: dict[str, Any]) -> dict[str, Any]:
 
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
-    changed = {"data": _changed(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
+    changed = {"data": apply_changes(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
     if e["action"] == "reject" and "to" in e:  # a rejection that sent the request back (on_reject)
         changed.update(resume_at=e["resume"], **({"status": InstanceStatus.RETURNED} if e["to"] == "submitter" else {}))
     p._touch(e, **changed, **_resumed(e))
 
 
-def _changed(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def apply_changes(data: dict[str, Any], changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The data with a step's recorded edits (`{"field": {"from", "to"}}`; `to` None: cleared)."""
     out = dict(data)
     for key, change in changes.items():
