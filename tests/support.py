@@ -80,6 +80,14 @@ def page_sign_in(client: Any, username: str, password: str = "demo", next: str =
                                        "csrf_token": login_token(client)}, **kwargs)
 
 
+def signed_in(client: Any, username: str) -> str:
+    """Sign `username` in through the page (the language cookie kept); the session's CSRF token
+    (every page's context has it: /inbox is one every account may open)."""
+    r = page_sign_in(client, username, "demo", "/", follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return client.get("/inbox").context["csrf"]
+
+
 def bearer(client: Any, username: str) -> dict[str, str]:
     """Sign `username` in through the JSON API; the headers that carry its token."""
     token = client.post("/api/login", json={"username": username, "password": "demo"}).json()["token"]

@@ -28,12 +28,17 @@ _OPERATORS = {"$gt": ">", "$gte": "≥", "$lt": "<", "$lte": "≤", "$ne": "≠"
 class Entry:
     seq: int
     at: str
-    actor: str
+    actor: str  # "" for an event whose words name their own subject (`_SENTENCES`)
     action: str
     step: str
     text: str
     detail: str = ""
     changes: tuple[str, ...] = ()  # what an edit at a step changed, a line per field (or table cell)
+
+
+_SENTENCES = frozenset({"fork", "arrive", "join", "subflow", "subflow_done", "decide", "invalidate", "overdue",
+                        "finish"})
+"""The kinds whose words name their own subject (a step, the request): shown without an actor."""
 
 
 def _name(org: Organisation, username: str) -> str:
@@ -292,6 +297,9 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
                     "withdrawn": _("the request was withdrawn")}.get(e["status"], e["status"])
         else:
             text = action
-        entries.append(Entry(e.get("seq", 0), e["at"], _name(org, e["actor"]), action, e.get("step", ""),
-                             text, detail, changes))
+        if action in _SENTENCES:  # its own subject: "The request was completed", not "formflow the request…"
+            actor, text = "", text[:1].upper() + text[1:]
+        else:
+            actor = _name(org, e["actor"])
+        entries.append(Entry(e.get("seq", 0), e["at"], actor, action, e.get("step", ""), text, detail, changes))
     return entries

@@ -13,7 +13,7 @@ from runtime.app import create_app
 from runtime.settings import Settings
 from runtime.store.repository import MemoryRepository
 from runtime.web.rendering import make_templates
-from tests.support import page_sign_in
+from tests.support import signed_in
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 EN = {"Accept-Language": "en"}
@@ -80,9 +80,7 @@ def web(app) -> Iterator[TestClient]:
 
 
 def sign_in(client: TestClient, username: str) -> str:
-    r = page_sign_in(client, username, "demo", "/")
-    assert r.status_code == 303, r.text
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    return signed_in(client, username)
 
 
 def table_form(client: TestClient, **changes: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from runtime.setup import INSTALLER, open_workflow
 from runtime.store.repository import FileRepository, MemoryRepository
 from runtime.web.forms_view import FIELD_TEMPLATES
 from tests.runtime.flows import approval
-from tests.support import FakeClock, page_sign_in
+from tests.support import FakeClock, signed_in
 
 OPTIONS = [{"value": "a", "label": {"en": "Apple", "zh_CN": "苹果"}}, {"value": "b", "label": "Banana"}]
 FIELDS = [
@@ -77,9 +77,7 @@ def web(app) -> Iterator[TestClient]:
 
 
 def sign_in(client: TestClient, username: str = "zhang.wei") -> str:
-    assert page_sign_in(client, username, "demo", "/").status_code == 303
-    page = client.get("/")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return signed_in(client, username)
 
 
 def pairs(csrf: str, **changed: str) -> dict[str, str | list[str]]:

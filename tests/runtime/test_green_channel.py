@@ -4,7 +4,6 @@ marked until they are all done, and a report lists the open ones."""
 from __future__ import annotations
 
 import copy
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +17,7 @@ from runtime.settings import Settings
 from runtime.setup import INSTALLER
 from runtime.state import InstanceStatus, TaskStatus
 from runtime.store.repository import MemoryRepository
-from tests.support import FakeClock, bearer, claim, page_sign_in
+from tests.support import FakeClock, bearer, claim, signed_in
 
 FRIDAY_5PM_SHANGHAI = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 URGENT = {"allowed": True, "execution": "pay", "deadline": {"amount": 2, "unit": "days"}}
@@ -219,9 +218,7 @@ def test_the_api_starts_urgently_and_refuses_with_422_at_urgent(client):
 
 def sign_in(client, username):
     client.cookies.clear()
-    r = page_sign_in(client, username, "demo", "/")
-    assert r.status_code == 303
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    return signed_in(client, username)
 
 
 def rush_form(csrf, **extra):

@@ -17,7 +17,7 @@ from runtime.settings import Settings
 from runtime.setup import INSTALLER
 from runtime.store.blobs import FileBlobStore
 from runtime.store.repository import FileRepository, MemoryRepository
-from tests.support import DEMO, EXE, PDF, bearer, claim, page_sign_in, png
+from tests.support import DEMO, EXE, PDF, bearer, claim, signed_in, png
 
 CAP = 4096  # the server default in these tests
 FIELD_CAP = 2048  # the "private" process's attachment field
@@ -323,9 +323,7 @@ def test_only_files_the_request_holds_are_served_through_it(client, filed):
 
 
 def sign_in(client: TestClient, username: str) -> str:
-    page_sign_in(client, username, "demo", "/", follow_redirects=False)
-    page = client.get("/")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return signed_in(client, username)
 
 
 def test_the_widgets_upload_needs_the_csrf_header_and_answers_the_files_row(client):
