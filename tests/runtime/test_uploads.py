@@ -404,3 +404,13 @@ def test_a_temp_file_left_by_a_crash_is_removed_when_the_store_opens(tmp_path: P
     (root / ".upload-abc.tmp").write_bytes(b"half")
     FileBlobStore(root)
     assert list(root.iterdir()) == []
+
+
+def test_a_request_without_files_says_so_on_its_record_as_every_empty_value_does(client):
+    r = file_claim(client, "zhang.wei", [])
+    assert r.status_code == 201, r.text
+    sign_in(client, "zhang.wei")
+    page = client.get(f"/instances/{r.json()['id']}")
+    assert page.template.name == "instance.html" and page.context["instance"].data.get("invoices") in (None, [])
+    listed = re.search(r'<dd id="data-invoices">(.*?)</dd>', page.text, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s", "", listed) == "—"
