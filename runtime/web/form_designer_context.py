@@ -44,7 +44,7 @@ def workspace(request: Request, user: User, key: str, draft: Any, target: str, *
     usages = authoring_of(request).usages(key)
     target = view.selected_target(doc, target)
     subjects = rules_view.subjects(doc)
-    preview = view.preview_state(doc, key, samples, check=bool(samples))
+    preview = view.preview_state(doc, key, samples, check=view.typed(samples))
     return {
         "subjects": subjects, "conditions": rules_view.panel_conditions(doc, target, subjects, builders or {}),
         "expression": rules_view.expression_context(doc, target, placed),

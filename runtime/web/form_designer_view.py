@@ -286,6 +286,12 @@ def sample_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         [(k, v) for k, v in pairs if k == "_op"]
 
 
+def typed(samples: list[tuple[str, str]] | None) -> bool:
+    """Whether the designer has typed any sample data: until then an edit redraws the preview as
+    staff first see the form, without "required" under every empty field."""
+    return any(value.strip() for name, value in samples or () if name != "_op")
+
+
 def preview_state(doc: dict[str, Any], key: str, pairs: list[tuple[str, str]] | None, *,
                   check: bool) -> FormState | None:
     """The staff form rendered from the draft, with the sample data typed so far; None when the

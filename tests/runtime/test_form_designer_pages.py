@@ -465,6 +465,17 @@ def test_the_preview_computes_shows_conditions_and_messages_with_sample_data(app
     assert r.context["selected"] == "category" and r.context["preview"].computed["total"] == 12.5  # so does selecting
 
 
+def test_an_edit_before_any_sample_is_typed_shows_the_preview_as_staff_first_see_it(app, web, csrf):
+    """The preview's empty inputs go along with every edit: until one holds something, nothing says
+    "required" under the empty fields; once the designer types, the messages show."""
+    blank = {"sample.category": "", "sample.items-0-description": "", "sample.items-0-amount": "", "sample.reason": ""}
+    r = edit(web, csrf, "/fields/reason", **{"_changed": "p.label.en", "p.label.en": "Why", **blank})
+    assert r.status_code == 200 and r.context["preview"].errors == {}
+    r = edit(web, csrf, "/fields/reason", **{"_changed": "p.label.en", "p.label.en": "Why not",
+                                             **blank, "sample.items-0-amount": "abc"})
+    assert r.context["preview"].errors["items[0].amount"] == "must be an amount of money, like 1200.50"
+
+
 # ---------------------------------------------------------------- publish and versions
 
 
