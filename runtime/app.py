@@ -60,18 +60,24 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 
 
 class SecurityHeadersMiddleware:
     """Headers every page needs: a strict Content-Security-Policy, no framing, no MIME sniffing,
-    no referrer leaks (a response that sets one itself, such as a download, keeps its own)."""
+    no referrer leaks, and no copy kept by the browser or a proxy of anything but the static files
+    (pages and API answers hold requests people may read only while signed in: ASVS 8.2.1). A
+    response that sets one itself, such as a download, keeps its own."""
 
     HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
                (b"referrer-policy", b"same-origin"), (b"content-security-policy", CSP),
                (b"cross-origin-opener-policy", b"same-origin")]
     HSTS = (b"strict-transport-security", b"max-age=31536000")  # over HTTPS: never plain HTTP again
+    NO_STORE = (b"cache-control", b"no-store")
+    STATIC = "/static/"
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wanted = [*self.HEADERS, self.HSTS] if scope.get("scheme") == "https" else self.HEADERS
+        wanted = [*self.HEADERS, self.HSTS] if scope.get("scheme") == "https" else list(self.HEADERS)
+        if not str(scope.get("path", "")).startswith(self.STATIC):
+            wanted.append(self.NO_STORE)
 
         async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
             if message["type"] == "http.response.start":

@@ -153,6 +153,13 @@ def test_every_response_carries_the_security_headers(web):
         assert r.headers["x-frame-options"] == "DENY"
 
 
+def test_nothing_but_the_static_files_is_kept_in_a_cache(web):
+    signed_in(web)
+    for r in (web.get("/login"), web.get("/inbox"), web.get("/api/tasks")):
+        assert r.headers["cache-control"] == "no-store", r.url
+    assert "cache-control" not in web.get("/static/formflow.css").headers  # scripts and styles may be
+
+
 def test_the_refusal_is_in_the_readers_language(web):
     r = web.post("/lang", data={"locale": "zh_CN", "next": "/"}, headers={**EVIL, "Accept-Language": "zh-CN"})
     assert r.status_code == 403
