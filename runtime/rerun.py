@@ -39,7 +39,7 @@ def edited(engine: Engine, defs: Definitions, instance: Instance, task: Task, do
     """After an edit at `task`'s step (`done` records it): None when every earlier approval still
     covers the new data; else the request goes at once to the first invalidated step (the step's
     other open tasks closed, sub-processes ended), the editor's own approval standing when it
-    completes the step."""
+    completes the step and no other approval at that step was invalidated."""
     flow = defs.flow
     approvals = [a for a in standing(instance.events, flow) if (a.step, a.approver) != (task.step, done["actor"])]
     bad = invalidated(flow, defs.form, approvals, data)
@@ -51,7 +51,10 @@ def edited(engine: Engine, defs: Definitions, instance: Instance, task: Task, do
     for child in subprocess_settling.unfinished_children(instance.id, [], engine.lookups):
         walk.events += subprocess_settling.end_child(child, done, [], engine.lookups)
     still = still_covered(flow, defs.form, approvals, data) - {task.step}
-    _invalidate(walk, bad, CAUSE_EDIT, still | ({task.step} if completes_step else set()))
+    # The editor's step stands on the editor's approval only when nobody else's there was invalidated:
+    # in a countersign or a sequence the others signed the old data and sign the new one too.
+    editor_stands = completes_step and task.step not in {b.step for b in bad}
+    _invalidate(walk, bad, CAUSE_EDIT, still | ({task.step} if editor_stands else set()))
     walk.go(flow.step(around(flow, bad[0].step)))
     return walk.events
 

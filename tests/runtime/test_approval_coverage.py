@@ -146,6 +146,30 @@ def test_in_a_countersign_each_approval_covers_what_that_approver_approved(board
     assert_reloads(board)
 
 
+@pytest.mark.parametrize("mode", ["all", "sequential"])
+def test_the_last_signers_edit_does_not_let_the_step_stand_for_those_who_signed_the_old_data(board, mode):
+    """The others on the step approved 300; the last one corrects a line to 250 and so completes
+    the step. The step does not stand on its own approvals: after the head, everyone on it signs
+    the corrected data again before finance (the edit once let the step stand, and finance paid
+    on data two of the three had never seen)."""
+    publish(board, "claim", HEAD, approval("board", mode=mode, assignee={"kind": "role", "role": "board"},
+                                           fields={"items": "editable"}), FINANCE)
+    instance = board.start(user(board, "zhang.wei"), "claim", claim([100, 200]))
+    act(board, open_task(board, instance))
+    for _ in BOARD[:-1]:
+        act(board, open_tasks(board, instance.id)[0])
+    (last,) = open_tasks(board, instance.id)
+    board.act(user(board, last.assignee), last.id, "approve", data={"items": claim([100, 150])["items"]})
+    assert all("board" not in e["standing"] for e in _events(board, instance.id, INVALIDATE))
+    act(board, open_task(board, instance))  # the head, first
+    signed = []
+    while (now := open_tasks(board, instance.id)) and now[0].step == "board":
+        signed.append(now[0].assignee)
+        act(board, now[0])
+    assert sorted(signed) == sorted(BOARD) and open_task(board, instance).step == "finance"
+    assert_reloads(board)
+
+
 def test_an_edit_at_a_later_step_sends_the_request_back_to_the_earlier_approver_first(workflow):
     """Finance corrects a line: the head approved the old amount, so she approves again before
     anything goes on; finance's own approval covers the corrected data and stands."""
