@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from builder.flows import Flow, HumanStep
+from runtime import notes
 from runtime.i18n import N_
 from runtime.org import Organisation
 
@@ -40,6 +41,8 @@ def check_choices(flow: Flow, raw: Any, org: Organisation) -> tuple[dict[str, li
             errors[where] = N_('no user "%(who)s"', who=unknown[0])
         elif role and (outside := [p for p in people if not org.users[p].has_role(role)]):
             errors[where] = N_('%(who)s does not hold the role this step asks for', who=outside[0])
+        elif readers := [p for p in people if org.users[p].reads_only]:
+            errors[where] = notes.READS_ONLY.fill(who=readers[0])
         else:
             clean[step.id] = people
     return clean, errors

@@ -45,6 +45,8 @@ def parse_delegation(body: Any, username: str, org: Organisation) -> Delegation:
         errors["to"] = N_("no user %(who)s", who=repr(to))
     elif to == username:
         errors["to"] = N_("cannot delegate to yourself")
+    elif org.users[to].reads_only:
+        errors["to"] = notes.READS_ONLY.fill(who=to)
     for name in ("start", "end"):
         if not isinstance(body.get(name), str) or not is_iso_date(body[name]):
             errors[name] = N_("must be a date (YYYY-MM-DD)")

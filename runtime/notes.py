@@ -41,6 +41,7 @@ RULESET_NAMED_NOBODY = N_('ruleset "%(ruleset)s" v%(version)s named %(named)s, w
 NAMED_BY_RULESET = N_('named by ruleset "%(ruleset)s" v%(version)s, output "%(output)s"')
 REPEAT_APPROVER = N_("approved automatically: %(who)s approved the step before")
 # a re-run after a change of the data (runtime/coverage.py): a step whose approvals still match it
+READS_ONLY = N_("%(who)s reads the record only (an auditor) and cannot be given a task")
 APPROVAL_STANDS = N_("the approval of %(who)s still covers the data; not asked again")
 ROLE = N_('role "%(role)s"')
 USER = N_('user "%(user)s"')

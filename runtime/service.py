@@ -20,6 +20,7 @@ from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime import events as event_kinds
+from runtime import notes
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
 from runtime.deadlines import TimeLeft, inbox_order, time_left
@@ -350,6 +351,7 @@ class Workflow:
         """Run a command under the lock, once per `request_id`: a repeat answers with the request
         as it is, and changes nothing. Commands check who may act before whether what they saw
         is stale, so a stranger hears 403, not 409."""
+        self.require_actor(user)  # an auditor's account does none of them, whatever task it was given
         with self.lock:
             if repeated := self._repeated(user, request_id, target):
                 return repeated
@@ -358,10 +360,13 @@ class Workflow:
             return self.state.instances[caused[0]["instance"]]
 
     def _person(self, field: str, username: Any) -> User:
+        """The person a task is handed to (transfer, add signer): one who may act."""
         if not isinstance(username, str) or username not in self.org.users:
             shown = username[:60] if isinstance(username, str) else username
             raise ValidationFailed({field: N_("choose a person: there is no user %(who)s", who=repr(shown))
                                     if username else N_("choose a person")})
+        if self.org.user(username).reads_only:
+            raise ValidationFailed({field: notes.READS_ONLY.fill(who=username)})
         return self.org.user(username)
 
     def save_checkpoint(self) -> None:
@@ -376,6 +381,7 @@ class Workflow:
 
     def set_delegation(self, user: User, body: Any) -> Delegation:
         """Send this person's new tasks to someone else for a range of dates (replaces any earlier rule)."""
+        self.require_actor(user)
         delegation = parse_delegation(body, user.username, self.org)
         with self.lock:
             self._save_delegations({**self._delegations, user.username: delegation.to_dict()})
@@ -503,7 +509,7 @@ class Workflow:
     def require_actor(self, user: User) -> None:
         """Refuse an account that reads only (`User.reads_only`: an auditor's) a command of its own."""
         if user.reads_only:
-            raise Forbidden(N_("an auditor's account reads the record and acts on nothing: it cannot file a request"))
+            raise Forbidden(N_("an auditor's account reads the record and acts on nothing"))
 
     def require_reader_of_all(self, user: User) -> None:
         if not any(user.has_role(r) for r in READ_ALL_ROLES):

@@ -90,6 +90,37 @@ def test_the_auditor_acts_on_nothing(client):
     assert wf.state.instances[instance.id].events == before  # nothing written to the record
 
 
+def test_nobody_can_hand_the_auditor_a_task_and_one_given_anyway_stays_undone(client):
+    """Transferring to the auditor, adding them as a signer, delegating to them or choosing them at
+    the start is refused at the field; a flow that names them outright gets a task they cannot act
+    on (nor delegate, nor comment on what it made them part of)."""
+    wf = client.app.state.workflow
+    instance = _filed(wf)
+    task = open_task(wf, instance)
+    head, staff = bearer(client, "li.na"), bearer(client, "zhao.min")
+    handed = {
+        "transfer": client.post(f"/api/tasks/{task.id}/transfer", json={"to": AUDITOR}, headers=head),
+        "add signer": client.post(f"/api/tasks/{task.id}/add-signer", json={"user": AUDITOR, "position": "before"},
+                                  headers=head),
+        "delegate": client.put("/api/me/delegation", json={"to": AUDITOR, "start": "2026-01-01", "end": "2027-12-31"},
+                               headers=staff),
+    }
+    assert {name: r.status_code for name, r in handed.items()} == {name: 422 for name in handed}
+    assert all(AUDITOR in str(r.json()["errors"]) for r in handed.values())
+    assert wf.delegation(user(wf, "zhao.min")) is None
+
+    publish(wf, "audited", approval("look", AUDITOR))
+    given = wf.start(user(wf, "zhang.wei"), "audited", claim([100]))
+    stuck = open_task(wf, given)
+    auditor = bearer(client, AUDITOR)
+    before = wf.state.instances[given.id].events
+    assert client.post(f"/api/tasks/{stuck.id}/approve", json={}, headers=auditor).status_code == 403
+    assert client.post(f"/api/instances/{given.id}/comment", json={"comment": "x"}, headers=auditor).status_code == 403
+    assert client.put("/api/me/delegation", json={"to": "li.na", "start": "2026-01-01", "end": "2027-12-31"},
+                      headers=auditor).status_code == 403
+    assert wf.state.instances[given.id].events == before
+
+
 def test_flow_export_is_for_designers_admins_and_auditors(client):
     assert client.get("/api/flows/expense/export", headers=bearer(client, AUDITOR)).status_code == 200
     assert client.get("/api/flows/expense/export", headers=bearer(client, "admin")).status_code == 200

@@ -54,6 +54,7 @@ def test_the_steps_go_to_the_people_the_submitter_chose(client):
     ({"counsel": "zhao.min", "reviewers": ["zhao.min"]}, "chosen.counsel"),         # not legal
     ({"counsel": ["zhou.jie", "admin"], "reviewers": ["zhao.min"]}, "chosen.counsel"),  # one only
     ({"counsel": "zhou.jie", "reviewers": ["ghost"]}, "chosen.reviewers"),          # no such user
+    ({"counsel": "zhou.jie", "reviewers": ["zhao.min", "audit.gu"]}, "chosen.reviewers"),  # an auditor acts on nothing
 ])
 def test_a_missing_or_wrong_choice_is_refused_at_its_step(client, chosen, where):
     r = start(client, chosen)
