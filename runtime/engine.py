@@ -92,6 +92,9 @@ class Engine:
         text = bounded("reason" if action == "reject" else "comment", text)
         if action == "reject" and actor is not SYSTEM_USER:  # the system states its reason, picks no code
             _check_rejection(defs.flow, text, code)
+        if task.post_hoc and edits:  # what went ahead is what was approved after the fact, unchanged
+            raise Conflict(N_("a post-hoc approval cannot change the data: the request has already gone ahead "
+                              "on it; approve it, or reject it to flag it for review"))
         data, changes = _edited(defs, instance, task, action, edits, self.org, self.calendar)
         at = self.now()
         done = events.new(action, instance.id, at, actor.username,

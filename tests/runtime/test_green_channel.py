@@ -140,6 +140,22 @@ def test_a_post_hoc_rejection_is_recorded_and_flags_review_but_cannot_undo_the_e
         wf.act(person(wf, "zhang.wei"), owed["head"].id, "approve")
 
 
+def test_a_post_hoc_approver_cannot_change_the_data_the_request_went_ahead_on(workflow, demo_bundle):
+    """The head may correct lines at her step; after the fact she may not: the request was paid on
+    what it held (an edit once rewrote a paid claim to 99,999 and nothing ran again)."""
+    doc = bundle(demo_bundle)
+    doc["flow"]["steps"][0]["fields"] = {"items": "editable"}
+    workflow.import_bundle(INSTALLER, doc)
+    workflow.engine.now = FakeClock(FRIDAY_5PM_SHANGHAI)
+    instance = urgent_start(workflow)
+    owed = post_hoc(workflow, instance)
+    before = workflow.state.instances[instance.id].events
+    with pytest.raises(Conflict, match="cannot change the data"):
+        workflow.act(person(workflow, "li.na"), owed["head"].id, "approve", data={"items": claim([99999])["items"]})
+    assert workflow.state.instances[instance.id].events == before
+    assert workflow.act(person(workflow, "li.na"), owed["head"].id, "approve").data["total"] == 12000
+
+
 def test_a_signer_added_after_a_post_hoc_approver_gets_a_post_hoc_task_with_the_same_due_date(wf):
     instance = urgent_start(wf, lines=(100,))
     head = post_hoc(wf, instance)["head"]
