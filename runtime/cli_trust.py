@@ -13,6 +13,7 @@ from runtime.clock import utc_now
 from runtime.store.anchors import Anchor, read_anchors
 from runtime.audit import key_checks
 from runtime.store.audit_key import ENV
+from runtime.store.errors import StoreError
 
 KEY_HELP = f"the audit key file (default: ${ENV}, else <data dir>.audit-key next to the data directory)"
 
@@ -44,7 +45,11 @@ def _anchor(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from runtime.store.backup import backup
 
-    manifest = backup(args.data, args.dest, now=utc_now())
+    key = key_checks(args.data, args.audit_key, args.data / "events.jsonl").key
+    if key is None:
+        raise StoreError(f"there is no audit key for {args.data}: start the server on it once (it makes one), "
+                         "or give it with --audit-key FILE; a backup's manifest is sealed with it")
+    manifest = backup(args.data, args.dest, key, now=utc_now())
     print(f"backed up {args.data} to {args.dest}: {len(manifest['files'])} files, event log to event "
           f"{manifest['log']['seq']} ({manifest['log']['digest']})")
     return 0
@@ -85,6 +90,7 @@ def add_commands(sub: argparse._SubParsersAction, with_data: WithData) -> None: 
     anchor.set_defaults(run=_anchor)
     backup = with_data(sub.add_parser("backup", help="write a consistent copy of a (running) data directory"))
     backup.add_argument("dest", type=Path, help="a new or empty directory for the copy")
+    backup.add_argument("--audit-key", type=Path, default=None, metavar="FILE", help=KEY_HELP)
     backup.set_defaults(run=_backup)
     restore = sub.add_parser("restore", help="verify a backup, then copy it into a new data directory")
     restore.add_argument("src", type=Path, help="the backup directory")

@@ -10,11 +10,15 @@ each file is written instead:
   all of it. The one document that refers forward is the checkpoint in `settings.json` (the
   state at an event); it is read first among the documents, and if it names an event the copy
   of the log does not reach yet, the copy is extended to exactly that event.
-`MANIFEST.json` lists every file with its SHA-256 and size and the log's head (seq, digest).
-The backup is written into a temporary directory beside DEST and renamed into place.
+`MANIFEST.json` lists every file with its SHA-256 and size and the log's head (seq, digest), and
+carries `mac`, an HMAC-SHA256 of the rest under the audit key: whoever edits a document of the
+backup (an org with someone made admin) cannot make its manifest agree without the key. The
+backup is written into a temporary directory beside DEST and renamed into place; its files are
+readable by their owner only, as the data directory's are.
 
-A restore checks the whole backup before it writes anything: every file against the manifest
-(nothing missing, altered or added), the log's chain (with the audit key, every MAC) and its head
+A restore needs the audit key and checks the whole backup before it writes anything: the
+manifest's MAC, every name in it (a plain relative path inside the backup; no symbolic link
+anywhere in it), every file against the manifest (nothing missing, altered or added), the log's chain (with the audit key, every MAC) and its head
 against the manifest (and, given anchors, against each anchor up to its head); then it copies
 into a temporary directory beside DIR and renames it into place, so DIR is either absent or
 complete. The audit key is never in a backup.
@@ -22,11 +26,12 @@ complete. The audit key is never in a backup.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
@@ -44,6 +49,8 @@ EVENTS = "events.jsonl"
 SETTINGS = "settings.json"
 CHECKPOINT = "checkpoint"
 _CHUNK = 1 << 20
+_FILE_MODE, _DIR_MODE = 0o600, 0o700  # a copy of the data is as private as the data
+MAC = "mac"
 
 
 SESSIONS = "sessions.json"
@@ -71,9 +78,26 @@ def _empty_target(path: Path, what: str) -> None:
         raise StoreError(f"{what} {path} is not empty: choose a new directory")
 
 
+def _manifest_mac(manifest: dict[str, Any], key: bytes) -> str:
+    body = orjson.dumps({k: v for k, v in manifest.items() if k != MAC}, option=orjson.OPT_SORT_KEYS)
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def _private(path: Path) -> Any:
+    """A new file only its owner may read (`open(..., opener=…)`)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+
+
+def _mkdirs(directory: Path) -> None:
+    """`directory` and any missing parents, each private (`mkdir(parents=True)` gives parents the default mode)."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for each in reversed(missing):
+        each.mkdir(mode=_DIR_MODE, exist_ok=True)
+
+
 def _write(target: Path, payload: bytes) -> dict[str, Any]:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as handle:
+    _mkdirs(target.parent)
+    with open(target, "wb", opener=lambda path, _: _private(Path(path))) as handle:
         handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
@@ -83,8 +107,8 @@ def _write(target: Path, payload: bytes) -> dict[str, Any]:
 def _copy(source: Path, target: Path) -> dict[str, Any]:
     """Copy a file, hashing on the way (attachments can be large: in chunks)."""
     digest, size = hashlib.sha256(), 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(source, "rb") as reading, open(target, "xb") as writing:
+    _mkdirs(target.parent)
+    with open(source, "rb") as reading, open(target, "wb", opener=lambda path, _: _private(Path(path))) as writing:
         while chunk := reading.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -143,15 +167,16 @@ def _publish(temp: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
-    """Write a consistent copy of `data_dir` (running or not) to `dest`; the manifest written."""
+def backup(data_dir: Path, dest: Path, key: bytes, *, now: str) -> dict[str, Any]:
+    """Write a consistent copy of `data_dir` (running or not) to `dest`, its manifest keyed with
+    the audit `key`; the manifest written."""
     data_dir, dest = Path(data_dir), Path(dest)
     if not (data_dir / EVENTS).is_file():
         raise StoreError(f"{data_dir} holds no event log: it is not a formflow data directory")
     _empty_target(dest, "the backup directory")
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
-    temp.mkdir()
+    temp.mkdir(mode=_DIR_MODE)
     try:
         files: dict[str, Any] = {}
         log_bytes = _log_prefix(data_dir / EVENTS)
@@ -168,6 +193,7 @@ def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
         seq, digest = _head(log_bytes)
         manifest = {"format": 1, "created": now, "source": str(data_dir.resolve()),
                     "log": {"file": EVENTS, "seq": seq, "digest": digest}, "files": dict(sorted(files.items()))}
+        manifest[MAC] = _manifest_mac(manifest, key)
         _write(temp / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
         _publish(temp, dest)
     except BaseException:
@@ -176,17 +202,47 @@ def backup(data_dir: Path, dest: Path, *, now: str) -> dict[str, Any]:
     return manifest
 
 
+def _check_name(source: Path, name: Any) -> None:
+    """A file the manifest names must be a plain relative path inside the backup: a restore
+    writes only inside its new directory and reads only the backup's own files."""
+    pure = PurePosixPath(name) if isinstance(name, str) else None
+    if pure is None or not pure.parts or pure.is_absolute() or ".." in pure.parts or "\\" in name \
+            or str(pure) != name:
+        raise StoreCorrupt(source / MANIFEST, f"names a file outside the backup: {name!r}")
+
+
+def _links(root: Path) -> list[str]:
+    """Symbolic links anywhere in `root` (os.walk does not follow them, so it would not see into them)."""
+    found = []
+    for directory, subdirs, files in os.walk(root):
+        found += [str((Path(directory) / n).relative_to(root)) for n in [*subdirs, *files]
+                  if (Path(directory) / n).is_symlink()]
+    return sorted(found)
+
+
 def check_backup(source: Path, key: bytes | None, anchors: list[Anchor] | None = None,
                  keyed_after: int | None = None) -> dict[str, Any]:
-    """The manifest of the backup in `source` once every file, the log's chain and the `anchors`
-    (those up to the backup's head) check out; `StoreCorrupt` naming the first thing that does not."""
+    """The manifest of the backup in `source` once its MAC under `key`, every file, the log's
+    chain and the `anchors` (those up to the backup's head) check out; `StoreCorrupt` naming the
+    first thing that does not."""
     source = Path(source)
+    if key is None:
+        raise StoreError("a restore needs the audit key the backup was made with (--audit-key FILE or "
+                         "FORMFLOW_AUDIT_KEY_FILE): without it an altered backup cannot be told from a good one")
     try:
         manifest = orjson.loads((source / MANIFEST).read_bytes())
         listed: dict[str, Any] = manifest["files"]
         log_head = manifest["log"]
+        mac = manifest[MAC]
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-        raise StoreCorrupt(source / MANIFEST, "is missing or not a formflow backup manifest") from None
+        raise StoreCorrupt(source / MANIFEST, "is missing, not a formflow backup manifest, or has no MAC") from None
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _manifest_mac(manifest, key)):
+        raise StoreCorrupt(source / MANIFEST, "does not carry the MAC of this audit key: the manifest was "
+                           "altered, or the backup was made with another key")
+    if links := _links(source):
+        raise StoreCorrupt(source / links[0], "is a symbolic link: a backup holds only plain files")
+    for name in listed:
+        _check_name(source, name)
     present = {str(p) for p in _data_files(source)} - {MANIFEST}
     if extra := sorted(present - set(listed)):
         raise StoreCorrupt(source, f"holds files the manifest does not list: {', '.join(extra)}")
@@ -219,7 +275,7 @@ def restore(source: Path, data_dir: Path, key: bytes | None, anchors: list[Ancho
     manifest = check_backup(source, key, anchors, keyed_after)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = data_dir.with_name(f".{data_dir.name}.restoring-{uuid.uuid4().hex[:8]}")
-    temp.mkdir()
+    temp.mkdir(mode=_DIR_MODE)
     try:
         for name, expected in manifest["files"].items():
             if _copy(source / name, temp / name) != expected:

@@ -70,7 +70,7 @@ def test_restore_verifies_then_makes_a_data_directory_that_passes_audit(data_dir
     assert (tmp_path / "restored" / "events.jsonl").read_bytes() == (data_dir / "events.jsonl").read_bytes()
 
 
-@pytest.mark.parametrize("damage", ["altered", "added", "removed", "rechained"])
+@pytest.mark.parametrize("damage", ["altered", "added", "removed", "rechained", "resealed", "outside", "linked"])
 def test_restore_refuses_a_damaged_backup_and_writes_nothing(data_dir: Path, tmp_path: Path, damage: str,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     copy = tmp_path / "copy"
@@ -81,20 +81,65 @@ def test_restore_refuses_a_damaged_backup_and_writes_nothing(data_dir: Path, tmp
         (copy / "extra.json").write_text("{}")
     elif damage == "removed":
         (copy / "definitions.json").unlink()
-    else:  # the log changed and the manifest made to match, without the key
+    elif damage == "rechained":  # the log changed and the manifest made to match, without the key
         log = copy / "events.jsonl"
         log.write_bytes(log.read_bytes().replace(b'"amount":900', b'"amount":9000'))
-        manifest = json.loads((copy / "MANIFEST.json").read_text())
-        manifest["files"]["events.jsonl"] = {"sha256": hashlib.sha256(log.read_bytes()).hexdigest(),
-                                             "size": log.stat().st_size}
-        (copy / "MANIFEST.json").write_text(json.dumps(manifest))
+        reseal(copy, "events.jsonl")
+    elif damage == "resealed":  # the org changed (someone made admin, say), the manifest made to match
+        org = copy / "org.json"
+        org.write_text(org.read_text(encoding="utf-8").replace("li.na", "li.nb"))
+        reseal(copy, "org.json")
+    elif damage == "outside":  # a name that would write beside the new directory
+        (tmp_path / "payload.txt").write_text("hi")
+        reseal(copy, "../payload.txt", source=tmp_path / "payload.txt")
+    else:  # a link to a file elsewhere, to be copied into the new directory
+        (tmp_path / "secret.txt").write_text("secret")
+        (copy / "linked.json").symlink_to(tmp_path / "secret.txt")
+        reseal(copy, "linked.json")
     capsys.readouterr()
     target = tmp_path / "restored"
     assert run("restore", str(copy), "--data", str(target), "--audit-key", str(tmp_path / "data.audit-key")) == 2
     err = capsys.readouterr().err
+    sealed = "does not carry the MAC of this audit key"
     assert {"altered": "does not match its SHA-256", "added": "extra.json", "removed": "missing from the backup",
-            "rechained": "the MAC does not match"}[damage] in err
+            "rechained": sealed, "resealed": sealed, "outside": sealed, "linked": sealed}[damage] in err
     assert not target.exists() and [p.name for p in tmp_path.iterdir() if "restor" in p.name] == []
+
+
+def reseal(copy: Path, name: str, source: Path | None = None) -> None:
+    """List `name` in the manifest with its digest and size, as one without the key would."""
+    data = (source or copy / name).read_bytes()
+    manifest = json.loads((copy / "MANIFEST.json").read_text())
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    (copy / "MANIFEST.json").write_text(json.dumps(manifest))
+
+
+def test_a_manifest_sealed_with_the_key_still_may_not_name_a_file_outside_or_hold_a_link(
+        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Even a manifest that carries the key's MAC (made by someone who has the key, or by a bug)
+    names only plain files inside the backup."""
+    from runtime.store.audit_key import read_key
+    from runtime.store.backup import MANIFEST, StoreCorrupt, _manifest_mac, check_backup
+
+    key = read_key(tmp_path / "data.audit-key")
+    for name in ("../payload.txt", "/etc/passwd", "a/../../b", "a\\b"):
+        copy = tmp_path / f"copy-{abs(hash(name))}"
+        assert run("backup", str(copy), "--data", str(data_dir)) == 0
+        manifest = json.loads((copy / MANIFEST).read_text())
+        manifest["files"][name] = {"sha256": "0" * 64, "size": 0}
+        manifest["mac"] = _manifest_mac(manifest, key)
+        (copy / MANIFEST).write_text(json.dumps(manifest))
+        with pytest.raises(StoreCorrupt, match="names a file outside the backup"):
+            check_backup(copy, key)
+
+
+def test_a_backup_and_its_restore_are_readable_by_their_owner_only(data_dir: Path, tmp_path: Path) -> None:
+    key = str(tmp_path / "data.audit-key")
+    assert run("backup", str(tmp_path / "copy"), "--data", str(data_dir)) == 0
+    assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "new"), "--audit-key", key) == 0
+    for root in (tmp_path / "copy", tmp_path / "new"):
+        for path in [root, *root.rglob("*")]:
+            assert path.stat().st_mode & 0o077 == 0, path
 
 
 def test_restore_refuses_a_target_that_is_not_empty_and_a_keyed_backup_without_the_key(
@@ -107,7 +152,7 @@ def test_restore_refuses_a_target_that_is_not_empty_and_a_keyed_backup_without_t
     assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "busy")) == 2
     assert "is not empty" in capsys.readouterr().err
     assert run("restore", str(tmp_path / "copy"), "--data", str(tmp_path / "new")) == 2
-    assert "give its audit key" in capsys.readouterr().err
+    assert "a restore needs the audit key" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
 
 
