@@ -6,7 +6,8 @@ the data directory's content-addressed store with exactly those bytes.
 Reads the data directory without taking its lock (the log is append-only, so a running server
 does not disturb the check: it reads up to the last committed line) and never changes anything.
 With the audit key every line's MAC is checked; with anchors (`runtime.store.anchors`) the log
-must still hold each anchored event with the anchored digest.
+must still hold each anchored event with the anchored digest. The stored definitions must be
+what the record sealed when they were published (`runtime.definition_seals`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from runtime import definition_seals as seals
 from runtime import events as event_kinds
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint, differences
@@ -29,6 +31,7 @@ from runtime.store.eventlog import committed_size, verify
 
 EVENTS_FILE = "events.jsonl"
 SETTINGS_FILE = "settings.json"
+DEFINITIONS_FILE = "definitions.json"
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,11 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
                                   "which does not end a command in the log")
     if compared is not None and not compared.ok:
         return compared
+    definitions = _stored_definitions(data_dir)
+    if projection.sealed and (unsealed := seals.problems(definitions, projection.sealed)):
+        return AuditReport(False, "definitions do not match the record: " + "; ".join(unsealed))
+    sealed = (f"; {len(definitions)} definitions as sealed" if projection.sealed
+              else f"; {len(definitions)} definitions from before seals (sealed at the next start)")
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else tail
     anchored = f"; {len(anchors)} anchors hold" if anchors else ""
     unkeyed = "" if chain.keyed or not chain.events else (
@@ -124,7 +132,8 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
         else f" (plain up to event {keyed_after}, as it stood when the audit key was made; keyed from the next "
              "command on)")
     return AuditReport(True, f"{chain}{unkeyed}{anchored}; replayed {len(projection.instances)} instances and "
-                             f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact; "
+                             f"{len(projection.tasks)} tasks{unfinished}; {files.checked} attachment files intact"
+                             f"{sealed}; "
                              f"{compared.message if compared else 'no checkpoint to compare with yet'}")
 
 
@@ -185,6 +194,13 @@ def _compare(stored: dict[str, Any], projection: Projection) -> AuditReport:
     differing = differences(stored, rebuilt)
     return AuditReport(False, f"MISMATCH: replaying to event {stored['seq']} does not rebuild the stored state; "
                               f"instances that differ: {', '.join(differing) or '(none by instance: the set differs)'}")
+
+
+def _stored_definitions(data_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every definition in the store's file (TinyDB: a table per kind), read without its lock."""
+    path = data_dir / DEFINITIONS_FILE
+    tables = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return [(kind, doc) for kind in seals.KINDS for doc in (tables.get(kind) or {}).values()]
 
 
 def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:

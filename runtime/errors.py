@@ -73,6 +73,16 @@ class UnreadableEvent(FormflowError):
                          "formflow version that wrote it)")
 
 
+class UnsealedDefinitions(FormflowError):
+    """The store's definitions are not what the record sealed (`runtime.definition_seals`): the
+    server refuses to start rather than route requests by a flow the record never published."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("the stored definitions do not match the record: " + "; ".join(problems) +
+                         "; formflow does not start on them (restore the definitions from a backup)")
+
+
 class ValidationFailed(FormflowError):
     """Submitted data is invalid; `errors` maps each field path to its message (422)."""
 

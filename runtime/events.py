@@ -110,6 +110,9 @@ _KINDS: dict[str, Kind] = {k.name: k for k in (
     _kind("subflow", {"step": _STR, "process": _STR, "child": _STR}),
     _kind("subflow_done", {"step": _STR, "child": _STR, "status": _STR}),
     _kind("urgent_skip", {"step": _STR}),
+    # a definition published, of no request (`instance` ""): its SHA-256 as stored (`runtime.definition_seals`);
+    # `adopted`: found stored before definitions were sealed, and sealed as found
+    _kind("publish", {"kind": _STR, "key": _STR, "version": _INT, "digest": _STR}, adopted=_BOOL),
     # an earlier step's approvals no longer cover the data (`runtime.coverage`): who approved, their
     # tasks, what changed since ({field: {"from", "to"}}), "resubmit" or "edit", steps still standing
     _kind("invalidate", {"step": _STR, "approvers": _LIST, "tasks": _LIST, "changes": _DICT, "cause": _STR,

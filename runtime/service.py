@@ -20,6 +20,7 @@ from rules.evaluation import Evaluator
 from rules.lint import publish_blockers
 from rules.ruleset import Ruleset, validate_ruleset
 from runtime import events as event_kinds
+from runtime import definition_seals as seals
 from runtime import notes
 from runtime.calendar import BusinessCalendar
 from runtime.clock import from_stamp, new_id, utc_now
@@ -27,8 +28,8 @@ from runtime.deadlines import TimeLeft, inbox_order, time_left
 from runtime.engine import (Definitions, Engine, Event, Lookups, check_version, others_settled_with,
                             return_targets)
 from runtime.escalation import due_escalations
-from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem, ValidationFailed,
-                            word)
+from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, NotFound, Problem,
+                            UnsealedDefinitions, ValidationFailed, word)
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.choices import check_choices
 from runtime.checkpoint import checkpoint
@@ -77,6 +78,17 @@ class Workflow:
         self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
         for line in repo.read_events():  # a line it cannot read stops start-up, naming its seq
             self.state.apply(event_kinds.read(line))
+        self._hold_definitions_to_their_seals()
+
+    def _hold_definitions_to_their_seals(self) -> None:
+        """Refuse a store whose definitions the record does not bear out; seal, as found, those of a
+        data directory from before definitions were sealed (`runtime.definition_seals`)."""
+        stored = list(seals.stored_definitions(self.repo.definition_versions,
+                                               lambda kind: [d["key"] for d in self.repo.list_definitions(kind)]))
+        if not self.state.sealed and stored:
+            self._record([seals.publish_event(kind, doc, self.engine.now(), adopted=True) for kind, doc in stored])
+        elif found := seals.problems(stored, self.state.sealed):
+            raise UnsealedDefinitions(found)
 
     # --- definitions -------------------------------------------------------------------
     def definition(self, kind: str, key: str, version: int | None = None) -> Any:
@@ -185,6 +197,8 @@ class Workflow:
         if versions and versions[-1]["version"] >= doc["version"]:
             doc = {**doc, "version": versions[-1]["version"] + 1}
         self.repo.put_definition(kind, doc)
+        self._record([seals.publish_event(kind, self.repo.get_definition(kind, doc["key"], doc["version"]),
+                                          self.engine.now())])
         self._latest[(kind, doc["key"])] = doc["version"]
         if kind == "flow":
             self._effective.pop(doc["key"], None)
@@ -441,6 +455,12 @@ class Workflow:
             self.state.apply(event)
         for listener in self.on_commit:
             listener(committed)
+
+    def _record(self, batch: list[Event]) -> None:
+        """Append events of no request (a definition's seal): no engine settles them, no request changes."""
+        event_kinds.check_batch(batch)
+        for event in self.repo.append_events(batch):
+            self.state.apply(event)
 
     # --- queries -------------------------------------------------------------------------
     def state_instance(self, instance_id: str) -> Instance | None:

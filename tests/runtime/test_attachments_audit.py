@@ -26,7 +26,8 @@ def recorded(tmp_path: Path) -> dict[str, str]:
         files = [store_upload(repo, user, Target(1 << 20), name, _writer(repo, PDF + name.encode()),
                               workflow.engine.now, new_id) for name in ("a.pdf", "b.pdf")]
         instance = workflow.start(user, "expense", {**claim([900]), "invoices": [f["id"] for f in files]})
-    return {"dir": str(directory), "instance": instance.id, "sha": files[1]["sha256"]}
+        start = instance.events[0]["seq"]  # after the demo's definitions were sealed
+    return {"dir": str(directory), "instance": instance.id, "sha": files[1]["sha256"], "start": start}
 
 
 def _writer(repo, content: bytes):
@@ -44,7 +45,8 @@ def test_a_missing_file_fails_naming_the_event_the_request_and_the_file(recorded
     blob_path(Path(recorded["dir"]) / "attachments", recorded["sha"]).unlink()
     assert main(["audit", "verify", "--data", recorded["dir"]]) == 1
     assert capsys.readouterr().out.strip() == (
-        f'event 1 (request {recorded["instance"]}): attachment "b.pdf" ({recorded["sha"]}) is missing from the store')
+        f'event {recorded["start"]} (request {recorded["instance"]}): attachment "b.pdf" ({recorded["sha"]}) is '
+        'missing from the store')
 
 
 def test_an_altered_file_fails_naming_its_new_digest(recorded, capsys):
@@ -52,5 +54,5 @@ def test_an_altered_file_fails_naming_its_new_digest(recorded, capsys):
     path.write_bytes(path.read_bytes() + b"% edited")
     assert main(["audit", "verify", "--data", recorded["dir"]]) == 1
     out = capsys.readouterr().out
-    assert out.startswith(f'event 1 (request {recorded["instance"]}): attachment "b.pdf" ({recorded["sha"]}) '
+    assert out.startswith(f'event {recorded["start"]} (request {recorded["instance"]}): attachment "b.pdf" ({recorded["sha"]}) '
                           "was altered: its content now hashes to ")
