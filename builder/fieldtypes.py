@@ -135,10 +135,18 @@ def _percent(f: Field, value: Any, directory: Directory | None) -> Any:
     return plain(decimal(value, "must be a percentage, like 12.5", percent=True))
 
 
+MONEY = "must be an amount of money, like 1200.50"
+
+
 def money(value: Any) -> int | float:
-    amount = decimal(value, "must be an amount of money, like 1200.50", money=True)
+    """An amount in yuan to the fen: "1.005" or "1e3" is a slip, refused rather than rounded or read."""
+    if isinstance(value, str) and re.search(r"[eE]", value):
+        raise ValueError(MONEY)
+    amount = decimal(value, MONEY, money=True)
     if amount < 0:
         raise ValueError("must not be negative")
+    if amount != amount.quantize(CENT):
+        raise ValueError("has more than two decimal places (fen): like 1200.50")
     return plain(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
 

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls and DEL, but tab, newline, CR
+# C0 controls and DEL, but tab, newline, CR; and the bidirectional embeddings, overrides and isolates
+# that make text read otherwise than it is stored (Trojan Source)
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:

@@ -26,6 +26,7 @@ def N_(message: str) -> str:
 # The fixed messages of builder.formdata, so the UI can show them in the person's language.
 FIELD_MESSAGES = (N_("required"), N_("unknown field"), N_("must be a number"),
                   N_("must be an amount of money, like 1200.50"), N_("must not be negative"),
+                  N_("has more than two decimal places (fen): like 1200.50"),
                   N_("must be a date (YYYY-MM-DD)"), N_("must be text"), N_("is too large"),
                   N_("at least 1 row"), N_("cannot be filled in here"), N_("cannot be changed here"),
                   N_("must be true or false"), N_("must be a percentage, like 12.5"),

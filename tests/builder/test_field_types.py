@@ -62,7 +62,7 @@ def test_every_declared_type_has_a_cleaner_or_is_special():
     ("name", "invoice\u202efdp.exe", "invoicefdp.exe"),
     ("name", "\u2067abc\u2069 \u202ax\u202c", "abc x"),
     ("number", "1,234.5", 1234.5),
-    ("money", "¥1,200.505", 1200.51),
+    ("money", "¥1,200.50", 1200.5),
     ("percent", "12.5", 12.5),
     ("percent", "12.5%", 12.5),
     ("percent", 0, 0),
@@ -111,6 +111,9 @@ def test_good_values_are_cleaned(key, value, cleaned):
     ("textarea", "bell\x07 and DEL\x7f", "must not contain control characters"),
     ("number", "0", "must be at least 1"),
     ("money", "-1", "must not be negative"),
+    ("money", "1.005", "has more than two decimal places (fen): like 1200.50"),  # a slip, not 1.01
+    ("money", 12.345, "has more than two decimal places (fen): like 1200.50"),
+    ("money", "1e3", "must be an amount of money, like 1200.50"),
     ("percent", "101", "must be at most 100"),
     ("percent", "-0.5", "must be at least 0"),
     ("percent", "lots", "must be a percentage, like 12.5"),

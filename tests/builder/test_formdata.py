@@ -55,13 +55,11 @@ def test_a_good_submission_is_cleaned_and_computed():
     ("1,200.50", 1200.5),
     ("1200", 1200),
     ("¥ 88", 88),
-    ("12.345", 12.35),  # rounded half up to cents
-    ("0.005", 0.01),
+    ("12.30", 12.3),
     (7, 7),
     (0.1, 0.1),
-    ("3e2", 300),
 ])
-def test_money_is_parsed_as_decimal_and_rounded_to_cents(raw, cleaned):
+def test_money_is_parsed_as_decimal_to_the_fen(raw, cleaned):
     data, errors = clean({**GOOD, "items": [{"description": "x", "amount": raw}]})
     assert errors == {}
     amount = data["items"][0]["amount"]
@@ -75,8 +73,11 @@ def test_money_is_parsed_as_decimal_and_rounded_to_cents(raw, cleaned):
     ("NaN", "must be an amount of money, like 1200.50"),
     (True, "must be an amount of money, like 1200.50"),
     ([1], "must be an amount of money, like 1200.50"),
-    ("0.001", "must be at least 0.01"),
-    ("1e20", "is too large"),
+    ("0.001", "has more than two decimal places (fen): like 1200.50"),  # a slip: never rounded to what nobody typed
+    ("12.345", "has more than two decimal places (fen): like 1200.50"),
+    ("3e2", "must be an amount of money, like 1200.50"),
+    ("1e20", "must be an amount of money, like 1200.50"),
+    ("1" + "0" * 20, "is too large"),
 ])
 def test_bad_money_is_an_error_at_the_cell(raw, message):
     data, errors = clean({**GOOD, "items": [{"description": "x", "amount": raw}]})

@@ -60,7 +60,8 @@ def test_the_parser_names_depth_and_control_characters_as_bad_json():
     assert json_text.loads('{"note": "two\\nlines\\tand a tab"}') == {"note": "two\nlines\tand a tab"}
 
 
-@pytest.mark.parametrize("text", ["Client\x00visit", "\x1b[31mred", "back\x08space", "del\x7f"])
+@pytest.mark.parametrize("text", ["Client\x00visit", "\x1b[31mred", "back\x08space", "del\x7f",
+                                  "invoice\u202efdp.exe", "left\u2066isolate"])  # bidi controls: text read as it is not
 def test_a_control_character_in_a_form_post_is_refused_naming_the_field(app, web, text):
     csrf = signed_in(web, "zhang.wei")
     before = len(app.state.workflow.state.instances)
@@ -94,6 +95,8 @@ def test_a_control_character_in_api_json_is_refused_at_its_path(app, web):
     started = web.post("/api/instances", json={"process": "expense", "data": claim([100])}, headers=headers).json()
     events = len(app.state.workflow.state.instances[started["id"]].events)
     r = web.post(f"/api/instances/{started['id']}/comment", json={"comment": "ring\x07"}, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"] == {"comment": "must not contain control characters"}
+    r = web.post(f"/api/instances/{started['id']}/comment", json={"comment": "paid \u202e0001"}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"] == {"comment": "must not contain control characters"}
     assert len(app.state.workflow.state.instances[started["id"]].events) == events
 
