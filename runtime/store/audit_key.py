@@ -109,6 +109,16 @@ def _first_line(log: Path) -> bytes | None:
     return line[:-1] if line.endswith(b"\n") else None
 
 
+def _written_keyed(log: Path) -> bool:
+    """Whether a line of `log` has the shape versions (`runtime.events`, "v") that came with the keyed
+    chain: such a log was keyed when written, so a plain one was re-chained; old logs have none."""
+    try:
+        with open(log, "rb") as handle:
+            return any(b'"v":' in line for line in handle)
+    except FileNotFoundError:
+        return False
+
+
 def _upgrade_for(log: Path) -> Upgrade | None:
     """Where an old plain log stands now (None for no log, an empty one, or one that does not verify:
     the server refuses that at start anyway)."""
@@ -166,6 +176,10 @@ def provide_key(data_dir: Path, explicit: Path | None = None, *, may_create: boo
                          "give it with --audit-key FILE or FORMFLOW_AUDIT_KEY_FILE")
     if not may_create:
         return None
+    if _written_keyed(Path(data_dir) / EVENTS_FILE):
+        raise StoreError(f"the event log in {data_dir} was written by a formflow that keys it, yet it is plain and "
+                         f"its audit key {path} is not there: it was re-chained without the key, or the key was "
+                         "lost; give the key with --audit-key FILE (or restore it) rather than start a new one")
     upgrade = _upgrade_for(Path(data_dir) / EVENTS_FILE)
     try:
         made = AuditKey(_create_key(path, upgrade), path, created=True, upgrade=upgrade)

@@ -14,6 +14,7 @@ from runtime.setup import open_workflow
 from runtime.store import FileRepository, StoreError, verify
 from runtime.store.audit_key import ENV, provide_key, read_key
 from runtime.store.chain import GENESIS, encode_line, line_hash
+from tests.support import claim
 
 
 def test_the_first_start_makes_a_key_next_to_the_data_directory_and_says_where(
@@ -63,26 +64,39 @@ def test_read_only_commands_make_no_key(tmp_path: Path) -> None:
 def make_old(data: Path) -> list[bytes]:
     """A data directory with one claim filed, as every formflow before the key wrote it: a plain
     SHA-256 chain and no key file. Its log's lines."""
-    from runtime.setup import open_workflow
-    from tests.support import claim
-
     with FileRepository(data) as repo:
         workflow = open_workflow(repo, demo=True)
         workflow.start(workflow.org.user("zhang.wei"), "expense", claim([900]))
-    plain = rechained(data / "events.jsonl")
+    plain = rechained(data / "events.jsonl", old=True)
     data.with_name(f"{data.name}.audit-key").unlink()
     return plain
 
 
-def rechained(log: Path, *, edit: bytes = b"", into: bytes = b"") -> list[bytes]:
-    """Rewrite `log` as a plain SHA-256 chain from its first line (MACs dropped), `edit` → `into`."""
+def rechained(log: Path, *, edit: bytes = b"", into: bytes = b"", old: bool = False) -> list[bytes]:
+    """Rewrite `log` as a plain SHA-256 chain from its first line (MACs dropped), `edit` → `into`;
+    `old`: as formflow wrote lines before keys, without the shape's version."""
     head, plain = GENESIS, []
+    dropped = ("mac", "v") if old else ("mac",)
     for line in log.read_bytes().replace(edit or b"\0", into or b"\0").splitlines():
-        event = {k: v for k, v in json.loads(line).items() if k != "mac"} | {"prev": head}
+        event = {k: v for k, v in json.loads(line).items() if k not in dropped} | {"prev": head}
         plain.append(encode_line(event))
         head = line_hash(plain[-1])
     log.write_bytes(b"".join(line + b"\n" for line in plain))
     return plain
+
+
+def test_a_keyed_log_rechained_plain_with_its_key_gone_gets_no_new_key(tmp_path: Path) -> None:
+    """Whoever drops the key and re-chains the log plain cannot have the next start key the forgery:
+    lines of this formflow's shape were keyed when written, so a plain one was rewritten."""
+    data = tmp_path / "data"
+    with FileRepository(data) as repo:
+        workflow = open_workflow(repo, demo=True)
+        workflow.start(workflow.org.user("zhang.wei"), "expense", claim([900]))
+    rechained(data / "events.jsonl", edit=b'"amount":900', into=b'"amount":90')
+    data.with_name(f"{data.name}.audit-key").unlink()
+    with pytest.raises(StoreError, match="re-chained without the key, or the key was lost"):
+        FileRepository(data)
+    assert not data.with_name(f"{data.name}.audit-key").exists()
 
 
 def test_an_old_data_directory_gets_a_key_and_its_log_goes_on_keyed(tmp_path: Path,
