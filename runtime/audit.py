@@ -7,7 +7,8 @@ Reads the data directory without taking its lock (the log is append-only, so a r
 does not disturb the check: it reads up to the last committed line) and never changes anything.
 With the audit key every line's MAC is checked; with anchors (`runtime.store.anchors`) the log
 must still hold each anchored event with the anchored digest. The stored definitions must be
-what the record sealed when they were published (`runtime.definition_seals`).
+what the record sealed when they were published, and the organisation what the server last
+recorded (`runtime.definition_seals`).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from runtime.store.eventlog import committed_size, verify
 EVENTS_FILE = "events.jsonl"
 SETTINGS_FILE = "settings.json"
 DEFINITIONS_FILE = "definitions.json"
+ORG_FILE = "org.json"
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,11 @@ def verify_data_dir(data_dir: Path, key: bytes | None = None, anchors: list[Anch
     definitions = _stored_definitions(data_dir)
     if projection.sealed and (unsealed := seals.problems(definitions, projection.sealed)):
         return AuditReport(False, "definitions do not match the record: " + "; ".join(unsealed))
+    org = _stored_org(data_dir)
+    if projection.orgs and org is not None and projection.orgs[-1]["digest"] != seals.seal(org):
+        changed = seals.role_changes(projection.orgs[-1]["roles"], seals.roles_of(org))
+        return AuditReport(False, "the organisation was changed since the server last recorded it (edited while "
+                                  "it was stopped?)" + (f": {'; '.join(changed)}" if changed else ""))
     sealed = (f"; {len(definitions)} definitions as sealed" if projection.sealed
               else f"; {len(definitions)} definitions from before seals (sealed at the next start)")
     unfinished = f"; {len(batch)} events of an unfinished last command will be set aside" if batch else tail
@@ -201,6 +208,12 @@ def _stored_definitions(data_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     path = data_dir / DEFINITIONS_FILE
     tables = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     return [(kind, doc) for kind in seals.KINDS for doc in (tables.get(kind) or {}).values()]
+
+
+def _stored_org(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / ORG_FILE
+    table = (json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}).get("org") or {}
+    return next(iter(table.values()), None)
 
 
 def _stored_checkpoint(data_dir: Path) -> dict[str, Any] | None:

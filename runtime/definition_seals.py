@@ -11,7 +11,13 @@ each definition's content from then on:
 - a data directory from before seals (a log without any `publish` event) has its definitions
   sealed at its first start (`adopted`: the record says they were taken as found).
 
-A `publish` event belongs to no request: its `instance` is "".
+The organisation (who holds which role, admin included) is recorded the same way, but it has no
+publishing of its own (the demo loads it, an operator edits it): each start that finds it changed
+since the last record appends an `org` event with its SHA-256 and everyone's roles
+(`org_event`), so the record says when roles changed and how (`role_changes`), and `audit verify`
+refuses an organisation changed since the server last started.
+
+`publish` and `org` events belong to no request: their `instance` is "".
 """
 from __future__ import annotations
 
@@ -62,4 +68,29 @@ def problems(stored: Iterable[tuple[str, Mapping[str, Any]]], sealed: Sealed) ->
                        "published (altered in the store)")
     out += [f"{kind} {key} version {version} was published but is missing from the store"
             for kind, key, version in sorted(set(sealed) - seen)]
+    return out
+
+
+def roles_of(org: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {str(u.get("username")): sorted(map(str, u.get("roles") or ())) for u in org.get("users") or ()}
+
+
+def org_event(org: Mapping[str, Any], at: str, *, adopted: bool = False) -> events.Event:
+    """The organisation as found now: its SHA-256, and who holds which roles."""
+    return events.new("org", "", at, SYSTEM, digest=seal(org), roles=roles_of(org),
+                      **({"adopted": True} if adopted else {}))
+
+
+def role_changes(before: Mapping[str, list[str]], after: Mapping[str, list[str]]) -> list[str]:
+    """Between two records of the organisation, in words an auditor reads: "zhang.wei: + admin"."""
+    out = []
+    for username in sorted(set(before) | set(after)):
+        old, new = set(before.get(username, ())), set(after.get(username, ()))
+        if username not in before:
+            out.append(f"{username}: added" + (f" ({', '.join(sorted(new))})" if new else ""))
+        elif username not in after:
+            out.append(f"{username}: removed")
+        elif old != new:
+            out.append(f"{username}: " + ", ".join([*(f"+ {r}" for r in sorted(new - old)),
+                                                    *(f"- {r}" for r in sorted(old - new))]))
     return out

@@ -113,6 +113,9 @@ _KINDS: dict[str, Kind] = {k.name: k for k in (
     # a definition published, of no request (`instance` ""): its SHA-256 as stored (`runtime.definition_seals`);
     # `adopted`: found stored before definitions were sealed, and sealed as found
     _kind("publish", {"kind": _STR, "key": _STR, "version": _INT, "digest": _STR}, adopted=_BOOL),
+    # the organisation as a start found it, when it differs from the last one recorded (of no request):
+    # its SHA-256 and who holds which roles; `adopted`: the first one recorded
+    _kind("org", {"digest": _STR, "roles": _DICT}, adopted=_BOOL),
     # an earlier step's approvals no longer cover the data (`runtime.coverage`): who approved, their
     # tasks, what changed since ({field: {"from", "to"}}), "resubmit" or "edit", steps still standing
     _kind("invalidate", {"step": _STR, "approvers": _LIST, "tasks": _LIST, "changes": _DICT, "cause": _STR,

@@ -78,17 +78,20 @@ class Workflow:
         self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
         for line in repo.read_events():  # a line it cannot read stops start-up, naming its seq
             self.state.apply(event_kinds.read(line))
-        self._hold_definitions_to_their_seals()
+        self._hold_definitions_to_their_seals(org_doc)
 
-    def _hold_definitions_to_their_seals(self) -> None:
+    def _hold_definitions_to_their_seals(self, org_doc: dict[str, Any]) -> None:
         """Refuse a store whose definitions the record does not bear out; seal, as found, those of a
-        data directory from before definitions were sealed (`runtime.definition_seals`)."""
+        data directory from before definitions were sealed; record the organisation when it changed
+        since the last start (`runtime.definition_seals`)."""
         stored = list(seals.stored_definitions(self.repo.definition_versions,
                                                lambda kind: [d["key"] for d in self.repo.list_definitions(kind)]))
         if not self.state.sealed and stored:
             self._record([seals.publish_event(kind, doc, self.engine.now(), adopted=True) for kind, doc in stored])
         elif found := seals.problems(stored, self.state.sealed):
             raise UnsealedDefinitions(found)
+        if not self.state.orgs or self.state.orgs[-1]["digest"] != seals.seal(org_doc):
+            self._record([seals.org_event(org_doc, self.engine.now(), adopted=not self.state.orgs)])
 
     # --- definitions -------------------------------------------------------------------
     def definition(self, kind: str, key: str, version: int | None = None) -> Any:
@@ -530,6 +533,15 @@ class Workflow:
         """Refuse an account that reads only (`User.reads_only`: an auditor's) a command of its own."""
         if user.reads_only:
             raise Forbidden(N_("an auditor's account reads the record and acts on nothing"))
+
+    def org_history(self, user: User) -> list[tuple[str, bool, list[str]]]:
+        """Each record of the organisation, latest first: when, whether it was the first, and
+        whose roles changed since the one before (for admins and auditors)."""
+        self.require_reader_of_all(user)
+        with self.state.lock:
+            orgs = list(self.state.orgs)
+        return [(e["at"], not i, seals.role_changes(orgs[i - 1]["roles"], e["roles"]) if i else [])
+                for i, e in enumerate(orgs)][::-1]
 
     def require_reader_of_all(self, user: User) -> None:
         if not any(user.has_role(r) for r in READ_ALL_ROLES):

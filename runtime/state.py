@@ -140,6 +140,7 @@ class Projection:
         self.serials: dict[tuple[str, str, str], int] = {}  # (process, field, prefix) -> highest number given
         self.serials_given: dict[tuple[str, str], set[str]] = {}  # (process, field) -> every number given
         self.sealed: dict[tuple[str, str, int], str] = {}  # (kind, key, version) -> its digest (runtime.definition_seals)
+        self.orgs: list[dict[str, Any]] = []  # the organisation's records, oldest first (runtime.definition_seals)
         self.lock = threading.Lock()
         self.last_seq = 0
 
@@ -330,6 +331,11 @@ def _record_only(p: Projection, e: dict[str, Any]) -> None:
     p._touch(e)
 
 
+def _on_org(p: Projection, e: dict[str, Any]) -> None:
+    """The organisation as a start found it: who holds which roles, for the audit."""
+    p.orgs.append(e)
+
+
 def _on_publish(p: Projection, e: dict[str, Any]) -> None:
     """A definition published (no request's): its seal, for the store to be held against."""
     p.sealed[(e["kind"], e["key"], e["version"])] = e["digest"]
@@ -338,5 +344,5 @@ def _on_publish(p: Projection, e: dict[str, Any]) -> None:
 _HANDLERS = {"start": _on_start, "task": _on_task, "finish": _on_finish, "cancel": _on_cancel,
              "notify": _on_notify, "transfer": _on_transfer, "urge": _on_urge,
              "return": _on_return, "subflow": _on_subflow, "resubmit": _on_resubmit,
-             "add_signer": _on_add_signer, "publish": _on_publish, "invalidate": _on_invalidate, "overdue": _on_overdue, "escalate": _on_escalate,
+             "add_signer": _on_add_signer, "publish": _on_publish, "org": _on_org, "invalidate": _on_invalidate, "overdue": _on_overdue, "escalate": _on_escalate,
              **{action: _on_task_action for action in TASK_ACTIONS}}

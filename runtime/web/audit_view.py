@@ -39,6 +39,7 @@ async def audit_page(request: Request) -> Response:
     flows = {i.process: workflow.pinned(i).flow for i in instances}
     return render(request, "audit.html", {
         "instances": instances, "flows": flows, "rows": rows, "verified": verified,
+        "org_history": workflow.org_history(user),
         "titles": {r.task.id: workflow.pinned(r.instance).flow.step(r.task.step).title for r in rows}})
 
 

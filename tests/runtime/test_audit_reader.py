@@ -135,6 +135,8 @@ def test_the_audit_page_lists_every_record_and_the_post_hoc_report(client):
     assert r.status_code == 200 and r.template.name == "audit.html"
     assert instance.id in [i.id for i in r.context["instances"]] and r.context["verified"] is None
     assert r.context["rows"] == []
+    (first,) = r.context["org_history"]  # the demo's organisation, as the start found it
+    assert first[1] is True and first[2] == []
     assert client.get(f"/instances/{instance.id}").status_code == 200  # the record, with every field
     sign_in(client, "zhang.wei")
     assert client.get("/audit").status_code == 403

@@ -88,3 +88,52 @@ def test_definitions_from_before_seals_are_sealed_as_found_at_the_first_start() 
     assert set(workflow.state.sealed) == {(e["kind"], e["key"], e["version"]) for e in adopted}
     open_workflow(repo, demo=False)  # and the next start holds them to it
     assert len([e for e in repo.read_events() if e["action"] == "publish"]) == len(adopted)
+
+
+def test_a_change_of_roles_is_recorded_at_the_next_start_and_the_audit_says_who_got_what(data_dir: Path,
+                                                                                           capsys) -> None:
+    """The organisation has no publishing: an operator edits it. Edited while the server is stopped,
+    the audit refuses it, naming the change; the next start records it, and the record says so."""
+    with FileRepository(data_dir) as repo:
+        first = [e for e in repo.read_events() if e["action"] == "org"]
+    assert len(first) == 1 and first[0]["adopted"] and first[0]["roles"]["admin"] == ["admin", "designer"]
+
+    path = data_dir / "org.json"
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    person = next(u for u in tables["org"]["1"]["users"] if u["username"] == "zhang.wei")
+    person["roles"] = [*person["roles"], "admin"]
+    path.write_text(json.dumps(tables), encoding="utf-8")
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 1
+    assert "the organisation was changed since the server last recorded it" in (said := capsys.readouterr().out)
+    assert "zhang.wei: + admin" in said
+
+    with FileRepository(data_dir) as repo:
+        workflow = open_workflow(repo, demo=False)
+        assert seals_changes(workflow) == ["zhang.wei: + admin"]
+    assert main(["audit", "verify", "--data", str(data_dir)]) == 0
+
+
+def seals_changes(workflow) -> list[str]:
+    from runtime.definition_seals import role_changes
+
+    before, after = workflow.state.orgs[-2:]
+    return role_changes(before["roles"], after["roles"])
+
+
+def test_the_audit_page_shows_the_roles_over_time(data_dir: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from runtime.app import create_app
+    from runtime.settings import Settings
+    from tests.support import signed_in
+
+    path = data_dir / "org.json"
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    person = next(u for u in tables["org"]["1"]["users"] if u["username"] == "li.na")
+    person["roles"] = [r for r in person["roles"] if r != "dept_head"] + ["admin"]
+    path.write_text(json.dumps(tables), encoding="utf-8")
+    with TestClient(create_app(Settings(data_dir=data_dir))) as web:
+        signed_in(web, "audit.li")
+        history = web.get("/audit").context["org_history"]
+    assert [(first, changes) for _, first, changes in history][0][1][0].startswith("li.na: + admin")
+    assert history[-1][1] is True
