@@ -157,6 +157,18 @@ def state_from_data(form: Form, data: dict[str, Any], omit: frozenset[str] = fro
     return _with_computed(FormState(form, _raw_from_data(form, data), omit=omit))
 
 
+def copied_state(form: Form, earlier: Form, data: dict[str, Any], omit: frozenset[str] = frozenset()) -> FormState:
+    """A new request filled from an earlier one's data (再次发起): the fields the submitter types
+    at the start that the form still has with the same type. Not copied: serial numbers and
+    computed values (made anew), attachments (they belong to the earlier request: attach again),
+    and what later steps filled in or the submitter may not see (`omit`)."""
+    same = {f.key for f in form.fields if f.is_input and f.type != "attachment" and f.key not in omit
+            and (old := earlier.field(f.key)) is not None and old.type == f.type}
+    state = blank_state(form, omit)
+    state.raw.update(_raw_from_data(form, {k: v for k, v in data.items() if k in same}))
+    return _with_computed(FormState(form, state.raw, omit=omit))
+
+
 def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for f in form.fields:

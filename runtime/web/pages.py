@@ -25,8 +25,8 @@ from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, T
 from runtime.web.api import TASK_COMMANDS
 from runtime.uploads import resolver
 from runtime.web.deadlines_view import time_left_text
-from runtime.web.forms_view import (FormState, Resolver, blank_state, state_from_data, state_from_pairs, step_edits,
-                                    step_state, submission)
+from runtime.web.forms_view import (FormState, Resolver, blank_state, copied_state, state_from_data, state_from_pairs,
+                                    step_edits, step_state, submission)
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.session import require_user
 from runtime.web.timeline import describe_changes, describe_events
@@ -62,12 +62,22 @@ def _choosing(workflow: Workflow, flow: Any, chosen: dict[str, list[str]], error
 
 
 async def start_form(request: Request) -> Response:
+    """The start form, blank, or (`?from=<request id>`) filled from an earlier request of the same
+    person and process, to file again (`forms_view.copied_state`)."""
     user = await require_user(request)
     workflow = _workflow(request)
     workflow.require_actor(user)
     defs = workflow.latest(request.path_params["process"])
-    return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex,
-                                          "state": blank_state(defs.form, not_asked_at_start(defs.flow, defs.form)),
+    omit = not_asked_at_start(defs.flow, defs.form)
+    state = blank_state(defs.form, omit)
+    if earlier_id := request.query_params.get("from"):
+        earlier = workflow.instance_for(user, earlier_id)
+        if earlier.submitter != user.username or earlier.process != defs.flow.key:
+            raise Forbidden(N_("only a request you filed yourself, of this process, can be filed again"))
+        state = copied_state(defs.form, workflow.pinned(earlier).form, earlier.data,
+                             omit | workflow.hidden_for(user, earlier))
+    return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex, "state": state,
+                                          "copied_from": earlier_id or "",
                                           "choosing": _choosing(workflow, defs.flow, {}, {})})
 
 
