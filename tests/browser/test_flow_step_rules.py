@@ -52,6 +52,7 @@ def test_a_rejection_sends_the_claim_back_and_the_resubmission_starts_over(page:
     expect(page).to_have_url(re.compile(r"/instances/"))
     open_task(page, server, "zhao.min", "Finance review")
     page.locator("#reject-form textarea").fill("The receipts are not itemised")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Reject this request?…"
     page.locator("#reject").click()
     expect(page).to_have_url(re.compile(r"/instances/"))
 
