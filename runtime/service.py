@@ -78,9 +78,9 @@ class Workflow:
         self._effective: dict[str, list[tuple[int, str]]] = {}  # process → (version, effective date), oldest first
         for line in repo.read_events():  # a line it cannot read stops start-up, naming its seq
             self.state.apply(event_kinds.read(line))
-        self._hold_definitions_to_their_seals(org_doc)
+        self._hold_the_store_to_the_record(org_doc)
 
-    def _hold_definitions_to_their_seals(self, org_doc: dict[str, Any]) -> None:
+    def _hold_the_store_to_the_record(self, org_doc: dict[str, Any]) -> None:
         """Refuse a store whose definitions the record does not bear out; seal, as found, those of a
         data directory from before definitions were sealed; record the organisation when it changed
         since the last start (`runtime.definition_seals`)."""
@@ -460,7 +460,7 @@ class Workflow:
             listener(committed)
 
     def _record(self, batch: list[Event]) -> None:
-        """Append events of no request (a definition's seal): no engine settles them, no request changes."""
+        """Append events of no request (a definition's seal, the organisation): no engine settles them."""
         event_kinds.check_batch(batch)
         for event in self.repo.append_events(batch):
             self.state.apply(event)
