@@ -147,7 +147,7 @@ def money(value: Any) -> int | float:
         raise ValueError("must not be negative")
     if amount != amount.quantize(CENT):
         raise ValueError("has more than two decimal places (fen): like 1200.50")
-    return plain(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return plain(amount)
 
 
 def _money(f: Field, value: Any, directory: Directory | None) -> Any:

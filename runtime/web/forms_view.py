@@ -144,12 +144,16 @@ class FormState:
 
 def blank_state(form: Form, omit: frozenset[str] = frozenset()) -> FormState:
     """A new form: tables with their first rows, fields with a `default` pre-filled."""
+    return _with_computed(FormState(form, _blank_raw(form, omit), omit=omit))
+
+
+def _blank_raw(form: Form, omit: frozenset[str]) -> dict[str, Any]:
     raw = _raw_from_data(form, {f.key: f.default for f in form.fields
                                 if f.default is not None and f.key not in omit and f.is_input})
     for f in form.fields:
         if f.type == "table" and f.key not in omit:
             raw[f.key] = [{} for _ in range(max(f.min_rows, 1))]
-    return _with_computed(FormState(form, raw, omit=omit))
+    return raw
 
 
 def state_from_data(form: Form, data: dict[str, Any], omit: frozenset[str] = frozenset()) -> FormState:
@@ -164,9 +168,8 @@ def copied_state(form: Form, earlier: Form, data: dict[str, Any], omit: frozense
     and what later steps filled in or the submitter may not see (`omit`)."""
     same = {f.key for f in form.fields if f.is_input and f.type != "attachment" and f.key not in omit
             and (old := earlier.field(f.key)) is not None and old.type == f.type}
-    state = blank_state(form, omit)
-    state.raw.update(_raw_from_data(form, {k: v for k, v in data.items() if k in same}))
-    return _with_computed(FormState(form, state.raw, omit=omit))
+    raw = {**_blank_raw(form, omit), **_raw_from_data(form, {k: v for k, v in data.items() if k in same})}
+    return _with_computed(FormState(form, raw, omit=omit))
 
 
 def _raw_from_data(form: Form, data: dict[str, Any]) -> dict[str, Any]:

@@ -135,5 +135,6 @@ def test_the_audit_page_shows_the_roles_over_time(data_dir: Path) -> None:
     with TestClient(create_app(Settings(data_dir=data_dir))) as web:
         signed_in(web, "audit.li")
         history = web.get("/audit").context["org_history"]
-    assert [(first, changes) for _, first, changes in history][0][1][0].startswith("li.na: + admin")
-    assert history[-1][1] is True
+    (_, latest_is_first, changes), *_, (_, oldest_is_first, _) = history  # the latest first
+    assert not latest_is_first and changes[0].startswith("li.na: + admin")
+    assert oldest_is_first
