@@ -15,10 +15,12 @@ from builder.forms import Field, Form
 from builder.text import Label, localize
 from runtime import i18n, notes
 from runtime.condition_names import subject_names
+from rules.conditions import EXISTENCE, MEMBERSHIP, REF
 from runtime.coverage import CAUSE_EDIT, INVALIDATE
 from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
+from runtime.state import apply_changes
 from runtime.web import values
 
 _OPERATORS = {"$gt": ">", "$gte": "≥", "$lt": "<", "$lte": "≤", "$ne": "≠"}
@@ -85,20 +87,40 @@ def describe_condition(condition: Any, inputs: dict[str, Any], fields: Mapping[s
             return localize(names[name], locale) or name
         return localize(fields[name].label, locale) or name if name in fields else name
 
+    def limit_words(limit: Any, f: Field | None) -> str:
+        if isinstance(limit, dict) and isinstance(limit.get(REF), str):  # another field's value
+            other = limit[REF]
+            return f"{label(other)} {_value(inputs[other], fields.get(other))}" if other in inputs else label(other)
+        return _value(limit, f)
+
     if not isinstance(condition, dict):
         return ""
+    _ = i18n.gettext
     parts = []
     for op, operand in condition.items():
         if op in ("$and", "$or") and isinstance(operand, list):
-            joiner = i18n.gettext(" and ") if op == "$and" else i18n.gettext(" or ")
+            joiner = _(" and ") if op == "$and" else _(" or ")
             parts.append(joiner.join(describe_condition(c, inputs, fields, names) for c in operand))
         elif op in _OPERATORS and isinstance(operand, dict):
             for name, limit in operand.items():
                 f = fields.get(name)
-                parts.append(f"{label(name)} {_value(inputs.get(name, '—'), f)} {_OPERATORS[op]} {_value(limit, f)}")
+                parts.append(f"{label(name)} {_value(inputs.get(name, '—'), f)} {_OPERATORS[op]} {limit_words(limit, f)}")
+        elif op in MEMBERSHIP and isinstance(operand, dict):
+            for name, allowed in operand.items():
+                f = fields.get(name)
+                listed = _(", ").join(_value(v, f) for v in allowed) if isinstance(allowed, list) else _value(allowed, f)
+                said = _("%(field)s is %(value)s, one of %(listed)s") if op == "$in" else \
+                    _("%(field)s is %(value)s, none of %(listed)s")
+                parts.append(said % {"field": label(name), "value": _value(inputs.get(name, "—"), f), "listed": listed})
+        elif op in EXISTENCE and isinstance(operand, dict):
+            said = _("%(field)s is filled in") if op == "$ex" else _("%(field)s is empty")
+            parts.extend(said % {"field": label(name)} for name in operand)
+        elif op == "$mt" and isinstance(operand, dict):
+            parts.extend(_("%(field)s matches the pattern %(pattern)s") % {"field": label(name), "pattern": pattern}
+                         for name, pattern in operand.items())
         elif not op.startswith("$"):
-            parts.append(f"{label(op)} = {_value(operand, fields.get(op))}")
-    return i18n.gettext(" and ").join(parts)
+            parts.append(f"{label(op)} = {limit_words(operand, fields.get(op))}")
+    return _(" and ").join(parts)
 
 
 def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
@@ -119,9 +141,9 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
         if branch is None:
             return chosen, i18n.gettext("no branch condition held, so the other path is taken")
         because = describe_condition(branch.when, event.get("inputs", {}), fields, names)
-        return chosen, i18n.gettext("because %(because)s") % {"because": because}
+        return chosen, i18n.gettext("because %(because)s") % {"because": because} if because else ""
     ruleset = defs.rulesets.get(event["ruleset"])
-    ref = f'{event["ruleset"]} v{event["ruleset_version"]}'
+    ref = f'{localize(ruleset.title, locale) if ruleset and ruleset.title else event["ruleset"]} v{event["ruleset_version"]}'
     if event.get("default_used") or not event.get("fired"):
         return chosen, i18n.gettext("no rule row matched, so the default applies — %(ref)s") % {"ref": ref}
     row_number = event["fired"][0]
@@ -129,8 +151,10 @@ def decision_words(event: dict[str, Any], defs: Definitions) -> tuple[str, str]:
     because = describe_condition(row.when, event.get("inputs", {}), fields, names) if row else ""
     if row and row.note:
         chosen = localize(row.note, locale)
-    why = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {
-        "because": because, "ref": ref, "row": ", ".join(str(n) for n in event["fired"])}
+    rows = ", ".join(str(n) for n in event["fired"])
+    if not because:
+        return chosen, i18n.gettext("%(ref)s, row %(row)s") % {"ref": ref, "row": rows}
+    why = i18n.gettext("because %(because)s — %(ref)s, row %(row)s") % {"because": because, "ref": ref, "row": rows}
     return chosen, why
 
 
@@ -219,6 +243,7 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
     entries = []
     task_owner = {e["task"]: e["assignee"] for e in events if e["action"] == "task"}
     post_hoc = {e["task"] for e in events if e["action"] == "task" and e.get("post_hoc")}
+    data: dict[str, Any] = {}  # the request's data as it stood before each event (as this reader may see it)
     for e in events:
         step_title = _step_title(defs, e["step"], locale) if e.get("step") else ""
         action = e["action"]
@@ -246,9 +271,9 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         elif action == "reject" and "to" in e:  # the step's on_reject sent it back
             target = _("the submitter") if e["to"] == "submitter" else _step_title(defs, e["to"], locale)
             text = _("rejected %(step)s and sent it back to %(target)s") % {"step": step_title, "target": target}
-            detail = _detail(e, "reason")
+            detail = _with_code(defs, e, _detail(e, "reason"), locale)
         elif action == "reject":
-            text, detail = _("rejected %(step)s") % {"step": step_title}, _detail(e, "reason")
+            text, detail = _("rejected %(step)s") % {"step": step_title}, _with_code(defs, e, _detail(e, "reason"), locale)
         elif action == "complete":
             text, detail = _("completed %(step)s") % {"step": step_title}, _detail(e, "comment")
         elif action == "decide":
@@ -263,6 +288,9 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
             text, detail = _("returned %(step)s to %(target)s") % {"step": step_title, "target": target}, e["reason"]
         elif action == "resubmit":
             text = _("resubmitted the request")
+            changes = describe_changes(data_changes(data, e["data"]), defs.form, org)
+            if not changes:
+                detail = _("nothing was changed")
         elif action == INVALIDATE:
             who = ", ".join(_name(org, a) for a in e["approvers"])
             text = (_("%(step)s runs again: an edit changed what %(who)s saw") if e["cause"] == CAUSE_EDIT
@@ -302,4 +330,22 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         else:
             actor = _name(org, e["actor"])
         entries.append(Entry(e.get("seq", 0), e["at"], actor, action, e.get("step", ""), text, detail, changes))
+        if action in ("start", "resubmit"):
+            data = e["data"]
+        elif e.get("changes"):
+            data = apply_changes(data, e["changes"])
     return entries
+
+
+def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What differs between two states of a request's data, as a recorded diff ({field: {"from", "to"}})."""
+    return {k: {"from": before.get(k), "to": after.get(k)} for k in dict.fromkeys([*before, *after])
+            if before.get(k) != after.get(k)}
+
+
+def _with_code(defs: Definitions, event: dict[str, Any], reason: str, locale: str) -> str:
+    """A rejection's reason after its code's label, when the flow keeps a list of codes."""
+    code = next((c for c in defs.flow.reject_codes if c.value == event.get("code")), None)
+    if code is None:
+        return reason
+    return i18n.gettext("%(code)s: %(reason)s") % {"code": localize(code.label, locale) or code.value, "reason": reason}

@@ -64,5 +64,5 @@ def test_a_claim_filed_routed_by_the_rule_approved_and_paid(page: Page, server: 
     expect(page.locator("h1 .status")).to_have_text("Completed")
     for text in ("approved Department head review", "approved Finance review", "approved VP approval",
                  "completed Payment",
-                 "Approval tier: VP approval because Total 12,000 > 5,000 — expense-approval-tier v1, row 2"):
+                 "Approval tier: VP approval because Total 12,000 > 5,000 — Expense approval tier v1, row 2"):
         expect(timeline).to_contain_text(text)

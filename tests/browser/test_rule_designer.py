@@ -71,7 +71,7 @@ def test_a_raised_threshold_applies_to_new_claims_once_published(page: Page, ser
     page.goto(after)  # zhang.wei's new claim: straight to payment
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Approval tier: no extra approval")
-    expect(timeline).to_contain_text("expense-approval-tier v2")
+    expect(timeline).to_contain_text("Expense approval tier v2")
     expect(timeline).to_contain_text("assigned Payment to Sun Li")
     expect(timeline).not_to_contain_text("VP approval")
 
@@ -81,5 +81,5 @@ def test_a_raised_threshold_applies_to_new_claims_once_published(page: Page, ser
     page.locator("#inbox a").first.click()
     expect(page).to_have_url(re.compile(r"/tasks/"))
     expect(page.locator("#actions h2")).to_have_text("VP approval")
-    expect(page.locator("#timeline")).to_contain_text("expense-approval-tier v1, row 2")
+    expect(page.locator("#timeline")).to_contain_text("Expense approval tier v1, row 2")
     assert page.url != after and before.rsplit("/", 1)[1] in page.content()

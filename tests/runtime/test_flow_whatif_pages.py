@@ -55,7 +55,7 @@ def test_an_ordinary_contract_goes_to_the_vp_and_not_the_gm(app, web, csrf):
     assert people["legal"] == "Zhou Jie" and people["finance"] == "Zhao Min" and people["vp"] == "Chen Gang"
     assert not r.context["marks"]["gm"].taken and r.context["marks"]["vp"].taken
     assert panel.marks["major"].because == \
-        "otherwise: no rule row matched, so the default applies — contract-major v1"
+        "otherwise: no rule row matched, so the default applies — Major contract v1"
     assert "ff-not-taken" in classes(r.text, "step-gm") and "ff-taken" in classes(r.text, "step-vp")
     assert "ff-lane-taken" in classes(r.text, "lane-major--else")
     assert "ff-lane-not-taken" in classes(r.text, "lane-major--b0")
@@ -73,7 +73,7 @@ def test_a_major_contract_also_goes_to_the_gm_with_the_rule_that_decided_it(app,
     assert gm.taken and gm.people == "Yang Hua" and gm.due
     because = panel.marks["major"].because  # the branch taken and the rule row that decided it, in words
     assert because.startswith("priority 1 Major contract (Amount above 1,000,000)")
-    assert "Contract amount 2,000,000 > 1,000,000" in because and because.endswith("contract-major v1, row 1")
+    assert "Contract amount 2,000,000 > 1,000,000" in because and because.endswith("Major contract v1, row 1")
     assert "ff-taken" in classes(r.text, "step-gm") and "ff-lane-taken" in classes(r.text, "lane-major--b0")
     assert "Yang Hua" in r.text.split('id="sim-gm"')[1].split("</span>\n    </span>")[0]
     path = r.text.split('id="whatif-path"')[1].split("</ol>")[0]
@@ -92,7 +92,7 @@ def test_the_rule_that_decided_reads_a_box_and_an_option_as_the_form_shows_them(
     assert "Foreign-related contract = Yes" in because and "True" not in because, because
     r = post(web, csrf, "/simulate", **sample(risk="high", risk_measures="Escrow"))
     because = r.context["whatif"].marks["major"].because
-    assert "Risk level = High" in because and because.endswith("contract-major v1, row 3"), because
+    assert "Risk level = High" in because and because.endswith("Major contract v1, row 3"), because
 
 
 def test_bad_sample_data_shows_the_errors_at_the_inputs_and_saves_nothing(app, web, csrf):
