@@ -226,9 +226,30 @@ def changed_since(events: Sequence[dict[str, Any]], task_id: str) -> Changes:
     if opened is None:
         return {}
     step = events[opened]["step"]
-    for e in reversed(events[:opened]):
+    for at in range(opened - 1, -1, -1):
+        e = events[at]
         if e["action"] == INVALIDATE and e["step"] == step:
             return e.get("changes", {})
+        if e["action"] == "resubmit" and e.get("resumed") == step:  # straight back to the step that returned it
+            return data_changes(data_before(events, at), e["data"])
         if e["action"] in ENDS_RERUN or (e["action"] == "reject" and "to" in e):
             return {}
     return {}
+
+
+def data_before(events: Sequence[dict[str, Any]], index: int) -> dict[str, Any]:
+    """The request's data as it stood just before `events[index]`: the latest start or
+    resubmission's, with the edits made at steps since."""
+    data: dict[str, Any] = {}
+    for e in events[:index]:
+        if e["action"] in ("start", "resubmit"):
+            data = e["data"]
+        elif e["action"] in SIGNED and e.get("changes"):  # an edit at a step, as runtime.state applies it
+            data = apply_changes(data, e["changes"])
+    return data
+
+
+def data_changes(before: dict[str, Any], after: dict[str, Any]) -> Changes:
+    """What differs between two states of a request's data, as a recorded diff."""
+    return {k: {"from": before.get(k), "to": after.get(k)} for k in dict.fromkeys([*before, *after])
+            if before.get(k) != after.get(k)}

@@ -16,7 +16,7 @@ from builder.text import Label, localize
 from runtime import i18n, notes
 from runtime.condition_names import subject_names
 from rules.conditions import EXISTENCE, MEMBERSHIP, REF
-from runtime.coverage import CAUSE_EDIT, INVALIDATE
+from runtime.coverage import CAUSE_EDIT, INVALIDATE, SIGNED, data_changes
 from runtime.deadlines import duration_words
 from runtime.engine import SYSTEM, Definitions
 from runtime.org import Organisation
@@ -332,15 +332,9 @@ def describe_events(events: tuple[dict[str, Any], ...], defs: Definitions, org: 
         entries.append(Entry(e.get("seq", 0), e["at"], actor, action, e.get("step", ""), text, detail, changes))
         if action in ("start", "resubmit"):
             data = e["data"]
-        elif e.get("changes"):
+        elif action in SIGNED and e.get("changes"):
             data = apply_changes(data, e["changes"])
     return entries
-
-
-def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """What differs between two states of a request's data, as a recorded diff ({field: {"from", "to"}})."""
-    return {k: {"from": before.get(k), "to": after.get(k)} for k in dict.fromkeys([*before, *after])
-            if before.get(k) != after.get(k)}
 
 
 def _with_code(defs: Definitions, event: dict[str, Any], reason: str, locale: str) -> str:

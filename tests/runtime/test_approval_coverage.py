@@ -260,8 +260,9 @@ def test_the_task_page_and_the_record_say_what_changed_in_the_readers_language()
         act(wf, open_task(wf, instance))
         sign_in(web, "zhao.min")  # finance may not see the reason: not in what changed, nor on the record
         web.cookies.set("formflow_lang", "en")
-        r = web.get(f"/tasks/{open_task(wf, instance).id}")
-        assert r.context["changed_since"] == ()
+        r = web.get(f"/tasks/{open_task(wf, instance).id}")  # finance returned it: it sees what changed since
+        assert r.context["changed_since"] and not any("Reason" in line or "Flight" in line
+                                                      for line in r.context["changed_since"])
         (entry,) = [e for e in r.context["timeline"] if e.action == INVALIDATE]
         assert entry.changes and not any("Reason" in line or "Flight" in line for line in entry.changes)
 
@@ -338,3 +339,28 @@ def test_an_edit_in_one_lane_closes_the_other_lanes_and_runs_the_earlier_step_fi
     act(workflow, open_task(workflow, instance))
     assert open_task(workflow, instance).step == "finance"
     assert_reloads(workflow)
+
+
+def test_the_step_that_returned_a_request_sees_what_the_resubmission_changed():
+    """No approval was invalidated (the head returned it before approving), yet the head asked for
+    a fix: their task page lists what the submitter changed, and nothing after an unchanged one."""
+    from starlette.testclient import TestClient
+
+    from runtime.app import create_app
+    from runtime.settings import Settings
+    from runtime.store.repository import MemoryRepository
+    from tests.runtime.test_pages import sign_in
+
+    app = create_app(Settings(demo=True), MemoryRepository())
+    with TestClient(app, follow_redirects=False) as web:
+        wf = app.state.workflow
+        zhang = user(wf, "zhang.wei")
+        instance = wf.start(zhang, "expense", claim([300], reason="Taxi"))
+        sign_in(web, "li.na")
+        web.cookies.set("formflow_lang", "en")
+        for reason, changed in (("Taxi to Acme Ltd", ("Reason: Taxi → Taxi to Acme Ltd",)), ("Taxi to Acme Ltd", ())):
+            wf.send_back(user(wf, "li.na"), open_task(wf, instance).id, "submitter", "Which client?")
+            wf.resubmit(zhang, instance.id, claim([300], reason=reason))
+            r = web.get(f"/tasks/{open_task(wf, instance).id}")
+            assert r.status_code == 200 and r.template.name == "instance.html"
+            assert r.context["changed_since"] == changed
