@@ -28,7 +28,7 @@ from typing import Any
 from runtime.errors import UnreadableEvent
 
 __all__ = ["KINDS", "LOG_FIELDS", "MIGRATIONS", "SCHEMA_VERSION", "VERSION", "Event", "Kind", "UnreadableEvent",
-           "amend", "amended", "check_batch", "new", "problem", "read"]
+           "amend", "amended", "check_batch", "json_schema", "new", "problem", "read"]
 
 Event = dict[str, Any]
 
@@ -226,3 +226,22 @@ def _json_type(value: Any) -> str:
     cls = value if isinstance(value, type) else value.__class__
     return next((word for t, word in _JSON_TYPES.items() if issubclass(cls, t) and not (t is int and cls is bool)),
                 cls.__name__)
+
+
+_SCHEMA_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object", float: "number",
+                 type(None): "null"}
+
+
+def json_schema(omit: Iterable[str] = ()) -> dict[str, Any]:
+    """An event as JSON Schema, for the API's description of a request's record (`omit`: the
+    fields the API leaves out): the envelope always, `action` one of `KINDS`, any other field a
+    kind may carry with the JSON types declared for it here."""
+    left_out = set(omit)
+    types: dict[str, set[str]] = {}
+    for kind in KINDS.values():
+        for name, classes in kind.fields.items():
+            types.setdefault(name, set()).update(_SCHEMA_TYPES[c] for c in classes)
+    properties: dict[str, Any] = {name: {"type": sorted(found)} for name, found in sorted(types.items())
+                                  if name not in left_out}
+    properties["action"] = {"enum": sorted(KINDS)}
+    return {"type": "object", "required": sorted({*ENVELOPE, "seq"} - left_out), "properties": properties}

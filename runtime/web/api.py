@@ -94,6 +94,9 @@ def task_json(task: Task, standing: TimeLeft | None = None) -> dict[str, Any]:
             "due": task.due or None, "overdue": bool(standing and standing.overdue), **_post_hoc(task)}
 
 
+HIDDEN_EVENT_FIELDS = ("prev", "mac", "instance", "commit")  # the log's chaining, and the id the answer names already
+
+
 def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) -> dict[str, Any]:
     tasks = [workflow.state.tasks[t] for t in instance.task_ids]
     body: dict[str, Any] = {
@@ -107,8 +110,7 @@ def instance_json(workflow: Workflow, instance: Instance, *, full: bool = True) 
                     data=instance.data,
                     pinned={"flow": instance.flow_version, "form": instance.form,
                             "form_version": instance.form_version, "rulesets": instance.rulesets},
-                    events=[{k: v for k, v in e.items() if k not in ("prev", "mac", "instance", "commit")}
-                            for e in instance.events])
+                    events=[{k: v for k, v in e.items() if k not in HIDDEN_EVENT_FIELDS} for e in instance.events])
     return body
 
 

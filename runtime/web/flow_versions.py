@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from builder.text import localize
 from runtime import i18n
-from runtime.service import DESIGNER_ROLES
+from runtime.catalog import DESIGNER_ROLES
 from runtime.web.flow_designer_context import authoring_of, form_title
 from runtime.web.rendering import render
 from runtime.web.session import require_user

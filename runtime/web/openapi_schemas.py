@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime import events
+from runtime.web.api import HIDDEN_EVENT_FIELDS
+
 STRING = {"type": "string"}
 STAMP = {"type": "string", "description": "UTC time, ISO 8601 with milliseconds, e.g. 2026-03-02T09:00:00.000Z"}
 OBJECT = {"type": "object"}
@@ -56,7 +59,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "data": {"type": "object", "description": "the fields this reader may see"},
         "pinned": obj({"flow": {"type": "integer"}, "form": STRING, "form_version": {"type": "integer"},
                        "rulesets": {"type": "object", "additionalProperties": {"type": "integer"}}}),
-        "events": array(obj({"seq": {"type": "integer"}, "at": STAMP, "action": STRING, "actor": STRING}))})]},
+        "events": array(events.json_schema(omit=HIDDEN_EVENT_FIELDS))})]},
     "Task": obj({"id": STRING, "instance": STRING, "process": STRING, "step": STRING, "assignee": STRING,
                  "created": STAMP, "due": {"type": ["string", "null"]}, "overdue": {"type": "boolean"}},
                 {"post_hoc": POST_HOC["post_hoc"]}),

@@ -27,7 +27,8 @@ from builder.dmn import rulesets_to_dmn
 from builder.flows import BranchStep, Flow
 from rules.errors import RuleError
 from runtime.errors import ValidationFailed
-from runtime.service import Definitions, Workflow
+from runtime.engine import Definitions
+from runtime.service import Workflow
 from runtime.setup import INSTALLER, open_workflow
 from runtime.state import TaskStatus
 from runtime.store.repository import MemoryRepository
