@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -61,10 +62,15 @@ def _sheet_title(label: str, taken: set[str]) -> str:
     return title
 
 
+def _xlsx_text(text: str) -> str:
+    """Text as a cell holds it: defused, without the control characters XML cannot carry."""
+    return ILLEGAL_CHARACTERS_RE.sub("", defused(text))
+
+
 def _write(sheet: object, header: list[str], rows: list[list[Cell]]) -> None:
-    sheet.append([defused(h) for h in header])  # type: ignore[attr-defined]
+    sheet.append([_xlsx_text(h) for h in header])  # type: ignore[attr-defined]
     for row in rows:
-        sheet.append([defused(v) if isinstance(v, str) else v for v in row])  # type: ignore[attr-defined]
+        sheet.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])  # type: ignore[attr-defined]
     for cells in sheet.iter_rows(min_row=2):  # type: ignore[attr-defined]
         for c in cells:
             if isinstance(c.value, Decimal):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -103,14 +104,31 @@ def _unique_labels(cols: list[Column]) -> list[Column]:
     return out
 
 
+def _may_read(workflow: Workflow, user: User) -> Callable[[Instance], bool]:
+    """`Workflow.instance_for`'s rule as a test: admins and auditors read all, others what involves them."""
+    if any(user.has_role(r) for r in READ_ALL_ROLES):
+        return lambda i: True
+    return lambda i: i.involves(user.username, workflow.state.tasks)
+
+
 def readable(workflow: Workflow, user: User, process: str) -> list[Instance]:
-    """The process's requests this person may read, each as they may read it, the latest first."""
-    everyone = any(user.has_role(r) for r in READ_ALL_ROLES)
+    """The process's requests this person may read (not yet redacted), the latest first."""
+    may_read = _may_read(workflow, user)
     with workflow.state.lock:
-        mine = [i for i in workflow.state.instances.values()
-                if i.process == process and (everyone or i.involves(user.username, workflow.state.tasks))]
+        mine = [i for i in workflow.state.instances.values() if i.process == process and may_read(i)]
     mine.sort(key=lambda i: (i.created, i.id), reverse=True)
-    return [workflow.view(user, i) for i in mine]
+    return mine
+
+
+def readable_counts(workflow: Workflow, user: User) -> dict[str, int]:
+    """How many requests of each process this person may read, in one pass over the store."""
+    may_read = _may_read(workflow, user)
+    counts: dict[str, int] = {}
+    with workflow.state.lock:
+        for i in workflow.state.instances.values():
+            if may_read(i):
+                counts[i.process] = counts.get(i.process, 0) + 1
+    return counts
 
 
 def local_time(stamp: str, zone: ZoneInfo) -> _dt.datetime | None:
@@ -160,19 +178,22 @@ def request_row(instance: Instance, cols: list[Column], org: Organisation, zone:
     return [own[c.key] if c.field is None else cell(c.field, instance.data.get(c.key), org) for c in cols]
 
 
-def matches_export_filters(instance: Instance, row: list[Cell], filters: ExportFilters) -> bool:
-    """Whether a request passes the filters: `q` against the text of its (redacted) cells, so a
-    hidden value can never be found by searching for it."""
+def matches_export_filters(instance: Instance, filters: ExportFilters, zone: ZoneInfo) -> bool:
+    """Whether a request passes the status and date filters (checked before its row is built)."""
     if filters.status and instance.status.value != filters.status:
         return False
-    filed = row[4]
-    day = filed.date().isoformat() if isinstance(filed, _dt.datetime) else ""
-    if (filters.start and day < filters.start) or (filters.end and day > filters.end):
-        return False
-    if filters.q:
-        needle = filters.q.casefold()
-        return any(needle in _text(c).casefold() for c in row) or needle in instance.submitter.casefold()
-    return True
+    filed = local_time(instance.created, zone)
+    day = filed.date().isoformat() if filed else ""
+    return not ((filters.start and day < filters.start) or (filters.end and day > filters.end))
+
+
+def matches_export_search(instance: Instance, row: list[Cell], q: str) -> bool:
+    """`q` against the text of the request's redacted cells (and the submitter's username), so
+    a hidden value can never be found by searching for it."""
+    if not q:
+        return True
+    needle = q.casefold()
+    return needle in instance.submitter.casefold() or any(needle in _text(c).casefold() for c in row)
 
 
 def _text(value: Cell) -> str:
@@ -199,10 +220,13 @@ def export(workflow: Workflow, user: User, process: str, filters: ExportFilters)
     rows: list[list[Cell]] = []
     kept: list[Instance] = []
     for instance in readable(workflow, user, process):
-        row = request_row(instance, cols, workflow.org, zone)
-        if matches_export_filters(instance, row, filters):
+        if not matches_export_filters(instance, filters, zone):
+            continue
+        shown = workflow.view(user, instance)
+        row = request_row(shown, cols, workflow.org, zone)
+        if matches_export_search(shown, row, filters.q):
             rows.append(row)
-            kept.append(instance)
+            kept.append(shown)
     tables = [(c, table_lines(c.field, kept, workflow.org)) for c in cols if c.field is not None and c.field.type == "table"]
     return Export(cols, rows, tables)
 

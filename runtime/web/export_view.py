@@ -19,7 +19,7 @@ from runtime.i18n import N_
 from runtime.service import Workflow
 from runtime.state import InstanceStatus
 from runtime.web import export_files
-from runtime.web.export_rows import STATUS_WORDS, ExportFilters, export, export_filters, local_time, readable
+from runtime.web.export_rows import STATUS_WORDS, ExportFilters, export, export_filters, local_time, readable_counts
 from runtime.web.rendering import render
 from runtime.web.session import require_user
 
@@ -61,7 +61,8 @@ async def export_page(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     processes = workflow.processes()
-    counts = {f.key: len(readable(workflow, user, f.key)) for f in processes}
+    readable = readable_counts(workflow, user)
+    counts = {f.key: readable.get(f.key, 0) for f in processes}
     chosen = request.query_params.get("process", "")
     errors: dict[str, str] = {}
     matching: int | None = None
