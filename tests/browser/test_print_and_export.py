@@ -44,6 +44,7 @@ def test_a_claim_prints_like_the_paper_form_and_as_a_pdf(page: Page, server: str
     approve(page, server, "li.na", "同意，按标准报销", record)
     approve(page, server, "zhao.min", "票据合规", record)
 
+    shot(page, "print-links-on-request")
     page.locator("#print-link").click()
     expect(page).to_have_url(re.compile(r"/instances/\w+/print$"))
     expect(page.locator("h1")).to_have_text("Expense reimbursement")
