@@ -19,15 +19,17 @@ from runtime.calendar import BusinessCalendar
 from runtime.clock import new_id, utc_now
 from runtime.engine import Engine, Event, Lookups
 from runtime.errors import NotFound, UnsealedDefinitions
-from runtime.catalog import DefinitionsCatalog
+from runtime.catalog import DESIGNER_ROLES, DefinitionsCatalog
 from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.commands import Commands
 from runtime.delegation import SETTING as DELEGATIONS
 from runtime.org import Organisation
-from runtime.queries import Queries
+from runtime.queries import READ_ALL_ROLES, Queries
 from runtime.state import Projection
 from runtime.store.repository import Repository
+
+__all__ = ["DESIGNER_ROLES", "READ_ALL_ROLES", "Workflow"]  # who designs and who reads all: asked of the service
 
 
 class Workflow(DefinitionsCatalog, Commands, Queries):

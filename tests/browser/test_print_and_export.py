@@ -51,7 +51,7 @@ def test_a_claim_prints_like_the_paper_form_and_as_a_pdf(page: Page, server: str
     expect(page.locator("#print-approvals")).to_contain_text("Li Na")
     expect(page.locator("#print-approvals")).to_contain_text("同意，按标准报销")
     expect(page.locator("#print-attachments")).to_contain_text("高铁发票.pdf")
-    expect(page.locator("#print-route")).to_contain_text("expense-approval-tier")
+    expect(page.locator("#print-route")).to_contain_text("Expense approval tier v1")
     expect(page.locator(".mainnav")).to_have_count(0)
     shot(page, "print-view")
     page.emulate_media(media="print")

@@ -48,7 +48,7 @@ def test_the_print_view_reads_like_the_paper_form(client, approved_claim):
     assert all(a.at for a in c["approvals"][:2])
     assert c["signers"] == ["部门负责人审核", "财务审核", "分管副总审批"]
     [decision] = c["decisions"]
-    assert "12,000" in decision.detail and "expense-approval-tier" in decision.detail
+    assert "12,000" in decision.detail and "费用审批层级 v1" in decision.detail
     assert c["timeline"][0].action == "start"
 
 
