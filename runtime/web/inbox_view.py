@@ -238,7 +238,7 @@ def item_json(line: Line, locale: str) -> dict[str, Any]:
             "process": row.instance.process, "title": localize(line.title, locale),
             "step": task.step if task else None, "submitter": row.instance.submitter,
             "status": str(row.instance.status), "task_status": str(task.status) if task else None,
-            "created": row.instance.created, "at": row.at, "action": row.action or None,
+            "created": row.instance.created, "at": row.at, "did": row.action or None,
             "due": (task.due or None) if task else None, "overdue": line.overdue,
             "amount": str(line.amount) if line.amount is not None else None,
             "urged": {"by": line.urged[0], "at": line.urged[1]} if line.urged else None,
