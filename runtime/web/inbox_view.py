@@ -176,19 +176,30 @@ def inbox_context(workflow: Workflow, user: User, query: Query, outcomes: list[O
     return {"query": query, "page": page, "lines": lines(workflow, user, facts, look, page.rows, query.tab, failed),
             "counts": counts(workflow.state, user.username, acts=acts), "tabs": TAB_NAMES, "sorts": SORT_NAMES,
             "statuses": STATUSES, "processes": workflow.processes(), "page_links": page_numbers(page.page, page.pages),
-            "outcomes": _outcome_lines(workflow, outcomes or []), "batch": uuid.uuid4().hex}
+            "outcomes": _outcome_lines(workflow, facts, outcomes or []), "batch": uuid.uuid4().hex}
 
 
-def _outcome_lines(workflow: Workflow, outcomes: list[Outcome]) -> list[tuple[Outcome, Any]]:
-    """Each batch outcome with the title of its task's step, for the person to tell them apart."""
+@dataclass(frozen=True)
+class Said:
+    """A batch outcome as the page reports it: which request (title, who filed it, the amount the
+    reader may see), so two approvals of the same step can be told apart."""
+
+    outcome: Outcome
+    title: Any
+    instance: Instance | None = None
+    amount: Decimal | None = None
+
+
+def _outcome_lines(workflow: Workflow, facts: Facts, outcomes: list[Outcome]) -> list[Said]:
     out = []
     for outcome in outcomes:
         task = workflow.state.tasks.get(outcome.task)
-        title: Any = outcome.task
-        if task is not None:
-            title = workflow.definition("flow", task.process,
-                                        workflow.state.instances[task.instance].flow_version).step(task.step).title
-        out.append((outcome, title))
+        if task is None or task.assignee != facts.user.username:  # another's task: nothing about it is shown
+            out.append(Said(outcome, outcome.task))
+            continue
+        instance = workflow.state.instances[task.instance]
+        row = Row(instance, task, task.created)
+        out.append(Said(outcome, facts.flow(instance).step(task.step).title, instance, facts.amount(row)))
     return out
 
 

@@ -69,6 +69,12 @@ def test_tabs_search_and_batch_approve(page: Page, seeded: tuple[str, Any]) -> N
     expect(page.locator("#count-todo")).to_have_text("1")
     expect(page.locator("#count-done")).to_have_text("2")
     shot(page, "inbox-batch-approved")
+    page.context.add_cookies([{"name": "formflow_lang", "value": "zh_CN", "url": server}])
+    page.goto(f"{server}/inbox?tab=done")
+    expect(page.locator("#tab-todo")).to_contain_text("待办")
+    expect(page.locator("#tab-done")).to_contain_text("已办")
+    expect(page.locator("#inbox li.done-row")).to_have_count(2)
+    shot(page, "inbox-zh")
 
 
 def test_without_javascript_the_search_form_and_tabs_still_work(browser: Any, seeded: tuple[str, Any]) -> None:

@@ -91,6 +91,13 @@ def test_each_tab_lists_its_own_with_every_count_on_every_tab(web):
                                                                               "mine": 2}
 
 
+def test_the_tabs_and_sorts_read_in_the_readers_language(web):
+    signed_in(web, "li.na")
+    web.cookies.set("formflow_lang", "zh_CN")
+    text = web.get("/inbox").text
+    assert all(word in text for word in ("待办", "已办", "抄送我的", "我发起的", "截止时间最近"))
+
+
 def test_the_old_my_requests_address_leads_to_the_mine_tab(web):
     signed_in(web, "zhang.wei")
     assert web.get("/requests").headers["location"] == "/inbox?tab=mine"
@@ -245,7 +252,7 @@ def test_batch_approve_approves_each_on_its_own_and_says_what_happened(web):
     form = {"csrf_token": csrf, "batch": "b1", "task": [ids["one"], ids["two"], ids["data"]], "comment": "ok"}
     r = web.post("/inbox/approve", data=form, headers=EN)
     assert r.status_code == 200 and r.template.name == "inbox.html"
-    outcomes = {o.task: o for o, _ in r.context["outcomes"]}
+    outcomes = {said.outcome.task: said.outcome for said in r.context["outcomes"]}
     assert [outcomes[ids[k]].ok for k in ("one", "two", "data")] == [True, True, False]
     assert str(outcomes[ids["data"]].message) == "needs data at this step"
     assert wf.state.tasks[ids["one"]].status is TaskStatus.APPROVED
@@ -256,7 +263,7 @@ def test_batch_approve_approves_each_on_its_own_and_says_what_happened(web):
     assert shown(r) == [ids["data"], ids["work"]]  # the list as it is now
     events = wf.state.last_seq
     again = web.post("/inbox/approve", data=form, headers=EN)  # a retry (the page reloaded): nothing twice
-    assert [o.ok for o, _ in again.context["outcomes"]][:2] == [True, True] and wf.state.last_seq == events
+    assert [said.outcome.ok for said in again.context["outcomes"]][:2] == [True, True] and wf.state.last_seq == events
     assert web.get("/inbox?tab=done").context["counts"]["done"] == 2
 
 
