@@ -7,6 +7,8 @@ The same `Query` drives the page, `GET /api/inbox` and (with the same parameters
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -226,6 +228,36 @@ def ordered(rows: list[Row], sort: str, look: Lookups) -> list[Row]:
         known = sorted(((a, r) for a, r in with_amount if a is not None), key=lambda p: (p[0], p[1].at), reverse=True)
         return [r for _, r in known] + sorted((r for a, r in with_amount if a is None), key=lambda r: r.at, reverse=True)
     return sorted(rows, key=lambda r: (r.at, r.key), reverse=True)
+
+
+def todo_page(state: Projection, username: str, query: Query, look: Lookups, size: int = PAGE_SIZE) -> Page | None:
+    """The unfiltered to-do in a task-only order, sorted on its tasks alone, with rows made for the
+    page only (a tab of 10,000 is sorted without making 10,000 rows); None where that does not
+    apply (a filter, the amount order, another tab): `select` then."""
+    if query.tab != "todo" or query.filtered or query.order not in ("due", "newest", "oldest"):
+        return None
+    with state.lock:
+        tasks = [state.tasks[t] for t in state.open_by_assignee.get(username, {})]
+        returned = [Row(state.instances[i], None, state.instances[i].updated, "returned")
+                    for i in state.returned_to.get(username, {})]
+    now, newest = look.now, query.order == "newest"
+    if query.order == "due":
+        def key(due: str, at: str, ident: str) -> tuple[Any, ...]:
+            return (not (due and due <= now), not due, due, at)
+    else:
+        def key(due: str, at: str, ident: str) -> tuple[Any, ...]:
+            return (at, ident)
+    tasks.sort(key=lambda t: key(t.due, t.created, t.id), reverse=newest)
+    returned.sort(key=lambda r: key("", r.at, r.key), reverse=newest)
+    total = len(tasks) + len(returned)
+    pages = max(1, -(-total // size))
+    page = min(max(query.page, 1), pages)
+    merged = heapq.merge(tasks, returned, reverse=newest,
+                         key=lambda x: key("", x.at, x.key) if isinstance(x, Row) else key(x.due, x.created, x.id))
+    shown = list(itertools.islice(merged, (page - 1) * size, page * size))
+    with state.lock:
+        rows = [x if isinstance(x, Row) else Row(state.instances[x.instance], x, x.created) for x in shown]
+    return Page(rows, total, page, pages)
 
 
 @dataclass(frozen=True)

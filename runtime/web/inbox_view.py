@@ -22,7 +22,7 @@ from runtime.batch_approval import Outcome, approve_all, refusal, task_ids
 from runtime.errors import ValidationFailed
 from runtime.i18n import N_, Text
 from runtime.inbox_query import (STATUSES, Lookups, Page, Query, Row, counts, is_overdue, page_numbers,
-                                 page_of, parse_query, rows_of, select)
+                                 page_of, parse_query, rows_of, select, todo_page)
 from runtime.org import User
 from runtime.service import READ_ALL_ROLES, Workflow
 from runtime.state import Instance, TaskStatus
@@ -171,7 +171,8 @@ def inbox_context(workflow: Workflow, user: User, query: Query, outcomes: list[O
     facts = Facts(workflow, user)
     look = facts.lookups()
     acts = not user.reads_only
-    page = page_of(select(rows_of(workflow.state, user.username, query.tab, acts=acts), query, look), query.page)
+    page = (todo_page(workflow.state, user.username, query, look) if acts else None) or page_of(
+        select(rows_of(workflow.state, user.username, query.tab, acts=acts), query, look), query.page)
     failed = {o.task: o.message for o in outcomes or () if not o.ok}
     return {"query": query, "page": page, "lines": lines(workflow, user, facts, look, page.rows, query.tab, failed),
             "counts": counts(workflow.state, user.username, acts=acts), "tabs": TAB_NAMES, "sorts": SORT_NAMES,

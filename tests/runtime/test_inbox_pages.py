@@ -12,10 +12,11 @@ from starlette.testclient import TestClient
 
 from runtime.app import create_app
 from runtime.errors import ValidationFailed
-from runtime.inbox_query import day_bounds, page_numbers, parse_query
+from runtime.inbox_query import day_bounds, page_numbers, page_of, parse_query, rows_of, select, todo_page
 from runtime.service import Workflow
 from runtime.settings import Settings
 from runtime.state import TaskStatus
+from runtime.web.inbox_view import Facts
 from tests.runtime.flows import approval, first_task, open_tasks, publish, task
 from tests.support import FakeClock, claim, definitions_copy, demo_with_auditor, signed_in
 
@@ -348,6 +349,26 @@ def test_the_indexes_are_rebuilt_by_replaying_the_log(web):
     for index in ("acted_by", "copied_at", "returned_to", "by_copied"):
         assert getattr(again.state, index) == getattr(wf.state, index), index
     assert list(again.state.returned_to["zhang.wei"]) == [returned.id]
+
+
+def test_the_unfiltered_to_do_sorts_on_tasks_alone_exactly_as_the_full_selection(web):
+    wf = wf_of(web)
+    publish(wf, "timed", approval("check", "li.na", deadline={"amount": 4, "unit": "hours"}))
+    for n in range(7):
+        file(wf, "zhang.wei", 100 + n, "timed" if n % 3 == 0 else "expense")
+    own = file(wf, "li.na", 50)  # her own claim, returned to her by her head: a request row among her tasks
+    wf.send_back(wf.org.user(first_task(wf, own).assignee), first_task(wf, own).id, "submitter", "Which project?")
+    file(wf, "zhang.wei", 900)
+    wf.engine.now.now += timedelta(hours=30)
+    facts = Facts(wf, wf.org.user("li.na"))
+    look = facts.lookups()
+    for sort in ("due", "newest", "oldest"):
+        for number in (1, 2, 3):
+            query = parse_query({"sort": sort, "page": str(number)})
+            fast = todo_page(wf.state, "li.na", query, look, size=3)
+            full = page_of(select(rows_of(wf.state, "li.na", "todo"), query, look), number, size=3)
+            assert fast == full and fast.total == 9, (sort, number)
+    assert todo_page(wf.state, "li.na", parse_query({"q": "x"}), look) is None
 
 
 # -- the pure helpers ----------------------------------------------------------------------------------
