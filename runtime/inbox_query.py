@@ -145,12 +145,12 @@ def counts(state: Projection, username: str, *, acts: bool = True) -> dict[str, 
 @dataclass(frozen=True)
 class Lookups:
     """What rows do not hold: `now` (a stamp), the zone dates are read in, the words a search
-    matches for a row (its titles, the submitter's names), the amount the reader may see on it,
+    matches for a row (its titles, the submitter's names, casefolded), the amount the reader may see on it,
     and a request's open tasks (for its deadline)."""
 
     now: str
     zone: ZoneInfo
-    words: Callable[[Row], Iterable[str]]
+    words: Callable[[Row], str]  # casefolded
     amount: Callable[[Row], Decimal | None]
     open_tasks: Callable[[Instance], Iterable[Task]]
 
@@ -180,10 +180,14 @@ def amount_words(amount: Decimal | None) -> str:
 
 
 def matches(row: Row, terms: list[str], look: Lookups) -> bool:
-    """Every term is in the row's ids, titles, submitter's names or amount (case ignored)."""
-    text = " ".join((row.instance.id, row.task.id if row.task else "", row.instance.submitter,
-                     *look.words(row), amount_words(look.amount(row)))).casefold()
-    return all(term in text for term in terms)
+    """Every term is in the row's ids, titles, submitter's names or amount (case ignored); the
+    amount is worked out only for the terms nothing else matched."""
+    text = " ".join((row.instance.id, row.task.id if row.task else "", row.instance.submitter, look.words(row)))
+    rest = [term for term in terms if term not in text]
+    if not rest:
+        return True
+    amount = amount_words(look.amount(row))
+    return bool(amount) and all(term in amount for term in rest)
 
 
 def day_bounds(start: str, end: str, zone: ZoneInfo) -> tuple[str, str]:

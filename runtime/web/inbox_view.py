@@ -55,7 +55,7 @@ class Facts:
     def __init__(self, workflow: Workflow, user: User) -> None:
         self.workflow, self.user = workflow, user
         self.reads_all = any(user.has_role(r) for r in READ_ALL_ROLES)
-        self._words: dict[tuple[str, ...], list[str]] = {}
+        self._words: dict[tuple[str, ...], str] = {}
         self._money: dict[tuple[str, int], str] = {}
         self._visible: dict[tuple[str, int, str], bool] = {}
 
@@ -67,14 +67,14 @@ class Facts:
     def flow(self, instance: Instance) -> Any:
         return self.workflow.definition("flow", instance.process, instance.flow_version)
 
-    def words(self, row: Row) -> list[str]:
+    def words(self, row: Row) -> str:
         inst, step = row.instance, row.task.step if row.task else ""
         key = (inst.process, str(inst.flow_version), step, inst.submitter)
         if key not in self._words:
             flow = self.flow(inst)
             user = self.workflow.org.users.get(inst.submitter)
-            self._words[key] = [*_labels(flow.title), *(_labels(flow.step(step).title) if step else ()),
-                                *(_labels(user.name) if user else ())]
+            self._words[key] = " ".join([*_labels(flow.title), *(_labels(flow.step(step).title) if step else ()),
+                                         *(_labels(user.name) if user else ())]).casefold()
         return self._words[key]
 
     def money_field(self, instance: Instance) -> str:

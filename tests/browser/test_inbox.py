@@ -90,5 +90,9 @@ def test_without_javascript_the_search_form_and_tabs_still_work(browser: Any, se
         page.get_by_role("button", name="Search").click()
         expect(page).to_have_url(re.compile(r"q=4%2C800"))
         expect(page.locator("#inbox-total")).to_contain_text("found")
+        rows(page).first.locator("input.pick").check()
+        page.locator("#batch-approve").click()  # a plain form post: the inbox again, what happened on top
+        expect(page.locator("#batch-results li.ok")).to_have_count(1)
+        expect(page.locator("#count-todo")).to_have_text("0")
     finally:
         context.close()
