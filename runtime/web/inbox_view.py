@@ -177,7 +177,7 @@ def inbox_context(workflow: Workflow, user: User, query: Query, outcomes: list[O
     return {"query": query, "page": page, "lines": lines(workflow, user, facts, look, page.rows, query.tab, failed),
             "counts": counts(workflow.state, user.username, acts=acts), "tabs": TAB_NAMES, "sorts": SORT_NAMES,
             "statuses": STATUSES, "processes": workflow.processes(), "page_links": page_numbers(page.page, page.pages),
-            "outcomes": _outcome_lines(workflow, facts, outcomes or []), "batch": uuid.uuid4().hex}
+            "outcomes": _outcome_lines(workflow, facts, outcomes or []), "batch": uuid.uuid4().hex, "errors": {}}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from runtime.service import Workflow
 from runtime.settings import Settings
 from runtime.state import TaskStatus
 from runtime.web.inbox_view import Facts
+from runtime.web.rendering import make_templates
 from tests.runtime.flows import approval, first_task, open_tasks, publish, task
 from tests.support import FakeClock, claim, definitions_copy, demo_with_auditor, signed_in
 
@@ -35,6 +36,7 @@ def web(seeded: Any) -> Any:
     app = create_app(Settings(), definitions_copy(seeded))
     with TestClient(app, follow_redirects=False) as client:
         client.app.state.workflow.engine.now = FakeClock()
+        client.app.state.templates = make_templates(strict=True)  # an undefined name in the page is an error
         client.cookies.set("formflow_lang", "en")
         yield client
 
