@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -21,9 +22,9 @@ from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
-from runtime.web import (api, audit_view, designer, flow_designer, flow_exchange, flow_properties, flow_versions, openapi,
-                         flows_api, form_designer, forms_api, login, pages, pickers, rules_api, uploads_view)
-from runtime.web import export_view, print_view  # issue 11 item 7: print, PDF, CSV and Excel
+from runtime.web import (api, audit_view, designer, export_view, flow_designer, flow_exchange, flow_properties,
+                         flow_versions, flows_api, form_designer, forms_api, inbox_view, login, openapi, pages, pickers,
+                         print_view, rules_api, uploads_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
@@ -105,6 +106,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.flow_authoring = FlowAuthoring(app.state.workflow)
             app.state.templates = make_templates(settings.timezone)
             app.state.settings = settings
+            if own:  # the state just rebuilt lives as long as the server: the collector need not walk it on every
+                gc.freeze()  # pass (with 100,000 tasks a page's allocations cost 3x as much otherwise; bench/inbox.py)
             app.state.login_guard = LoginGuard(workers=settings.password_workers)
             app.state.login_signer = login.login_signer()
             anchor = anchor_writer(store.chain_head, settings.anchor_file, utc_now) if settings.anchor_file else None
@@ -124,7 +127,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
     routes = [*api.routes, *openapi.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *flows_api.routes,
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
-              *login.routes, *print_view.routes, *export_view.routes, *pages.routes, *audit_view.routes, *pickers.routes,
+              *login.routes, *inbox_view.routes, *print_view.routes, *export_view.routes, *pages.routes,
+              *audit_view.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),

@@ -136,6 +136,10 @@ class Projection:
         self.open_by_assignee: dict[str, dict[str, None]] = {}
         self.by_submitter: dict[str, list[str]] = {}
         self.by_copied: dict[str, list[str]] = {}  # username -> instances they were copied in on (抄送我的), in order
+        self.copied_at: dict[str, dict[str, str]] = {}  # username -> instance -> when they were last copied in
+        # username -> task -> (what they did, when): the tasks they acted on (已办), the latest action last
+        self.acted_by: dict[str, dict[str, tuple[str, str]]] = {}
+        self.returned_to: dict[str, dict[str, None]] = {}  # submitter -> their requests now back with them to fix
         self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # (actor, request id) -> (instance, target)
         self.serials: dict[tuple[str, str, str], int] = {}  # (process, field, prefix) -> highest number given
         self.serials_given: dict[tuple[str, str], set[str]] = {}  # (process, field) -> every number given
@@ -177,12 +181,34 @@ class Projection:
         with self.lock:
             return [self.instances[i] for i in reversed(self.by_copied.get(username, []))]
 
+    def acted_on(self, username: str) -> list[tuple[Task, str, str]]:
+        """The tasks this person acted on (approved, rejected, completed, returned, handed on),
+        each with their latest action and when, the latest first."""
+        with self.lock:
+            return [(self.tasks[t], action, at) for t, (action, at) in reversed(self.acted_by.get(username, {}).items())]
+
+    def returned_requests(self, username: str) -> list[Instance]:
+        """This person's requests sent back to them to correct and resubmit, the latest first."""
+        with self.lock:
+            return [self.instances[i] for i in reversed(self.returned_to.get(username, {}))]
+
     def _touch(self, event: dict[str, Any], **changes: Any) -> Instance:
         inst = self.instances[event["instance"]]
         inst = evolve(inst, updated=event["at"], events=inst.events + (event,),
                        version=inst.version + 1, **changes)
         self.instances[inst.id] = inst
+        if "status" in changes:  # a request back with its submitter waits in their to-do until it leaves that state
+            returned = self.returned_to.setdefault(inst.submitter, {})
+            returned.pop(inst.id, None)
+            if inst.status is InstanceStatus.RETURNED:
+                returned[inst.id] = None
         return inst
+
+    def _acted(self, event: dict[str, Any]) -> None:
+        """Index a person's action on a task for their 已办 (done by me): the latest one counts."""
+        done = self.acted_by.setdefault(event["actor"], {})
+        done.pop(event["task"], None)
+        done[event["task"]] = (event["action"], event["at"])
 
     def _close_task(self, task_id: str, status: TaskStatus, at: str) -> None:
         task = self.tasks[task_id]
@@ -233,6 +259,7 @@ def _resumed(e: dict[str, Any]) -> dict[str, Any]:
 
 def _on_task_action(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TASK_ACTIONS[e["action"]], e["at"])
+    p._acted(e)
     changed = {"data": apply_changes(p.instances[e["instance"]].data, e["changes"])} if e.get("changes") else {}
     if e["action"] == "reject" and "to" in e:  # a rejection that sent the request back (on_reject)
         changed.update(resume_at=e["resume"], **({"status": InstanceStatus.RETURNED} if e["to"] == "submitter" else {}))
@@ -257,6 +284,7 @@ def _on_cancel(p: Projection, e: dict[str, Any]) -> None:
 
 def _on_return(p: Projection, e: dict[str, Any]) -> None:
     p._close_task(e["task"], TaskStatus.RETURNED, e["at"])
+    p._acted(e)
     to_submitter = e["to"] == "submitter"
     p._touch(e, resume_at=e["resume"],  # named since events version 2 (older lines: runtime.events)
              **({"status": InstanceStatus.RETURNED} if to_submitter else {}))
@@ -271,6 +299,7 @@ def _on_transfer(p: Projection, e: dict[str, Any]) -> None:
     p.open_by_assignee.get(task.assignee, {}).pop(task.id, None)
     p.open_by_assignee.setdefault(e["to"], {})[task.id] = None
     p.tasks[task.id] = evolve(task, assignee=e["to"], version=task.version + 1)
+    p._acted(e)
     p._touch(e)
 
 
@@ -303,6 +332,7 @@ def _on_notify(p: Projection, e: dict[str, Any]) -> None:
         if inst.id in copied:
             copied.remove(inst.id)  # copied in again: it moves up
         copied.append(inst.id)
+        p.copied_at.setdefault(person, {})[inst.id] = e["at"]
     p._touch(e, copied=inst.copied + tuple(r for r in e["recipients"] if r not in inst.copied))
 
 

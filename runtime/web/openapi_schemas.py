@@ -14,6 +14,7 @@ from runtime.web.api import HIDDEN_EVENT_FIELDS
 STRING = {"type": "string"}
 STAMP = {"type": "string", "description": "UTC time, ISO 8601 with milliseconds, e.g. 2026-03-02T09:00:00.000Z"}
 OBJECT = {"type": "object"}
+NULLABLE = {"type": ["string", "null"]}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -104,4 +105,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                    "description": "field: what the step still needs"}}),
     "Upload": obj({"id": STRING, "name": STRING, "size": {"type": "integer"}, "sha256": STRING, "type": STRING}),
     "Choice": obj({"value": STRING, "label": STRING}),
+    "InboxItem": obj({"kind": {"enum": ["task", "request"]}, "task": NULLABLE, "instance": STRING, "process": STRING,
+                      "title": STRING, "step": NULLABLE, "submitter": STRING, "status": STRING, "task_status": NULLABLE,
+                      "created": STAMP, "at": STRING, "did": NULLABLE, "due": NULLABLE, "overdue": {"type": "boolean"},
+                      "amount": {"type": ["string", "null"], "description": "the form's amount, where the reader may see it"},
+                      "urged": {"oneOf": [{"type": "null"}, obj({"by": STRING, "at": STAMP})]},
+                      "returned": {"oneOf": [{"type": "null"}, obj({"by": STRING, "at": STAMP, "reason": STRING})]},
+                      "batch": {"type": "boolean", "description": "whether it may be approved with others"},
+                      "batch_note": NULLABLE}),
+    "InboxPage": obj({"items": array(ref("InboxItem")), "total": {"type": "integer"}, "page": {"type": "integer"},
+                      "pages": {"type": "integer"},
+                      "counts": obj({tab: {"type": "integer"} for tab in ("todo", "done", "cc", "mine")})}),
+    "BatchApprove": obj({"tasks": array(STRING)}, {"comment": STRING, "request_id": STRING}),
+    "BatchResults": obj({"results": array(obj({"task": STRING, "ok": {"type": "boolean"}, "message": STRING}))}),
 }

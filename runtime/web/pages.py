@@ -1,4 +1,4 @@
-"""HTML pages for people (signing in is `login`): start a process, inbox, task, my requests, instance record."""
+"""HTML pages for people (signing in is `login`, the inbox `inbox_view`): start a process, task, instance record."""
 from __future__ import annotations
 
 import re
@@ -115,24 +115,6 @@ async def submit(request: Request) -> Response:
                 "choosing": _choosing(workflow, defs.flow, choices_from_pairs(pairs), failed.errors)}
         return render(request, "start.html", kept, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}?submitted=1")
-
-
-async def inbox(request: Request) -> Response:
-    user = await require_user(request)
-    workflow = _workflow(request)
-    tasks = workflow.inbox(user)
-    rows = [(t, workflow.view(user, workflow.state.instances[t.instance])) for t in tasks]
-    return render(request, "inbox.html", {"rows": rows, "titles": _step_titles(workflow, rows),
-                                          "deadlines": _deadlines(workflow, tasks)})
-
-
-async def my_requests(request: Request) -> Response:
-    user = await require_user(request)
-    workflow = _workflow(request)
-    mine = [workflow.view(user, i) for i in workflow.requests(user)]
-    copied = [workflow.view(user, i) for i in workflow.copied_to(user)]
-    return render(request, "requests.html", {"instances": mine, "copied": copied,
-                                             "flows": {f.key: f for f in workflow.processes()}})
 
 
 def _deadlines(workflow: Workflow, tasks: list[Task]) -> dict[str, tuple[bool, str]]:
@@ -350,10 +332,8 @@ routes = [
     Route("/start/{process}", start_form),
     Route("/start/{process}", submit, methods=["POST"]),
     Route("/start/{process}/preview", preview, methods=["POST"]),
-    Route("/inbox", inbox),
     Route("/me/away", away, methods=["GET", "POST"]),
     Route("/me/away/clear", away, methods=["POST"]),
-    Route("/requests", my_requests),
     Route("/instances/{id}", instance_page),
     Route("/instances/{id}/resubmit", resubmit_page, methods=["GET", "POST"]),
     Route("/instances/{id}/withdraw", withdraw, methods=["POST"]),

@@ -141,7 +141,8 @@ def test_the_export_page_counts_and_links_with_the_same_filters(client, claims):
     assert 'href="/export/expense.csv?q=toner"' in r.text and 'href="/export/expense.xlsx?q=toner"' in r.text
     r = client.get("/export", params={"process": "expense", "to": "someday"}, headers=bearer(client, "zhang.wei"))
     assert r.status_code == 422 and r.context["errors"] == {"to": "must be a date (YYYY-MM-DD)"}
-    assert 'href="/export"' in client.get("/requests", headers=bearer(client, "zhang.wei")).text
+    mine = client.get("/inbox", params={"tab": "mine", "process": "expense"}, headers=bearer(client, "zhang.wei"))
+    assert 'href="/export?process=expense"' in mine.text  # the inbox's filters carried over
     assert 'href="/export"' in client.get("/audit", headers=bearer(client, "admin")).text
 
 

@@ -85,8 +85,12 @@ def test_a_working_day_answers_in_the_shapes_described(client, document):
     task = call("GET", "/api/tasks", "li.na")[0]
     call("POST", f"/api/tasks/{task['id']}/urge", "zhang.wei", json={})
     call("POST", f"/api/instances/{started['id']}/comment", "zhang.wei", json={"comment": "the receipts are attached"})
-    call("POST", f"/api/tasks/{task['id']}/approve", "li.na", json={"comment": "ok"})
+    call("GET", "/api/inbox?tab=todo&q=zhang&sort=amount", "li.na")
+    call("GET", "/api/inbox?tab=mine", "zhang.wei")
+    call("GET", "/api/inbox?from=someday", "zhang.wei", 422)
+    call("POST", "/api/tasks/batch-approve", "li.na", json={"tasks": [task["id"]], "comment": "ok"})
     call("POST", f"/api/tasks/{task['id']}/approve", "li.na", 409, json={})
+    call("GET", "/api/inbox?tab=done", "li.na")
     call("GET", f"/api/instances/{started['id']}", "zhang.wei")
     call("PUT", "/api/me/delegation", "li.na", json={"to": "wang.fang", "start": "2026-03-02", "end": "2026-03-06"})
     call("GET", "/api/me/delegation", "li.na")

@@ -38,16 +38,19 @@ def test_the_people_copied_in_find_the_request_under_copied_to_me(workflow):
 
 
 def test_my_requests_lists_what_i_was_copied_in_on():
+    """The inbox's tabs: CC'd to me (抄送我的) and filed by me (我发起的); /requests leads there."""
     app = create_app(Settings(), definitions_copy(demo_with_auditor()))
     with TestClient(app, follow_redirects=False) as web:
         workflow = app.state.workflow
         publish(workflow, "review", CC, PAY)
         filed = workflow.start(workflow.org.user("zhang.wei"), "review", claim([100])).id
         sign_in(web, "wu.qiang")
-        r = web.get("/requests", headers={"Accept-Language": "en"})
-        assert r.status_code == 200 and r.template.name == "requests.html"
-        assert [i.id for i in r.context["copied"]] == [filed] and r.context["instances"] == []
+        assert web.get("/requests").headers["location"] == "/inbox?tab=mine"
+        r = web.get("/inbox?tab=cc", headers={"Accept-Language": "en"})
+        assert r.status_code == 200 and r.template.name == "inbox.html"
+        assert [line.instance.id for line in r.context["lines"]] == [filed]
+        assert r.context["counts"]["cc"] == 1 and r.context["counts"]["mine"] == 0
         assert web.get(f"/instances/{filed}").status_code == 200
         sign_in(web, "zhang.wei")
-        r = web.get("/requests", headers={"Accept-Language": "en"})
-        assert [i.id for i in r.context["instances"]] == [filed] and r.context["copied"] == []
+        r = web.get("/inbox?tab=mine", headers={"Accept-Language": "en"})
+        assert [line.instance.id for line in r.context["lines"]] == [filed] and r.context["counts"]["cc"] == 0
