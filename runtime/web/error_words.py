@@ -101,6 +101,10 @@ class PageWords:
     local_time: Callable[[str], str] = str
     flow: Flow | None = None
 
+    def errors(self, errors: dict[str, Any], flow: Flow | None = None) -> dict[str, str]:
+        """`ValidationFailed.errors` at a step of `flow`, as the page shows them."""
+        return people_errors(errors, self.org, self.local_time, flow or self.flow)
+
     @classmethod
     def of(cls, request: Request) -> PageWords:
         workflow = getattr(request.app.state, "workflow", None)

@@ -25,14 +25,14 @@ from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, T
 from runtime.web.api import TASK_COMMANDS
 from runtime.uploads import resolver
 from runtime.web.deadlines_view import time_left_text
+from runtime.web.error_words import PageWords
 from runtime.web.forms_view import (FormState, Resolver, blank_state, copied_state, state_from_data, state_from_pairs,
                                     step_edits, step_state, submission)
-from runtime.web.error_words import PageWords, people_errors
 from runtime.web.outcome import asked_kind, landing, outcome
+from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.request_notes import returned_note
 from runtime.web.request_page import request_extras
 from runtime.web.route_panel import posted_route, start_route
-from runtime.web.rendering import is_htmx, redirect, render, safe_next
 from runtime.web.session import require_user
 from runtime.web.timeline import describe_changes, describe_events
 
@@ -99,8 +99,7 @@ async def preview(request: Request) -> Response:
     choosing = _choosing(_workflow(request), defs.flow, choices_from_pairs(pairs), {})
     route = await run_in_threadpool(posted_route, _workflow(request), user, defs, pairs)
     return render(request, "start.html", {"flow": defs.flow, "state": state, "choosing": choosing, "route": route},
-                  block="form_body",
-                  status=422 if state.errors else 200)
+                  block="form_body", status=422 if state.errors else 200)
 
 
 async def submit(request: Request) -> Response:
@@ -269,9 +268,7 @@ async def act(request: Request) -> Response:
         if edit is not None:
             edit.errors = failed.errors
         context = _instance_context(workflow, instance, task, user, edit)
-        words = PageWords.of(request)
-        context.update(errors=people_errors(failed.errors, words.org, words.local_time, defs.flow), open_action=action,
-                       typed=text)
+        context.update(errors=PageWords.of(request).errors(failed.errors, defs.flow), open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
     after = workflow.state.tasks[task.id]
     still_mine = after.status is TaskStatus.OPEN and after.assignee == user.username  # e.g. a signer added after
