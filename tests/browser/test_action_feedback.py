@@ -106,3 +106,29 @@ def test_on_a_phone_the_task_actions_come_first(page: Page, server: str) -> None
     assert actions and details and actions["y"] < details["y"]
     assert actions["y"] < 844  # on the first screen
     shot(page, "feedback-5-phone-task")
+
+
+def test_a_plain_form_is_busy_too_and_a_comment_and_a_withdrawal_are_confirmed(page: Page, server: str) -> None:
+    instance_url = file_claim(page, server, amount="150", reason="Withdraw test")
+    page.locator("#comment-form textarea").fill("Receipts are in the post")
+    page.locator("#comment").click()  # an htmx form
+    expect(page).to_have_url(re.compile(r"\?done=comment$"))
+    expect(page.locator("#outcome")).to_contain_text("Your comment is on the record.")
+    expect(page.locator("#outcome")).to_be_focused()
+    held: list[Route] = []
+    page.route(re.compile(r"/withdraw$"), lambda route: held.append(route))
+    page.once("dialog", lambda dialog: dialog.accept())  # confirm.js asks first
+    # A page being left cannot be asked about while it goes: what the button shows is written down as
+    # it changes (same-origin sessionStorage outlives the navigation) and read on the page landed on.
+    page.evaluate("""() => { const button = document.getElementById('withdraw');
+        new MutationObserver(() => sessionStorage.setItem('withdraw-button',
+            JSON.stringify([button.getAttribute('aria-busy'), button.disabled, button.textContent])))
+          .observe(button, {attributes: true, childList: true}); }""")
+    page.locator("#withdraw").click(no_wait_after=True)  # a plain form post, no htmx: held back
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(page).to_have_url(f"{instance_url}?done=withdraw")
+    expect(page.locator("#outcome")).to_contain_text("You withdrew the request. It has ended.")
+    expect(page.locator("#outcome")).to_be_focused()
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('withdraw-button'))") == ["true", True, "Working…"]
