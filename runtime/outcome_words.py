@@ -10,6 +10,7 @@ it, and the request as it stands now. Pure: names and step titles come in as fun
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ BACK_TO_STEP = N_("Returned to %(step)s.")
 WAITS_FOR = N_("It now waits for %(whom)s.")
 GOES_ON = N_("It goes on to the next step.")
 YOU = N_("you")
+AT_STEP = N_("%(who)s (%(step)s)")  # whom it waits for, at which step
+LISTED = N_("%(earlier)s, %(then)s")  # one more of them
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ def _where(status: str, waiting: Sequence[Waiting], who: Callable[[str], str],
         return ENDED
     if not waiting:
         return GOES_ON
-    whom = ", ".join(f"{who(w.assignee)} ({title(w.step)})" for w in waiting)
+    whom = functools.reduce(lambda earlier, then: LISTED.fill(earlier=earlier, then=then).localized(),
+                            (AT_STEP.fill(who=who(w.assignee), step=title(w.step)).localized() for w in waiting))
     return WAITS_FOR.fill(whom=whom)
 
 

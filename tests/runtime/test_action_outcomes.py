@@ -175,7 +175,7 @@ def test_the_sentence_in_chinese_and_the_pure_function():
     titles = {"tech": "技术评审", "quality": "质量评审"}
     with reading_in("zh_CN"):
         assert sentence(caused, "li.na", "zhang.wei", "running", waiting, names.get, titles.get) == \
-            "你已同意。现在等待 何明 (技术评审), 马丽 (质量评审) 处理。"
+            "你已同意。现在等待 何明（技术评审）、马丽（质量评审） 处理。"
     events = [{"action": "start", "actor": "zhang.wei"}, {"action": "approve", "actor": "li.na"},
               {"action": "task", "actor": "system"}]
     assert since_own(events, "approve", "li.na") == events[1:]
