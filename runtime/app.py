@@ -22,9 +22,9 @@ from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
-from runtime.web import (api, audit_view, designer, export_view, flow_designer, flow_exchange, flow_properties,
-                         flow_versions, flows_api, form_designer, forms_api, inbox_view, login, openapi, pages, pickers,
-                         print_view, rules_api, uploads_view)
+from runtime.web import (api, audit_view, comment_view, designer, export_view, flow_designer, flow_exchange,
+                         flow_properties, flow_versions, flows_api, form_designer, forms_api, inbox_view, login, openapi,
+                         pages, pickers, print_view, rules_api, uploads_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
@@ -128,7 +128,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
               *login.routes, *inbox_view.routes, *print_view.routes, *export_view.routes, *pages.routes,
-              *audit_view.routes, *pickers.routes,
+              *comment_view.routes, *audit_view.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),

@@ -83,10 +83,12 @@ class Simulation:
 
 
 def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[str, Any],
-             chosen: Any = None) -> Simulation:
+             chosen: Any = None, *, partial: bool = False) -> Simulation:
     """The path a request filed by `submitter` with form data `data` (and `chosen`, the people
     picked for the steps that let the submitter choose) would take on `defs` (a draft or a
-    published version), with the people the engine would choose today."""
+    published version), with the people the engine would choose today. `partial`: a form still
+    being filled in (the start form's route panel) runs on the values that are valid so far,
+    the others left out, rather than being refused."""
     unknown = {} if isinstance(submitter, str) and submitter in workflow.org.users else \
         {"submitter": N_("choose who files the request (a user of the organisation)")}
     if not isinstance(data, dict):
@@ -95,6 +97,8 @@ def simulate(workflow: Workflow, defs: Definitions, submitter: str, data: dict[s
     clean, errors = clean_submission(defs.form, {k: v for k, v in data.items() if k not in later}, skip=later,
                                      directory=workflow.org, workdays=workflow.calendar.workdays_between)
     people, choice_errors = check_choices(defs.flow, chosen, workflow.org)
+    if partial and not unknown:
+        errors, choice_errors = {}, {}
     if unknown or errors or choice_errors:  # every problem at once, as a start form shows them
         raise ValidationFailed({**unknown, **errors, **choice_errors})
     return _Scratch(workflow, defs).run(workflow.org.user(submitter), clean, data, people)

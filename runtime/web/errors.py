@@ -16,6 +16,7 @@ from runtime import i18n
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
                             NotAuthenticated, NotFound, PayloadTooLarge, Problem, RuleError, ValidationFailed)
 from runtime.i18n import N_
+from runtime.web.error_words import PageWords, people_errors, people_message
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
 
 log = logging.getLogger("formflow")
@@ -72,18 +73,22 @@ async def formflow_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(error_body(exc), status_code=status, headers=headers)
     if status == 401:
         return redirect(request, "/login?next=" + quote(_page_path(request)))
-    message, body = shown_error(exc)
+    message, body = shown_error(exc, PageWords.of(request))
     return error_page(request, status, message, body)
 
 
-def shown_error(exc: FormflowError) -> tuple[str, dict[str, Any]]:
-    """The error's message and body as a page shows them: in the current request's language."""
+def shown_error(exc: FormflowError, words: PageWords | None = None) -> tuple[str, dict[str, Any]]:
+    """The error's message and body as a page shows them: in the current request's language,
+    with names, local times, step titles and labels (`runtime.web.error_words`)."""
+    words = words or PageWords()
     body = error_body(exc)
     if isinstance(exc, ValidationFailed):
-        body["errors"] = i18n.localized_errors(exc.errors)
+        body["errors"] = people_errors(exc.errors, words.org, words.local_time, words.flow)
         message = "; ".join(f"{path}: {text}" for path, text in body["errors"].items())
+    elif len(exc.args) == 1 and isinstance(exc.args[0], str):
+        message = people_message(exc, words.org, words.local_time, words.flow)
     else:
-        message = i18n.localized(exc.args[0]) if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+        message = str(exc)
     return message, {**body, "error": message}
 
 

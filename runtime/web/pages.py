@@ -25,9 +25,14 @@ from runtime.state import ACTED, TASK_ACTIONS, Instance, InstanceStatus, Task, T
 from runtime.web.api import TASK_COMMANDS
 from runtime.uploads import resolver
 from runtime.web.deadlines_view import time_left_text
+from runtime.web.error_words import PageWords
 from runtime.web.forms_view import (FormState, Resolver, blank_state, copied_state, state_from_data, state_from_pairs,
                                     step_edits, step_state, submission)
+from runtime.web.outcome import asked_kind, landing, outcome
 from runtime.web.rendering import is_htmx, redirect, render, safe_next
+from runtime.web.request_notes import returned_note
+from runtime.web.request_page import request_extras
+from runtime.web.route_panel import posted_route, start_route
 from runtime.web.session import require_user
 from runtime.web.timeline import describe_changes, describe_events
 
@@ -78,7 +83,8 @@ async def start_form(request: Request) -> Response:
                              omit | workflow.hidden_for(user, earlier))
     return render(request, "start.html", {"flow": defs.flow, "request_id": uuid.uuid4().hex, "state": state,
                                           "copied_from": earlier_id or "",
-                                          "choosing": _choosing(workflow, defs.flow, {}, {})})
+                                          "choosing": _choosing(workflow, defs.flow, {}, {}),
+                                          "route": start_route(workflow, user, defs, dict(state.raw))})
 
 
 async def preview(request: Request) -> Response:
@@ -91,8 +97,9 @@ async def preview(request: Request) -> Response:
                              directory=_workflow(request).org, resolve=resolver(user, request.app.state.repo),
                              workdays=_workflow(request).calendar.workdays_between)
     choosing = _choosing(_workflow(request), defs.flow, choices_from_pairs(pairs), {})
-    return render(request, "start.html", {"flow": defs.flow, "state": state, "choosing": choosing}, block="form_body",
-                  status=422 if state.errors else 200)
+    route = await run_in_threadpool(posted_route, _workflow(request), user, defs, pairs)
+    return render(request, "start.html", {"flow": defs.flow, "state": state, "choosing": choosing, "route": route},
+                  block="form_body", status=422 if state.errors else 200)
 
 
 async def submit(request: Request) -> Response:
@@ -112,7 +119,8 @@ async def submit(request: Request) -> Response:
                                  workdays=workflow.calendar.workdays_between)
         state.errors = {k: v for k, v in failed.errors.items() if not k.startswith("chosen.")}
         kept = {"flow": defs.flow, "state": state, "request_id": posted.get("request_id", ""), "urgent": urgent,
-                "choosing": _choosing(workflow, defs.flow, choices_from_pairs(pairs), failed.errors)}
+                "choosing": _choosing(workflow, defs.flow, choices_from_pairs(pairs), failed.errors),
+                "route": posted_route(workflow, user, defs, pairs)}
         return render(request, "start.html", kept, block="form_body", status=422)
     return redirect(request, f"/instances/{instance.id}?submitted=1")
 
@@ -159,7 +167,8 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "post_hoc": [t for t in tasks if t.post_hoc],
             "post_hoc_late": {t for t, (late, _) in _deadlines(
                 workflow, [t for t in tasks if t.post_hoc and t.status is TaskStatus.OPEN]).items() if late},
-            "deadline": _deadlines(workflow, [task]).get(task.id) if task else None}
+            "deadline": _deadlines(workflow, [task]).get(task.id) if task else None,
+            **request_extras(workflow, user, instance, task)}
 
 
 def _step_form(task: Task, form: Form, data: dict[str, Any], editable: frozenset[str],
@@ -182,7 +191,7 @@ async def instance_page(request: Request) -> Response:
     workflow = _workflow(request)
     instance = workflow.instance_for(user, request.path_params["id"])
     context = _instance_context(workflow, instance, None, user)
-    context["submitted"] = request.query_params.get("submitted") == "1"
+    context["outcome"] = outcome(workflow, user, instance, asked_kind(request.query_params))
     return render(request, "instance.html", context)
 
 
@@ -190,7 +199,9 @@ async def task_page(request: Request) -> Response:
     user = await require_user(request)
     workflow = _workflow(request)
     task, instance = workflow.task_for(user, request.path_params["id"])
-    return render(request, "instance.html", _instance_context(workflow, instance, task, user))
+    context = _instance_context(workflow, instance, task, user)
+    context["outcome"] = outcome(workflow, user, instance, asked_kind(request.query_params), task.id)
+    return render(request, "instance.html", context)
 
 
 async def task_preview(request: Request) -> Response:
@@ -239,11 +250,11 @@ async def act(request: Request) -> Response:
         if edit is not None:
             edit.errors = failed.errors
         context = _instance_context(workflow, instance, task, user, edit)
-        context.update(errors=i18n.localized_errors(failed.errors), open_action=action, typed=text)
+        context.update(errors=PageWords.of(request).errors(failed.errors, defs.flow), open_action=action, typed=text)
         return render(request, "instance.html", context, block="actions", status=422)
     after = workflow.state.tasks[task.id]
     still_mine = after.status is TaskStatus.OPEN and after.assignee == user.username  # e.g. a signer added after
-    return redirect(request, f"/tasks/{task.id}" if still_mine else f"/instances/{instance.id}")
+    return redirect(request, landing(f"/tasks/{task.id}" if still_mine else f"/instances/{instance.id}", action))
 
 
 async def away(request: Request) -> Response:
@@ -293,8 +304,7 @@ async def resubmit_page(request: Request) -> Response:
     omit = not_asked_at_start(defs.flow, defs.form) | workflow.hidden_for(user, instance)
     context = {"flow": defs.flow, "form_action": f"/instances/{instance.id}/resubmit",
                "request_id": uuid.uuid4().hex,
-               "returned": next((e["reason"] for e in reversed(instance.events)
-                                 if e["action"] == "return" or (e["action"] == "reject" and "to" in e)), "")}
+               "returned": returned_note(instance)}
     if request.method == "GET":
         return render(request, "start.html", {**context, "state": state_from_data(defs.form, instance.data, omit)})
     pairs = [(k, str(v)) for k, v in (await request.form()).multi_items()]
@@ -306,7 +316,7 @@ async def resubmit_page(request: Request) -> Response:
                                  workdays=workflow.calendar.workdays_between)
         state.errors = failed.errors
         return render(request, "start.html", {**context, "state": state}, block="form_body", status=422)
-    return redirect(request, f"/instances/{instance.id}")
+    return redirect(request, landing(f"/instances/{instance.id}", "resubmit"))
 
 
 async def post_hoc_report(request: Request) -> Response:
@@ -323,7 +333,7 @@ async def withdraw(request: Request) -> Response:
     form = await request.form()
     instance = await run_in_threadpool(_workflow(request).withdraw, user, request.path_params["id"], _seen(form),
                                        str(form.get("request_id", "")))
-    return redirect(request, f"/instances/{instance.id}")
+    return redirect(request, landing(f"/instances/{instance.id}", "withdraw"))
 
 
 routes = [

@@ -34,6 +34,9 @@ def _when(value: str | None, timezone: str) -> str:
     return format_datetime(moment, "yyyy-MM-dd HH:mm", tzinfo=timezone, locale=i18n.current_locale.get())
 
 
+local_time = _when  # the `when` filter, for words made outside a template (runtime.web.error_words)
+
+
 def _label(value: Any) -> str:
     return localize(value, i18n.current_locale.get())
 

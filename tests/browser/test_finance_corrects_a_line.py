@@ -53,7 +53,7 @@ def test_finance_corrects_an_invoice_line_while_approving(page: Page, server: st
     form.get_by_label("Invoice no. 2").fill("P-1")
     form.get_by_label("Amount 2").fill("30")
     page.locator("#approve").click()
-    expect(page).to_have_url(re.compile(rf"/instances/{instance}$"))
+    expect(page).to_have_url(re.compile(rf"/instances/{instance}\?done=approve$"))
 
     changes = page.locator("#timeline .event-approve .changes")
     expect(changes).to_contain_text("Invoices, line 1, Amount: 1,200.00 → 1,150.00")

@@ -66,7 +66,7 @@ def test_a_rejection_sends_the_claim_back_and_the_resubmission_starts_over(page:
     expect(page.locator("#returned-reason")).to_contain_text("not itemised")
     page.get_by_label("Description 1").fill("Taxi receipts, itemised")
     page.locator("#submit").click()
-    expect(page).to_have_url(re.compile(r"/instances/[0-9a-f]+$"))
+    expect(page).to_have_url(re.compile(r"/instances/[0-9a-f]+\?done=resubmit$"))
     expect(page.locator("h1 .status")).to_have_text("In progress")
     expect(page.locator("#waiting")).to_contain_text("Waiting for Li Na")  # the first step again, not finance
     shot(page, "step-rules-3-again")

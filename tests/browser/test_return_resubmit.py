@@ -38,7 +38,7 @@ def test_return_to_the_submitter_then_resubmit(page: Page, server: str) -> None:
     page.get_by_label("Invoice no. 1").fill("ORIG-7781")
     page.get_by_label("Amount 1").fill("4999")
     page.locator("#submit").click()
-    expect(page).to_have_url(re.compile(r"/instances/[0-9a-f]+$"))
+    expect(page).to_have_url(re.compile(r"/instances/[0-9a-f]+\?done=resubmit$"))
     expect(page.locator("h1 .status")).to_have_text("In progress")
 
     open_task(page, server, "li.na")  # her approval covered 300, not 4,999: she approves again

@@ -126,16 +126,17 @@ SAID = {  # what a person reads, by language
     "to yourself": {ZH: "不能把任务转交给自己", EN: "cannot transfer the task to yourself"},
     "position": {ZH: "须选择“在我之前”或“在我之后”", EN: 'must be "before" or "after"'},
     "no reason": {ZH: "请说明需要修改什么", EN: "say what needs fixing"},
-    "return to x": {ZH: "无法退回到“x”：只能退回到以下之一：submitter", EN: 'cannot return to "x": one of submitter'},
-    "stale": {ZH: "你打开此任务之后它已有变化（现在是第 1 版，你看到的是第 0 版）；请刷新后重试",
-              EN: "the task has changed since you opened it (now version 1, you saw version 0); reload it and try again"},
+    "return to x": {ZH: "无法退回到“x”：只能退回到以下之一：申请人", EN: 'cannot return to "x": one of the submitter'},
+    "stale": {ZH: "你打开此任务之后，已有人处理过它。请刷新页面查看最新情况，然后重试。",
+              EN: "This task has changed since you opened it: someone acted on it in the meantime. "
+                  "Reload the page to see it as it is now, then try again."},
     "stranger": {ZH: "你没有参与此申请", EN: "you are not involved in this request"},
     "no user": {ZH: "没有用户 'nobody'", EN: "no user 'nobody'"},
     "not a date": {ZH: "必须是日期（YYYY-MM-DD）", EN: "must be a date (YYYY-MM-DD)"},
     "yourself": {ZH: "不能委托给自己", EN: "cannot delegate to yourself"},
-    "acted": {ZH: "无法撤回：li.na 已处理过此申请（同意）", EN: "cannot withdraw: li.na has already acted on it (approve)"},
+    "acted": {ZH: "无法撤回：李娜 已处理过此申请（同意）", EN: "cannot withdraw: Li Na has already acted on it (approve)"},
     "urged": {ZH: "每小时只能催办一次", EN: "urging is possible once an hour"},
-    "not returned": {ZH: "无法重新提交：该申请已是“进行中”状态", EN: 'cannot resubmit: the request is already "running"'},
+    "not returned": {ZH: "现在无法重新提交：该申请当前状态为“进行中”。", EN: "You cannot resubmit now: this request is running."},
 }
 
 

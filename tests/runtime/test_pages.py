@@ -100,7 +100,7 @@ def test_submit_inbox_approve_and_an_empty_rejection_reason(app):
         assert empty.status_code == 422 and 'id="error-reason"' in empty.text
         assert "<html" not in empty.text
         ok = head.post(task_url + "/approve", data={"csrf_token": head_csrf, "comment": "fine"}, headers=HX)
-        assert ok.headers["HX-Redirect"] == instance_url
+        assert ok.headers["HX-Redirect"] == instance_url + "?done=approve"
         record = staff.get(instance_url, headers={"Accept-Language": "en"})
         assert "approved Department head review" in record.text
         assert 'id="approve"' not in staff.get(task_url).text  # the submitter sees the task, not its buttons

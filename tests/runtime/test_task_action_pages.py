@@ -43,7 +43,7 @@ def test_transfer_from_the_task_page_moves_the_task_and_shows_in_the_record(app,
         assert bad.status_code == 422 and "cannot transfer the task to the person who filed" in bad.text
         ok = head.post(f"/tasks/{task_id}/transfer", data={"csrf_token": csrf, "to": "chen.gang",
                                                            "comment": "On leave"}, headers=HX)
-        assert ok.headers["HX-Redirect"] == url
+        assert ok.headers["HX-Redirect"] == url + "?done=transfer"
     assert app.state.workflow.state.tasks[task_id].assignee == "chen.gang"
     assert "transferred Department head review to" in staff.get(url, headers={"Accept-Language": "en"}).text
 
@@ -55,7 +55,7 @@ def test_a_signer_added_after_leaves_the_task_page_open_to_approve(app, filed):
         task_id = open_task(app, url)
         ok = head.post(f"/tasks/{task_id}/add-signer", data={"csrf_token": csrf, "user": "zhou.jie",
                                                              "position": "after"}, headers=HX)
-        assert ok.headers["HX-Redirect"] == f"/tasks/{task_id}"
+        assert ok.headers["HX-Redirect"] == f"/tasks/{task_id}?done=add-signer"
 
 
 def test_add_a_signer_before_oneself(app, filed):
