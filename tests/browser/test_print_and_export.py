@@ -35,7 +35,7 @@ def approve(page: Page, server: str, who: str, comment: str, record: str) -> Non
     page.locator('a[href^="/tasks/"]').first.click()  # their only task in this module: this claim
     page.locator("#approve-form textarea").fill(comment)
     page.locator("#approve").click()
-    expect(page).to_have_url(record)  # the request's record once it is decided
+    expect(page).to_have_url(re.compile(re.escape(record) + r"\?done=approve$"))  # the record, saying what was done
     expect(page.locator("#timeline")).to_contain_text(comment)
 
 
