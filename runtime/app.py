@@ -16,13 +16,15 @@ from runtime.clock import utc_now
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.login_guard import LoginGuard
+from runtime.outbox.setup import open_notifications
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
 from runtime.web import (api, audit_view, designer, flow_designer, flow_exchange, flow_properties, flow_versions,
-                         flows_api, form_designer, forms_api, login, pages, pickers, rules_api, uploads_view)
+                         flows_api, form_designer, forms_api, login, notifications_view, pages, pickers, rules_api,
+                         uploads_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
@@ -99,6 +101,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone,
                                                calendar=load_business_calendar(settings))
+            app.state.notifications = open_notifications(app.state.workflow, settings)
+            app.state.notifications.start()  # replays what the last run left unsent, then listens
             app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.form_authoring = FormAuthoring(app.state.workflow)
             app.state.flow_authoring = FlowAuthoring(app.state.workflow)
@@ -113,6 +117,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
                         scheduler.every(DAY if anchor else 0, anchor or (lambda: None))):
                 yield
         finally:
+            if hasattr(app.state, "notifications"):
+                app.state.notifications.stop()
             if hasattr(app.state, "login_guard"):
                 app.state.login_guard.close()
             if hasattr(app.state, "workflow"):
@@ -123,7 +129,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
     routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *flows_api.routes,
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
-              *login.routes, *pages.routes, *audit_view.routes, *pickers.routes,
+              *login.routes, *pages.routes, *notifications_view.routes, *audit_view.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),
