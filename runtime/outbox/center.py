@@ -17,6 +17,7 @@ from runtime.outbox.audience import WorkflowLookups, batches, notices_of
 from runtime.outbox.board import Board
 from runtime.outbox.notices import Notice
 from runtime.outbox.prefs import SETTING as PREFS, Preferences, language_of
+from runtime.outbox.webhooks import Registry
 
 log = logging.getLogger("formflow.outbox")
 
@@ -26,6 +27,7 @@ class Notifications:
         self.workflow = workflow
         self.lookups = WorkflowLookups(workflow)
         self.board = Board(workflow.repo.get_setting, workflow.repo.put_setting)
+        self.hooks = Registry(workflow.repo.get_setting, workflow.repo.put_setting)
         self.dispatcher = dispatcher
         self._prefs: dict[str, Preferences] = {}
         self._listening = False
@@ -36,8 +38,12 @@ class Notifications:
             for batch in batches(self.workflow.repo.read_events()):
                 notices = notices_of(batch, self.lookups)
                 self.board.add(notices)
-                if watermark is not None and batch[-1].get("seq", 0) > watermark:
+                if watermark is None:
+                    continue
+                if batch[-1].get("seq", 0) > watermark:
                     self.dispatcher.submit(batch, notices)
+                else:
+                    self.dispatcher.remember(batch, notices)
             self.workflow.on_commit.append(self._committed)
             self._listening = True
         if self.dispatcher:
