@@ -24,7 +24,7 @@ from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
 from runtime.web import (api, audit_view, designer, flow_designer, flow_exchange, flow_properties, flow_versions,
                          flows_api, form_designer, forms_api, login, notifications_view, pages, pickers, rules_api,
-                         uploads_view)
+                         uploads_view, webhooks_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
@@ -129,7 +129,7 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
     routes = [*api.routes, *uploads_view.routes, *rules_api.routes, *forms_api.routes, *flows_api.routes,
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
-              *login.routes, *pages.routes, *notifications_view.routes, *audit_view.routes, *pickers.routes,
+              *login.routes, *pages.routes, *notifications_view.routes, *webhooks_view.routes, *audit_view.routes, *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),
