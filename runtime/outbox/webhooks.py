@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,22 +163,42 @@ def verify(secret: str, header: str, body: bytes) -> bool:
 
 def sender(registry: Registry, process_of: Callable[[str], str], *, timeout: float = TIMEOUT,
            clock: Callable[[], float] = time.time) -> Callable[[Delivery], Outcome]:
-    """POSTs a webhook delivery (`Delivery.payload` is the event) to its endpoint."""
+    """POSTs a webhook delivery (`Delivery.payload` is the event) to its endpoint, over one
+    connection kept open between deliveries (each endpoint has its own worker, so its own
+    connection). A redirect is not followed: only a 2xx answer counts as delivered."""
+    open_conn: dict[str, http.client.HTTPConnection] = {}
+
+    def connection(url: str) -> http.client.HTTPConnection:
+        found = open_conn.get(url)
+        if found is None:
+            parts = urlsplit(url)
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            found = open_conn[url] = kind(parts.hostname, parts.port, timeout=timeout)
+        return found
+
     def send(delivery: Delivery) -> Outcome:
         hook = registry.find(delivery.channel.split(":", 1)[1])
         if hook is None:
             return Outcome(False, None, "the webhook was deleted", drop=True)
         event = delivery.payload
         body = orjson.dumps(payload(event, process_of(event["instance"])))
-        request = urllib.request.Request(hook.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "User-Agent": "formflow-webhooks/1",
-            "Formflow-Event-Id": event_id(event.get("seq", 0)),
-            "Formflow-Signature": signature(hook.secret, int(clock()), body)})
+        parts = urlsplit(hook.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Content-Type": "application/json", "User-Agent": "formflow-webhooks/1",
+                   "Formflow-Event-Id": event_id(event.get("seq", 0)),
+                   "Formflow-Signature": signature(hook.secret, int(clock()), body)}
+        conn = connection(hook.url)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (http/https only: check)
-                return Outcome(200 <= answer.status < 300, answer.status, "")
-        except urllib.error.HTTPError as refused:
-            return Outcome(False, refused.code, refused.reason if isinstance(refused.reason, str) else "")
-        except (OSError, ValueError) as failed:  # refused, unreachable, timed out
+            conn.request("POST", target, body, headers)
+            answer = conn.getresponse()
+            answer.read()
+            if answer.will_close:
+                conn.close()
+                open_conn.pop(hook.url, None)
+            ok = 200 <= answer.status < 300
+            return Outcome(ok, answer.status, "" if ok else answer.reason)
+        except (OSError, http.client.HTTPException) as failed:  # refused, unreachable, timed out, cut off
+            conn.close()
+            open_conn.pop(hook.url, None)
             return Outcome(False, None, str(failed) or failed.__class__.__name__)
     return send
