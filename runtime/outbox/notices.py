@@ -86,5 +86,5 @@ class Notice:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "seq": self.seq, "kind": self.kind, "group": self.group, "instance": self.instance,
-                "process": self.process, "task": self.task, "actor": self.actor, "at": self.at,
+                "process": self.process, "task": self.task, "actor": self.actor, "created": self.at,
                 "submitter": self.submitter, "link": self.link}

@@ -113,3 +113,24 @@ def test_after_a_crash_no_email_is_lost_and_none_logged_as_sent_goes_twice(tmp_p
         assert len({m["Message-ID"] for m in inbox.messages}) == 2
         sent = [line["id"] for line in deliveries(data_dir) if line.get("ok")]
         assert len(sent) == len(set(sent)) == 2
+
+
+def test_an_email_shows_the_fields_its_reader_may_see_and_never_a_hidden_one():
+    from tests.runtime.test_field_permissions import OFFER, open_task, publish
+
+    with smtp_server() as (url, inbox):
+        app = create_app(Settings(demo=True, smtp=url), MemoryRepository())
+        with TestClient(app):
+            workflow = publish(app.state.workflow)
+            for person in ("zhao.min", "sun.li"):
+                app.state.notifications.set_prefs(person, Preferences(language="en"))
+            instance = workflow.start(workflow.org.user("zhang.wei"), "offer", OFFER).id
+            workflow.act(workflow.org.user("wu.qiang"), open_task(workflow, instance).id, "complete",
+                         data={"salary": 18000})
+            workflow.act(workflow.org.user("zhao.min"), open_task(workflow, instance).id, "approve", "ok")
+            inbox.wait(3)
+            assert app.state.notifications.dispatcher.wait_idle()
+            finance = inbox.to("zhao.min@example.com")[0].get_body(("plain",)).get_content()
+            cashier = inbox.to("sun.li@example.com")[0].get_body(("plain",)).get_content()
+            assert "Candidate: Ada" in finance and "Monthly salary" in finance and "18,000" in finance
+            assert "Candidate: Ada" in cashier and "Monthly salary" not in cashier and "18,000" not in cashier
