@@ -82,8 +82,10 @@ def _told(event: Event, instance: Instance, lookups: Lookups, withdrawn: bool) -
         task = lookups.task(event["task"])
         if task is not None:
             yield "withdrawn", task.assignee
-    elif action == "urge":
-        yield "urged", event["assignee"]
+    elif action == "urge":  # the scheduler's urge (an escalation rung) is a reminder, from nobody
+        yield ("reminded" if event["actor"] == "system" else "urged"), event["assignee"]
+    elif action == "escalate" and event["do"] == "remind":
+        yield "reminded", event["assignee"]
     elif action == "overdue":
         yield "overdue", event["assignee"]
     elif action == "notify":

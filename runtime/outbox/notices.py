@@ -13,7 +13,7 @@ GROUP_OF: dict[str, str] = {
     "escalated": "tasks",
     "returned": "returns",
     "rejected": "outcomes", "completed": "outcomes", "withdrawn": "outcomes",
-    "urged": "urges", "overdue": "urges",
+    "urged": "urges", "reminded": "urges", "overdue": "urges",
     "copied": "copies",
     "comment": "comments",
 }
@@ -38,6 +38,7 @@ SENTENCES: dict[str, Text] = {
     "completed": N_("Your %(process)s was approved"),
     "withdrawn": N_("%(who)s withdrew %(process)s; your task on it is cancelled"),
     "urged": N_("%(who)s urged you to act on %(process)s from %(submitter)s"),
+    "reminded": N_("Reminder: %(process)s from %(submitter)s is still waiting for you"),
     "overdue": N_("Your task on %(process)s from %(submitter)s is past its deadline"),
     "copied": N_("You were copied on %(process)s from %(submitter)s"),
     "comment": N_("%(who)s commented on %(process)s from %(submitter)s: %(text)s"),

@@ -82,7 +82,7 @@ async def settings(request: Request) -> Response:
             if not is_htmx(request):
                 return redirect(request, "/me/notifications/settings")
     context = {"prefs": prefs, "groups": GROUPS, "channels": CHANNELS, "channel_names": CHANNEL_NAMES,
-               "errors": errors, "saved": saved, "timezone": center.workflow.timezone,
+               "errors": errors, "saved": saved, "timezone": center.workflow.calendar.timezone,
                "language": center.language(user.username), "has_email": bool(user.email)}
     return render(request, "notification_settings.html", context, block="settings_form",
                   status=422 if errors else 200)

@@ -105,3 +105,24 @@ def test_batches_are_cut_where_the_log_marks_each_commit(workflow):
     workflow.start(workflow.org.user("zhang.wei"), "expense", claim([700]))
     cut = list(batches(workflow.repo.read_events()))
     assert all(b[-1].get("commit") for b in cut) and [e["action"] for e in cut[-1]] == ["start", "task"]
+
+
+def test_the_schedulers_reminders_urges_overdue_and_transfers_reach_the_assignee(repo, demo_bundle):
+    from runtime.calendar import load_calendar
+    from runtime.setup import DEMO_CALENDAR, open_workflow
+    from tests.runtime.test_deadlines import escalate_at, local, start
+    from tests.support import FakeClock
+
+    wf = open_workflow(repo, demo=True, calendar=load_calendar(DEMO_CALENDAR))
+    wf.engine.now = FakeClock()
+    center = Notifications(wf)
+    center.start()
+    instance = start(wf, demo_bundle, local(3, 2, 10))
+    escalate_at(wf, local(3, 9, 9))  # every rung: remind, urge, overdue, transfer to the superior, approve
+    assert kinds(center, "li.na") == [("assigned", instance), ("reminded", instance), ("reminded", instance),
+                                      ("overdue", instance)]
+    assert kinds(center, "yang.hua") == [("escalated", instance)]
+    assert kinds(center, "sun.li") == [("assigned", instance)]
+    reminder = center.items("li.na")[1][0]
+    assert str(center.sentence(reminder, "en")) == "Reminder: Timed review from Zhang Wei is still waiting for you"
+    center.stop()
