@@ -46,6 +46,15 @@ def test_the_bell_counts_what_came_in_and_the_list_leads_to_the_task(page: Page,
     first.click()
     expect(page).to_have_url(re.compile(r"/tasks/\w+$"))
     expect(page.locator("#approve")).to_be_visible()
+    expect(page.locator("#bell-count")).to_have_count(0)  # read now: the count is gone
+    page.goto(f"{server}/me/notifications/settings")
+    page.locator("#pref-comments-email").check()
+    page.locator("#quiet-from").fill("22:00")
+    page.locator("#quiet-to").fill("08:00")
+    page.locator("#prefs-save").click()
+    expect(page.locator("#prefs-saved")).to_be_visible()
+    expect(page.locator("#pref-comments-email")).to_be_checked()
+    shot(page, "notifications-settings")
 
 
 def test_the_emailed_link_opens_the_task_after_signing_in(page: Page, server: str, mail) -> None:
