@@ -17,14 +17,15 @@ from runtime.clock import utc_now
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.login_guard import LoginGuard
+from runtime.outbox.setup import open_notifications
 from runtime.rulesets import RulesetAuthoring
 from runtime.settings import Settings
 from runtime.setup import load_business_calendar, open_workflow
 from runtime.store.anchors import DAY, anchor_writer
 from runtime.store.repository import Repository, open_repository
 from runtime.web import (api, audit_view, comment_view, designer, export_view, flow_designer, flow_exchange,
-                         flow_properties, flow_versions, flows_api, form_designer, forms_api, inbox_view, login, openapi,
-                         pages, pickers, print_view, rules_api, uploads_view)
+                         flow_properties, flow_versions, flows_api, form_designer, forms_api, inbox_view, login,
+                         notifications_view, openapi, pages, pickers, print_view, rules_api, uploads_view, webhooks_view)
 from runtime.web.body_limit import BodyLimitMiddleware
 from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
@@ -101,6 +102,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone,
                                                calendar=load_business_calendar(settings))
+            app.state.notifications = open_notifications(app.state.workflow, settings)
+            app.state.notifications.start()  # replays what the last run left unsent, then listens
             app.state.authoring = RulesetAuthoring(app.state.workflow)
             app.state.form_authoring = FormAuthoring(app.state.workflow)
             app.state.flow_authoring = FlowAuthoring(app.state.workflow)
@@ -117,6 +120,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
                         scheduler.every(DAY if anchor else 0, anchor or (lambda: None))):
                 yield
         finally:
+            if hasattr(app.state, "notifications"):
+                app.state.notifications.stop()
             if hasattr(app.state, "login_guard"):
                 app.state.login_guard.close()
             if hasattr(app.state, "workflow"):
@@ -128,7 +133,8 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
               *designer.routes, *form_designer.routes, *flow_exchange.routes, *flow_properties.routes, *flow_versions.routes,
               *flow_designer.routes,  # after the others: /designer/flows/{key} would take "import"
               *login.routes, *inbox_view.routes, *print_view.routes, *export_view.routes, *pages.routes,
-              *comment_view.routes, *audit_view.routes, *pickers.routes,
+              *comment_view.routes, *notifications_view.routes, *webhooks_view.routes, *audit_view.routes,
+              *pickers.routes,
               Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
     middleware = [Middleware(SecurityHeadersMiddleware), Middleware(LocaleMiddleware),
                   Middleware(SameOriginMiddleware, trusted_origins=settings.trusted_origins),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,8 +34,17 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=args.data, demo=args.demo, host=args.host, port=args.port,
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
                         max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file,
-                        trusted_origins=tuple(args.trusted_origin), password_workers=args.password_workers)
+                        trusted_origins=tuple(args.trusted_origin), password_workers=args.password_workers,
+                        smtp=args.smtp, base_url=args.base_url, mail_from=args.mail_from)
+    from runtime.outbox.mail import SmtpServer
     from runtime.store.audit_key import provide_key
+
+    if args.smtp:
+        try:
+            SmtpServer.from_url(args.smtp)
+        except ValueError as wrong:
+            print(f"formflow: {wrong}", file=sys.stderr)
+            return 2
 
     provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))  # says where, once
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
@@ -112,6 +122,13 @@ def parser() -> argparse.ArgumentParser:
                             "repeatable (default: only the server's own)")
     serve.add_argument("--password-workers", type=int, default=Settings.password_workers, metavar="N",
                        help="threads that check passwords, apart from those running commands (default 1)")
+    serve.add_argument("--smtp", default=os.environ.get("FORMFLOW_SMTP", ""), metavar="URL",
+                       help="send notification emails through this server: smtp://user:pass@host:port, "
+                            "smtps://..., ?starttls=1 (default: $FORMFLOW_SMTP; none: in-app only)")
+    serve.add_argument("--base-url", default="", metavar="URL",
+                       help="the address links in emails point at (default: the one printed at start)")
+    serve.add_argument("--mail-from", default="", metavar="ADDRESS",
+                       help='the From of notification emails (default "formflow <formflow@HOST>")')
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

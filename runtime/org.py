@@ -22,6 +22,8 @@ class User:
     department: str
     roles: tuple[str, ...] = ()
     password_hash: str = ""
+    email: str = ""  # where notifications are mailed; none: no email (older organisation files)
+    locale: str = ""  # the language the person is written to in, unless they choose one (zh_CN, en)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -65,7 +67,8 @@ class Organisation:
         }
         self.users = {
             u["username"]: User(u["username"], u.get("name", u["username"]), u["department"],
-                                tuple(u.get("roles", ())), u.get("password_hash", ""))
+                                tuple(u.get("roles", ())), u.get("password_hash", ""),
+                                str(u.get("email", "")), str(u.get("locale", "")))
             for u in doc["users"]
         }
         self._holders: dict[str, list[str]] = {}

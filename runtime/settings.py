@@ -21,4 +21,7 @@ class Settings:
     password_workers: int = 1  # threads that check passwords (Argon2), apart from those running commands
     trusted_origins: tuple[str, ...] = ()  # origins besides the server's own that may post (a proxy's https://…)
     audit_key: Path | None = None  # the key file of the event log's chain (default: runtime.store.audit_key)
+    smtp: str = ""  # smtp://user:pass@host:port, smtps://…, ?starttls=1: where notification emails go ("" none)
+    base_url: str = ""  # the address links in emails point at (default http://host:port/)
+    mail_from: str = ""  # the From of notification emails (default formflow <formflow@host>)
     anchor_file: Path | None = None  # where the server appends an anchor (the chain's head) at start and daily

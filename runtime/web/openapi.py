@@ -100,6 +100,17 @@ PATHS: dict[str, dict[str, Any]] = {
                                     "locale": "the language of the titles"}, fails="400 401 422")},
     "/api/tasks/batch-approve": {"post": op("Approve several simple approvals, each recorded as its own decision",
                                             ref("BatchResults"), body=ref("BatchApprove"), fails=WRITE)},
+    "/api/notifications": {"get": op("My notifications, the latest first, and how many are unread", ref("Notices"),
+                                     fails="401")},
+    "/api/webhooks": {
+        "get": op("The registered webhooks (admins)", ref("Webhooks"), fails="401 403"),
+        "post": op("Register a webhook: each delivery is signed (Formflow-Signature: t=…,v1=HMAC-SHA256 of "
+                   "\"t.body\" with the secret)", ref("Webhook"), status=201, body=ref("WebhookRequest"), fails=WRITE)},
+    "/api/webhooks/{id}": {"delete": op("Remove a webhook", status=204, fails="401 403 404")},
+    "/api/webhooks/{id}/deliveries": {"get": op("A webhook's delivery log: attempts and response codes",
+                                                ref("Deliveries"))},
+    "/api/deliveries/{delivery}/retry": {"post": op("Send a failed delivery again", ref("Retrying"), status=202,
+                                                    fails="401 403 404")},
     "/api/me/delegation": {
         "get": op("My rule for while I am away", ref("Delegation"), fails="401"),
         "put": op("Set it: who takes my tasks, from when to when", ref("Delegation"), body=ref("DelegationRule"),

@@ -113,5 +113,13 @@ def test_a_working_day_answers_in_the_shapes_described(client, document):
     call("POST", "/api/flows/expense/simulate", "admin", json={"data": claim([60000.0]), "submitter": "zhang.wei"})
     call("GET", "/api/flows/expense/export", "admin")
     call("GET", "/api/flows/expense/export", "zhang.wei", 403)
+    call("GET", "/api/notifications", "li.na")
+    hook = call("POST", "/api/webhooks", "admin", 201, json={"url": "http://127.0.0.1:9/hook", "events": ["all"]})
+    call("POST", "/api/webhooks", "admin", 422, json={"url": "ftp://example.com/"})
+    call("GET", "/api/webhooks", "admin")
+    call("GET", "/api/webhooks", "zhang.wei", 403)
+    call("GET", f"/api/webhooks/{hook['id']}/deliveries", "admin")
+    call("POST", "/api/deliveries/0.hook.none/retry", "admin", 404)
+    call("DELETE", f"/api/webhooks/{hook['id']}", "admin", 204)
     call("GET", "/api/openapi.json")
     assert len(call.seen) >= 30
