@@ -124,7 +124,7 @@ class DurableEvaluator:
         try:
             self._host.register_rulesets(actions)
         except Exception as exc:
-            message = f"ruleset {ref}: durable-rules refused it: {exc}"
+            message = N_("ruleset %(ref)s: durable-rules refused it: %(exc)s", ref=ref, exc=exc)
             self._failed[ref] = (ruleset, message)
             raise RuleError(message) from exc
         compiled = _Compiled(ruleset, tuple(definitions))

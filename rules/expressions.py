@@ -31,7 +31,7 @@ from typing import Any
 import simpleeval
 
 from rules.errors import Problem, RuleError
-from rules.messages import N_, joined
+from rules.messages import N_, joined, reason
 from rules.words import word
 
 MAX_EXPRESSION_LENGTH = 1000
@@ -108,7 +108,7 @@ def validate_expression(expression: Any, field_types: dict[str, str], path: str)
     try:
         tree = _parse(expression)
     except RuleError as exc:
-        return [Problem(path, str(exc))]
+        return [Problem(path, reason(exc))]
     messages = _check(tree, dict(field_types))
     if not messages:
         messages = _always_fails(tree)
@@ -428,7 +428,7 @@ def _failure(node: ast.expr) -> str | None:
     try:
         compute(text, {})
     except RuleError as exc:
-        return str(exc)
+        return reason(exc)
     return None
 
 
