@@ -232,9 +232,9 @@ def _clean_table(f: Field, raw: dict[str, Any], partial: bool,
         rows.append(_clean_row(f, row, row_path, partial, errors))
     least = max(f.min_rows, 1 if f.required else 0)
     if len(rows) < least and (present or not partial):
-        errors[f.key] = f"at least {least} row{'s' if least > 1 else ''}"
+        errors[f.key] = N_("at least %(n)s rows", n=least) if least > 1 else N_("at least 1 row")
     elif f.max_rows is not None and len(rows) > f.max_rows:
-        errors[f.key] = f"at most {f.max_rows} row{'s' if f.max_rows > 1 else ''}"
+        errors[f.key] = N_("at most %(n)s rows", n=f.max_rows) if f.max_rows > 1 else N_("at most %(n)s row", n=f.max_rows)
     return rows if present or rows else _MISSING
 
 

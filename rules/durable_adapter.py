@@ -52,7 +52,7 @@ from rules.errors import RuleError
 from rules.evaluation import Decision, check_evaluable, coerce_inputs, decide
 from rules.reference import matching_rows
 from rules.ruleset import Row, Ruleset
-from rules.messages import N_
+from rules.messages import N_, joined
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def compile_ruleset(ruleset: Ruleset) -> dict[str, dict[str, Any]]:
 def _rule(ruleset: Ruleset, types: dict[str, str], number: int, row: Row) -> dict[str, Any]:
     problems = validate_condition(row.when, types, f"rows[{number - 1}].when")
     if problems:
-        raise RuleError(f"ruleset {ruleset.ref}: " + "; ".join(str(p) for p in problems))
+        raise RuleError(N_("ruleset %(ref)s: %(problems)s", ref=ruleset.ref, problems=joined([str(p) for p in problems])))
     return {"all": [{"m": {"$and": [{KIND: FORM}, to_durable(row.when)]}}], "pri": number}
 
 

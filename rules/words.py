@@ -1,4 +1,4 @@
-"""Words that go into messages as params: a field type, a JSON value's kind, a step kind, a unit.
+"""Words that go into messages as params: a field type, a JSON value's kind, a step kind.
 
 They are `Text`, so a sentence such as 'date field "due" cannot be ordered' reads 「日期字段…」 to a
 Chinese reader while its English stays as it always was. A word not listed is shown as it is.
@@ -21,8 +21,6 @@ WORDS: dict[str, Text] = {w.msgid: w for w in (
     N_("string"), N_("array"), N_("object"), N_("null"), N_("integer"),
     # step kinds
     N_("approval"), N_("task"), N_("notify"), N_("branch"), N_("parallel"), N_("subflow"),
-    # units of time
-    N_("hours"), N_("days"),
 )}
 
 

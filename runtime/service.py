@@ -60,7 +60,7 @@ class Workflow:
         self.repo = repo
         org_doc = repo.get_org()
         if org_doc is None:
-            raise NotFound("no organisation loaded; start with --demo or load one first")
+            raise NotFound(N_("no organisation loaded; start with --demo or load one first"))
         self.org = Organisation(org_doc)
         self.engine = Engine(self.org, evaluator, now, make_id, calendar)
         self.calendar = self.engine.calendar
@@ -171,7 +171,7 @@ class Workflow:
             for document in documents:
                 orjson.dumps(document)  # refuse what the store could not write before writing any
         except TypeError as exc:
-            raise BadRequest(f"the document holds a value that cannot be stored: {exc}") from None
+            raise BadRequest(N_("the document holds a value that cannot be stored: %(exc)s", exc=exc)) from None
         with self.lock:
             problems = [problem for index, ruleset in enumerate(rulesets)
                         for problem in (self._misfits(ruleset, flow.key, f"rulesets[{index}]")

@@ -334,8 +334,8 @@ def _computed_cycles(fields: list[Any], fields_path: str, out: list[Problem]) ->
             reported.update(loop[:-1])
             for name in loop[:-1]:
                 out.append(Problem(paths.key(paths.index(fields_path, position[name]), "computed"),
-                                   "computed fields use each other in a loop: "
-                                   + " → ".join(_rotate(loop, name))))
+                                   N_("computed fields use each other in a loop: %(loop)s",
+                                      loop=" → ".join(_rotate(loop, name)))))
 
 
 def _find_loop(start: str, graph: dict[str, set[str]]) -> list[str] | None:

@@ -11,6 +11,9 @@ from rules.messages import N_
 from rules.words import word
 
 
+_NOT_LATER = {"days": N_("must be later than the rung before it (%(last)s days)"),  # by unit (a valid one)
+              "hours": N_("must be later than the rung before it (%(last)s hours)")}
+
 def timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> None:
     """A human step's `deadline` and `escalation` ladder (builder.deadlines).
 
@@ -38,8 +41,7 @@ def timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> Non
             amount, unit = after
             if unit in last and amount <= last[unit]:
                 out.append(Problem(paths.key(at, "after"),
-                                   N_("must be later than the rung before it (%(last)s %(unit)s)",
-                                      last=last[unit], unit=word(unit))))
+                                   _NOT_LATER[unit].fill(last=last[unit])))
             last[unit] = max(amount, last.get(unit, 0))
         action, action_at = rung.get("action"), paths.key(at, "action")
         if "action" not in rung:
