@@ -28,7 +28,7 @@ from builder.text import Label, localize
 from rules.messages import N_, Text, translate_with
 
 __all__ = ["CATALOG_DIR", "DEFAULT_LOCALE", "LOCALES", "LOCALE_NAMES", "N_", "Names", "Reader", "Text",
-           "current_locale", "gettext", "localized", "localized_errors", "negotiate", "ngettext", "translations"]
+           "current_locale", "gettext", "localized", "localized_errors", "localized_problem", "negotiate", "ngettext", "translations"]
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -100,6 +100,12 @@ def localized(message: Any) -> str:
     if isinstance(message, Text):
         return message.localized()
     return gettext(message) if isinstance(message, str) and message else str(message or "")
+
+
+def localized_problem(problem: Any) -> str:
+    """A `Problem` as `str(problem)` reads it ("path: message"), the message in the reader's language."""
+    message = localized(problem.message)
+    return f"{problem.path}: {message}" if problem.path else message
 
 
 def localized_errors(errors: dict[str, Any]) -> dict[str, str]:

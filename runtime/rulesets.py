@@ -19,6 +19,7 @@ from runtime.authoring import change_note, publish_recorded, version_history
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem, RuleError
 from runtime.org import User
 from runtime.service import Workflow
+from rules.messages import reason
 from runtime.i18n import N_
 
 KIND = "ruleset"
@@ -89,7 +90,7 @@ def run_tests(ruleset: Ruleset, tests: tuple[TestCase, ...]) -> list[TestResult]
         try:
             outcome = evaluator.evaluate(ruleset, case.data).outcome
         except RuleError as exc:
-            results.append(TestResult(case, False, error=str(exc)))
+            results.append(TestResult(case, False, error=reason(exc)))
             continue
         passed = all(outcome.get(k) == v for k, v in case.expect.items())
         results.append(TestResult(case, passed, outcome))
