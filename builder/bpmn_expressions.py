@@ -18,6 +18,7 @@ from typing import Any
 
 from builder.forms import Form
 from rules.conditions import EQ, LOGICAL, MULTI_TYPES, REF
+from rules.messages import N_
 
 Namer = Callable[[str], str]
 
@@ -109,6 +110,7 @@ def _operand(op: str, field: str, value: Any, types: Mapping[str, str], name: Na
 
 def _single(cond: Any) -> tuple[str, Any]:
     if not isinstance(cond, Mapping) or len(cond) != 1:
-        raise ValueError(f"a condition must be an object with exactly one key, got {cond!r}")
+        raise ValueError(N_("a condition must be an object with exactly one key, got %(cond)s",
+                            cond=repr(cond)))
     ((key, arg),) = cond.items()
     return key, arg

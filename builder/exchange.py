@@ -29,13 +29,14 @@ from builder.serial import canonical_json
 from builder.validation import flow_problems, form_field_types, show_value, validate_form
 from rules.errors import DefinitionError, Problem
 from rules.ruleset import Ruleset, parse_ruleset, validate_ruleset
+from rules.messages import N_, reason
 
 FORMAT = 1
 SCHEMA_RESOURCE = "schema/flow-export.schema.json"
 
-_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
-               "boolean": "true or false", "object": "an object", "array": "a list",
-               "null": "null"}
+_TYPE_WORDS = {"string": N_("text"), "integer": N_("a whole number"), "number": N_("a number"),
+               "boolean": N_("true or false"), "object": N_("an object"), "array": N_("a list"),
+               "null": N_("null")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,10 +64,12 @@ def loads(text: str | bytes, *, roles: set[str],
     try:
         doc = json_text.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
-        where = (f" (line {exc.lineno}, column {exc.colno})"
-                 if isinstance(exc, json.JSONDecodeError) else "")
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise DefinitionError([Problem("", f"not valid JSON: {message}{where}")]) from None
+        if isinstance(exc, json.JSONDecodeError):
+            problem = N_("not valid JSON: %(message)s (line %(line)s, column %(column)s)",
+                         message=exc.msg, line=exc.lineno, column=exc.colno)
+        else:
+            problem = N_("not valid JSON: %(message)s", message=reason(exc))
+        raise DefinitionError([Problem("", problem)]) from None
     return import_bundle(doc, roles=roles, users=users)
 
 
@@ -91,10 +94,10 @@ def bundle_problems(doc: Any, *, roles: set[str], users: set[str]) -> list[Probl
     the designers show) is kept.
     """
     if not isinstance(doc, dict):
-        return [Problem("", "must be an object (a formflow export document)")]
+        return [Problem("", N_("must be an object (a formflow export document)"))]
     if "format" in doc and (doc["format"] != FORMAT or isinstance(doc["format"], bool)):
-        return [Problem("format", f"unsupported format {show_value(doc['format'])}; "
-                                  f"this server reads format {FORMAT}")]
+        return [Problem("format", N_("unsupported format %(format)s; this server reads format %(format2)s",
+                                     format=show_value(doc['format']), format2=FORMAT))]
     semantic = _semantic_problems(doc, roles=roles, users=users)
     taken = {p.path for p in semantic}
     structural = [p for p in schema_problems(doc) if p.path not in taken]
@@ -154,7 +157,7 @@ def _semantic_problems(doc: dict[str, Any], *, roles: set[str],
         if not isinstance(key, str):
             continue
         if key in known:
-            out.append(Problem(paths.key(where, "key"), f'duplicate ruleset "{key}"'))
+            out.append(Problem(paths.key(where, "key"), N_('duplicate ruleset "%(key)s"', key=key)))
             continue
         known.add(key)
         if not found:
@@ -186,23 +189,25 @@ def _from_schema_error(error: ValidationError) -> list[Problem]:
     where = paths.from_parts(error.absolute_path)
     instance = error.instance
     if error.validator == "required" and isinstance(instance, dict):
-        return [Problem(paths.key(where, name), "missing")
+        return [Problem(paths.key(where, name), N_("missing"))
                 for name in error.validator_value if name not in instance]
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         declared = error.schema.get("properties", {})
-        return [Problem(paths.key(where, str(name)), "unknown key")
+        return [Problem(paths.key(where, str(name)), N_("unknown key"))
                 for name in instance if name not in declared]
     if error.validator == "type":
         wanted = error.validator_value
         words = [_TYPE_WORDS.get(t, t) for t in (wanted if isinstance(wanted, list) else [wanted])]
-        return [Problem(where, f"must be {' or '.join(words)}, got {show_value(instance)}")]
+        either = functools.reduce(lambda a, b: N_("%(a)s or %(b)s", a=a, b=b), words)
+        return [Problem(where, N_("must be %(words)s, got %(instance)s", words=either, instance=show_value(instance)))]
     if error.validator == "enum":
-        return [Problem(where, f"{show_value(instance)} is not one of "
-                               f"{', '.join(show_value(v) for v in error.validator_value)}")]
+        return [Problem(where, N_("%(instance)s is not one of %(values)s",
+                                  instance=show_value(instance), values=', '.join(show_value(v) for v in error.validator_value)))]
     if error.validator == "pattern":
-        return [Problem(where, f"must match {error.validator_value}, got {show_value(instance)}")]
+        return [Problem(where, N_("must match %(validator_value)s, got %(instance)s",
+                                  validator_value=error.validator_value, instance=show_value(instance)))]
     if error.validator == "anyOf" and error.schema.get("description", "").startswith("Text, or"):
-        return [Problem(where, "must be text or a mapping of locale to text")]
+        return [Problem(where, N_("must be text or a mapping of locale to text"))]
     return [Problem(where, error.message)]
 
 
@@ -211,7 +216,7 @@ def _from_schema_error(error: ValidationError) -> list[Problem]:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(N_("%(name)s is not a JSON number", name=name))
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -19,11 +19,13 @@ from typing import Any, Protocol, TypeVar
 from builder.attachments import clean_attachments
 from builder.forms import Field
 from builder.text import shorten
+from rules.messages import N_, reason
+from rules.words import word
 
 MAX_NUMBER = Decimal("1e15")  # beyond this, amounts are typos (and floats lose cents)
 YEARS = (1900, 2200)  # dates and times outside these years are typos
 MAX_RANGE_YEARS = 10  # a date range spans less than this many years
-DATE_FORMAT = "must be a date (YYYY-MM-DD)"
+DATE_FORMAT = N_("must be a date (YYYY-MM-DD)")
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}  # when the designer sets no max_length
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but \t and \n
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
@@ -68,7 +70,7 @@ def clean_value(f: Field, value: Any, directory: Directory | None = None) -> Any
     """`value` as the type `f` declares, within its limits; ValueError if it is not."""
     cleaner = CLEANERS.get(f.type)
     if cleaner is None:
-        raise ValueError(f'cannot take a value of type "{f.type}"')
+        raise ValueError(N_('cannot take a value of type "%(type)s"', type=f.type))
     return check_limits(f, cleaner(f, value, directory))
 
 
@@ -102,7 +104,7 @@ def decimal(value: Any, message: str, *, money: bool = False, percent: bool = Fa
     if not number.is_finite():
         raise ValueError(message)
     if abs(number) >= MAX_NUMBER:
-        raise ValueError("is too large")
+        raise ValueError(N_("is too large"))
     return number
 
 
@@ -128,14 +130,14 @@ def show(number: float) -> str:
 
 
 def _number(f: Field, value: Any, directory: Directory | None) -> Any:
-    return plain(decimal(value, "must be a number"))
+    return plain(decimal(value, N_("must be a number")))
 
 
 def _percent(f: Field, value: Any, directory: Directory | None) -> Any:
-    return plain(decimal(value, "must be a percentage, like 12.5", percent=True))
+    return plain(decimal(value, N_("must be a percentage, like 12.5"), percent=True))
 
 
-MONEY = "must be an amount of money, like 1200.50"
+MONEY = N_("must be an amount of money, like 1200.50")
 
 
 def money(value: Any) -> int | float:
@@ -144,9 +146,9 @@ def money(value: Any) -> int | float:
         raise ValueError(MONEY)
     amount = decimal(value, MONEY, money=True)
     if amount < 0:
-        raise ValueError("must not be negative")
+        raise ValueError(N_("must not be negative"))
     if amount != amount.quantize(CENT):
-        raise ValueError("has more than two decimal places (fen): like 1200.50")
+        raise ValueError(N_("has more than two decimal places (fen): like 1200.50"))
     return plain(amount)
 
 
@@ -182,7 +184,8 @@ def _in_years(moment: _D) -> _D:
     """A date or time a person means: 0001-01-01 and 9999-12-31 are typos (and make every
     length or working-day count on them expensive)."""
     if not YEARS[0] <= moment.year <= YEARS[1]:
-        raise ValueError(f"must be between the years {YEARS[0]} and {YEARS[1]}")
+        raise ValueError(N_("must be between the years %(years)s and %(years2)s",
+                            years=YEARS[0], years2=YEARS[1]))
     return moment
 
 
@@ -197,25 +200,25 @@ def _datetime(f: Field, value: Any, directory: Directory | None) -> Any:
             raise ValueError
         moment = _dt.datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
     except ValueError:
-        raise ValueError("must be a date and time (YYYY-MM-DDTHH:MM)") from None
+        raise ValueError(N_("must be a date and time (YYYY-MM-DDTHH:MM)")) from None
     return _in_years(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _daterange(f: Field, value: Any, directory: Directory | None) -> Any:
     if not isinstance(value, dict) or set(value) - {"start", "end"}:
-        raise ValueError('must be {"start": date, "end": date}')
+        raise ValueError(N_('must be {"start": date, "end": date}'))
     start, end = value.get("start"), value.get("end")
     if _blank(start) or _blank(end):
-        raise ValueError("needs a start and an end date")
+        raise ValueError(N_("needs a start and an end date"))
     try:
         first, last = _in_years(_parse_date(start)), _in_years(_parse_date(end))
     except ValueError as exc:
-        problem = "must be dates (YYYY-MM-DD)" if str(exc) == DATE_FORMAT else str(exc)
-        raise ValueError(f"start and end {problem}") from None
+        raise ValueError(N_("start and end must be dates (YYYY-MM-DD)") if str(exc) == DATE_FORMAT
+                         else N_("start and end %(problem)s", problem=reason(exc))) from None
     if last < first:
-        raise ValueError("must end on or after its start")
+        raise ValueError(N_("must end on or after its start"))
     if last >= _years_later(first, MAX_RANGE_YEARS):
-        raise ValueError(f"must span at most {MAX_RANGE_YEARS} years")
+        raise ValueError(N_("must span at most %(max_range_years)s years", max_range_years=MAX_RANGE_YEARS))
     return {"start": first.isoformat(), "end": last.isoformat()}
 
 
@@ -241,25 +244,25 @@ def _text(f: Field, value: Any, directory: Directory | None) -> Any:
     characters (a NUL or an escape sequence is never typed), and no bidirectional overrides
     (U+202E makes "exe.pdf" read as "fdp.exe"), which are removed."""
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise ValueError(N_("must be text"))
     text = _BIDI.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     if f.type != "textarea":
         text = text.replace("\t", " ")
     if _CONTROL.search(text):
-        raise ValueError("must not contain control characters")
+        raise ValueError(N_("must not contain control characters"))
     text = text.strip()
     return text if f.type == "textarea" else " ".join(text.split("\n"))
 
 
 def _phone(f: Field, value: Any, directory: Directory | None) -> Any:
     if not isinstance(value, str):
-        raise ValueError("must be a phone number")
+        raise ValueError(N_("must be a phone number"))
     digits = re.sub(r"[\s\-()]", "", value)
     if mobile := _MOBILE.match(digits):
         return mobile.group(1)
     if landline := _LANDLINE.match(digits):
         return f"{landline.group(1)}-{landline.group(2)}"
-    raise ValueError("must be a mobile number (13812345678) or a landline (010-12345678)")
+    raise ValueError(N_("must be a mobile number (13812345678) or a landline (010-12345678)"))
 
 
 def _email(f: Field, value: Any, directory: Directory | None) -> Any:
@@ -267,7 +270,7 @@ def _email(f: Field, value: Any, directory: Directory | None) -> Any:
     match = _EMAIL.match(text)
     local = text.rsplit("@", 1)[0]
     if match is None or len(text) > 254 or ".." in local or local.strip(".") != local:
-        raise ValueError("must be an email address, like name@example.com")
+        raise ValueError(N_("must be an email address, like name@example.com"))
     return f"{local}@{match.group(1).lower()}"
 
 
@@ -278,7 +281,7 @@ def _email(f: Field, value: Any, directory: Directory | None) -> Any:
 def _choice(f: Field, value: Any, directory: Directory | None) -> Any:
     allowed = f.option_values()
     if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"must be one of: {', '.join(allowed)}")
+        raise ValueError(N_("must be one of: %(allowed)s", allowed=', '.join(allowed)))
     return value
 
 
@@ -286,10 +289,11 @@ def _multiselect(f: Field, value: Any, directory: Directory | None) -> Any:
     chosen = [value] if isinstance(value, str) else value
     allowed = f.option_values()
     if not isinstance(chosen, list) or not all(isinstance(v, str) for v in chosen):
-        raise ValueError("must be a list of options")
+        raise ValueError(N_("must be a list of options"))
     unknown = [v for v in chosen if v not in allowed]
     if unknown:
-        raise ValueError(f"{shorten(repr(unknown[0]))} is not one of: {', '.join(allowed)}")
+        raise ValueError(N_("%(unknown)s is not one of: %(allowed)s",
+                            unknown=shorten(repr(unknown[0])), allowed=', '.join(allowed)))
     return [v for v in allowed if v in chosen]
 
 
@@ -298,15 +302,16 @@ def _people(kind: str, known: Callable[[Directory], Mapping[str, Any]]) -> Clean
         names = value if isinstance(value, list) else [value]
         if isinstance(value, list) and not f.multiple:
             if len(value) != 1:
-                raise ValueError(f"must be one {kind}")
+                raise ValueError(N_("must be one %(kind)s", kind=word(kind)))
             names = value
         if not all(isinstance(n, str) and _NAME.match(n.strip()) for n in names):
-            raise ValueError(f"must be a {kind} id" + ("s" if f.multiple else ""))
+            raise ValueError(N_("must be %(kind)s ids", kind=word(kind)) if f.multiple
+                             else N_("must be a %(kind)s id", kind=word(kind)))
         names = list(dict.fromkeys(n.strip() for n in names))
         if directory is not None:
             unknown = [n for n in names if n not in known(directory)]
             if unknown:
-                raise ValueError(f'no {kind} "{shorten(unknown[0])}"')
+                raise ValueError(N_('no %(kind)s "%(unknown)s"', kind=word(kind), unknown=shorten(unknown[0])))
         return names if f.multiple else names[0]
     return clean
 
@@ -344,8 +349,8 @@ def computed_value(f: Field, value: Any) -> Any:
     total of 10¹² × 10⁹ is "too large" at the field, as it would be typed)."""
     if f.type in ("number", "money", "percent"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"the expression gave {shorten(repr(value))}, not a number")
-        number = decimal(value, "the expression gave no finite number")
+            raise ValueError(N_("the expression gave %(value)s, not a number", value=shorten(repr(value))))
+        number = decimal(value, N_("the expression gave no finite number"))
         if f.type == "money":
             number = number.quantize(CENT, rounding=ROUND_HALF_UP)
         value = plain(number)
@@ -361,13 +366,13 @@ def check_limits(f: Field, value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         low, high = bounds(f)
         if low is not None and value < low:
-            raise ValueError(f"must be at least {show(low)}")
+            raise ValueError(N_("must be at least %(low)s", low=show(low)))
         if high is not None and value > high:
-            raise ValueError(f"must be at most {show(high)}")
+            raise ValueError(N_("must be at most %(high)s", high=show(high)))
     if isinstance(value, str):
         longest = f.max_length if f.max_length is not None else DEFAULT_MAX_LENGTH.get(f.type)
         if longest is not None and len(value) > longest:
-            raise ValueError(f"must be at most {longest} characters")
+            raise ValueError(N_("must be at most %(longest)s characters", longest=longest))
         if f.min_length is not None and len(value) < f.min_length:
-            raise ValueError(f"must be at least {f.min_length} characters")
+            raise ValueError(N_("must be at least %(min_length)s characters", min_length=f.min_length))
     return value

@@ -29,6 +29,8 @@ from builder.permissions import PERMISSIONS
 from builder.step_rules_editing import set_on_reject, set_policy
 from builder.validation import MAX_DEPT_LEVELS
 from rules.errors import DefinitionError, Problem
+from rules.messages import N_
+from rules.words import word
 
 KINDS = ("approval", "task", "notify", "branch", "parallel", "subflow")
 HUMAN_KINDS = ("approval", "task")
@@ -52,7 +54,8 @@ def new_step(kind: str, taken: set[str]) -> Doc:
     """A step of `kind` with its defaults; its id (and its nested steps' ids) are unique against
     `taken`, which gains them."""
     if kind not in KINDS:
-        raise DefinitionError([Problem("kind", f'unknown step kind "{kind}" (one of {", ".join(KINDS)})')])
+        raise DefinitionError([Problem("kind", N_('unknown step kind "%(kind)s" (one of %(kinds)s)',
+                                                  kind=word(kind), kinds=", ".join(KINDS)))])
     step: Doc = {"id": _fresh_id(kind, taken), "kind": kind, "title": dict(TITLES[kind])}
     if kind in HUMAN_KINDS or kind == "notify":
         step["assignee"] = dict(HEAD)
@@ -103,7 +106,7 @@ def move_step(doc: Doc, step_id: str, container: str, index: int) -> tuple[Doc, 
     out = copy.deepcopy(doc)
     place, step = find(out, step_id)
     if owner_of(container) in nested_ids(out, step_id):
-        raise DefinitionError([Problem(place.path, "a step cannot move into itself")])
+        raise DefinitionError([Problem(place.path, N_("a step cannot move into itself"))])
     steps_at(out, place.container).pop(place.index)
     target = steps_at(out, container)
     target.insert(_clamp(index, len(target)), step)
@@ -148,16 +151,17 @@ def delete_step(doc: Doc, step_id: str) -> tuple[Doc, str]:
 def _lanes(doc: Doc, step_id: str, kind: str) -> tuple[list[Doc], str]:
     place, step = find(doc, step_id)
     if step.get("kind") != kind:
-        raise DefinitionError([Problem(place.path, f'"{step_id}" is not a {kind} step')])
+        raise DefinitionError([Problem(place.path, N_('"%(step_id)s" is not a %(kind)s step',
+                                                      step_id=step_id, kind=word(kind)))])
     lanes = step.setdefault("branches", [])
     if not isinstance(lanes, list):
-        raise DefinitionError([Problem(paths.key(place.path, "branches"), "must be a list")])
+        raise DefinitionError([Problem(paths.key(place.path, "branches"), N_("must be a list"))])
     return lanes, paths.key(place.path, "branches")
 
 
 def _lane_index(lanes: list[Doc], index: int, where: str) -> int:
     if not 0 <= index < len(lanes):
-        raise DefinitionError([Problem(where, f"there is no branch {index + 1}")])
+        raise DefinitionError([Problem(where, N_("there is no branch %(index)s", index=index + 1))])
     return index
 
 
@@ -181,7 +185,8 @@ def move_branch(doc: Doc, step_id: str, index: int, offset: int) -> tuple[Doc, s
 
 def delete_branch(doc: Doc, step_id: str, index: int) -> tuple[Doc, str]:
     """Branch `index` and its steps removed; one branch always stays (otherwise is not one)."""
-    return _remove_lane(doc, step_id, index, "branch", 1, "a branch step keeps at least one branch besides “otherwise”")
+    return _remove_lane(doc, step_id, index, "branch", 1,
+                        N_("a branch step keeps at least one branch besides “otherwise”"))
 
 
 def add_lane(doc: Doc, step_id: str) -> tuple[Doc, str]:
@@ -194,7 +199,7 @@ def add_lane(doc: Doc, step_id: str) -> tuple[Doc, str]:
 
 def delete_lane(doc: Doc, step_id: str, index: int) -> tuple[Doc, str]:
     """Lane `index` and its steps removed; a parallel step keeps at least two lanes."""
-    return _remove_lane(doc, step_id, index, "parallel", 2, "a parallel step keeps at least two lanes")
+    return _remove_lane(doc, step_id, index, "parallel", 2, N_("a parallel step keeps at least two lanes"))
 
 
 def _remove_lane(doc: Doc, step_id: str, index: int, kind: str, keep: int, why: str) -> tuple[Doc, str]:
@@ -253,7 +258,8 @@ def set_step(doc: Doc, step_id: str, changes: Mapping[str, Any]) -> tuple[Doc, s
             if not inputs:
                 step.pop("inputs")
         else:
-            raise DefinitionError([Problem(at, f'"{name}" cannot be set on a {kind} step')])
+            raise DefinitionError([Problem(at, N_('"%(name)s" cannot be set on a %(kind)s step',
+                                                  name=name, kind=word(kind)))])
     _sync_rulesets(out, before=doc)
     return out, step_id
 
@@ -272,7 +278,7 @@ def set_branch(doc: Doc, step_id: str, index: int, changes: Mapping[str, Any]) -
             set_label(branch, "label", rest, str(value or ""), paths.key(at, "label"))
         elif base == "when" and not rest:
             if value is not None and not isinstance(value, dict):
-                raise DefinitionError([Problem(paths.key(at, "when"), "must be a condition (a JSON object)")])
+                raise DefinitionError([Problem(paths.key(at, "when"), N_("must be a condition (a JSON object)"))])
             _put(branch, "when", value or None)
         elif base == "outcome" and rest:
             outcome = branch.setdefault("outcome", {})
@@ -280,7 +286,7 @@ def set_branch(doc: Doc, step_id: str, index: int, changes: Mapping[str, Any]) -
             if not outcome:
                 branch.pop("outcome")
         else:
-            raise DefinitionError([Problem(at, f'"{name}" cannot be set on a branch')])
+            raise DefinitionError([Problem(at, N_('"%(name)s" cannot be set on a branch', name=name))])
     return out, step_id
 
 
@@ -304,7 +310,8 @@ def _put(doc: Doc, name: str, value: Any) -> None:
 
 def _choose(doc: Doc, name: str, text: Any, choices: tuple[str, ...], at: str, *, default: str) -> None:
     if text not in choices:
-        raise DefinitionError([Problem(at, f'must be one of {", ".join(choices)}, got "{text}"')])
+        raise DefinitionError([Problem(at, N_('must be one of %(choices)s, got "%(text)s"',
+                                              choices=", ".join(choices), text=text))])
     _put(doc, name, None if text == default else text)
 
 
@@ -313,7 +320,9 @@ def _set_assignee(step: Doc, prop: str, text: str, at: str) -> None:
     kind = current.get("kind")
     if prop == "kind":
         if text not in ASSIGNEE_KINDS:
-            raise DefinitionError([Problem(paths.key(at, "kind"), f'must be one of {", ".join(ASSIGNEE_KINDS)}, got "{text}"')])
+            raise DefinitionError([Problem(paths.key(at, "kind"), N_("must be one of %(assignee_kinds)s, got "
+                                                                     '"%(text)s"',
+                                                                     assignee_kinds=", ".join(ASSIGNEE_KINDS), text=text))])
         kept = {name: current[name] for name in ASSIGNEE_USES[text] if name in current}
         step["assignee"] = {"kind": text, **({"levels": 1} if "levels" in ASSIGNEE_USES[text] else {}), **kept}
     elif kind in ASSIGNEE_USES and prop in ASSIGNEE_USES[kind]:
@@ -325,12 +334,14 @@ def _set_assignee(step: Doc, prop: str, text: str, at: str) -> None:
             value = text or None
         _put(current, prop, value)
     else:
-        raise DefinitionError([Problem(paths.key(at, prop), f'"{prop}" is not used by a "{kind}" assignee')])
+        raise DefinitionError([Problem(paths.key(at, prop), N_('"%(prop)s" is not used by a "%(kind)s" '
+                                                               "assignee", prop=prop, kind=word(kind)))])
 
 
 def _levels(text: str, at: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_DEPT_LEVELS:
-        raise DefinitionError([Problem(at, f'must be a whole number from 1 to {MAX_DEPT_LEVELS}, got "{text}"')])
+        raise DefinitionError([Problem(at, N_("must be a whole number from 1 to %(max_dept_levels)s, got "
+                                              '"%(text)s"', max_dept_levels=MAX_DEPT_LEVELS, text=text))])
     return int(text)
 
 
@@ -342,18 +353,22 @@ def _set_deadline(step: Doc, part: str, text: str, at: str) -> None:
             return
         if not text.isdigit() or not 1 <= int(text) <= MAX_AMOUNT:
             raise DefinitionError([Problem(paths.key(at, "amount"),
-                                           f'must be a whole number from 1 to {MAX_AMOUNT}, got "{text}"')])
+                                           N_('must be a whole number from 1 to %(max_amount)s, got "%(text)s"',
+                                              max_amount=MAX_AMOUNT, text=text))])
         step["deadline"] = {"amount": int(text), "unit": (current or {}).get("unit", "days")}
     else:
         if text not in TIME_UNITS:
-            raise DefinitionError([Problem(paths.key(at, "unit"), f'must be one of {", ".join(TIME_UNITS)}, got "{text}"')])
+            raise DefinitionError([Problem(paths.key(at, "unit"), N_("must be one of %(time_units)s, got "
+                                                                     '"%(text)s"',
+                                                                     time_units=", ".join(TIME_UNITS), text=text))])
         if current is not None:
             current["unit"] = text
 
 
 def _set_permission(step: Doc, key: str, text: str, at: str) -> None:
     if text and text not in PERMISSIONS:
-        raise DefinitionError([Problem(paths.key(at, key), f'must be one of {", ".join(PERMISSIONS)}, got "{text}"')])
+        raise DefinitionError([Problem(paths.key(at, key), N_('must be one of %(permissions)s, got "%(text)s"',
+                                                              permissions=", ".join(PERMISSIONS), text=text))])
     fields = step.setdefault("fields", {})
     _put(fields, key, text or None)
     if not fields:

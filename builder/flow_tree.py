@@ -16,6 +16,7 @@ from typing import Any
 
 from builder import paths
 from rules.errors import DefinitionError, Problem
+from rules.messages import N_
 
 Doc = dict[str, Any]
 ROOT = ""
@@ -80,7 +81,7 @@ def find(doc: Doc, step_id: str) -> tuple[Place, Doc]:
     for place, step in walk(doc):
         if step.get("id") == step_id:
             return place, step
-    raise DefinitionError([Problem("steps", f'there is no step "{step_id}"')])
+    raise DefinitionError([Problem("steps", N_('there is no step "%(step_id)s"', step_id=step_id))])
 
 
 def steps_at(doc: Doc, container: str) -> list[Doc]:
@@ -90,24 +91,27 @@ def steps_at(doc: Doc, container: str) -> list[Doc]:
         steps = doc.setdefault("steps", [])
         if isinstance(steps, list):
             return steps
-        raise DefinitionError([Problem("steps", "must be a list")])
+        raise DefinitionError([Problem("steps", N_("must be a list"))])
     match = _CONTAINER.match(container)
     owner = match["step"] if match else ""
     place, step = find(doc, owner) if match else (None, {})
     kind = step.get("kind")
     if match is None or (match["else"] and kind != "branch") or (match["part"] == "b" and kind != "branch") \
             or (match["part"] == "l" and kind != "parallel"):
-        raise DefinitionError([Problem(place.path if place else "steps", f'there is no place "{container}"')])
+        raise DefinitionError([Problem(place.path if place else "steps", N_('there is no place "%(container)s"',
+                                                                            container=container))])
     if match["else"]:
         steps = step.setdefault("else", [])
     else:
         lanes = step.get("branches")
         index = int(match["index"])
         if not isinstance(lanes, list) or index >= len(lanes) or not isinstance(lanes[index], dict):
-            raise DefinitionError([Problem(place.path, f'there is no place "{container}"')])
+            raise DefinitionError([Problem(place.path, N_('there is no place "%(container)s"',
+                                                          container=container))])
         steps = lanes[index].setdefault("steps", [])
     if not isinstance(steps, list):
-        raise DefinitionError([Problem(place.path, f'the steps of "{container}" must be a list')])
+        raise DefinitionError([Problem(place.path, N_('the steps of "%(container)s" must be a list',
+                                                      container=container))])
     return steps
 
 

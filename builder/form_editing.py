@@ -23,6 +23,8 @@ from builder.fieldtypes import without_grouping
 from builder.forms import CHOICE_TYPES, COLUMN_TYPES, FIELD_TYPES, NUMERIC_TYPES
 from builder.text import Label
 from rules.errors import DefinitionError, Problem
+from rules.messages import N_
+from rules.words import word
 
 Doc = dict[str, Any]
 
@@ -115,13 +117,14 @@ def locate(doc: Doc, target: str) -> tuple[list[Doc], int, str]:
     fields = _fields(doc)
     i = _index_of(fields, table_key)
     if i is None:
-        raise DefinitionError([Problem("fields", f'there is no field "{target}"')])
+        raise DefinitionError([Problem("fields", N_('there is no field "%(target)s"', target=target))])
     if not column_key:
         return fields, i, paths.index("fields", i)
     columns = fields[i].get("columns")
     j = _index_of(columns if isinstance(columns, list) else [], column_key)
     if fields[i].get("type") != "table" or j is None:
-        raise DefinitionError([Problem(paths.index("fields", i), f'there is no column "{target}"')])
+        raise DefinitionError([Problem(paths.index("fields", i), N_('there is no column "%(target)s"',
+                                                                    target=target))])
     return columns, j, paths.index(paths.key(paths.index("fields", i), "columns"), j)
 
 
@@ -170,7 +173,7 @@ def new_field(kind: str, taken: Iterable[str]) -> Doc:
     """A field of type `kind` with its default label, a unique key and what the type needs to be
     valid at once (two options, a column, a serial pattern)."""
     if kind not in FIELD_TYPES:
-        raise DefinitionError([Problem("type", f'unknown field type "{kind}"')])
+        raise DefinitionError([Problem("type", N_('unknown field type "%(kind)s"', kind=word(kind)))])
     label = dict(DEFAULT_LABELS[kind])
     doc: Doc = {"key": key_from_label(label, taken), "type": kind, "label": label}
     if kind in CHOICE_TYPES:
@@ -197,10 +200,11 @@ def insert_column(doc: Doc, table: str, kind: str, index: int | None = None) -> 
     out = copy.deepcopy(doc)
     items, i, where = locate(out, table)
     if "." in table or items[i].get("type") != "table":
-        raise DefinitionError([Problem(where, "only a table has columns")])
+        raise DefinitionError([Problem(where, N_("only a table has columns"))])
     if kind not in COLUMN_TYPES:
         raise DefinitionError([Problem(paths.key(where, "columns"),
-                                       f'a table column must be one of {", ".join(COLUMN_TYPES)}, not "{kind}"')])
+                                       N_('a table column must be one of %(column_types)s, not "%(kind)s"',
+                                          column_types=", ".join(COLUMN_TYPES), kind=word(kind)))])
     columns = items[i].setdefault("columns", [])
     column = new_field(kind, (c.get("key") for c in columns))
     columns.insert(_clamp(index, len(columns)), column)
@@ -279,7 +283,7 @@ def set_property(doc: Doc, target: str, name: str, text: str, *,
     elif base == "max_size" and not lang:
         megabytes = _number(text, at)
         if megabytes is not None and megabytes <= 0:
-            raise DefinitionError([Problem(at, "must be more than 0 MB")])
+            raise DefinitionError([Problem(at, N_("must be more than 0 MB"))])
         _put(field, base, None if megabytes is None else int(megabytes * MEGABYTE))
     elif base == "accept" and not lang:
         _put(field, base, [e for e in (p.strip().lstrip(".").lower() for p in re.split(r"[,\s;，、；]+", text)) if e]
@@ -291,7 +295,7 @@ def set_property(doc: Doc, target: str, name: str, text: str, *,
     elif base == "default" and not lang:
         _put(field, base, _default(field, text, at))
     else:
-        raise DefinitionError([Problem(at, f'"{name}" cannot be set here')])
+        raise DefinitionError([Problem(at, N_('"%(name)s" cannot be set here', name=name))])
     return out
 
 
@@ -323,10 +327,10 @@ def set_form_property(doc: Doc, name: str, text: str) -> Doc:
     elif base == "validations" and not lang:
         value = _json(text, base)
         if value is not None and not isinstance(value, list):
-            raise DefinitionError([Problem(base, "must be a list of checks")])
+            raise DefinitionError([Problem(base, N_("must be a list of checks"))])
         _put(out, base, value or None)
     else:
-        raise DefinitionError([Problem(base, f'"{name}" cannot be set here')])
+        raise DefinitionError([Problem(base, N_('"%(name)s" cannot be set here', name=name))])
     return out
 
 
@@ -341,7 +345,8 @@ def set_label(doc: Doc, name: str, lang: str, text: str, at: str) -> None:
     """One language of the label `doc[name]` set in place (removed when `text` is blank); a plain
     string label becomes a per-language one. DefinitionError at `at` for an unknown language."""
     if lang not in LANGUAGES:
-        raise DefinitionError([Problem(at, f'say which language: "{name}.zh_CN" or "{name}.en"')])
+        raise DefinitionError([Problem(at, N_('say which language: "%(name)s.zh_CN" or "%(name)s.en"',
+                                              name=name))])
     current = doc.get(name, "")
     label = dict(current) if isinstance(current, dict) else (
         {("en" if current.isascii() else "zh_CN"): current} if current else {})
@@ -363,9 +368,10 @@ def _number(text: str, at: str) -> int | float | None:
         cleaned = without_grouping(text.strip().replace("，", ","), "")  # "1,2,3" is no number
         value = float(cleaned)
     except ValueError:
-        raise DefinitionError([Problem(at, f'must be a number, got "{text.strip()}"')]) from None
+        raise DefinitionError([Problem(at, N_('must be a number, got "%(strip)s"',
+                                              strip=text.strip()))]) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise DefinitionError([Problem(at, f'must be a number, got "{text.strip()}"')])
+        raise DefinitionError([Problem(at, N_('must be a number, got "%(strip)s"', strip=text.strip()))])
     return int(value) if value.is_integer() and "." not in cleaned and "e" not in cleaned.lower() else value
 
 
@@ -374,7 +380,8 @@ def _count(text: str, at: str) -> int | None:
     if not cleaned:
         return None
     if not cleaned.isdigit():
-        raise DefinitionError([Problem(at, f'must be a whole number, 0 or more, got "{cleaned}"')])
+        raise DefinitionError([Problem(at, N_('must be a whole number, 0 or more, got "%(cleaned)s"',
+                                              cleaned=cleaned))])
     return int(cleaned)
 
 
@@ -384,14 +391,14 @@ def _json(text: str, at: str) -> Any:
     try:
         return json_text.loads(text)
     except ValueError as exc:
-        raise DefinitionError([Problem(at, f"is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                                           f"column {exc.colno})")]) from None
+        raise DefinitionError([Problem(at, N_("is not valid JSON: %(msg)s (line %(lineno)s, column %(colno)s)",
+                                              msg=exc.msg, lineno=exc.lineno, colno=exc.colno))]) from None
 
 
 def _json_object(text: str, at: str) -> dict[str, Any] | None:
     value = _json(text, at)
     if value is not None and not isinstance(value, dict):
-        raise DefinitionError([Problem(at, "must be a condition (a JSON object)")])
+        raise DefinitionError([Problem(at, N_("must be a condition (a JSON object)"))])
     return value or None
 
 
@@ -417,17 +424,18 @@ def _default(field: Doc, text: str, at: str) -> Any:
 def _rename(doc: Doc, target: str, new: str, at: str, published: frozenset[str]) -> Doc:
     table, _, column = target.partition(".")
     if target in published:
-        raise DefinitionError([Problem(at, "a published field keeps its key: requests, rules and "
-                                           "flows already refer to it")])
+        raise DefinitionError([Problem(at, N_("a published field keeps its key: requests, rules and flows "
+                                              "already refer to it"))])
     if not KEY_RE.match(new) or len(new) > MAX_KEY_LENGTH:
-        raise DefinitionError([Problem(at, "must start with a letter and hold only a-z, 0-9 and _ "
-                                           f"(at most {MAX_KEY_LENGTH}), got \"{new}\"")])
+        raise DefinitionError([Problem(at, N_("must start with a letter and hold only a-z, 0-9 and _ (at most "
+                                              '%(max_key_length)s), got "%(new)s"',
+                                              max_key_length=MAX_KEY_LENGTH, new=new))])
     old = column or table
     if new == old:
         return doc
     items, i, _ = locate(doc, target)
     if _index_of(items, new) is not None:
-        raise DefinitionError([Problem(at, f'another field already has the key "{new}"')])
+        raise DefinitionError([Problem(at, N_('another field already has the key "%(new)s"', new=new))])
     items[i]["key"] = new
     if column:
         _rename_references(items, old, new)  # a column's siblings' expressions name it bare
@@ -478,7 +486,7 @@ def _rename_in_condition(cond: Any, old: str, new: str) -> Any:
 def _options_of(doc: Doc, target: str) -> tuple[list[Doc], str]:
     items, i, where = locate(doc, target)
     if items[i].get("type") not in CHOICE_TYPES:
-        raise DefinitionError([Problem(paths.key(where, "options"), "only a choice field has options")])
+        raise DefinitionError([Problem(paths.key(where, "options"), N_("only a choice field has options"))])
     return items[i].setdefault("options", []), paths.key(where, "options")
 
 
@@ -504,7 +512,7 @@ def add_option(doc: Doc, target: str) -> Doc:
 
 def _option_index(options: list[Doc], index: int, where: str) -> int:
     if not 0 <= index < len(options):
-        raise DefinitionError([Problem(where, f"there is no option {index + 1}")])
+        raise DefinitionError([Problem(where, N_("there is no option %(index)s", index=index + 1))])
     return index
 
 
@@ -529,5 +537,5 @@ def set_option(doc: Doc, target: str, index: int, part: str, text: str) -> Doc:
         elif part.startswith("label."):
             set_label(option, "label", part[len("label."):], text, paths.key(at, "label"))
         else:
-            raise DefinitionError([Problem(at, f'"{part}" cannot be set on an option')])
+            raise DefinitionError([Problem(at, N_('"%(part)s" cannot be set on an option', part=part))])
     return _option_edit(edit)(doc, target)

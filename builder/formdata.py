@@ -33,10 +33,11 @@ from rules.conditions import compared_fields, condition_fields, lookup, matches
 from rules.derived import facts_for
 from rules.errors import RuleError
 from rules.expressions import compute, expression_fields
+from rules.messages import N_, reason
 
 _ROW = re.compile(r"(\d{1,6})-(.+)\Z", re.ASCII | re.DOTALL)
 _MISSING = object()
-NOT_ASKED = "cannot be filled in here"
+NOT_ASKED = N_("cannot be filled in here")
 RANGE_ENDS = ("start", "end")
 
 
@@ -66,12 +67,12 @@ def clean_submission(form: Form, raw: dict[str, Any], *, partial: bool = False, 
     errors: dict[str, str] = {}
     for name in raw:
         if form.field(str(name)) is None:
-            errors[str(name)] = "unknown field"
+            errors[str(name)] = N_("unknown field")
         elif name in skip:
             errors[str(name)] = NOT_ASKED
     for f in form.fields:
         if f.is_layout and f.key in raw:
-            errors[f.key] = "holds no value"
+            errors[f.key] = N_("holds no value")
         if not f.is_input or f.key in skip:
             continue
         value = (_clean_table(f, raw, partial, errors) if f.type == "table"
@@ -92,12 +93,12 @@ def field_name(field_key: str, row: int | None = None, column: str | None = None
     end of a date range (`trip-start`, with `end="start"`)."""
     if end is not None:
         if end not in RANGE_ENDS:
-            raise ValueError('a date range\'s end is "start" or "end"')
+            raise ValueError(N_('a date range\'s end is "start" or "end"'))
         return f"{field_key}-{end}"
     if row is None and column is None:
         return field_key
     if row is None or column is None or row < 0:
-        raise ValueError("a table cell's name needs a row (0 or more) and a column")
+        raise ValueError(N_("a table cell's name needs a row (0 or more) and a column"))
     return f"{field_key}-{row}-{column}"
 
 
@@ -180,14 +181,14 @@ def _clean_input(f: Field, source: dict[str, Any], path: str, partial: bool,
     value = source.get(f.key)
     if _is_empty(value):
         if f.required and (present or not partial):
-            errors[path] = "required"
+            errors[path] = N_("required")
         return _MISSING
     if partial and f.type == "daterange" and isinstance(value, dict) and len(value) == 1:
         return _MISSING  # one end typed so far: the other is still to come
     try:
         return clean_value(f, value, directory)
     except ValueError as exc:
-        errors[path] = str(exc)
+        errors[path] = reason(exc)
         return _MISSING
 
 
@@ -205,10 +206,10 @@ def _clean_checkbox(f: Field, source: dict[str, Any], path: str, partial: bool,
     elif value is None:
         value = False
     if not isinstance(value, bool):
-        errors[path] = "must be true or false"
+        errors[path] = N_("must be true or false")
         return _MISSING
     if f.required and not value and (f.key in source or not partial):
-        errors[path] = "required"
+        errors[path] = N_("required")
     return value
 
 
@@ -219,21 +220,21 @@ def _clean_table(f: Field, raw: dict[str, Any], partial: bool,
     if value is None or value == "":
         value = []
     if not isinstance(value, list):
-        errors[f.key] = "must be a list of rows"
+        errors[f.key] = N_("must be a list of rows")
         return _MISSING
     rows: list[dict[str, Any]] = []
     for position, row in enumerate(value):
         row_path = paths.index(f.key, position)
         if not isinstance(row, dict):
-            errors[row_path] = "must be an object"
+            errors[row_path] = N_("must be an object")
             rows.append({})
             continue
         rows.append(_clean_row(f, row, row_path, partial, errors))
     least = max(f.min_rows, 1 if f.required else 0)
     if len(rows) < least and (present or not partial):
-        errors[f.key] = f"at least {least} row{'s' if least > 1 else ''}"
+        errors[f.key] = N_("at least %(n)s rows", n=least) if least > 1 else N_("at least 1 row")
     elif f.max_rows is not None and len(rows) > f.max_rows:
-        errors[f.key] = f"at most {f.max_rows} row{'s' if f.max_rows > 1 else ''}"
+        errors[f.key] = N_("at most %(n)s rows", n=f.max_rows) if f.max_rows > 1 else N_("at most %(n)s row", n=f.max_rows)
     return rows if present or rows else _MISSING
 
 
@@ -242,7 +243,7 @@ def _clean_row(f: Field, row: dict[str, Any], row_path: str, partial: bool,
     clean: dict[str, Any] = {}
     for name in row:
         if f.column(str(name)) is None:
-            errors[paths.key(row_path, str(name))] = "unknown field"
+            errors[paths.key(row_path, str(name))] = N_("unknown field")
     for column in f.columns:
         if column.is_computed:
             continue
@@ -309,7 +310,7 @@ def _form_rules(form: Form, raw: dict[str, Any], data: dict[str, Any], errors: d
         if f.required_when is not None and f.key not in errors and _holds(f.required_when, facts):
             missing = not data.get(f.key) if f.type in ("table", "checkbox") else f.key not in data
             if missing and (f.key in raw or not partial):
-                errors[f.key] = "at least 1 row" if f.type == "table" else "required"
+                errors[f.key] = N_("at least 1 row") if f.type == "table" else N_("required")
         if f.type == "table":
             _required_cells(f, raw.get(f.key), data.get(f.key), facts, partial, errors)
     for check in form.validations:
@@ -338,7 +339,7 @@ def _required_cells(f: Field, raw_rows: Any, rows: Any, facts: dict[str, Any], p
             path = paths.key(paths.index(f.key, position), c.key)
             present = isinstance(raw_row, dict) and c.key in raw_row
             if c.key not in row and path not in errors and (present or not partial):
-                errors[path] = "required"
+                errors[path] = N_("required")
 
 
 def _holds(cond: dict[str, Any], facts: dict[str, Any]) -> bool:
@@ -362,9 +363,9 @@ def _compute_all(fields: tuple[Field, ...], data: dict[str, Any], prefix: str,
             if value is not None:
                 data[f.key] = computed_value(f, value)
         except RuleError as exc:
-            errors[path] = f"cannot compute: {exc}"
+            errors[path] = N_("cannot compute: %(why)s", why=reason(exc))
         except ValueError as exc:
-            errors[path] = str(exc)
+            errors[path] = reason(exc)
 
 
 def _in_dependency_order(fields: list[Field]) -> list[Field]:

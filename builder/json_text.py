@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from rules.messages import N_
 
 MAX_DEPTH = 128  # arrays and objects inside each other: room for nested branches and conditions (16 deep)
 # C0 controls and DEL, but tab, newline, CR; and the bidirectional embeddings, overrides and isolates
@@ -41,10 +42,12 @@ def loads(text: str | bytes, **options: Any) -> Any:
         deep = too_deep(value)
     doc = text if isinstance(text, str) else text.decode("utf-8", "replace")
     if deep:
-        raise json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", doc, 0)
+        raise json.JSONDecodeError(N_("nested more than %(max_depth)s levels deep",
+                                      max_depth=MAX_DEPTH), doc, 0)
     bad = control_characters(value)
     if bad:
-        raise json.JSONDecodeError(f"{bad[0] or 'the text'} must not contain control characters", doc, 0)
+        raise json.JSONDecodeError(N_("%(name)s must not contain control characters", name=bad[0]) if bad[0]
+                                   else N_("the text must not contain control characters"), doc, 0)
     return value
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from builder import paths
 from builder.deadlines import DECIDING_ACTIONS, ESCALATION_ACTIONS, MAX_AMOUNT, TIME_UNITS
 from rules.errors import DefinitionError, Problem
+from rules.messages import N_
+from rules.words import word
 
 Doc = dict[str, Any]
 CLIMB = ("remind", "urge", "transfer_superior")  # what "add" proposes, one rung higher each time
@@ -32,17 +34,18 @@ def set_ladder(step: Doc, prop: str, text: str, at: str) -> None:
     """One change of `step`'s ladder; `at` is the ladder's path (`steps[2].escalation`)."""
     ladder = step.get("escalation", [])
     if not isinstance(ladder, list):
-        raise DefinitionError([Problem(at, "must be a list of rungs, each {after, action}")])
+        raise DefinitionError([Problem(at, N_("must be a list of rungs, each {after, action}"))])
     if prop == "add":
         step["escalation"] = [*ladder, new_rung(ladder, step.get("deadline"))]
         return
     number, _, part = prop.partition(".")
     if not number.isdigit() or part not in ("amount", "unit", "action", "remove", *MOVES):
-        raise DefinitionError([Problem(at, f'"escalation.{prop}" is not a change of the ladder')])
+        raise DefinitionError([Problem(at, N_('"escalation.%(prop)s" is not a change of the ladder',
+                                              prop=prop))])
     index = int(number)
     where = paths.index(at, index)
     if index >= len(ladder):
-        raise DefinitionError([Problem(where, f"there is no rung {index + 1}")])
+        raise DefinitionError([Problem(where, N_("there is no rung %(index)s", index=index + 1))])
     if part == "remove":
         ladder.pop(index)
     elif part in MOVES:
@@ -82,20 +85,24 @@ def _set_rung(rung: Doc, part: str, text: str, where: str, kind: str) -> None:
     if part == "amount":
         if not text.isdigit() or not 1 <= int(text) <= MAX_AMOUNT:
             raise DefinitionError([Problem(paths.key(where, "after.amount"),
-                                           f'must be a whole number from 1 to {MAX_AMOUNT}, got "{text}"')])
+                                           N_('must be a whole number from 1 to %(max_amount)s, got "%(text)s"',
+                                              max_amount=MAX_AMOUNT, text=text))])
         rung["after"] = {"amount": int(text), "unit": after.get("unit", "days")}
     elif part == "unit":
         if text not in TIME_UNITS:
             raise DefinitionError([Problem(paths.key(where, "after.unit"),
-                                           f'must be one of {", ".join(TIME_UNITS)}, got "{text}"')])
+                                           N_('must be one of %(time_units)s, got "%(text)s"',
+                                              time_units=", ".join(TIME_UNITS), text=text))])
         rung["after"] = {"amount": after.get("amount", 1), "unit": text}
     else:
         if text not in ESCALATION_ACTIONS:
             raise DefinitionError([Problem(paths.key(where, "action"),
-                                           f'must be one of {", ".join(ESCALATION_ACTIONS)}, got "{text}"')])
+                                           N_('must be one of %(escalation_actions)s, got "%(text)s"',
+                                              escalation_actions=", ".join(ESCALATION_ACTIONS), text=text))])
         if text in DECIDING_ACTIONS and kind != "approval":
             raise DefinitionError([Problem(paths.key(where, "action"),
-                                           f"a {kind} step is completed, not decided: {text} needs an approval step")])
+                                           N_("a %(kind)s step is completed, not decided: %(text)s needs an "
+                                              "approval step", kind=word(kind), text=text))])
         rung["action"] = text
 
 

@@ -26,10 +26,11 @@ from builder.fieldtypes import Directory
 from builder.formdata import clean_submission
 from builder.forms import Form, Workdays
 from rules.errors import Problem
+from rules.messages import N_
 
 HIDDEN, READONLY, EDITABLE = "hidden", "readonly", "editable"
 PERMISSIONS = (HIDDEN, READONLY, EDITABLE)
-NOT_EDITABLE = "cannot be changed here"
+NOT_EDITABLE = N_("cannot be changed here")
 
 Changes = dict[str, dict[str, Any]]  # field key → {"from": old value, "to": new value}; None = absent
 
@@ -124,17 +125,19 @@ def permission_problems(doc: Any, path: str, field_types: dict[str, str] | None)
     """Problems of one permission map (`start_fields`, or a step's `fields`) at `path`; field
     keys are checked when the form's `field_types` are known."""
     if not isinstance(doc, dict):
-        return [Problem(path, 'must be an object of field key to "hidden", "readonly" or "editable"')]
+        return [Problem(path, N_('must be an object of field key to "hidden", "readonly" or "editable"'))]
     out: list[Problem] = []
     for key, value in doc.items():
         where = paths.key(path, str(key))
         if field_types is not None and key not in field_types:
-            out.append(Problem(where, f'unknown field "{key}"'))
+            out.append(Problem(where, N_('unknown field "%(key)s"', key=key)))
         elif field_types is not None and "." in key:
             table = key.split(".")[0]
-            out.append(Problem(where, f'a permission covers a whole table: name "{table}", not one column'))
+            out.append(Problem(where, N_('a permission covers a whole table: name "%(table)s", not one column',
+                                         table=table)))
         if value not in PERMISSIONS:
             plain = isinstance(value, (str, int, float, bool)) or value is None
             shown = json.dumps(value, ensure_ascii=False) if plain else "a list or an object"
-            out.append(Problem(where, f'unknown permission {shown} (one of {", ".join(PERMISSIONS)})'))
+            out.append(Problem(where, N_("unknown permission %(shown)s (one of %(permissions)s)",
+                                         shown=shown, permissions=", ".join(PERMISSIONS))))
     return out

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from builder.forms import Field
+from rules.messages import N_
 
 TOKEN = re.compile(r"\{([^{}]*)\}")
 SEQ = re.compile(r"seq:(\d{1,2})\Z")
@@ -25,23 +26,22 @@ MAX_DIGITS = 12
 def pattern_problem(pattern: object) -> str | None:
     """What is wrong with a serial pattern, or None when it is good."""
     if not isinstance(pattern, str) or not pattern.strip():
-        return "a serial field needs a pattern, like BX-{yyyy}-{seq:6}"
+        return N_("a serial field needs a pattern, like BX-{yyyy}-{seq:6}")
     if len(pattern) > 60:
-        return "must be at most 60 characters"
+        return N_("must be at most 60 characters")
     seqs = 0
     for token in TOKEN.findall(pattern):
         seq = SEQ.match(token)
         if seq:
             seqs += 1
             if not 1 <= int(seq.group(1)) <= MAX_DIGITS:
-                return f"{{seq:N}} takes 1 to {MAX_DIGITS} digits"
+                return N_("{seq:N} takes 1 to %(max_digits)s digits", max_digits=MAX_DIGITS)
         elif token not in DATE_TOKENS:
-            return (f'unknown token "{{{token}}}" (use {{yyyy}}, {{yy}}, {{mm}}, {{dd}}, '
-                    "{seq:N})")
+            return (N_('unknown token "{%(token)s}" (use {yyyy}, {yy}, {mm}, {dd}, {seq:N})', token=token))
     if "{" in TOKEN.sub("", pattern) or "}" in TOKEN.sub("", pattern):
-        return "has an unmatched { or }"
+        return N_("has an unmatched { or }")
     if seqs != 1:
-        return "must contain {seq:N} exactly once" if seqs else "must contain {seq:N}, the running number"
+        return N_("must contain {seq:N} exactly once") if seqs else N_("must contain {seq:N}, the running number")
     return None
 
 
@@ -69,7 +69,7 @@ def _seq_at(pattern: str) -> int:
     for match in TOKEN.finditer(pattern):
         if SEQ.match(match.group(1)):
             return match.start()
-    raise ValueError(f"no {{seq:N}} in {pattern!r}")
+    raise ValueError(N_("no {seq:N} in %(pattern)s", pattern=repr(pattern)))
 
 
 def assign_serials(fields: Iterable[Field], data: dict[str, Any], day: _dt.date,

@@ -37,6 +37,8 @@ from typing import Any
 
 from rules.derived import condition_types, derive
 from rules.errors import Problem, RuleError
+from rules.messages import N_
+from rules.words import word
 
 LOGICAL = ("$and", "$or")
 ORDERING = ("$lt", "$lte", "$gt", "$gte")
@@ -65,7 +67,7 @@ COMPARABLE_TYPES = NUMERIC_TYPES + STRING_TYPES + DATE_TYPES + DATETIME_TYPES + 
 _FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\Z")
-_HINTS = {"$neq": "$ne", "$eq": "a bare {field: value}", "$not": "$nex or $ne",
+_HINTS = {"$neq": "$ne", "$eq": N_("a bare {field: value}"), "$not": N_("$nex or $ne"),
           "$ge": "$gte", "$le": "$lte", "$regex": "$mt", "$exists": "$ex"}
 
 
@@ -110,13 +112,13 @@ def json_type(value: Any) -> str:
 def number_problem(value: Any) -> str | None:
     """Why `value` cannot be a number in a condition or an outcome, or None."""
     if not is_number(value):
-        return f"expected a number, got {_show(value)}"
+        return N_("expected a number, got %(value)s", value=_show(value))
     if isinstance(value, float) and not math.isfinite(value):
-        return f"expected a finite number, got {value!r}"
+        return N_("expected a finite number, got %(value)s", value=repr(value))
     if abs(value) >= MAX_NUMBER:
-        return f"number {value!r} is too large (at most 2^53)"
+        return N_("number %(value)s is too large (at most 2^53)", value=repr(value))
     if value and abs(value) < MIN_FRACTION:
-        return f"number {value!r} is too small (at most 4 decimals)"
+        return N_("number %(value)s is too small (at most 4 decimals)", value=repr(value))
     return None
 
 
@@ -127,29 +129,37 @@ def literal_problem(value: Any, field_type: str | None, field: str, options: tup
         if isinstance(value, str):
             return None
         if isinstance(value, bool):
-            return "cannot order by a boolean" if ordering else None
+            return N_("cannot order by a boolean") if ordering else None
         if is_number(value):
             return number_problem(value)
-        return f"a value must be a string, number or boolean, got {json_type(value)}"
+        return N_("a value must be a string, number or boolean, got %(type)s", type=word(json_type(value)))
     cls = value_class(field_type)
     if cls == "opaque":
-        return f'field "{field}" of type {field_type} can only be tested with $ex or $nex'
+        return N_('field "%(field)s" of type %(field_type)s can only be tested with $ex or $nex',
+                  field=field, field_type=word(field_type))
     if cls == "number":
         problem = number_problem(value)
-        return f'{field_type} field "{field}": {problem}' if problem else None
+        return N_('%(field_type)s field "%(field)s": %(problem)s',
+                  field_type=word(field_type), field=field, problem=problem) if problem else None
     if cls == "boolean":
         if ordering:
-            return f'{field_type} field "{field}" cannot be ordered; use equality or $ne'
+            return N_('%(field_type)s field "%(field)s" cannot be ordered; use equality or $ne',
+                      field_type=word(field_type), field=field)
         return None if isinstance(value, bool) else \
-            f'{field_type} field "{field}" needs true or false, got {_show(value)}'
+            N_('%(field_type)s field "%(field)s" needs true or false, got %(value)s',
+               field_type=word(field_type), field=field, value=_show(value))
     if not isinstance(value, str):
-        return f'{field_type} field "{field}" needs a string, got {_show(value)}'
+        return N_('%(field_type)s field "%(field)s" needs a string, got %(value)s',
+                  field_type=word(field_type), field=field, value=_show(value))
     if cls == "date" and not is_iso_date(value):
-        return f'date field "{field}" needs a date "YYYY-MM-DD", got {_show(value)}'
+        return N_('date field "%(field)s" needs a date "YYYY-MM-DD", got %(value)s',
+                  field=field, value=_show(value))
     if cls == "datetime" and not is_iso_datetime(value):
-        return f'datetime field "{field}" needs "YYYY-MM-DDTHH:MM:SS", got {_show(value)}'
+        return N_('datetime field "%(field)s" needs "YYYY-MM-DDTHH:MM:SS", got %(value)s',
+                  field=field, value=_show(value))
     if options and not ordering and value not in options:
-        return f'{_show(value)} is not an option of "{field}" ({", ".join(options)})'
+        return N_('%(value)s is not an option of "%(field)s" (%(options)s)',
+                  value=_show(value), field=field, options=", ".join(options))
     return None
 
 
@@ -215,51 +225,56 @@ class _Types(dict):
         if field in self.given and f"{field}.count" in self:
             aggregates = [a for a in ("sum", "min", "max") if f"{field}.{a}" in self]
             names = ", ".join(f"{field}.{a}" for a in aggregates + ["count"])
-            return f'"{field}" is a table column with a value per row; use {names}'
-        return f'unknown field "{field}"'
+            return N_('"%(field)s" is a table column with a value per row; use %(names)s',
+                      field=field, names=names)
+        return N_('unknown field "%(field)s"', field=field)
 
 
 def _check(cond: Any, types: Mapping[str, str] | None, options: Mapping[str, tuple[str, ...]],
            path: str, out: list[Problem], depth: int) -> None:
     if depth > MAX_DEPTH:
-        out.append(Problem(path, f"conditions are nested too deeply (at most {MAX_DEPTH} levels)"))
+        out.append(Problem(path, N_("conditions are nested too deeply (at most %(max_depth)s levels)",
+                                    max_depth=MAX_DEPTH)))
         return
     if not isinstance(cond, Mapping):
-        out.append(Problem(path, f"a condition must be an object, got {json_type(cond)}"))
+        out.append(Problem(path, N_("a condition must be an object, got %(type)s", type=word(json_type(cond)))))
         return
     if not cond:
-        out.append(Problem(path, "a condition must not be empty"))
+        out.append(Problem(path, N_("a condition must not be empty")))
         return
     if len(cond) > 1:
         names = ", ".join(f'"{k}"' for k in cond)
-        out.append(Problem(path, f"a condition holds exactly one operator or field, got {names}; "
-                                 "combine several with $and"))
+        out.append(Problem(path, N_("a condition holds exactly one operator or field, got %(names)s; combine "
+                                    "several with $and", names=names)))
         return
     ((key, arg),) = cond.items()
     if not isinstance(key, str):
-        out.append(Problem(path, f"invalid key {key!r}"))
+        out.append(Problem(path, N_("invalid key %(key)s", key=repr(key))))
         return
     if key in LOGICAL:
         here = _join(path, key)
         if not isinstance(arg, list):
-            out.append(Problem(here, f"{key} expects a list of conditions, got {json_type(arg)}"))
+            out.append(Problem(here, N_("%(key)s expects a list of conditions, got %(type)s",
+                                        key=key, type=word(json_type(arg)))))
         elif not arg:
-            out.append(Problem(here, f"{key} needs at least one condition"))
+            out.append(Problem(here, N_("%(key)s needs at least one condition", key=key)))
         else:
             for i, sub in enumerate(arg):
                 _check(sub, types, options, f"{here}[{i}]", out, depth + 1)
         return
     if key.startswith("$"):
         if key not in OPERATORS:
-            hint = f" (did you mean {_HINTS[key]}?)" if key in _HINTS else ""
-            out.append(Problem(path, f'unknown operator "{key}"{hint}'))
+            out.append(Problem(path, N_('unknown operator "%(key)s" (did you mean %(hint)s?)', key=key, hint=_HINTS[key])
+                               if key in _HINTS else N_('unknown operator "%(key)s"', key=key)))
             return
         here = _join(path, key)
         if not isinstance(arg, Mapping):
-            out.append(Problem(here, f"{key} expects an object naming one field, got {json_type(arg)}"))
+            out.append(Problem(here, N_("%(key)s expects an object naming one field, got %(type)s",
+                                        key=key, type=word(json_type(arg)))))
             return
         if len(arg) != 1:
-            out.append(Problem(here, f"{key} expects exactly one field, got {len(arg)}"))
+            out.append(Problem(here, N_("%(key)s expects exactly one field, got %(count)s",
+                                        key=key, count=len(arg))))
             return
         ((field, value),) = arg.items()
         _check_operand(key, field, value, types, options, _join(here, str(field)), out)
@@ -270,7 +285,7 @@ def _check(cond: Any, types: Mapping[str, str] | None, options: Mapping[str, tup
 def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | None,
                    options: Mapping[str, tuple[str, ...]], path: str, out: list[Problem]) -> None:
     if not isinstance(field, str) or not _FIELD_RE.match(field):
-        out.append(Problem(path, f"invalid field name {_show(field)}"))
+        out.append(Problem(path, N_("invalid field name %(field)s", field=_show(field))))
         return
     field_type: str | None = None
     if types is not None:
@@ -280,8 +295,9 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
             return
         field_type = types[field]
     if field_type in MULTI_TYPES and op not in MEMBERSHIP + EXISTENCE:
-        out.append(Problem(path, f'{field_type} field "{field}" holds several values: test it with '
-                                 "$in (any chosen value in the list), $nin, $ex or $nex"))
+        out.append(Problem(path, N_('%(field_type)s field "%(field)s" holds several values: test it with $in '
+                                    "(any chosen value in the list), $nin, $ex or $nex",
+                                    field_type=word(field_type), field=field)))
         return
     if field_type in MULTI_TYPES:
         field_type = "select"  # each listed value is one option
@@ -290,7 +306,7 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
         return
     if op in EXISTENCE:
         if not (type(value) is int and value == 1):
-            out.append(Problem(path, f"{op} expects 1, got {_show(value)}"))
+            out.append(Problem(path, N_("%(op)s expects 1, got %(value)s", op=op, value=_show(value))))
         return
     opts = tuple(options.get(field, ()))
     if op == "$mt":
@@ -298,11 +314,13 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
         return
     if op in MEMBERSHIP:
         if not isinstance(value, list):
-            out.append(Problem(path, f"{op} expects a list of values, got {json_type(value)}"))
+            out.append(Problem(path, N_("%(op)s expects a list of values, got %(type)s",
+                                        op=op, type=word(json_type(value)))))
         elif not value:
-            out.append(Problem(path, f"{op} needs at least one value"))
+            out.append(Problem(path, N_("%(op)s needs at least one value", op=op)))
         elif len(value) > MAX_LIST:
-            out.append(Problem(path, f"{op} lists {len(value)} values; at most {MAX_LIST} are allowed"))
+            out.append(Problem(path, N_("%(op)s lists %(count)s values; at most %(max_list)s are allowed",
+                                        op=op, count=len(value), max_list=MAX_LIST)))
         else:
             for i, item in enumerate(value):
                 problem = literal_problem(item, field_type, field, opts)
@@ -317,21 +335,21 @@ def _check_operand(op: str, field: Any, value: Any, types: Mapping[str, str] | N
 def _check_reference(op: str, field: str, field_type: str | None, value: Mapping[Any, Any],
                      types: Mapping[str, str] | None, path: str, out: list[Problem]) -> None:
     if op not in REF_OPERATORS:
-        shown = "equality" if op == EQ else op
-        out.append(Problem(path, f"{shown} cannot compare with another field; only equality, $ne, "
-                                 "$lt, $lte, $gt and $gte can"))
+        shown = N_("equality") if op == EQ else op
+        out.append(Problem(path, N_("%(shown)s cannot compare with another field; only equality, $ne, $lt, "
+                                    "$lte, $gt and $gte can", shown=shown)))
         return
     if len(value) != 1 or REF not in value:
-        out.append(Problem(path, 'a value must be a string, number or boolean, or {"$m": '
-                                 f'"other_field"}}, got {_show(value)}'))
+        out.append(Problem(path, N_('a value must be a string, number or boolean, or {"$m": "other_field"}, '
+                                    "got %(value)s", value=_show(value))))
         return
     other = value[REF]
     here = _join(path, REF)
     if not isinstance(other, str) or not _FIELD_RE.match(other):
-        out.append(Problem(here, f"invalid field name {_show(other)}"))
+        out.append(Problem(here, N_("invalid field name %(other)s", other=_show(other))))
         return
     if other == field:
-        out.append(Problem(here, f'"{field}" is compared with itself'))
+        out.append(Problem(here, N_('"%(field)s" is compared with itself', field=field)))
         return
     if types is None or field_type is None:
         return
@@ -344,22 +362,25 @@ def _check_reference(op: str, field: str, field_type: str | None, value: Mapping
     if cls == "opaque" or other_cls == "opaque":
         opaque = field if cls == "opaque" else other
         kind = field_type if cls == "opaque" else other_type
-        out.append(Problem(here, f'field "{opaque}" of type {kind} can only be tested with $ex or '
-                                 "$nex"))
+        out.append(Problem(here, N_('field "%(opaque)s" of type %(kind)s can only be tested with $ex or $nex',
+                                    opaque=opaque, kind=word(kind))))
     elif cls != other_cls:
-        out.append(Problem(here, f'cannot compare {field_type} field "{field}" with {other_type} '
-                                 f'field "{other}"'))
+        out.append(Problem(here, N_('cannot compare %(field_type)s field "%(field)s" with %(other_type)s '
+                                    'field "%(other)s"',
+                                    field_type=word(field_type), field=field, other_type=word(other_type), other=other)))
     elif cls == "boolean" and op in ORDERING:
-        out.append(Problem(here, f'{field_type} fields cannot be ordered; use equality or $ne'))
+        out.append(Problem(here, N_("%(field_type)s fields cannot be ordered; use equality or $ne",
+                                    field_type=word(field_type))))
 
 
 def _check_pattern(field: str, value: Any, field_type: str | None, path: str,
                    out: list[Problem]) -> None:
     if field_type is not None and value_class(field_type) not in ("string", "date", "datetime"):
-        out.append(Problem(path, f'$mt needs a text field; "{field}" is {field_type}'))
+        out.append(Problem(path, N_('$mt needs a text field; "%(field)s" is %(field_type)s',
+                                    field=field, field_type=word(field_type))))
         return
     if not isinstance(value, str):
-        out.append(Problem(path, f"$mt expects a pattern string, got {json_type(value)}"))
+        out.append(Problem(path, N_("$mt expects a pattern string, got %(type)s", type=word(json_type(value)))))
         return
     problem = pattern_problem(value)
     if problem:
@@ -382,18 +403,18 @@ def pattern_problem(pattern: str) -> str | None:
     group holds no repetition itself: durable's automaton would outgrow its limits).
     """
     if not pattern:
-        return "a pattern must not be empty"
+        return N_("a pattern must not be empty")
     if len(pattern) > MAX_PATTERN:
-        return f"a pattern is at most {MAX_PATTERN} characters"
+        return N_("a pattern is at most %(max_pattern)s characters", max_pattern=MAX_PATTERN)
     problem = _scan_pattern(pattern)
     if problem:
-        return f"unsupported pattern: {problem}"
+        return N_("unsupported pattern: %(problem)s", problem=problem)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
             re.compile(pattern)
         except (re.error, Warning) as exc:
-            return f"invalid pattern: {exc}"
+            return N_("invalid pattern: %(exc)s", exc=exc)
     return None
 
 
@@ -408,43 +429,43 @@ def _scan_pattern(p: str) -> str | None:
         ch = p[i]
         closed, group_repeats = group_repeats, False
         if ch == "\\":
-            return 'backslash escapes are not supported; put the character in a class, like "[.]"'
+            return N_('backslash escapes are not supported; put the character in a class, like "[.]"')
         if ch in "^$":
-            return f'"{ch}" is not supported; a pattern always matches the whole value'
+            return N_('"%(ch)s" is not supported; a pattern always matches the whole value', ch=ch)
         if ch == "(":
             if p.startswith("(?", i):
-                return '"(?" groups are not supported'
+                return N_('"(?" groups are not supported')
             groups.append((empty, repeats))
             empty, atom, repeats = True, False, False
         elif ch == ")":
             if not groups:
-                return 'unbalanced ")"'
+                return N_('unbalanced ")"')
             if empty:
-                return "empty group or alternative"
+                return N_("empty group or alternative")
             group_repeats = repeats
             empty, outer_repeats = groups.pop()
             repeats = outer_repeats or group_repeats
             empty, atom = False, True
         elif ch == "|":
             if empty:
-                return "empty alternative"
+                return N_("empty alternative")
             empty, atom = True, False
         elif ch in "*+?{":
             if not atom:
-                return f'"{ch}" must follow a character, class or group'
+                return N_('"%(ch)s" must follow a character, class or group', ch=ch)
             if closed:
-                return "a repeated group must not contain a repetition itself"
+                return N_("a repeated group must not contain a repetition itself")
             if ch == "{":
                 end = p.find("}", i)
                 if end < 0:
-                    return 'unbalanced "{"'
+                    return N_('unbalanced "{"')
                 problem = _interval_problem(p[i + 1:end])
                 if problem:
                     return problem
                 i = end
             atom, repeats = False, True
         elif ch in "}]":
-            return f'unbalanced "{ch}"'
+            return N_('unbalanced "%(ch)s"', ch=ch)
         elif ch == "[":
             end, problem = _scan_class(p, i)
             if problem:
@@ -455,50 +476,51 @@ def _scan_pattern(p: str) -> str | None:
             empty, atom = False, True
         i += 1
     if groups:
-        return 'unbalanced "("'
+        return N_('unbalanced "("')
     if empty:
-        return "empty alternative"
+        return N_("empty alternative")
     return None
 
 
 def _interval_problem(body: str) -> str | None:
     m = re.fullmatch(r"([0-9]{1,3})(,([0-9]{0,3}))?", body)
     if not m:
-        return f'invalid repetition "{{{body}}}"; use {{n}}, {{n,}} or {{n,m}}'
+        return N_('invalid repetition "{%(body)s}"; use {n}, {n,} or {n,m}', body=body)
     low = int(m.group(1))
     high = low if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
     if high == 0:
-        return "a repetition of zero is not supported"
+        return N_("a repetition of zero is not supported")
     if high is not None and low > high:
-        return f'invalid repetition "{{{body}}}": {low} > {high}'
+        return N_('invalid repetition "{%(body)s}": %(low)s > %(high)s', body=body, low=low, high=high)
     if max(low, high or 0) > MAX_INTERVAL:
-        return f"a repetition is at most {MAX_INTERVAL}"
+        return N_("a repetition is at most %(max_interval)s", max_interval=MAX_INTERVAL)
     return None
 
 
 def _scan_class(p: str, start: int) -> tuple[int, str | None]:
     i = start + 1
     if p.startswith("^", i):
-        return i, 'negated classes "[^...]" are not supported'
+        return i, N_('negated classes "[^...]" are not supported')
     members = 0
     while i < len(p) and p[i] != "]":
         ch = p[i]
         if ch in "\\[^&|~":
-            return i, f'"{ch}" inside a class is not supported'
+            return i, N_('"%(ch)s" inside a class is not supported', ch=ch)
         if ch == "-":
             if members == 0 or p[i + 1:i + 2] != "]":
-                return i, 'in a class "-" must come last or join a range like "a-z"'
+                return i, N_('in a class "-" must come last or join a range like "a-z"')
         elif p[i + 1:i + 2] == "-" and p[i + 2:i + 3] not in ("", "]"):
             low, high = ch, p[i + 2]
             if not any(a <= low <= high <= b for a, b in _CLASS_RANGES):
-                return i, f'unsupported range "{low}-{high}"; use ranges within 0-9, a-z or A-Z'
+                return i, N_('unsupported range "%(low)s-%(high)s"; use ranges within 0-9, a-z or A-Z',
+                             low=low, high=high)
             i += 2
         members += 1
         i += 1
     if i >= len(p):
-        return i, 'unbalanced "["'
+        return i, N_('unbalanced "["')
     if members == 0:
-        return i, "empty class"
+        return i, N_("empty class")
     return i, None
 
 
@@ -520,15 +542,15 @@ def matches(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     key, arg = _single(cond)
     if key in LOGICAL:
         if not isinstance(arg, list) or not arg:
-            raise RuleError(f"{key} expects a non-empty list of conditions")
+            raise RuleError(N_("%(key)s expects a non-empty list of conditions", key=key))
         if key == "$and":
             return all(matches(sub, facts) for sub in arg)
         return any(matches(sub, facts) for sub in arg)
     if key.startswith("$"):
         if key not in OPERATORS:
-            raise RuleError(f'unknown operator "{key}"')
+            raise RuleError(N_('unknown operator "%(key)s"', key=key))
         if not isinstance(arg, Mapping) or len(arg) != 1:
-            raise RuleError(f"{key} expects an object naming one field")
+            raise RuleError(N_("%(key)s expects an object naming one field", key=key))
         ((field, value),) = arg.items()
         op = key
     else:
@@ -549,16 +571,17 @@ def matches(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
 
 def _referenced(op: str, value: Mapping[Any, Any], facts: Mapping[str, Any]) -> Any:
     if op not in REF_OPERATORS or len(value) != 1 or not isinstance(value.get(REF), str):
-        raise RuleError(f"{op} cannot compare with {_show(value)}")
+        raise RuleError(N_("%(op)s cannot compare with %(value)s", op=op, value=_show(value)))
     return lookup(facts, value[REF])
 
 
 def _single(cond: Any) -> tuple[str, Any]:
     if not isinstance(cond, Mapping) or len(cond) != 1:
-        raise RuleError(f"a condition must be an object with exactly one key, got {_show(cond)}")
+        raise RuleError(N_("a condition must be an object with exactly one key, got %(cond)s",
+                           cond=_show(cond)))
     ((key, arg),) = cond.items()
     if not isinstance(key, str):
-        raise RuleError(f"invalid condition key {key!r}")
+        raise RuleError(N_("invalid condition key %(key)s", key=repr(key)))
     return key, arg
 
 
@@ -569,17 +592,17 @@ def _compare(op: str, actual: Any, value: Any) -> bool:
         return not equal(actual, value)
     if op in MEMBERSHIP:
         if not isinstance(value, list):
-            raise RuleError(f"{op} expects a list of values")
+            raise RuleError(N_("%(op)s expects a list of values", op=op))
         chosen = actual if isinstance(actual, list) else [actual]  # a multiselect: any chosen
         found = any(equal(one, item) for one in chosen for item in value)
         return found if op == "$in" else not found
     if op == "$mt":
         if not isinstance(value, str):
-            raise RuleError("$mt expects a pattern string")
+            raise RuleError(N_("$mt expects a pattern string"))
         try:
             regex = _compiled(value)
         except re.error as exc:
-            raise RuleError(f"invalid pattern {value!r}: {exc}") from exc
+            raise RuleError(N_("invalid pattern %(value)s: %(exc)s", value=repr(value), exc=exc)) from exc
         return isinstance(actual, str) and regex.fullmatch(actual) is not None
     comparable = (is_number(actual) and is_number(value)) or \
                  (isinstance(actual, str) and isinstance(value, str))

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from rules.messages import N_
 
 AGGREGATES = ("sum", "min", "max", "count")
 NUMERIC = ("number", "money", "percent")
@@ -164,7 +165,7 @@ def _aggregate(rows: list[Any], column: str | None, aggregate: str) -> Any:
         return len(filled)
     if filled and all(isinstance(c, str) and is_iso_date(c) for c in filled):
         if aggregate == "sum":
-            raise ValueError("dates cannot be added up")
+            raise ValueError(N_("dates cannot be added up"))
         return min(filled) if aggregate == "min" else max(filled)
     numbers = [_decimal(c) for c in filled]
     if aggregate == "sum":
@@ -176,14 +177,14 @@ def _aggregate(rows: list[Any], column: str | None, aggregate: str) -> Any:
 
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise ValueError(N_("expected a number, got %(type)s", type=type(value).__name__))
     try:
         number = value if isinstance(value, Decimal) else Decimal(
             repr(value) if isinstance(value, float) else str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(N_("expected a number, got %(value)s", value=repr(value))) from None
     if not number.is_finite():
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(N_("expected a finite number, got %(value)s", value=repr(value)))
     return number
 
 

@@ -52,6 +52,7 @@ from rules.errors import RuleError
 from rules.evaluation import Decision, check_evaluable, coerce_inputs, decide
 from rules.reference import matching_rows
 from rules.ruleset import Row, Ruleset
+from rules.messages import N_, joined
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class DurableEvaluator:
         try:
             self._host.register_rulesets(actions)
         except Exception as exc:
-            message = f"ruleset {ref}: durable-rules refused it: {exc}"
+            message = N_("ruleset %(ref)s: durable-rules refused it: %(exc)s", ref=ref, exc=exc)
             self._failed[ref] = (ruleset, message)
             raise RuleError(message) from exc
         compiled = _Compiled(ruleset, tuple(definitions))
@@ -153,7 +154,7 @@ class DurableEvaluator:
         except Exception as exc:
             # Cleaning up after a failed assert can segfault: leave that one state behind.
             logger.error("durable-rules failed on %s (sid %s left behind): %s", name, sid, exc)
-            raise RuleError(f"ruleset {name}: durable-rules failed: {exc}") from exc
+            raise RuleError(N_("ruleset %(name)s: durable-rules failed: %(exc)s", name=name, exc=exc)) from exc
         finally:
             fired = self._fired.pop(sid, [])
             if done:
@@ -163,8 +164,8 @@ class DurableEvaluator:
 
 def _same_version(known: Ruleset, given: Ruleset) -> None:
     if known is not given and known != given:
-        raise RuleError(f"ruleset {given.ref} differs from the one already compiled under that "
-                        f"version; publish the change as a new version")
+        raise RuleError(N_("ruleset %(ref)s differs from the one already compiled under that version; publish "
+                           "the change as a new version", ref=given.ref))
 
 
 def _escaped(value: Any) -> bool:
@@ -226,8 +227,9 @@ def compile_ruleset(ruleset: Ruleset) -> dict[str, dict[str, Any]]:
     used = 0
     for cost, rule in rules:
         if cost > CHUNK_ALTERNATIVES:
-            raise RuleError(f"ruleset {ruleset.ref}: row {rule['pri']} expands to {cost} "
-                            f"alternatives; at most {CHUNK_ALTERNATIVES} can run")
+            raise RuleError(N_("ruleset %(ref)s: row %(pri)s expands to %(cost)s alternatives; at most "
+                               "%(chunk_alternatives)s can run",
+                               ref=ruleset.ref, pri=rule['pri'], cost=cost, chunk_alternatives=CHUNK_ALTERNATIVES))
         if used + cost > CHUNK_ALTERNATIVES:
             chunks.append({})
             used = 0
@@ -243,7 +245,7 @@ def compile_ruleset(ruleset: Ruleset) -> dict[str, dict[str, Any]]:
 def _rule(ruleset: Ruleset, types: dict[str, str], number: int, row: Row) -> dict[str, Any]:
     problems = validate_condition(row.when, types, f"rows[{number - 1}].when")
     if problems:
-        raise RuleError(f"ruleset {ruleset.ref}: " + "; ".join(str(p) for p in problems))
+        raise RuleError(N_("ruleset %(ref)s: %(problems)s", ref=ruleset.ref, problems=joined([str(p) for p in problems])))
     return {"all": [{"m": {"$and": [{KIND: FORM}, to_durable(row.when)]}}], "pri": number}
 
 
@@ -270,7 +272,7 @@ def to_durable(cond: Mapping[str, Any]) -> dict[str, Any]:
         return _guarded(value, {key: {field: value}})
     if key in EXISTENCE:
         return {key: {field: value}}
-    raise RuleError(f'cannot compile operator "{key}"')  # pragma: no cover - validated before
+    raise RuleError(N_('cannot compile operator "%(key)s"', key=key))  # pragma: no cover - validated before
 
 
 def _guarded(value: Any, test: dict[str, Any]) -> dict[str, Any]:

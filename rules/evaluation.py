@@ -19,6 +19,8 @@ from rules.conditions import MAX_NUMBER, is_number, lookup, value_class
 from rules.derived import derive, split_name
 from rules.errors import RuleError
 from rules.ruleset import HIT_POLICIES, MAX_INPUTS, MAX_ROWS, Column, Ruleset
+from rules.messages import N_, reason
+from rules.words import word
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +88,14 @@ def default_evaluator() -> Evaluator:
 def check_evaluable(ruleset: Ruleset) -> None:
     """Refuse what no evaluator should run (a Ruleset may come from an unvalidated `from_dict`)."""
     if ruleset.hit_policy not in HIT_POLICIES:
-        raise RuleError(f'ruleset {ruleset.ref}: unknown hit policy "{ruleset.hit_policy}"')
+        raise RuleError(N_('ruleset %(ref)s: unknown hit policy "%(hit_policy)s"',
+                           ref=ruleset.ref, hit_policy=ruleset.hit_policy))
     if len(ruleset.rows) > MAX_ROWS:
-        raise RuleError(f"ruleset {ruleset.ref}: {len(ruleset.rows)} rows; "
-                        f"at most {MAX_ROWS} are allowed")
+        raise RuleError(N_("ruleset %(ref)s: %(count)s rows; at most %(max_rows)s are allowed",
+                           ref=ruleset.ref, count=len(ruleset.rows), max_rows=MAX_ROWS))
     if len(ruleset.inputs) > MAX_INPUTS:
-        raise RuleError(f"ruleset {ruleset.ref}: {len(ruleset.inputs)} inputs; "
-                        f"at most {MAX_INPUTS} are allowed")
+        raise RuleError(N_("ruleset %(ref)s: %(count)s inputs; at most %(max_inputs)s are allowed",
+                           ref=ruleset.ref, count=len(ruleset.inputs), max_inputs=MAX_INPUTS))
 
 
 def coerce_inputs(ruleset: Ruleset, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,8 +117,8 @@ def coerce_inputs(ruleset: Ruleset, data: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             out[column.key] = coerce_value(column, raw)
         except (TypeError, ValueError) as exc:
-            raise RuleError(f'ruleset {ruleset.ref}: input "{column.key}" ({column.type}): '
-                            f"{exc}") from exc
+            raise RuleError(N_('ruleset %(ref)s: input "%(key)s" (%(type)s): %(exc)s',
+                               ref=ruleset.ref, key=column.key, type=word(column.type), exc=reason(exc))) from exc
     return out
 
 
@@ -134,28 +137,29 @@ def coerce_value(column: Column, raw: Any) -> Any:
         if isinstance(raw, int) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
-            raise TypeError(f"expected text, got {type(raw).__name__}")
+            raise TypeError(N_("expected text, got %(type)s", type=type(raw).__name__))
         if "\x00" in raw:
-            raise ValueError("text must not contain NUL characters")
+            raise ValueError(N_("text must not contain NUL characters"))
         if column.options and raw not in column.options:
-            raise ValueError(f'"{raw}" is not one of {", ".join(column.options)}')
+            raise ValueError(N_('"%(raw)s" is not one of %(options)s',
+                                raw=raw, options=", ".join(column.options)))
         return raw
-    raise ValueError(f"type {column.type} cannot be a ruleset input")
+    raise ValueError(N_("type %(type)s cannot be a ruleset input", type=word(column.type)))
 
 
 def _number(raw: Any, quantum: Decimal) -> int | float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal, str)):
-        raise TypeError(f"expected a number, got {type(raw).__name__}")
+        raise TypeError(N_("expected a number, got %(type)s", type=type(raw).__name__))
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(repr(raw) if is_number(raw) else
                                                              raw.strip())
     except InvalidOperation:
-        raise ValueError(f"expected a number, got {raw!r}") from None
+        raise ValueError(N_("expected a number, got %(raw)s", raw=repr(raw))) from None
     if not value.is_finite():
-        raise ValueError(f"expected a finite number, got {raw!r}")
+        raise ValueError(N_("expected a finite number, got %(raw)s", raw=repr(raw)))
     value = value.quantize(quantum, rounding=ROUND_HALF_UP) if abs(value) < MAX_NUMBER else value
     if abs(value) >= MAX_NUMBER:
-        raise ValueError(f"{raw!r} is too large")
+        raise ValueError(N_("%(raw)s is too large", raw=repr(raw)))
     if value == value.to_integral_value():
         return int(value)
     return float(value)
@@ -168,7 +172,7 @@ def _boolean(raw: Any) -> bool:
         return bool(raw)
     if isinstance(raw, str) and raw.strip().lower() in _TRUE + _FALSE:
         return raw.strip().lower() in _TRUE
-    raise ValueError(f"expected true or false, got {raw!r}")
+    raise ValueError(N_("expected true or false, got %(raw)s", raw=repr(raw)))
 
 
 def _date(raw: Any) -> str:
@@ -186,7 +190,7 @@ def _date(raw: Any) -> str:
             return dt.datetime.fromisoformat(text).date().isoformat()
         except ValueError:
             pass
-    raise ValueError(f'expected a date "YYYY-MM-DD", got {raw!r}')
+    raise ValueError(N_('expected a date "YYYY-MM-DD", got %(raw)s', raw=repr(raw)))
 
 
 def _datetime(raw: Any) -> str:
@@ -195,11 +199,11 @@ def _datetime(raw: Any) -> str:
         try:
             value = dt.datetime.fromisoformat(raw.strip())
         except ValueError:
-            raise ValueError(f'expected "YYYY-MM-DDTHH:MM:SS", got {raw!r}') from None
+            raise ValueError(N_('expected "YYYY-MM-DDTHH:MM:SS", got %(raw)s', raw=repr(raw))) from None
     if not isinstance(value, dt.datetime):
-        raise TypeError(f'expected "YYYY-MM-DDTHH:MM:SS", got {raw!r}')
+        raise TypeError(N_('expected "YYYY-MM-DDTHH:MM:SS", got %(raw)s', raw=repr(raw)))
     if value.tzinfo is not None:
-        raise ValueError(f"expected a local date-time without a time zone, got {raw!r}")
+        raise ValueError(N_("expected a local date-time without a time zone, got %(raw)s", raw=repr(raw)))
     return value.replace(microsecond=0).isoformat()
 
 
@@ -214,8 +218,8 @@ def decide(ruleset: Ruleset, inputs: Mapping[str, Any], matched: Sequence[int]) 
     rows = sorted(set(matched))
     policy = ruleset.hit_policy
     if policy == "unique" and len(rows) > 1:
-        raise RuleError(f"ruleset {ruleset.ref} (hit policy unique): rows {rows[0]} and {rows[1]} "
-                        "both match")
+        raise RuleError(N_("ruleset %(ref)s (hit policy unique): rows %(rows)s and %(rows2)s both match",
+                           ref=ruleset.ref, rows=rows[0], rows2=rows[1]))
     fired = tuple(rows[:1]) if policy == "first" else tuple(rows)
     last = fired[0] if policy == "first" and fired else len(ruleset.rows)
     trace = tuple({"row": n, "matched": n in fired} for n in range(1, last + 1))

@@ -31,6 +31,8 @@ from typing import Any
 import simpleeval
 
 from rules.errors import Problem, RuleError
+from rules.messages import N_, joined, reason
+from rules.words import word
 
 MAX_EXPRESSION_LENGTH = 1000
 MAX_TEXT_LENGTH = 10_000
@@ -88,22 +90,25 @@ def compute(expression: str, data: dict[str, Any]) -> Any:
     except RuleError:
         raise
     except ZeroDivisionError as exc:  # decimal.DivisionByZero is one too
-        raise RuleError(f"division by zero in expression {expression!r}") from exc
+        raise RuleError(N_("division by zero in expression %(expression)s",
+                           expression=repr(expression))) from exc
     except (DecimalException, ArithmeticError) as exc:
-        raise RuleError(f"cannot compute {expression!r}: {_arithmetic_problem(exc)}") from exc
+        raise RuleError(N_("cannot compute %(expression)s: %(exc)s",
+                           expression=repr(expression), exc=_arithmetic_problem(exc))) from exc
     except (simpleeval.InvalidExpression, TypeError, ValueError) as exc:
-        raise RuleError(f"cannot compute {expression!r}: {exc}") from exc
+        raise RuleError(N_("cannot compute %(expression)s: %(exc)s",
+                           expression=repr(expression), exc=exc)) from exc
 
 
 def validate_expression(expression: Any, field_types: dict[str, str], path: str) -> list[Problem]:
     """Every problem with `expression` given the fields it may use (`Form.field_types()` shape:
     `total` → money, `items` → table, `items.amount` → money). All problems sit at `path`."""
     if not isinstance(expression, str):
-        return [Problem(path, "must be an expression (text)")]
+        return [Problem(path, N_("must be an expression (text)"))]
     try:
         tree = _parse(expression)
     except RuleError as exc:
-        return [Problem(path, str(exc))]
+        return [Problem(path, reason(exc))]
     messages = _check(tree, dict(field_types))
     if not messages:
         messages = _always_fails(tree)
@@ -136,7 +141,7 @@ def rmb_upper(amount: Any) -> str:
     value = _to_decimal(amount, "rmb_upper")
     value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if abs(value) >= RMB_UPPER_LIMIT:
-        raise RuleError(f"rmb_upper: {value} is too large (the limit is 9999亿)")
+        raise RuleError(N_("rmb_upper: %(value)s is too large (the limit is 9999亿)", value=value))
     sign = "负" if value < 0 else ""
     cents = int(abs(value) * 100)
     yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
@@ -166,29 +171,32 @@ def _checked(expression: str) -> ast.expr:
     tree = _parse(expression)
     messages = _check(tree, None)
     if messages:
-        raise RuleError(f"{'; '.join(messages)} (in {expression.strip()!r})")
+        raise RuleError(N_("%(messages)s (in %(strip)s)",
+                           messages=joined(messages), strip=repr(expression.strip())))
     return tree
 
 
 def _parse(expression: Any) -> ast.expr:
     if not isinstance(expression, str):
-        raise RuleError("an expression must be text")
+        raise RuleError(N_("an expression must be text"))
     text = expression.strip()
     if not text:
-        raise RuleError("the expression is empty")
+        raise RuleError(N_("the expression is empty"))
     if len(text) > MAX_EXPRESSION_LENGTH:
-        raise RuleError(f"the expression is longer than {MAX_EXPRESSION_LENGTH} characters")
+        raise RuleError(N_("the expression is longer than %(max_expression_length)s characters",
+                           max_expression_length=MAX_EXPRESSION_LENGTH))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # e.g. an invalid escape: refuse, don't print
             tree = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
-        where = f" at column {exc.offset}" if exc.offset else ""
-        raise RuleError(f"syntax error{where}: {exc.msg}") from None
+        raise RuleError(N_("syntax error at column %(offset)s: %(msg)s", offset=exc.offset, msg=exc.msg)
+                        if exc.offset else N_("syntax error: %(msg)s", msg=exc.msg)) from None
     except (ValueError, RecursionError, MemoryError, Warning) as exc:
-        raise RuleError(f"cannot parse the expression: {exc}") from None
+        raise RuleError(N_("cannot parse the expression: %(exc)s", exc=exc)) from None
     if _depth(tree) > MAX_DEPTH:
-        raise RuleError(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)")
+        raise RuleError(N_("the expression is nested too deeply (at most %(max_depth)s levels)",
+                           max_depth=MAX_DEPTH))
     return tree
 
 
@@ -237,9 +245,9 @@ def _check_node(node: ast.AST, parent: ast.AST | None,
                 field_types: dict[str, str] | None) -> list[str]:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (bytes, complex)) or node.value is Ellipsis:
-            return [f"the literal {node.value!r} is not allowed"]
+            return [N_("the literal %(value)s is not allowed", value=repr(node.value))]
         if isinstance(node.value, str) and len(node.value) > MAX_TEXT_LENGTH:
-            return ["a text literal is too long"]
+            return [N_("a text literal is too long")]
         return []
     if isinstance(node, ast.Name):
         return _check_name(node, parent, field_types)
@@ -259,12 +267,13 @@ def _check_node(node: ast.AST, parent: ast.AST | None,
     if isinstance(node, ast.keyword):
         return []  # reported once, by the call
     what = _DESCRIBE.get(type(node), type(node).__name__)
-    verb = "are" if what.endswith("s") else "is"
-    return [f"{what} {verb} not allowed"]
+    if what.endswith("s"):
+        return [N_("%(what)s are not allowed", what=what)]
+    return [N_("%(what)s is not allowed", what=what)]
 
 
 def _operator_message(op: ast.AST) -> str:
-    return f'the operator "{_OP_SYMBOLS.get(type(op), type(op).__name__)}" is not allowed'
+    return N_('the operator "%(type)s" is not allowed', type=_OP_SYMBOLS.get(type(op), type(op).__name__))
 
 
 def _check_name(node: ast.Name, parent: ast.AST | None,
@@ -274,18 +283,18 @@ def _check_name(node: ast.Name, parent: ast.AST | None,
     if isinstance(parent, ast.Attribute):
         return []  # judged with the attribute
     if node.id.startswith("_"):
-        return [f'the name "{node.id}" is not allowed']
+        return [N_('the name "%(id)s" is not allowed', id=node.id)]
     if field_types is None:
         return []
     if node.id in ("True", "False", "None"):
         return []
     if node.id not in field_types:
         if node.id in FUNCTIONS:
-            return [f'"{node.id}" is a function: call it, as in {node.id}(...)']
-        return [f'unknown field "{node.id}"']
+            return [N_('"%(id)s" is a function: call it, as in %(id)s(...)', id=node.id)]
+        return [N_('unknown field "%(id)s"', id=node.id)]
     if field_types[node.id] == "table" and _aggregate_of(parent) != "count":
-        return [f'the table "{node.id}" can only be used as count({node.id}) or through '
-                f'a column, as in sum({node.id}.column)']
+        return [N_('the table "%(id)s" can only be used as count(%(id)s) or through a column, as in '
+                   "sum(%(id)s.column)", id=node.id)]
     return []
 
 
@@ -295,51 +304,60 @@ def _check_attribute(node: ast.Attribute, parent: ast.AST | None,
         return []  # judged with its call
     if not isinstance(node.value, ast.Name) or node.attr.startswith("_") \
             or node.value.id.startswith("_"):
-        return ["attribute access is not allowed; only table.column can be used"]
+        return [N_("attribute access is not allowed; only table.column can be used")]
     name = f"{node.value.id}.{node.attr}"
     aggregate = _aggregate_of(parent)
     if field_types is not None:
         table_type = field_types.get(node.value.id)
         if table_type is None:
-            return [f'unknown field "{node.value.id}"']
+            return [N_('unknown field "%(id)s"', id=node.value.id)]
         if table_type != "table":
-            return [f'"{node.value.id}" is not a table; only table.column can use "."']
+            return [N_('"%(id)s" is not a table; only table.column can use "."', id=node.value.id)]
         if name not in field_types:
-            return [f'unknown column "{node.attr}" in table "{node.value.id}"']
+            return [N_('unknown column "%(attr)s" in table "%(id)s"', attr=node.attr, id=node.value.id)]
         if aggregate in ("sum", "min", "max") and field_types[name] not in NUMERIC_TYPES:
-            return [f'{aggregate}() needs a number or money column; "{name}" is '
-                    f'{field_types[name]}']
+            return [N_('%(aggregate)s() needs a number or money column; "%(name)s" is %(field_types)s',
+                       aggregate=aggregate, name=name, field_types=word(field_types[name]))]
     if aggregate is None:
-        return [f'the column "{name}" can only be used inside sum(), min(), max() or count()']
+        return [N_('the column "%(name)s" can only be used inside sum(), min(), max() or count()', name=name)]
     return []
 
 
 def _check_call(node: ast.Call, field_types: dict[str, str] | None) -> list[str]:
     if not isinstance(node.func, ast.Name):
-        return ["calling methods or computed functions is not allowed"]
+        return [N_("calling methods or computed functions is not allowed")]
     name = node.func.id
     if name not in FUNCTIONS:
-        return [f'the function "{name}" is not allowed (allowed: {", ".join(FUNCTIONS)})']
+        return [N_('the function "%(name)s" is not allowed (allowed: %(functions)s)',
+                   name=name, functions=", ".join(FUNCTIONS))]
     messages: list[str] = []
     if node.keywords:
-        messages.append(f"{name}() takes no keyword arguments")
+        messages.append(N_("%(name)s() takes no keyword arguments", name=name))
     low, high = FUNCTIONS[name]
     count = len(node.args)
     if count < low or (high is not None and count > high):
-        wanted = str(low) if low == high else (f"{low} or {high}" if high else f"at least {low}")
-        plural = "" if wanted == "1" else "s"
-        messages.append(f"{name}() takes {wanted} argument{plural}, got {count}")
+        if low == high == 1:
+            messages.append(N_("%(name)s() takes 1 argument, got %(count)s", name=name, count=count))
+        elif low == high:
+            messages.append(N_("%(name)s() takes %(low)s arguments, got %(count)s", name=name, low=low, count=count))
+        elif high:
+            messages.append(N_("%(name)s() takes %(low)s or %(high)s arguments, got %(count)s",
+                               name=name, low=low, high=high, count=count))
+        else:
+            messages.append(N_("%(name)s() takes at least %(low)s arguments, got %(count)s",
+                               name=name, low=low, count=count))
     if name in ("sum", "count") and count == 1:
         arg = node.args[0]
         allowed = isinstance(arg, ast.Attribute) or (name == "count" and isinstance(arg, ast.Name))
         if not allowed:
-            shape = "a table or a column" if name == "count" else "a column"
-            messages.append(f"{name}() takes {shape}, as in {name}(items.amount)")
+            messages.append(N_("%(name)s() takes a table or a column, as in %(name)s(items.amount)", name=name)
+                            if name == "count" else
+                            N_("%(name)s() takes a column, as in %(name)s(items.amount)", name=name))
     if field_types is not None and name == "count" and count == 1 \
             and isinstance(node.args[0], ast.Name) and node.args[0].id in field_types \
             and field_types[node.args[0].id] != "table":
-        messages.append(f'count() takes a table or a column; "{node.args[0].id}" is '
-                        f'{field_types[node.args[0].id]}')
+        messages.append(N_('count() takes a table or a column; "%(id)s" is %(field_types)s',
+                           id=node.args[0].id, field_types=word(field_types[node.args[0].id])))
     return messages
 
 
@@ -355,10 +373,10 @@ _CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP, Emax=999, Emin=-999)
 def _arithmetic_problem(exc: BaseException) -> str:
     """A person's reading of a decimal error (whose own text is "[<class 'decimal.…'>]")."""
     if isinstance(exc, Overflow):
-        return "a number in it is too large"
+        return N_("a number in it is too large")
     if isinstance(exc, InvalidOperation):
-        return "its numbers are too large for this operation"
-    return "the arithmetic is not possible"
+        return N_("its numbers are too large for this operation")
+    return N_("the arithmetic is not possible")
 
 
 def _always_fails(tree: ast.expr) -> list[str]:
@@ -410,7 +428,7 @@ def _failure(node: ast.expr) -> str | None:
     try:
         compute(text, {})
     except RuleError as exc:
-        return str(exc)
+        return reason(exc)
     return None
 
 
@@ -424,12 +442,12 @@ class _Table(list):
 
 def _to_decimal(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise RuleError(f"{where}: expected a number, got {_describe(value)}")
+        raise RuleError(N_("%(where)s: expected a number, got %(value)s", where=where, value=_describe(value)))
     if isinstance(value, float):
         value = Decimal(repr(value))
     value = Decimal(value)
     if not value.is_finite():
-        raise RuleError(f"{where}: expected a finite number, got {value}")
+        raise RuleError(N_("%(where)s: expected a finite number, got %(value)s", where=where, value=value))
     return value
 
 
@@ -461,7 +479,7 @@ def _plain(value: Any) -> Any:
             return int(value)
         return float(value)  # not whole, so below 1e28 (the precision): always a finite float
     if isinstance(value, (_Column, _Table)):
-        raise RuleError("an expression must give one value, not a list")
+        raise RuleError(N_("an expression must give one value, not a list"))
     return value
 
 
@@ -471,7 +489,7 @@ def _arith(symbol: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
             return None
         if symbol == "+" and isinstance(a, str) and isinstance(b, str):
             if len(a) + len(b) > MAX_TEXT_LENGTH:
-                raise RuleError("the text would be too long")
+                raise RuleError(N_("the text would be too long"))
             return a + b
         divisor = _to_decimal(b, f'"{symbol}"')
         if symbol in ("/", "//", "%") and divisor == 0:
@@ -520,13 +538,14 @@ def _fn_round(value: Any, digits: Any = 0) -> Any:
         return None
     places = _to_decimal(digits, "round")
     if places != places.to_integral_value() or not 0 <= places <= MAX_ROUND_DIGITS:
-        raise RuleError(f"round: the number of digits must be a whole number from 0 to "
-                        f"{MAX_ROUND_DIGITS}")
+        raise RuleError(N_("round: the number of digits must be a whole number from 0 to %(max_round_digits)s",
+                           max_round_digits=MAX_ROUND_DIGITS))
     try:
         return _to_decimal(value, "round").quantize(Decimal(1).scaleb(-int(places)),
                                                     rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise RuleError(f"round: the number is too large to round to {int(places)} digits") from None
+        raise RuleError(N_("round: the number is too large to round to %(places)s digits",
+                           places=int(places))) from None
 
 
 def _extreme(pick: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -543,7 +562,7 @@ def _fn_abs(value: Any) -> Any:
 
 def _fn_sum(column: Any) -> Decimal:
     if not isinstance(column, _Column):
-        raise RuleError("sum() takes a column, as in sum(items.amount)")
+        raise RuleError(N_("sum() takes a column, as in sum(items.amount)"))
     return sum(_cells(column, "sum"), Decimal(0))
 
 
@@ -552,7 +571,7 @@ def _fn_count(values: Any) -> Decimal:
         return Decimal(len(values))
     if isinstance(values, _Column):
         return Decimal(sum(1 for v in values if v is not None and v != ""))
-    raise RuleError("count() takes a table or a column")
+    raise RuleError(N_("count() takes a table or a column"))
 
 
 def _fn_days_between(start: Any, end: Any) -> Any:
@@ -567,7 +586,7 @@ def _date(value: Any) -> _dt.date:
             return _dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise RuleError(f"days_between: expected a date (YYYY-MM-DD), got {_describe(value)}")
+    raise RuleError(N_("days_between: expected a date (YYYY-MM-DD), got %(value)s", value=_describe(value)))
 
 
 def _fn_rmb_upper(value: Any) -> Any:
@@ -618,7 +637,7 @@ class _Evaluator(simpleeval.SimpleEval):
         if rows is None:
             return _Column()
         if not isinstance(rows, list):
-            raise RuleError(f'"{node.value.id}" is not a table')
+            raise RuleError(N_('"%(id)s" is not a table', id=node.value.id))
         return _Column(row.get(node.attr) if isinstance(row, dict) else None for row in rows)
 
     def _eval_constant(self, node: ast.Constant) -> Any:  # type: ignore[override]

@@ -51,6 +51,7 @@ from rules.conditions import (
     value_class,
 )
 from rules.errors import Problem
+from rules.messages import N_
 from rules.ruleset import OPTION_TYPES, Column, Ruleset
 
 KINDS = ("gap", "shadowed", "overlap")
@@ -91,14 +92,12 @@ def lint_ruleset(ruleset: Ruleset) -> list[LintFinding]:
     for number, region in enumerate(regions, start=1):
         if region == []:
             findings.append(LintFinding("shadowed", number, _row_path(number),
-                                        f"row {number} can never fire: its condition never holds"))
+                                        N_("row %(number)s can never fire: its condition never holds",
+                                           number=number)))
     if ruleset.hit_policy == "first":
         for index, covering in _shadowed(space, regions):
             number, rows = index + 1, [n + 1 for n in covering]
-            verb = "covers" if len(rows) == 1 else "cover"
-            findings.append(LintFinding("shadowed", number, _row_path(number),
-                                        f"row {number} can never fire: {_rows_text(rows)} {verb} "
-                                        "everything it matches"))
+            findings.append(LintFinding("shadowed", number, _row_path(number), _covered(number, rows)))
     if ruleset.hit_policy == "unique":
         findings += _overlaps(space, regions)
     findings.sort(key=lambda f: (f.row, KINDS.index(f.kind)))
@@ -177,10 +176,12 @@ def _row_path(number: int) -> str:
     return f"rows[{number - 1}].when"
 
 
-def _rows_text(numbers: Sequence[int]) -> str:
+def _covered(number: int, numbers: Sequence[int]) -> str:
     if len(numbers) == 1:
-        return f"row {numbers[0]}"
-    return "rows " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+        return N_("row %(number)s can never fire: row %(row)s covers everything it matches",
+                  number=number, row=numbers[0])
+    return N_("row %(number)s can never fire: rows %(rows)s and %(last)s cover everything it matches",
+              number=number, rows=", ".join(str(n) for n in numbers[:-1]), last=numbers[-1])
 
 
 # ---------------------------------------------------------------- the checks
@@ -231,7 +232,8 @@ def _overlaps(space: _Space, regions: list[list[_Box] | None]) -> list[LintFindi
                 continue
             example = space.describe_example(common)
             out.append(LintFinding("overlap", later, _row_path(later),
-                                   f"rows {first} and {later} both match {example}",
+                                   N_("rows %(first)s and %(later)s both match %(example)s",
+                                      first=first, later=later, example=example),
                                    space.example(common)))
     return out
 
@@ -252,18 +254,26 @@ def _gaps(space: _Space, regions: list[list[_Box] | None]) -> list[Gap]:
 
 
 def _gap_findings(gaps: list[Gap], has_default: bool) -> list[LintFinding]:
-    after = ("; the default applies" if has_default
-             else "; there is no default, so nothing is decided")
     out: list[LintFinding] = []
     for gap in gaps:
         if has_default and not gap.hole:
             continue
         if len(out) >= MAX_FINDINGS:
             break
-        exactly = " exactly" if gap.exactly else ""
-        message = f"no row covers {gap.text}{exactly}" if gap.text else "no row matches any filled-in form"
-        out.append(LintFinding("gap", None, "rows", message + after, gap.example))
+        message = _GAP[(bool(gap.text), gap.exactly and bool(gap.text), has_default)]
+        out.append(LintFinding("gap", None, "rows", message.fill(gap=gap.text) if gap.text else message,
+                               gap.example))
     return out
+
+
+_GAP = {  # (a gap in words, exactly, a default) → the finding
+    (True, False, True): N_("no row covers %(gap)s; the default applies"),
+    (True, True, True): N_("no row covers %(gap)s exactly; the default applies"),
+    (False, False, True): N_("no row matches any filled-in form; the default applies"),
+    (True, False, False): N_("no row covers %(gap)s; there is no default, so nothing is decided"),
+    (True, True, False): N_("no row covers %(gap)s exactly; there is no default, so nothing is decided"),
+    (False, False, False): N_("no row matches any filled-in form; there is no default, so nothing is decided"),
+}
 
 
 def _left_empty(space: _Space, regions: list[list[_Box] | None], key: str) -> Gap | None:

@@ -28,6 +28,8 @@ from rules.conditions import (
 )
 from rules.derived import condition_types
 from rules.errors import DefinitionError, Problem
+from rules.messages import N_
+from rules.words import word
 
 Label = str | Mapping[str, str]
 
@@ -186,29 +188,30 @@ def validate_ruleset(doc: Any, field_types: Mapping[str, str] | None = None,
     """
     at = _Paths(path)
     if not isinstance(doc, Mapping):
-        return [Problem(path, f"a ruleset must be an object, got {json_type(doc)}")]
+        return [Problem(path, N_("a ruleset must be an object, got %(type)s", type=word(json_type(doc))))]
     problems: list[Problem] = []
     for key in doc:
         if key not in _RULESET_KEYS:
-            problems.append(Problem(at(str(key)), "unknown key"))
+            problems.append(Problem(at(str(key)), N_("unknown key")))
     key = doc.get("key")
     if key is None:
-        problems.append(Problem(at("key"), "missing"))
+        problems.append(Problem(at("key"), N_("missing")))
     elif not isinstance(key, str) or not _KEY_RE.match(key):
-        problems.append(Problem(at("key"), f"invalid key {_quote(key)}: use letters, digits, "
-                                           "'-', '_' or '.' (at most 80)"))
+        problems.append(Problem(at("key"), N_("invalid key %(key)s: use letters, digits, '-', '_' or '.' (at "
+                                              "most 80)", key=_quote(key))))
     version = doc.get("version")
     if version is None:
-        problems.append(Problem(at("version"), "missing"))
+        problems.append(Problem(at("version"), N_("missing")))
     elif type(version) is not int or version < 1:
-        problems.append(Problem(at("version"), f"must be a positive integer, got {_quote(version)}"))
+        problems.append(Problem(at("version"), N_("must be a positive integer, got %(version)s",
+                                                  version=_quote(version))))
     for name in ("title", "description"):
         if name in doc and not _is_label(doc[name]):
-            problems.append(Problem(at(name), "must be text or an object of locale → text"))
+            problems.append(Problem(at(name), N_("must be text or an object of locale → text")))
     policy = doc.get("hit_policy", "first")
     if policy not in HIT_POLICIES:
-        problems.append(Problem(at("hit_policy"), f"unknown hit policy {_quote(policy)}; "
-                                                  "use first, unique or collect"))
+        problems.append(Problem(at("hit_policy"), N_("unknown hit policy %(policy)s; use first, unique or "
+                                                     "collect", policy=_quote(policy))))
     inputs = _validate_columns(doc.get("inputs", []), "inputs", at, problems, field_types)
     outputs = _validate_columns(doc.get("outputs"), "outputs", at, problems, None)
     _validate_rows(doc.get("rows"), inputs, outputs, at, problems)
@@ -231,28 +234,30 @@ def _validate_columns(docs: Any, name: str, at: _Paths, out: list[Problem],
                       field_types: Mapping[str, str] | None) -> dict[str, Column]:
     columns: dict[str, Column] = {}
     if docs is None:
-        out.append(Problem(at(name), "missing"))
+        out.append(Problem(at(name), N_("missing")))
         return columns
     if not isinstance(docs, list):
-        out.append(Problem(at(name), f"must be a list, got {json_type(docs)}"))
+        out.append(Problem(at(name), N_("must be a list, got %(type)s", type=word(json_type(docs)))))
         return columns
     if name == "outputs" and not docs:
-        out.append(Problem(at(name), "at least one output is required"))
+        out.append(Problem(at(name), N_("at least one output is required")))
     if name == "inputs" and len(docs) > MAX_INPUTS:
-        out.append(Problem(at(name), f"{len(docs)} inputs; at most {MAX_INPUTS} are allowed"))
+        out.append(Problem(at(name), N_("%(count)s inputs; at most %(max_inputs)s are allowed",
+                                        count=len(docs), max_inputs=MAX_INPUTS)))
     for i, doc in enumerate(docs):
         here = at(f"{name}[{i}]")
         column = _validate_column(doc, here, name == "inputs", out)
         if column is None:
             continue
         if column.key in columns:
-            out.append(Problem(f"{here}.key", f'duplicate {name[:-1]} "{column.key}"'))
+            out.append(Problem(f"{here}.key", N_('duplicate %(name)s "%(key)s"',
+                                                 name=word(name[:-1]), key=column.key)))
             continue
         clash = next((k for k in columns if k.startswith(column.key + ".")
                       or column.key.startswith(k + ".")), None)
         if clash is not None:
-            out.append(Problem(f"{here}.key", f'"{column.key}" and "{clash}" overlap; an input '
-                                              "cannot hold another"))
+            out.append(Problem(f"{here}.key", N_('"%(key)s" and "%(clash)s" overlap; an input cannot hold '
+                                                 "another", key=column.key, clash=clash)))
             continue
         columns[column.key] = column
         if field_types is not None:
@@ -262,36 +267,37 @@ def _validate_columns(docs: Any, name: str, at: _Paths, out: list[Problem],
 
 def _validate_column(doc: Any, here: str, is_input: bool, out: list[Problem]) -> Column | None:
     if not isinstance(doc, Mapping):
-        out.append(Problem(here, f"must be an object, got {json_type(doc)}"))
+        out.append(Problem(here, N_("must be an object, got %(type)s", type=word(json_type(doc)))))
         return None
     before = len(out)
     for key in doc:
         if key not in _COLUMN_KEYS:
-            out.append(Problem(f"{here}.{key}", "unknown key"))
+            out.append(Problem(f"{here}.{key}", N_("unknown key")))
     key, kind = doc.get("key"), doc.get("type")
     if key is None:
-        out.append(Problem(f"{here}.key", "missing"))
+        out.append(Problem(f"{here}.key", N_("missing")))
     elif not isinstance(key, str) or not _FIELD_KEY_RE.match(key):
-        out.append(Problem(f"{here}.key", f"invalid key {_quote(key)}"))
+        out.append(Problem(f"{here}.key", N_("invalid key %(key)s", key=_quote(key))))
     elif key in RESERVED_KEYS or key.split(".")[0] in RESERVED_KEYS:
-        out.append(Problem(f"{here}.key", f'"{key}" is reserved; choose another key'))
+        out.append(Problem(f"{here}.key", N_('"%(key)s" is reserved; choose another key', key=key)))
     if kind is None:
-        out.append(Problem(f"{here}.type", "missing"))
+        out.append(Problem(f"{here}.type", N_("missing")))
     elif kind not in COMPARABLE_TYPES:
         allowed = ", ".join(COMPARABLE_TYPES)
-        out.append(Problem(f"{here}.type", f"unsupported type {_quote(kind)}; use one of {allowed}"))
+        out.append(Problem(f"{here}.type", N_("unsupported type %(kind)s; use one of %(allowed)s",
+                                              kind=_quote(kind), allowed=allowed)))
     options = doc.get("options", [])
     if not isinstance(options, list) or not all(isinstance(o, str) and o for o in options):
-        out.append(Problem(f"{here}.options", "must be a list of non-empty strings"))
+        out.append(Problem(f"{here}.options", N_("must be a list of non-empty strings")))
         options = []
     elif len(set(options)) != len(options):
-        out.append(Problem(f"{here}.options", "options must be unique"))
+        out.append(Problem(f"{here}.options", N_("options must be unique")))
     if options and kind not in OPTION_TYPES:
-        out.append(Problem(f"{here}.options", "options only apply to select and radio"))
+        out.append(Problem(f"{here}.options", N_("options only apply to select and radio")))
     if not options and kind in OPTION_TYPES and not is_input:
-        out.append(Problem(f"{here}.options", f"a {kind} output needs options"))
+        out.append(Problem(f"{here}.options", N_("a %(kind)s output needs options", kind=word(kind))))
     if "label" in doc and not _is_label(doc["label"]):
-        out.append(Problem(f"{here}.label", "must be text or an object of locale → text"))
+        out.append(Problem(f"{here}.label", N_("must be text or an object of locale → text")))
     if len(out) > before:
         return None
     return Column(key=key, type=kind, options=tuple(options))
@@ -301,73 +307,78 @@ def _check_form_field(column: Column, field_types: Mapping[str, str], here: str,
                       out: list[Problem]) -> None:
     form_type = condition_types(field_types).get(column.key)
     if form_type is None:
-        hint = ""
-        if field_types.get(column.key) is not None:
-            hint = f"; a table column is read through {column.key}.sum, .min, .max or .count"
-        out.append(Problem(f"{here}.key", f'unknown form field "{column.key}"{hint}'))
+        out.append(Problem(f"{here}.key", N_('unknown form field "%(key)s"; a table column is read through '
+                                             "%(key)s.sum, .min, .max or .count", key=column.key)
+                           if field_types.get(column.key) is not None else
+                           N_('unknown form field "%(key)s"', key=column.key)))
     elif value_class(form_type) != value_class(column.type):
-        out.append(Problem(f"{here}.type", f'input "{column.key}" is {column.type} but form field '
-                                           f'"{column.key}" is {form_type}'))
+        out.append(Problem(f"{here}.type", N_('input "%(key)s" is %(type)s but form field "%(key)s" is '
+                                              "%(form_type)s",
+                                              key=column.key, type=word(column.type), form_type=word(form_type))))
 
 
 def _validate_rows(rows: Any, inputs: dict[str, Column], outputs: dict[str, Column], at: _Paths,
                    out: list[Problem]) -> None:
     if rows is None:
-        out.append(Problem(at("rows"), "missing"))
+        out.append(Problem(at("rows"), N_("missing")))
         return
     if not isinstance(rows, list):
-        out.append(Problem(at("rows"), f"must be a list, got {json_type(rows)}"))
+        out.append(Problem(at("rows"), N_("must be a list, got %(type)s", type=word(json_type(rows)))))
         return
     if len(rows) > MAX_ROWS:
-        out.append(Problem(at("rows"), f"{len(rows)} rows; at most {MAX_ROWS} are allowed"))
+        out.append(Problem(at("rows"), N_("%(count)s rows; at most %(max_rows)s are allowed",
+                                          count=len(rows), max_rows=MAX_ROWS)))
     types = {key: c.type for key, c in inputs.items()}
     options = {key: c.options for key, c in inputs.items() if c.options}
     for i, row in enumerate(rows):
         here = at(f"rows[{i}]")
         if not isinstance(row, Mapping):
-            out.append(Problem(here, f"a row must be an object, got {json_type(row)}"))
+            out.append(Problem(here, N_("a row must be an object, got %(type)s", type=word(json_type(row)))))
             continue
         for key in row:
             if key not in _ROW_KEYS:
-                out.append(Problem(f"{here}.{key}", "unknown key"))
+                out.append(Problem(f"{here}.{key}", N_("unknown key")))
         if "when" not in row:
-            out.append(Problem(f"{here}.when", "missing"))
+            out.append(Problem(f"{here}.when", N_("missing")))
         else:
             problems = validate_condition(row["when"], types, f"{here}.when", options=options)
             out.extend(problems)
             if not problems:
                 out.extend(_complexity(row["when"], f"{here}.when"))
         if "then" not in row:
-            out.append(Problem(f"{here}.then", "missing"))
+            out.append(Problem(f"{here}.then", N_("missing")))
         else:
             _validate_outcome(row["then"], outputs, f"{here}.then", out, allow_empty=False)
         if "note" in row and not _is_label(row["note"]):
-            out.append(Problem(f"{here}.note", "must be text or an object of locale → text"))
+            out.append(Problem(f"{here}.note", N_("must be text or an object of locale → text")))
 
 
 def _complexity(cond: Any, here: str) -> list[Problem]:
     count = alternatives(cond, in_values=False)
     if count > MAX_ALTERNATIVES:
-        return [Problem(here, f"too complex: {count} alternatives ($or branches); "
-                              f"at most {MAX_ALTERNATIVES} are allowed")]
+        return [Problem(here, N_("too complex: %(count)s alternatives ($or branches); at most "
+                                 "%(max_alternatives)s are allowed",
+                                 count=count, max_alternatives=MAX_ALTERNATIVES))]
     expanded = alternatives(cond)
     if expanded > MAX_EXPANSION:
-        return [Problem(here, f"too complex: expands to {expanded} combinations of $or and $in; "
-                              f"at most {MAX_EXPANSION} are allowed")]
+        return [Problem(here, N_("too complex: expands to %(expanded)s combinations of $or and $in; at most "
+                                 "%(max_expansion)s are allowed",
+                                 expanded=expanded, max_expansion=MAX_EXPANSION))]
     return []
 
 
 def _validate_outcome(doc: Any, outputs: dict[str, Column], here: str, out: list[Problem],
                       allow_empty: bool) -> None:
     if not isinstance(doc, Mapping):
-        out.append(Problem(here, f"must be an object of output values, got {json_type(doc)}"))
+        out.append(Problem(here, N_("must be an object of output values, got %(type)s",
+                                    type=word(json_type(doc)))))
         return
     if not doc and not allow_empty:
-        out.append(Problem(here, "must set at least one output"))
+        out.append(Problem(here, N_("must set at least one output")))
     for key, value in doc.items():
         column = outputs.get(key)
         if column is None:
-            out.append(Problem(f"{here}.{key}", f'unknown output "{key}"'))
+            out.append(Problem(f"{here}.{key}", N_('unknown output "%(key)s"', key=key)))
             continue
         problem = output_value_problem(column, value)
         if problem:
@@ -380,15 +391,16 @@ def output_value_problem(column: Column, value: Any) -> str | None:
     if cls == "number":
         return number_problem(value)
     if cls == "boolean":
-        return None if isinstance(value, bool) else f"expected true or false, got {_quote(value)}"
+        return None if isinstance(value, bool) else N_("expected true or false, got %(value)s",
+                                                       value=_quote(value))
     if not isinstance(value, str):
-        return f"expected a string, got {_quote(value)}"
+        return N_("expected a string, got %(value)s", value=_quote(value))
     if column.options and value not in column.options:
-        return f"{_quote(value)} is not one of {', '.join(column.options)}"
+        return N_("%(value)s is not one of %(options)s", value=_quote(value), options=', '.join(column.options))
     if cls == "date" and not is_iso_date(value):
-        return f'expected a date "YYYY-MM-DD", got {_quote(value)}'
+        return N_('expected a date "YYYY-MM-DD", got %(value)s', value=_quote(value))
     if cls == "datetime" and not is_iso_datetime(value):
-        return f'expected "YYYY-MM-DDTHH:MM:SS", got {_quote(value)}'
+        return N_('expected "YYYY-MM-DDTHH:MM:SS", got %(value)s', value=_quote(value))
     return None
 
 

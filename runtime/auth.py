@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from runtime.errors import NotAuthenticated
 from runtime.org import Organisation, User
 from runtime.store.repository import Repository
+from runtime.i18n import N_
 
 SESSION_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
@@ -33,9 +34,9 @@ def check_password(org: Organisation, username: str, password: str) -> User:
     try:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        raise NotAuthenticated("wrong username or password") from None
+        raise NotAuthenticated(N_("wrong username or password")) from None
     if user is None:
-        raise NotAuthenticated("wrong username or password")
+        raise NotAuthenticated(N_("wrong username or password"))
     return user
 
 

@@ -121,7 +121,7 @@ class DefinitionsCatalog:
             for document in documents:
                 orjson.dumps(document)  # refuse what the store could not write before writing any
         except TypeError as exc:
-            raise BadRequest(f"the document holds a value that cannot be stored: {exc}") from None
+            raise BadRequest(N_("the document holds a value that cannot be stored: %(exc)s", exc=exc)) from None
         with self.lock:
             problems = [problem for index, ruleset in enumerate(rulesets)
                         for problem in (self._misfits(ruleset, flow.key, f"rulesets[{index}]")

@@ -298,7 +298,7 @@ class FlowAuthoring:
     def _problems(self, doc: Any) -> list[Problem]:
         """What validation finds in the document, checked against its published form and rulesets."""
         if not isinstance(doc, dict):
-            return [Problem("", "must be an object")]
+            return [Problem("", N_("must be an object"))]
         form_key = doc.get("form")
         form = self._form(form_key) if isinstance(form_key, str) and self.repo.definition_versions("form", form_key) else None
         listed = doc.get("rulesets", [])
@@ -332,7 +332,7 @@ class FlowAuthoring:
         try:
             return Flow.from_dict({**doc, "key": key}).to_dict()
         except (KeyError, TypeError, ValueError, AttributeError):  # not well-formed: say why, at its paths
-            raise DefinitionError(problems() or [Problem("", "not a flow document")]) from None
+            raise DefinitionError(problems() or [Problem("", N_("not a flow document"))]) from None
 
     def _effective_problems(self, effective: Any) -> list[Problem]:
         if effective in (None, ""):

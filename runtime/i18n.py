@@ -4,9 +4,10 @@ The .po files are the only source (no compiled .mo in the repository). The curre
 locale lives in a context variable so the shared Jinja2 environment and Python code both translate
 with the right catalog without passing it around.
 
-Messages the runtime raises or records are `Text` (made with `N_(msgid, **params)`): a `str` that
-is the English sentence, so the API, logs and events never change, carrying its msgid and params
-so a page can show it in the reader's language (`localized`). `Reader` reads recorded English back
+Messages every layer raises or records are `Text` (made with `N_(msgid, **params)`,
+`rules.messages`, re-exported here): a `str` that is the English sentence, so the API, logs and
+events never change, carrying its msgid and params so a page can show it in the reader's language
+(`localized`). This module installs the catalogs as their translator. `Reader` reads recorded English back
 into its message (see `runtime.notes`).
 """
 from __future__ import annotations
@@ -24,6 +25,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from builder.text import Label, localize
+from rules.messages import N_, Text, translate_with
+
+__all__ = ["CATALOG_DIR", "DEFAULT_LOCALE", "LOCALES", "LOCALE_NAMES", "N_", "Names", "Reader", "Text",
+           "current_locale", "gettext", "localized", "localized_errors", "localized_problem", "negotiate", "ngettext", "translations"]
 
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
@@ -48,6 +53,14 @@ def gettext(message: str) -> str:
     return translations(current_locale.get()).ugettext(message)
 
 
+def _catalog(message: str) -> str:
+    """`Text.localized`'s translator (looked up at each call, so a test may replace `gettext`)."""
+    return gettext(message)
+
+
+translate_with(_catalog)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale.get()).ungettext(singular, plural, n)
 
@@ -63,39 +76,6 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if tag.startswith("en"):
             return "en"
     return DEFAULT_LOCALE
-
-
-class Text(str):
-    """A message for people: the English sentence, which it *is* (`str(text)`, the JSON API,
-    logs and stored events see only that), carrying the catalog `msgid` it was made from and the
-    values of its %(name)s `params`, so a page can show it in the reader's language
-    (`localized`). A param may be a Text itself (a word or phrase that is translated too);
-    any other param (a username, a step id, a date) is shown as it is.
-
-    Make one with `N_`, which also marks the msgid for `pybabel extract -k N_`."""
-
-    msgid: str
-    params: dict[str, Any]
-
-    def __new__(cls, msgid: str, /, **params: Any) -> Self:
-        text = super().__new__(cls, msgid % params if params else msgid)
-        text.msgid, text.params = msgid, params
-        return text
-
-    def fill(self, **params: Any) -> Text:
-        """This message (a template: a msgid with its %(name)s still open) with its params."""
-        return Text(self.msgid, **params)
-
-    def localized(self) -> str:
-        """The message in the current request's language (English when the catalog has none)."""
-        translated = gettext(self.msgid)
-        if not self.params:
-            return translated
-        values = {k: v.localized() if isinstance(v, Text) else v for k, v in self.params.items()}
-        try:
-            return translated % values
-        except (KeyError, TypeError, ValueError):  # a translation that does not fit its params
-            return self.msgid % values
 
 
 class Names(Text):
@@ -114,18 +94,18 @@ class Names(Text):
         return ", ".join(localize(label, current_locale.get()) for label in self.labels)
 
 
-def N_(msgid: str, /, **params: Any) -> Text:
-    """Marks `msgid` for the catalogs and makes the message: English where it goes (errors,
-    events, logs), translated where a page shows it (`localized`)."""
-    return Text(msgid, **params)
-
-
 def localized(message: Any) -> str:
     """A message as the current reader reads it: a `Text` translated with its params; a plain
     string through the catalog (messages marked elsewhere, e.g. builder.formdata's), else as is."""
     if isinstance(message, Text):
         return message.localized()
     return gettext(message) if isinstance(message, str) and message else str(message or "")
+
+
+def localized_problem(problem: Any) -> str:
+    """A `Problem` as `str(problem)` reads it ("path: message"), the message in the reader's language."""
+    message = localized(problem.message)
+    return f"{problem.path}: {message}" if problem.path else message
 
 
 def localized_errors(errors: dict[str, Any]) -> dict[str, str]:

@@ -166,11 +166,11 @@ def describe(assignee: Assignee) -> str:
 def validate_org(doc: Any) -> list[Problem]:
     """Every problem in an organisation document, with its JSON path."""
     if not isinstance(doc, dict):
-        return [Problem("", "the organisation must be a JSON object")]
+        return [Problem("", N_("the organisation must be a JSON object"))]
     problems: list[Problem] = []
     for section in ("roles", "departments", "users"):
         if not isinstance(doc.get(section), list):
-            problems.append(Problem(section, "must be a list"))
+            problems.append(Problem(section, N_("must be a list")))
     if problems:
         return problems
     roles = {r.get("key") for r in doc["roles"] if isinstance(r, dict)}
@@ -178,13 +178,16 @@ def validate_org(doc: Any) -> list[Problem]:
     users = {u.get("username") for u in doc["users"] if isinstance(u, dict)}
     for i, d in enumerate(doc["departments"]):
         if d.get("head") not in users:
-            problems.append(Problem(f"departments[{i}].head", f'unknown user "{d.get("head")}"'))
+            problems.append(Problem(f"departments[{i}].head", N_('unknown user "%(value)s"',
+                                                                 value=d.get("head"))))
         if d.get("parent") and d["parent"] not in depts:
-            problems.append(Problem(f"departments[{i}].parent", f'unknown department "{d["parent"]}"'))
+            problems.append(Problem(f"departments[{i}].parent", N_('unknown department "%(parent)s"',
+                                                                   parent=d["parent"])))
     for i, u in enumerate(doc["users"]):
         if u.get("department") not in depts:
-            problems.append(Problem(f"users[{i}].department", f'unknown department "{u.get("department")}"'))
+            problems.append(Problem(f"users[{i}].department", N_('unknown department "%(value)s"',
+                                                                 value=u.get("department"))))
         for j, role in enumerate(u.get("roles", [])):
             if role not in roles:
-                problems.append(Problem(f"users[{i}].roles[{j}]", f'unknown role "{role}"'))
+                problems.append(Problem(f"users[{i}].roles[{j}]", N_('unknown role "%(role)s"', role=role)))
     return problems

@@ -11,6 +11,7 @@ from typing import Any
 
 from builder.text import Label, localize
 from runtime.org import Organisation
+from runtime.i18n import N_
 
 KINDS = ("user", "department")
 MAX_CHOICES = 10
@@ -22,7 +23,7 @@ def search(org: Organisation, kind: str, query: str, locale: str,
     """Up to `limit` choices `{"value", "label"}` of `kind` ("user" or "department") matching
     `query`; every one (up to `limit`) for an empty query. ValueError for an unknown kind."""
     if kind not in KINDS:
-        raise ValueError(f'kind must be one of {", ".join(KINDS)}')
+        raise ValueError(N_("kind must be one of %(kinds)s", kinds=", ".join(KINDS)))
     needle = " ".join(query.split()).casefold()[:MAX_QUERY]
     entries: Iterable[tuple[str, Label, str]]
     if kind == "user":

@@ -19,6 +19,8 @@ from runtime.authoring import change_note, publish_recorded, version_history
 from runtime.errors import Conflict, DefinitionError, NotFound, Problem, RuleError
 from runtime.org import User
 from runtime.service import Workflow
+from rules.messages import reason
+from runtime.i18n import N_
 
 KIND = "ruleset"
 
@@ -64,19 +66,19 @@ class Draft:
 
 def validate_tests(doc: Any, path: str = "tests") -> list[Problem]:
     if not isinstance(doc, list):
-        return [Problem(path, "must be a list of test cases")]
+        return [Problem(path, N_("must be a list of test cases"))]
     problems = []
     for i, case in enumerate(doc):
         at = f"{path}[{i}]"
         if not isinstance(case, dict):
-            problems.append(Problem(at, "must be an object with name, data and expect"))
+            problems.append(Problem(at, N_("must be an object with name, data and expect")))
             continue
         if not isinstance(case.get("name", ""), str):
-            problems.append(Problem(f"{at}.name", "must be text"))
+            problems.append(Problem(f"{at}.name", N_("must be text")))
         for part in ("data", "expect"):
             if not isinstance(case.get(part), dict):
-                problems.append(Problem(f"{at}.{part}", "must be an object"))
-        problems += [Problem(f"{at}.{k}", "unknown key") for k in case if k not in ("name", "data", "expect")]
+                problems.append(Problem(f"{at}.{part}", N_("must be an object")))
+        problems += [Problem(f"{at}.{k}", N_("unknown key")) for k in case if k not in ("name", "data", "expect")]
     return problems
 
 
@@ -88,7 +90,7 @@ def run_tests(ruleset: Ruleset, tests: tuple[TestCase, ...]) -> list[TestResult]
         try:
             outcome = evaluator.evaluate(ruleset, case.data).outcome
         except RuleError as exc:
-            results.append(TestResult(case, False, error=str(exc)))
+            results.append(TestResult(case, False, error=reason(exc)))
             continue
         passed = all(outcome.get(k) == v for k, v in case.expect.items())
         results.append(TestResult(case, passed, outcome))
@@ -124,11 +126,11 @@ class RulesetAuthoring:
         self._require_designer(user)
         latest = self._latest(key)
         if not isinstance(doc, dict):
-            raise DefinitionError([Problem("", "must be an object with ruleset and tests")])
+            raise DefinitionError([Problem("", N_("must be an object with ruleset and tests"))])
         ruleset_doc, tests_doc = doc.get("ruleset"), doc.get("tests", [])
-        problems = [Problem(k, "unknown key") for k in doc if k not in ("ruleset", "tests", "based_on")]
+        problems = [Problem(k, N_("unknown key")) for k in doc if k not in ("ruleset", "tests", "based_on")]
         if isinstance(ruleset_doc, dict) and ruleset_doc.get("key") != key:
-            problems.append(Problem("ruleset.key", f'must be "{key}", the ruleset being edited'))
+            problems.append(Problem("ruleset.key", N_('must be "%(key)s", the ruleset being edited', key=key)))
         problems += validate_ruleset(ruleset_doc, self.workflow.field_types_for_ruleset(key), "ruleset")
         problems += validate_tests(tests_doc)
         if problems:
@@ -148,7 +150,7 @@ class RulesetAuthoring:
         """What-if: the draft (or a published version) on sample data."""
         ruleset = self._ruleset(user, key, version)
         if not isinstance(data, dict):
-            raise DefinitionError([Problem("data", "must be an object of input values")])
+            raise DefinitionError([Problem("data", N_("must be an object of input values"))])
         return ReferenceEvaluator().evaluate(ruleset, data)
 
     def lint(self, user: User, key: str, version: int | None = None) -> list[dict[str, Any]]:
@@ -174,7 +176,8 @@ class RulesetAuthoring:
             raise DefinitionError([Problem(f"tests[{draft.tests.index(r.case)}]", _failure(r)) for r in failed])
         latest = self._latest(key)
         if {**latest.to_dict(), "version": ruleset.version} == ruleset.to_dict():
-            raise Conflict(f"nothing to publish: the draft is the same as version {latest.version}")
+            raise Conflict(N_("nothing to publish: the draft is the same as version %(version)s",
+                              version=latest.version))
         with self.workflow.lock:
             version = publish_recorded(self.workflow, KIND, ruleset.to_dict(), user, note,
                                        tests=[t.to_dict() for t in draft.tests])
@@ -196,7 +199,7 @@ class RulesetAuthoring:
         try:
             return self.workflow.definition(KIND, key)
         except NotFound:
-            raise NotFound(f'no ruleset "{key}"') from None
+            raise NotFound(N_('no ruleset "%(key)s"', key=key)) from None
 
     def _published_tests(self, key: str, version: int) -> tuple[TestCase, ...]:
         for change in reversed(self.repo.list_changes(KIND, key)):

@@ -24,6 +24,7 @@ from runtime.checkpoint import SETTING as CHECKPOINT
 from runtime.checkpoint import checkpoint
 from runtime.commands import Commands
 from runtime.delegation import SETTING as DELEGATIONS
+from runtime.i18n import N_
 from runtime.org import Organisation
 from runtime.queries import READ_ALL_ROLES, Queries
 from runtime.state import Projection
@@ -41,7 +42,7 @@ class Workflow(DefinitionsCatalog, Commands, Queries):
         self.repo = repo
         org_doc = repo.get_org()
         if org_doc is None:
-            raise NotFound("no organisation loaded; start with --demo or load one first")
+            raise NotFound(N_("no organisation loaded; start with --demo or load one first"))
         self.org = Organisation(org_doc)
         self.engine = Engine(self.org, evaluator, now, make_id, calendar)
         self.calendar = self.engine.calendar

@@ -13,6 +13,7 @@ from builder import paths
 from builder.forms import FIELD_TYPES
 from builder.text import shorten
 from rules.errors import Problem
+from rules.messages import N_
 
 MAX_KEY = 64  # characters of a key (form, flow, field, step): a name, never a payload
 SLUG = re.compile(rf"[a-z][a-z0-9_-]{{0,{MAX_KEY - 1}}}\Z")
@@ -27,14 +28,14 @@ def unknown_keys(doc: dict[str, Any], allowed: Iterable[str], path: str, out: li
     allowed = set(allowed)
     for name in doc:
         if name not in allowed:
-            out.append(Problem(paths.key(path, str(name)), "unknown key"))
+            out.append(Problem(paths.key(path, str(name)), N_("unknown key")))
 
 
 def slug_problem(value: Any) -> str:
     """Why `value` is not a key: too long, or not a slug at all."""
     if isinstance(value, str) and len(value) > MAX_KEY:
-        return f"must be at most {MAX_KEY} characters"
-    return f"must be a slug ({SLUG_TEXT}), got {show_value(value)}"
+        return N_("must be at most %(max_key)s characters", max_key=MAX_KEY)
+    return N_("must be a slug (%(slug_text)s), got %(value)s", slug_text=SLUG_TEXT, value=show_value(value))
 
 
 def check_slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
@@ -43,7 +44,7 @@ def check_slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
     where = paths.key(path, name)
     if name not in doc:
         if required:
-            out.append(Problem(where, "missing"))
+            out.append(Problem(where, N_("missing")))
         return False
     value = doc[name]
     if not isinstance(value, str) or not SLUG.match(value):
@@ -55,9 +56,10 @@ def check_slug(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
 def check_version(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
     where = paths.key(path, "version")
     if "version" not in doc:
-        out.append(Problem(where, "missing"))
+        out.append(Problem(where, N_("missing")))
     elif not is_int(doc["version"]) or doc["version"] < 1:
-        out.append(Problem(where, f"must be a positive integer, got {show_value(doc['version'])}"))
+        out.append(Problem(where, N_("must be a positive integer, got %(version)s",
+                                     version=show_value(doc['version']))))
 
 
 def check_label(doc: dict[str, Any], name: str, path: str, out: list[Problem], *,
@@ -65,7 +67,7 @@ def check_label(doc: dict[str, Any], name: str, path: str, out: list[Problem], *
     where = paths.key(path, name)
     if name not in doc:
         if required:
-            out.append(Problem(where, "missing"))
+            out.append(Problem(where, N_("missing")))
         return
     value = doc[name]
     if isinstance(value, str):
@@ -73,12 +75,13 @@ def check_label(doc: dict[str, Any], name: str, path: str, out: list[Problem], *
     if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
                                        for k, v in value.items()):
         return
-    out.append(Problem(where, "must be text or a mapping of locale to text"))
+    out.append(Problem(where, N_("must be text or a mapping of locale to text")))
 
 
 def check_bool(doc: dict[str, Any], name: str, path: str, out: list[Problem]) -> None:
     if name in doc and not isinstance(doc[name], bool):
-        out.append(Problem(paths.key(path, name), f"must be true or false, got {show_value(doc[name])}"))
+        out.append(Problem(paths.key(path, name), N_("must be true or false, got %(doc)s",
+                                                     doc=show_value(doc[name]))))
 
 
 def is_int(value: Any) -> bool:
@@ -99,9 +102,9 @@ def required_list(doc: dict[str, Any], name: str, path: str, when_empty: str,
     """`doc[name]` when it is a non-empty list; otherwise the problem with it goes to `out`."""
     value, where = doc.get(name), paths.key(path, name)
     if name not in doc:
-        out.append(Problem(where, "missing"))
+        out.append(Problem(where, N_("missing")))
     elif not isinstance(value, list):
-        out.append(Problem(where, "must be a list"))
+        out.append(Problem(where, N_("must be a list")))
     elif not value:
         out.append(Problem(where, when_empty))
     else:
@@ -119,7 +122,7 @@ def show_value(value: Any) -> str:
         return "null"
     if isinstance(value, (int, float)):
         return repr(value)
-    return {dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
+    return {dict: N_("an object"), list: N_("a list")}.get(type(value), type(value).__name__)
 
 
 def duplicates(items: list[Any], name: str, list_path: str, what: str,
@@ -132,7 +135,7 @@ def duplicates(items: list[Any], name: str, list_path: str, what: str,
             continue
         if value in seen:
             out.append(Problem(paths.key(paths.index(list_path, position), name),
-                               f'duplicate {what} "{value}"'))
+                               N_('duplicate %(what)s "%(value)s"', what=what, value=value)))
         seen.add(value)
 
 
@@ -141,8 +144,10 @@ def check_bounds(doc: dict[str, Any], low: str, high: str, path: str, out: list[
     ok = True
     for name in (low, high):
         if name in doc and doc[name] is not None and not valid(doc[name]):
-            out.append(Problem(paths.key(path, name), f"must be {wanted}, got {show_value(doc[name])}"))
+            out.append(Problem(paths.key(path, name), N_("must be %(wanted)s, got %(doc)s",
+                                                         wanted=wanted, doc=show_value(doc[name]))))
             ok = False
     if ok and doc.get(low) is not None and doc.get(high) is not None and doc[low] > doc[high]:
         out.append(Problem(paths.key(path, low),
-                           f"{low} {show_value(doc[low])} is greater than {high} {show_value(doc[high])}"))
+                           N_("%(low)s %(doc)s is greater than %(high)s %(doc2)s",
+                              low=low, doc=show_value(doc[low]), high=high, doc2=show_value(doc[high]))))

@@ -15,6 +15,8 @@ from builder.forms import CHOICE_TYPES, NUMERIC_TYPES, SCALAR_TYPES, Field
 from builder.serial_numbers import pattern_problem
 from builder.validation.common import check_bool, check_bounds, is_int, show_value
 from rules.errors import Problem
+from rules.messages import N_
+from rules.words import word
 
 TEXT_TYPES = ("text", "textarea")
 PEOPLE_TYPES = ("user", "department")
@@ -47,19 +49,21 @@ def type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem
     """Every problem with `doc`'s type-specific properties, for a field of type `kind`."""
     for name, kinds in TYPE_PROPERTIES.items():
         if name in doc and kind not in kinds:
-            out.append(Problem(paths.key(path, name), f"a {kind} field can't have {name} "
-                                                      f'(only {", ".join(kinds)})'))
+            out.append(Problem(paths.key(path, name), N_("a %(kind)s field can't have %(name)s (only "
+                                                         "%(kinds)s)",
+                                                         kind=word(kind), name=name, kinds=", ".join(kinds))))
     if kind in NO_VALUE_TYPES and doc.get("required") is True:
         out.append(Problem(paths.key(path, "required"),
-                           f"a {kind} field is never filled in, so it can't be required"))
+                           N_("a %(kind)s field is never filled in, so it can't be required", kind=word(kind))))
     if kind in TEXT_TYPES:
         for name in ("min_length", "max_length"):
             _positive(doc, name, path, out, least=0 if name == "min_length" else 1)
         if is_int(doc.get("max_length")) and doc["max_length"] > MAX_TEXT_LENGTH:
             out.append(Problem(paths.key(path, "max_length"),
-                               f"must be at most {MAX_TEXT_LENGTH} (a long document is an attachment)"))
+                               N_("must be at most %(max_text_length)s (a long document is an attachment)",
+                                  max_text_length=MAX_TEXT_LENGTH)))
         if all(is_int(doc.get(n)) for n in ("min_length", "max_length")):
-            check_bounds(doc, "min_length", "max_length", path, out, is_int, "a whole number")
+            check_bounds(doc, "min_length", "max_length", path, out, is_int, N_("a whole number"))
     if kind == "attachment":
         _attachment(doc, path, out)
     if kind == "serial":
@@ -74,8 +78,9 @@ def type_properties(doc: dict[str, Any], kind: str, path: str, out: list[Problem
 
 def _positive(doc: dict[str, Any], name: str, path: str, out: list[Problem], least: int = 1) -> None:
     if name in doc and doc[name] is not None and (not is_int(doc[name]) or doc[name] < least):
-        wanted = "a positive integer" if least else "a whole number, 0 or more"
-        out.append(Problem(paths.key(path, name), f"must be {wanted}, got {show_value(doc[name])}"))
+        wanted = N_("a positive integer") if least else N_("a whole number, 0 or more")
+        out.append(Problem(paths.key(path, name), N_("must be %(wanted)s, got %(doc)s",
+                                                     wanted=wanted, doc=show_value(doc[name]))))
 
 
 def _attachment(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
@@ -84,26 +89,26 @@ def _attachment(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
     accept = doc.get("accept", [])
     where = paths.key(path, "accept")
     if not isinstance(accept, list):
-        out.append(Problem(where, 'must be a list of file extensions, like ["pdf", "jpg"]'))
+        out.append(Problem(where, N_('must be a list of file extensions, like ["pdf", "jpg"]')))
         return
     for position, ext in enumerate(accept):
         if not isinstance(ext, str) or not _EXTENSION.match(ext):
             out.append(Problem(paths.index(where, position),
-                               f"must be a file extension in lower case without the dot, "
-                               f"like pdf, got {show_value(ext)}"))
+                               N_("must be a file extension in lower case without the dot, like pdf, got "
+                                  "%(ext)s", ext=show_value(ext))))
     if len(set(map(str, accept))) != len(accept):
-        out.append(Problem(where, "lists an extension twice"))
+        out.append(Problem(where, N_("lists an extension twice")))
 
 
 def _default(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
     where = paths.key(path, "default")
     if doc.get("computed"):
-        out.append(Problem(where, "a computed field can't have a default"))
+        out.append(Problem(where, N_("a computed field can't have a default")))
         return
     value = doc["default"]
     if kind == "checkbox":
         if not isinstance(value, bool):
-            out.append(Problem(where, f"must be true or false, got {show_value(value)}"))
+            out.append(Problem(where, N_("must be true or false, got %(value)s", value=show_value(value))))
         return
     try:
         field = Field.from_dict({**doc, "default": None})
@@ -112,4 +117,4 @@ def _default(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> N
     try:
         clean_value(field, value)
     except (ValueError, TypeError) as exc:
-        out.append(Problem(where, f"must be a value of the field's type: {exc}"))
+        out.append(Problem(where, N_("must be a value of the field's type: %(exc)s", exc=exc)))

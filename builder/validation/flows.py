@@ -17,6 +17,8 @@ from builder.validation.timing import timing
 from rules.conditions import validate_condition
 from rules.errors import DefinitionError, Problem
 from rules.ruleset import Ruleset, output_value_problem
+from rules.messages import N_
+from rules.words import word
 
 MAX_DEPT_LEVELS = 5
 FLOW_PROPERTIES = json_names(Flow)
@@ -55,7 +57,7 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     could parse (`rulesets`): the importer, whose broken rulesets are reported on their own
     and must not also be called unknown. Outcomes are checked against parsed rulesets only."""
     if not isinstance(doc, dict):
-        return [Problem(path, "must be an object")]
+        return [Problem(path, N_("must be an object"))]
     out: list[Problem] = []
     unknown_keys(doc, FLOW_PROPERTIES, path, out)
     check_slug(doc, "key", path, out, required=True)
@@ -65,10 +67,12 @@ def flow_problems(doc: Any, *, form_key: str | None, rulesets: dict[str, Ruleset
     if check_slug(doc, "form", path, out, required=True) and form_key is not None \
             and doc["form"] != form_key:
         out.append(Problem(paths.key(path, "form"),
-                           f'the flow uses form "{doc["form"]}" but the form is "{form_key}"'))
+                           N_('the flow uses form "%(form)s" but the form is "%(form_key)s"',
+                              form=doc["form"], form_key=form_key)))
     if doc.get("form_version") is not None and (not is_int(doc["form_version"]) or doc["form_version"] < 1):
         out.append(Problem(paths.key(path, "form_version"),
-                           f"must be a positive integer, got {show_value(doc['form_version'])}"))
+                           N_("must be a positive integer, got %(form_version)s",
+                              form_version=show_value(doc['form_version']))))
     listed = _ruleset_list(doc, path, known_rulesets, out)
     if "meta" in doc:
         meta(doc["meta"], paths.key(path, "meta"), out)
@@ -107,17 +111,17 @@ def _ruleset_list(doc: dict[str, Any], path: str, known: set[str],
     where = paths.key(path, "rulesets")
     listed = doc.get("rulesets", [])
     if not isinstance(listed, list):
-        out.append(Problem(where, "must be a list"))
+        out.append(Problem(where, N_("must be a list")))
         return set()
     keys: set[str] = set()
     for position, name in enumerate(listed):
         at = paths.index(where, position)
         if not isinstance(name, str):
-            out.append(Problem(at, f"must be a ruleset key, got {show_value(name)}"))
+            out.append(Problem(at, N_("must be a ruleset key, got %(name)s", name=show_value(name))))
         elif name in keys:
-            out.append(Problem(at, f'duplicate ruleset "{name}"'))
+            out.append(Problem(at, N_('duplicate ruleset "%(name)s"', name=name)))
         elif name not in known:
-            out.append(Problem(at, f'unknown ruleset "{name}"'))
+            out.append(Problem(at, N_('unknown ruleset "%(name)s"', name=name)))
         if isinstance(name, str):
             keys.add(name)
     return keys
@@ -125,7 +129,7 @@ def _ruleset_list(doc: dict[str, Any], path: str, known: set[str],
 
 def _steps(steps: Any, path: str, context: _FlowContext, out: list[Problem]) -> None:
     if not isinstance(steps, list):
-        out.append(Problem(path, "must be a list"))
+        out.append(Problem(path, N_("must be a list")))
         return
     for position, step in enumerate(steps):
         _step(step, paths.index(path, position), context, out)
@@ -133,32 +137,34 @@ def _steps(steps: Any, path: str, context: _FlowContext, out: list[Problem]) -> 
 
 def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> None:
     if not isinstance(doc, dict):
-        out.append(Problem(path, "must be an object"))
+        out.append(Problem(path, N_("must be an object")))
         return
     if check_slug(doc, "id", path, out, required=True):
         if doc["id"] in context.seen_ids:
-            out.append(Problem(paths.key(path, "id"), f'duplicate step id "{doc["id"]}"'))
+            out.append(Problem(paths.key(path, "id"), N_('duplicate step id "%(id)s"', id=doc["id"])))
         context.seen_ids.add(doc["id"])
     check_label(doc, "title", path, out)
     check_label(doc, "description", path, out)
     kind = doc.get("kind")
     if "kind" not in doc:
-        out.append(Problem(paths.key(path, "kind"), "missing"))
+        out.append(Problem(paths.key(path, "kind"), N_("missing")))
         return
     if not isinstance(kind, str) or kind not in STEP_KINDS:
         out.append(Problem(paths.key(path, "kind"),
-                           f'unknown step kind {show_value(kind)} (one of {", ".join(STEP_KINDS)})'))
+                           N_("unknown step kind %(kind)s (one of %(step_kinds)s)",
+                              kind=show_value(kind), step_kinds=", ".join(STEP_KINDS))))
         return
     unknown_keys(doc, STEP_PROPERTIES[kind], path, out)
     if "assignee" in STEP_PROPERTIES[kind]:
         where = paths.key(path, "assignee")
         if "assignee" not in doc:
-            out.append(Problem(where, f"missing: {'an' if kind[0] in 'aeiou' else 'a'} {kind} step needs an assignee"))
+            out.append(Problem(where, (N_("missing: an %(kind)s step needs an assignee") if kind[0] in "aeiou"
+                                       else N_("missing: a %(kind)s step needs an assignee")).fill(kind=word(kind))))
         else:
             _assignee(doc["assignee"], where, context, out)
     if "mode" in doc and "mode" in STEP_PROPERTIES[kind] and doc["mode"] not in APPROVAL_MODES:
-        out.append(Problem(paths.key(path, "mode"), f'unknown mode {show_value(doc["mode"])} '
-                                                    f'(one of {", ".join(APPROVAL_MODES)})'))
+        out.append(Problem(paths.key(path, "mode"), N_("unknown mode %(mode)s (one of %(approval_modes)s)",
+                                                       mode=show_value(doc["mode"]), approval_modes=", ".join(APPROVAL_MODES))))
     if "fields" in doc and "fields" in STEP_PROPERTIES[kind]:
         out.extend(permission_problems(doc["fields"], paths.key(path, "fields"), context.field_types))
     if "deadline" in STEP_PROPERTIES[kind]:
@@ -175,16 +181,17 @@ def _step(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> Non
 
 def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) -> None:
     if not isinstance(doc, dict):
-        out.append(Problem(path, "must be an object"))
+        out.append(Problem(path, N_("must be an object")))
         return
     unknown_keys(doc, ASSIGNEE_PROPERTIES, path, out)
     kind = doc.get("kind")
     if "kind" not in doc:
-        out.append(Problem(paths.key(path, "kind"), "missing"))
+        out.append(Problem(paths.key(path, "kind"), N_("missing")))
         return
     if kind not in ASSIGNEE_KINDS:
-        out.append(Problem(paths.key(path, "kind"), f'unknown assignee kind {show_value(kind)} '
-                                                    f'(one of {", ".join(ASSIGNEE_KINDS)})'))
+        out.append(Problem(paths.key(path, "kind"), N_("unknown assignee kind %(kind)s (one of "
+                                                       "%(assignee_kinds)s)",
+                                                       kind=show_value(kind), assignee_kinds=", ".join(ASSIGNEE_KINDS))))
         return
     uses = ASSIGNEE_USES[kind]
     for name in uses:
@@ -192,52 +199,57 @@ def _assignee(doc: Any, path: str, context: _FlowContext, out: list[Problem]) ->
         value = doc.get(name)
         if kind == "chosen":  # both optional: anyone, one person
             if name == "multiple" and not isinstance(doc.get(name, False), bool):
-                out.append(Problem(where, f"must be true or false, got {show_value(value)}"))
+                out.append(Problem(where, N_("must be true or false, got %(value)s", value=show_value(value))))
             elif name == "role" and doc.get(name, "") and (problem := _assignee_reference(name, str(value), doc, context)):
                 out.append(Problem(where, problem))
             elif name == "role" and not isinstance(doc.get(name, ""), str):
-                out.append(Problem(where, f"must be a role key, got {show_value(value)}"))
+                out.append(Problem(where, N_("must be a role key, got %(value)s", value=show_value(value))))
             continue
         if name == "levels":
             levels = doc.get("levels", 1)
             if not is_int(levels) or not 1 <= levels <= MAX_DEPT_LEVELS:
-                out.append(Problem(where, f"must be a whole number from 1 to {MAX_DEPT_LEVELS}, "
-                                          f"got {show_value(levels)}"))
+                out.append(Problem(where, N_("must be a whole number from 1 to %(max_dept_levels)s, got "
+                                             "%(levels)s",
+                                             max_dept_levels=MAX_DEPT_LEVELS, levels=show_value(levels))))
         elif name not in doc:
-            out.append(Problem(where, f'missing: a "{kind}" assignee names a {name}'))
+            out.append(Problem(where, N_('missing: a "%(kind)s" assignee names a %(name)s',
+                                         kind=kind, name=word(name))))
         elif not isinstance(value, str):
-            out.append(Problem(where, f"must be a {name} key, got {show_value(value)}"))
+            out.append(Problem(where, N_("must be a %(name)s key, got %(value)s",
+                                         name=name, value=show_value(value))))
         else:
             problem = _assignee_reference(name, value, doc, context)
             if problem:
                 out.append(Problem(where, problem))
     for name in ASSIGNEE_PROPERTIES:
         if name not in uses and name != "kind" and name in doc:
-            out.append(Problem(paths.key(path, name), f'not used by a "{kind}" assignee'))
+            out.append(Problem(paths.key(path, name), N_('not used by a "%(kind)s" assignee', kind=kind)))
 
 
 def _assignee_reference(name: str, value: str, doc: dict[str, Any], context: _FlowContext) -> str:
     """What is wrong with the user, role, field, ruleset or output an assignee names, if anything."""
     if name == "user" and value not in context.users:
-        return f'unknown user "{value}"'
+        return N_('unknown user "%(value)s"', value=value)
     if name == "role" and value not in context.roles:
-        return f'unknown role "{value}"'
+        return N_('unknown role "%(value)s"', value=value)
     if name == "field" and context.field_types is not None:
         kind = context.field_types.get(value)
         if kind is None:
-            return f'unknown field "{value}"'
+            return N_('unknown field "%(value)s"', value=value)
         if kind not in ("user", "department", "text", "select"):  # text and select: older flows (flow_checks says so)
-            return f'field "{value}" is a {kind}; a user or department is chosen in a user or department field'
+            return N_('field "%(value)s" is a %(kind)s; a user or department is chosen in a user or '
+                      "department field", value=value, kind=word(kind))
     if name == "ruleset":
         if value not in context.known:
-            return f'unknown ruleset "{value}"'
+            return N_('unknown ruleset "%(value)s"', value=value)
         if value not in context.listed:
-            return f'ruleset "{value}" is not listed in the flow\'s rulesets'
+            return N_('ruleset "%(value)s" is not listed in the flow\'s rulesets', value=value)
     if name == "output" and isinstance(doc.get("ruleset"), str) and doc["ruleset"] in context.rulesets:
         ruleset = context.rulesets[doc["ruleset"]]
         if ruleset.output(value) is None:
             names = ", ".join(o.key for o in ruleset.outputs) or "none"
-            return f'"{value}" is not an output of ruleset "{ruleset.key}" (outputs: {names})'
+            return N_('"%(value)s" is not an output of ruleset "%(key)s" (outputs: %(names)s)',
+                      value=value, key=ruleset.key, names=names)
     return ""
 
 
@@ -249,11 +261,11 @@ def _branch_step(doc: dict[str, Any], path: str, context: _FlowContext,
     if "ruleset" not in doc:
         pass  # each branch carries its own condition
     elif not isinstance(name, str):
-        out.append(Problem(where, f"must be a ruleset key, got {show_value(name)}"))
+        out.append(Problem(where, N_("must be a ruleset key, got %(name)s", name=show_value(name))))
     elif name not in context.known:
-        out.append(Problem(where, f'unknown ruleset "{name}"'))
+        out.append(Problem(where, N_('unknown ruleset "%(name)s"', name=name)))
     elif name not in context.listed:
-        out.append(Problem(where, f'ruleset "{name}" is not listed in the flow\'s rulesets'))
+        out.append(Problem(where, N_('ruleset "%(name)s" is not listed in the flow\'s rulesets', name=name)))
     else:
         ruleset = context.rulesets.get(name)
     branches_path = paths.key(path, "branches")
@@ -273,17 +285,17 @@ def _parallel_step(doc: dict[str, Any], path: str, context: _FlowContext, out: l
     where = paths.key(path, "branches")
     lanes = doc.get("branches")
     if not isinstance(lanes, list) or len(lanes) < 2:
-        out.append(Problem(where, "a parallel step needs a list of at least two branches"))
+        out.append(Problem(where, N_("a parallel step needs a list of at least two branches")))
         return
     for position, lane in enumerate(lanes):
         at = paths.index(where, position)
         if not isinstance(lane, dict):
-            out.append(Problem(at, "must be an object"))
+            out.append(Problem(at, N_("must be an object")))
             continue
         unknown_keys(lane, LANE_PROPERTIES, at, out)
         check_label(lane, "label", at, out)
         if not isinstance(lane.get("steps"), list) or not lane["steps"]:
-            out.append(Problem(paths.key(at, "steps"), "each parallel branch needs at least one step"))
+            out.append(Problem(paths.key(at, "steps"), N_("each parallel branch needs at least one step")))
         else:
             _steps(lane["steps"], paths.key(at, "steps"), context, out)
 
@@ -293,19 +305,21 @@ def _subflow_step(doc: dict[str, Any], path: str, context: _FlowContext, out: li
     inputs = doc.get("inputs", {})
     where = paths.key(path, "inputs")
     if not isinstance(inputs, dict):
-        out.append(Problem(where, 'must map the sub-process\'s fields to this form\'s, e.g. {"amount": "total"}'))
+        out.append(Problem(where, N_('must map the sub-process\'s fields to this form\'s, e.g. {"amount": '
+                                     '"total"}')))
         return
     for child, parent in inputs.items():
         if not isinstance(parent, str):
-            out.append(Problem(paths.key(where, child), f"must be a field key, got {show_value(parent)}"))
+            out.append(Problem(paths.key(where, child), N_("must be a field key, got %(parent)s",
+                                                           parent=show_value(parent))))
         elif context.field_types is not None and parent not in context.field_types:
-            out.append(Problem(paths.key(where, child), f'unknown field "{parent}"'))
+            out.append(Problem(paths.key(where, child), N_('unknown field "%(parent)s"', parent=parent)))
 
 
 def _branch(doc: Any, path: str, ruleset: Ruleset | None, by_ruleset: bool,
             context: _FlowContext, out: list[Problem]) -> None:
     if not isinstance(doc, dict):
-        out.append(Problem(path, "must be an object"))
+        out.append(Problem(path, N_("must be an object")))
         return
     unknown_keys(doc, BRANCH_PROPERTIES, path, out)
     check_label(doc, "label", path, out)
@@ -313,7 +327,7 @@ def _branch(doc: Any, path: str, ruleset: Ruleset | None, by_ruleset: bool,
         _branch_condition(doc, path, context, out)
     elif "when" in doc:
         out.append(Problem(paths.key(path, "when"),
-                           "this step's ruleset picks the branch: match its outcome instead"))
+                           N_("this step's ruleset picks the branch: match its outcome instead")))
     where = paths.key(path, "outcome")
     outcome = doc.get("outcome")
     if not by_ruleset:
@@ -333,9 +347,11 @@ def _branch_condition(doc: dict[str, Any], path: str, context: _FlowContext,
     where = paths.key(path, "when")
     if "outcome" in doc:
         out.append(Problem(paths.key(path, "outcome"),
-                           "only a branch step that consults a ruleset matches outcomes; give this branch a condition (when)"))
+                           N_("only a branch step that consults a ruleset matches outcomes; give this branch "
+                              "a condition (when)")))
     if "when" not in doc:
-        out.append(Problem(where, 'missing: the condition that takes this branch, e.g. {"$gt": {"total": 5000}}'))
+        out.append(Problem(where, N_('missing: the condition that takes this branch, e.g. {"$gt": {"total": '
+                                     "5000}}")))
     else:
         out.extend(validate_condition(doc["when"], context.field_types, where))
 
@@ -346,10 +362,11 @@ def _outcome(outcome: dict[str, Any], path: str, ruleset: Ruleset, out: list[Pro
         output = ruleset.output(name)
         if output is None:
             names = ", ".join(o.key for o in ruleset.outputs) or "none"
-            out.append(Problem(where, f'"{name}" is not an output of ruleset "{ruleset.key}" '
-                                      f'(outputs: {names})'))
+            out.append(Problem(where, N_('"%(name)s" is not an output of ruleset "%(key)s" (outputs: '
+                                         "%(names)s)", name=name, key=ruleset.key, names=names)))
             continue
         problem = output_value_problem(output, value)
         if problem:
-            out.append(Problem(where, f'{problem} (output "{name}" of ruleset "{ruleset.key}")'))
+            out.append(Problem(where, N_('%(problem)s (output "%(name)s" of ruleset "%(key)s")',
+                                         problem=problem, name=name, key=ruleset.key)))
 

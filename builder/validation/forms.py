@@ -20,6 +20,8 @@ from builder.validation.common import (check_bool, check_bounds, check_label, ch
 from rules.conditions import condition_fields, validate_condition
 from rules.errors import DefinitionError, Problem, RuleError
 from rules.expressions import compute, expression_fields, validate_expression
+from rules.messages import N_
+from rules.words import word
 
 FORM_PROPERTIES = json_names(Form)
 FIELD_PROPERTIES = json_names(Field)
@@ -32,7 +34,7 @@ MAX_COLUMNS = 30  # per table
 def validate_form(doc: Any, path: str = "") -> list[Problem]:
     """Every problem in a form definition document, located under `path`."""
     if not isinstance(doc, dict):
-        return [Problem(path, "must be an object")]
+        return [Problem(path, N_("must be an object"))]
     out: list[Problem] = []
     unknown_keys(doc, FORM_PROPERTIES, path, out)
     check_slug(doc, "key", path, out, required=True)
@@ -41,7 +43,8 @@ def validate_form(doc: Any, path: str = "") -> list[Problem]:
     check_label(doc, "description", path, out)
     fields = required_list(doc, "fields", path, "a form needs at least one field", out)
     if fields and len(fields) > MAX_FIELDS:  # refused whole: checking each would only cost time
-        out.append(Problem(paths.key(path, "fields"), f"at most {MAX_FIELDS} fields ({len(fields)} given)"))
+        out.append(Problem(paths.key(path, "fields"), N_("at most %(max_fields)s fields (%(count)s given)",
+                                                         max_fields=MAX_FIELDS, count=len(fields))))
     elif fields:
         _fields(fields, paths.key(path, "fields"), out)
     if "validations" in doc:
@@ -125,7 +128,7 @@ def _fields(fields: list[Any], fields_path: str, out: list[Problem]) -> None:
         if isinstance(f, dict) and f.get("type") == "table" and isinstance(f.get("columns"), list) \
                 and len(f["columns"]) <= MAX_COLUMNS:
             _columns(f["columns"], paths.key(where, "columns"), out, scope)
-    duplicates(fields, "key", fields_path, "key", out)
+    duplicates(fields, "key", fields_path, N_("key"), out)
     _computed_cycles(fields, fields_path, out)
 
 
@@ -138,7 +141,7 @@ def _columns(columns: list[Any], columns_path: str, out: list[Problem], form: _S
                                     and c.get("type") not in FIELD_TYPES) | form.broken)
     for position, c in enumerate(columns):
         _field(c, paths.index(columns_path, position), out, column=True, scope=scope)
-    duplicates(columns, "key", columns_path, "key", out)
+    duplicates(columns, "key", columns_path, N_("key"), out)
     _computed_cycles(columns, columns_path, out)
 
 
@@ -148,20 +151,20 @@ def _refers_to_broken(names: set[str], broken: frozenset[str]) -> bool:
 
 def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Scope) -> None:
     if not isinstance(doc, dict):
-        out.append(Problem(path, "must be an object"))
+        out.append(Problem(path, N_("must be an object")))
         return
     unknown_keys(doc, FIELD_PROPERTIES, path, out)
     check_slug(doc, "key", path, out, required=True)
     kind = doc.get("type")
     if "type" not in doc:
-        out.append(Problem(paths.key(path, "type"), "missing"))
+        out.append(Problem(paths.key(path, "type"), N_("missing")))
     elif kind not in FIELD_TYPES:
-        out.append(Problem(paths.key(path, "type"), f"unknown field type {show_value(kind)}"))
+        out.append(Problem(paths.key(path, "type"), N_("unknown field type %(kind)s", kind=show_value(kind))))
         kind = None
     elif column and kind not in SCALAR_TYPES:
         out.append(Problem(paths.key(path, "type"),
-                           f'a table column must be one of {", ".join(SCALAR_TYPES)}, '
-                           f'not "{kind}"'))
+                           N_('a table column must be one of %(scalar_types)s, not "%(kind)s"',
+                              scalar_types=", ".join(SCALAR_TYPES), kind=word(kind))))
     for name in ("label", "help", "placeholder"):
         check_label(doc, name, path, out)
     check_bool(doc, "required", path, out)
@@ -172,14 +175,13 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
     if kind == "table":
         _table(doc, path, out)
     if kind in NUMERIC_TYPES:
-        check_bounds(doc, "min", "max", path, out, is_number, "a number")
+        check_bounds(doc, "min", "max", path, out, is_number, N_("a number"))
     if doc.get("computed") is not None:
         _computed(doc, path, out, scope)
     if doc.get("visible_when") is not None:
         where = paths.key(path, "visible_when")
         if column:
-            out.append(Problem(where, "a table column can't have visible_when; "
-                                      "put it on the table"))
+            out.append(Problem(where, N_("a table column can't have visible_when; put it on the table")))
         elif not _refers_to_broken(condition_fields(doc["visible_when"]), scope.broken):
             out.extend(validate_condition(doc["visible_when"], scope.condition_types, where,
                                           options=scope.options))
@@ -190,9 +192,9 @@ def _field(doc: Any, path: str, out: list[Problem], *, column: bool, scope: _Sco
 def _required_when(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope) -> None:
     where = paths.key(path, "required_when")
     if doc.get("required") is True:
-        out.append(Problem(where, "a field is either required or required_when, not both"))
+        out.append(Problem(where, N_("a field is either required or required_when, not both")))
     elif isinstance(doc.get("computed"), str) and doc["computed"].strip():
-        out.append(Problem(where, "a computed field can't be required"))
+        out.append(Problem(where, N_("a computed field can't be required")))
     elif not _refers_to_broken(condition_fields(doc["required_when"]), scope.broken):
         out.extend(validate_condition(doc["required_when"], scope.condition_types, where,
                                       options=scope.options))
@@ -201,40 +203,39 @@ def _required_when(doc: dict[str, Any], path: str, out: list[Problem], scope: _S
 def _validations(docs: Any, fields: list[Any], path: str, out: list[Problem]) -> None:
     """The form's cross-field checks, against the form's fields and their derived facts."""
     if not isinstance(docs, list):
-        out.append(Problem(path, "must be a list"))
+        out.append(Problem(path, N_("must be a list")))
         return
     scope = _form_scope(fields)
     keys = {f["key"] for f in fields if isinstance(f, dict) and isinstance(f.get("key"), str)}
     for position, doc in enumerate(docs):
         at = paths.index(path, position)
         if not isinstance(doc, dict):
-            out.append(Problem(at, "must be an object"))
+            out.append(Problem(at, N_("must be an object")))
             continue
         unknown_keys(doc, VALIDATION_PROPERTIES, at, out)
         if "when" not in doc:
-            out.append(Problem(paths.key(at, "when"), "missing"))
+            out.append(Problem(paths.key(at, "when"), N_("missing")))
         elif not _refers_to_broken(condition_fields(doc["when"]), scope.broken):
             out.extend(validate_condition(doc["when"], scope.condition_types,
                                           paths.key(at, "when"), options=scope.options))
         message = doc.get("message")
         if "message" not in doc:
-            out.append(Problem(paths.key(at, "message"), "missing: the text to show when the "
-                                                         "check fails"))
+            out.append(Problem(paths.key(at, "message"), N_("missing: the text to show when the check fails")))
         elif message == "" or (isinstance(message, dict) and not any(message.values())):
-            out.append(Problem(paths.key(at, "message"), "must not be empty"))
+            out.append(Problem(paths.key(at, "message"), N_("must not be empty")))
         else:
             check_label(doc, "message", at, out)
         targets = doc.get("fields", [])
         where = paths.key(at, "fields")
         if not isinstance(targets, list):
-            out.append(Problem(where, "must be a list of field keys"))
+            out.append(Problem(where, N_("must be a list of field keys")))
             continue
         for index, key in enumerate(targets):
             if not isinstance(key, str):
                 out.append(Problem(paths.index(where, index),
-                                   f"must be a field key, got {show_value(key)}"))
+                                   N_("must be a field key, got %(key)s", key=show_value(key))))
             elif key not in keys:
-                out.append(Problem(paths.index(where, index), f'unknown field "{key}"'))
+                out.append(Problem(paths.index(where, index), N_('unknown field "%(key)s"', key=key)))
 
 
 def _options(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> None:
@@ -242,37 +243,38 @@ def _options(doc: dict[str, Any], kind: str, path: str, out: list[Problem]) -> N
     options = doc.get("options")
     if not isinstance(options, list) or not options:
         if "options" in doc and not isinstance(options, list):
-            out.append(Problem(where, "must be a list"))
+            out.append(Problem(where, N_("must be a list")))
         else:
-            out.append(Problem(where, f"a {kind} field needs at least one option"))
+            out.append(Problem(where, N_("a %(kind)s field needs at least one option", kind=word(kind))))
         return
     for position, option in enumerate(options):
         at = paths.index(where, position)
         if not isinstance(option, dict):
-            out.append(Problem(at, "must be an object"))
+            out.append(Problem(at, N_("must be an object")))
             continue
         unknown_keys(option, OPTION_PROPERTIES, at, out)
         value = option.get("value")
         if "value" not in option:
-            out.append(Problem(paths.key(at, "value"), "missing"))
+            out.append(Problem(paths.key(at, "value"), N_("missing")))
         elif not isinstance(value, str) or not value:
             out.append(Problem(paths.key(at, "value"),
-                               f"must be non-empty text, got {show_value(value)}"))
+                               N_("must be non-empty text, got %(value)s", value=show_value(value))))
         check_label(option, "label", at, out)
-    duplicates(options, "value", where, "value", out)
+    duplicates(options, "value", where, N_("value"), out)
 
 
 def _table(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
     where = paths.key(path, "columns")
     columns = doc.get("columns")
     if "columns" in doc and not isinstance(columns, list):
-        out.append(Problem(where, "must be a list"))
+        out.append(Problem(where, N_("must be a list")))
     elif not columns:
-        out.append(Problem(where, "a table needs at least one column"))
+        out.append(Problem(where, N_("a table needs at least one column")))
     elif len(columns) > MAX_COLUMNS:
-        out.append(Problem(where, f"at most {MAX_COLUMNS} columns ({len(columns)} given)"))
+        out.append(Problem(where, N_("at most %(max_columns)s columns (%(count)s given)",
+                                     max_columns=MAX_COLUMNS, count=len(columns))))
     check_bounds(doc, "min_rows", "max_rows", path, out,
-            lambda v: is_int(v) and v >= 0, "a whole number, 0 or more")
+            lambda v: is_int(v) and v >= 0, N_("a whole number, 0 or more"))
 
 
 def _computed(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope) -> None:
@@ -280,17 +282,17 @@ def _computed(doc: dict[str, Any], path: str, out: list[Problem], scope: _Scope)
     expression = doc["computed"]
     if not isinstance(expression, str) or not expression.strip():
         if expression != "":
-            out.append(Problem(where, "must be an expression (text)"))
+            out.append(Problem(where, N_("must be an expression (text)")))
         return
     if doc.get("required") is True:
-        out.append(Problem(paths.key(path, "required"), "a computed field can't be required"))
+        out.append(Problem(paths.key(path, "required"), N_("a computed field can't be required")))
     try:
         used = expression_fields(expression)
     except RuleError:
         used = set()
     own = doc.get("key")
     if isinstance(own, str) and any(name.split(".")[0] == own for name in used):
-        out.append(Problem(where, f'a computed field can\'t use itself ("{own}")'))
+        out.append(Problem(where, N_('a computed field can\'t use itself ("%(own)s")', own=own)))
     if not _refers_to_broken(used, scope.broken):
         problems = validate_expression(expression, scope.expression_types, where)
         out.extend(problems)
@@ -309,7 +311,7 @@ def _constant_result(doc: dict[str, Any], expression: str, where: str, out: list
     except (KeyError, TypeError, AttributeError):
         return  # the field's own problems are reported elsewhere
     except (RuleError, ValueError) as exc:
-        out.append(Problem(where, f"always gives a value the field refuses: {exc}"))
+        out.append(Problem(where, N_("always gives a value the field refuses: %(exc)s", exc=exc)))
 
 
 def _computed_cycles(fields: list[Any], fields_path: str, out: list[Problem]) -> None:
@@ -332,8 +334,8 @@ def _computed_cycles(fields: list[Any], fields_path: str, out: list[Problem]) ->
             reported.update(loop[:-1])
             for name in loop[:-1]:
                 out.append(Problem(paths.key(paths.index(fields_path, position[name]), "computed"),
-                                   "computed fields use each other in a loop: "
-                                   + " → ".join(_rotate(loop, name))))
+                                   N_("computed fields use each other in a loop: %(loop)s",
+                                      loop=" → ".join(_rotate(loop, name)))))
 
 
 def _find_loop(start: str, graph: dict[str, set[str]]) -> list[str] | None:

@@ -9,12 +9,13 @@ from builder import flow_tree, paths
 from builder.policies import APPROVAL_ONLY, POLICY_CHOICES, REJECT_TO_END, REJECT_TO_SUBMITTER, RESUME_CHOICES
 from builder.validation.common import show_value, unknown_keys
 from rules.errors import Problem
+from rules.messages import N_
 
 
 def step_policies(doc: Any, path: str, kind: str, out: list[Problem]) -> None:
     """A step's `policies`: any subset of the flow's, each one of its choices."""
     if not isinstance(doc, dict):
-        out.append(Problem(path, "must be an object"))
+        out.append(Problem(path, N_("must be an object")))
         return
     unknown_keys(doc, tuple(POLICY_CHOICES), path, out)
     for name, choices in POLICY_CHOICES.items():
@@ -22,9 +23,11 @@ def step_policies(doc: Any, path: str, kind: str, out: list[Problem]) -> None:
             continue
         where = paths.key(path, name)
         if name in APPROVAL_ONLY and kind != "approval":
-            out.append(Problem(where, f"only an approval step has a {name.replace('_', ' ')} policy"))
+            out.append(Problem(where, N_("only an approval step has a %(policy)s policy",
+                                         policy=name.replace('_', ' '))))
         elif doc[name] not in choices:
-            out.append(Problem(where, f'must be one of {", ".join(choices)}, got {show_value(doc[name])}'))
+            out.append(Problem(where, N_("must be one of %(choices)s, got %(doc)s",
+                                         choices=", ".join(choices), doc=show_value(doc[name]))))
 
 
 def on_reject_problems(flow: dict[str, Any], path: str, out: list[Problem]) -> None:
@@ -37,7 +40,7 @@ def on_reject_problems(flow: dict[str, Any], path: str, out: list[Problem]) -> N
         where = paths.key(paths.key(path, place.path), "on_reject")
         rule = step["on_reject"]
         if not isinstance(rule, dict):
-            out.append(Problem(where, 'must be an object, e.g. {"to": "submitter", "resume": "here"}'))
+            out.append(Problem(where, N_('must be an object, e.g. {"to": "submitter", "resume": "here"}')))
             continue
         unknown_keys(rule, ("to", "resume"), where, out)
         to = rule.get("to", REJECT_TO_END)
@@ -45,7 +48,9 @@ def on_reject_problems(flow: dict[str, Any], path: str, out: list[Problem]) -> N
         if to not in (REJECT_TO_END, REJECT_TO_SUBMITTER, *earlier):
             steps = f" or an earlier step on the way here ({', '.join(earlier)})" if earlier else ""
             out.append(Problem(paths.key(where, "to"),
-                               f'must be "{REJECT_TO_END}", "{REJECT_TO_SUBMITTER}"{steps}, got {show_value(to)}'))
+                               N_('must be "%(reject_to_end)s", "%(reject_to_submitter)s"%(steps)s, got %(to)s',
+                                  reject_to_end=REJECT_TO_END, reject_to_submitter=REJECT_TO_SUBMITTER, steps=steps, to=show_value(to))))
         if rule.get("resume", "here") not in RESUME_CHOICES:
             out.append(Problem(paths.key(where, "resume"),
-                               f'must be one of {", ".join(RESUME_CHOICES)}, got {show_value(rule["resume"])}'))
+                               N_("must be one of %(resume_choices)s, got %(resume)s",
+                                  resume_choices=", ".join(RESUME_CHOICES), resume=show_value(rule["resume"]))))

@@ -7,7 +7,12 @@ from builder import paths
 from builder.deadlines import DECIDING_ACTIONS, ESCALATION_ACTIONS, MAX_AMOUNT, TIME_UNITS
 from builder.validation.common import is_int, show_value, unknown_keys
 from rules.errors import Problem
+from rules.messages import N_
+from rules.words import word
 
+
+_NOT_LATER = {"days": N_("must be later than the rung before it (%(last)s days)"),  # by unit (a valid one)
+              "hours": N_("must be later than the rung before it (%(last)s hours)")}
 
 def timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> None:
     """A human step's `deadline` and `escalation` ladder (builder.deadlines).
@@ -21,55 +26,62 @@ def timing(doc: dict[str, Any], path: str, kind: str, out: list[Problem]) -> Non
         return
     ladder, where = doc["escalation"], paths.key(path, "escalation")
     if not isinstance(ladder, list):
-        out.append(Problem(where, "must be a list of rungs, each {after, action}"))
+        out.append(Problem(where, N_("must be a list of rungs, each {after, action}")))
         return
     last: dict[str, int] = {}  # unit -> the latest amount so far in that unit
     for position, rung in enumerate(ladder):
         at = paths.index(where, position)
         if not isinstance(rung, dict):
-            out.append(Problem(at, "must be an object with after and action"))
+            out.append(Problem(at, N_("must be an object with after and action")))
             continue
         unknown_keys(rung, ("after", "action"), at, out)
         if "after" not in rung:
-            out.append(Problem(paths.key(at, "after"), "missing: how long after the task was created"))
+            out.append(Problem(paths.key(at, "after"), N_("missing: how long after the task was created")))
         elif (after := duration(rung["after"], paths.key(at, "after"), out)) is not None:
             amount, unit = after
             if unit in last and amount <= last[unit]:
                 out.append(Problem(paths.key(at, "after"),
-                                   f"must be later than the rung before it ({last[unit]} {unit})"))
+                                   _NOT_LATER[unit].fill(last=last[unit])))
             last[unit] = max(amount, last.get(unit, 0))
         action, action_at = rung.get("action"), paths.key(at, "action")
         if "action" not in rung:
-            out.append(Problem(action_at, f'missing: one of {", ".join(ESCALATION_ACTIONS)}'))
+            out.append(Problem(action_at, N_("missing: one of %(escalation_actions)s",
+                                             escalation_actions=", ".join(ESCALATION_ACTIONS))))
         elif not isinstance(action, str) or action not in ESCALATION_ACTIONS:
-            out.append(Problem(action_at, f"unknown action {show_value(action)} "
-                                          f'(one of {", ".join(ESCALATION_ACTIONS)})'))
+            out.append(Problem(action_at, N_("unknown action %(action)s (one of %(escalation_actions)s)",
+                                             action=show_value(action), escalation_actions=", ".join(ESCALATION_ACTIONS))))
         elif action in DECIDING_ACTIONS and kind != "approval":
-            out.append(Problem(action_at, f'a {kind} step is completed, not decided: {action} needs an approval step'))
+            out.append(Problem(action_at, N_("a %(kind)s step is completed, not decided: %(action)s needs an "
+                                             "approval step", kind=word(kind), action=action)))
         elif action in DECIDING_ACTIONS and position != len(ladder) - 1:
-            out.append(Problem(action_at, f"{action} ends the task, so it must be the last rung"))
+            out.append(Problem(action_at, N_("%(action)s ends the task, so it must be the last rung",
+                                             action=action)))
 
 
 def duration(doc: Any, path: str, out: list[Problem]) -> tuple[int, str] | None:
     """An amount of working time {"amount": n, "unit": "hours"|"days"}; (amount, unit) when valid."""
     if not isinstance(doc, dict):
-        out.append(Problem(path, f'must be {{"amount": n, "unit": "hours" or "days"}}, got {show_value(doc)}'))
+        out.append(Problem(path, N_('must be {"amount": n, "unit": "hours" or "days"}, got %(doc)s',
+                                    doc=show_value(doc))))
         return None
     unknown_keys(doc, ("amount", "unit"), path, out)
     amount, unit = doc.get("amount"), doc.get("unit")
     valid = True
     if "amount" not in doc:
-        out.append(Problem(paths.key(path, "amount"), "missing"))
+        out.append(Problem(paths.key(path, "amount"), N_("missing")))
         valid = False
     elif not is_int(amount) or not 1 <= amount <= MAX_AMOUNT:
         out.append(Problem(paths.key(path, "amount"),
-                           f"must be a whole number from 1 to {MAX_AMOUNT}, got {show_value(amount)}"))
+                           N_("must be a whole number from 1 to %(max_amount)s, got %(amount)s",
+                              max_amount=MAX_AMOUNT, amount=show_value(amount))))
         valid = False
     if "unit" not in doc:
-        out.append(Problem(paths.key(path, "unit"), f'missing: {" or ".join(TIME_UNITS)}'))
+        out.append(Problem(paths.key(path, "unit"), N_("missing: %(time_units)s",
+                                                       time_units=" or ".join(TIME_UNITS))))
         valid = False
     elif unit not in TIME_UNITS:
         out.append(Problem(paths.key(path, "unit"),
-                           f'unknown unit {show_value(unit)} (one of {", ".join(TIME_UNITS)})'))
+                           N_("unknown unit %(unit)s (one of %(time_units)s)",
+                              unit=show_value(unit), time_units=", ".join(TIME_UNITS))))
         valid = False
     return (amount, unit) if valid else None

@@ -43,9 +43,9 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     try:  # orjson refuses NaN, lone surrogates and runaway nesting, which json.loads lets in
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+        raise BadRequest(N_("the request body is not valid JSON: %(exc)s", exc=exc)) from None
     if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
+        raise BadRequest(N_("the request body must be a JSON object"))
     if too_deep(body, MAX_DEPTH):
         raise BadRequest(N_("the request body is nested more than %(depth)s levels deep", depth=MAX_DEPTH))
     bad = control_characters({k: v for k, v in body.items() if k != "data"})  # a form's data: its fields' cleaners
@@ -58,7 +58,7 @@ def text_field(body: dict[str, Any], key: str) -> str:
     """A text member of a JSON body (empty when absent); anything else is a 422 naming it."""
     value = body.get(key, "")
     if not isinstance(value, str):
-        raise ValidationFailed({key: "must be a string"})
+        raise ValidationFailed({key: N_("must be a string")})
     return value
 
 
@@ -68,7 +68,7 @@ def _version(body: dict[str, Any]) -> int | None:
     if version is None:
         return None
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValidationFailed({"version": "must be the version number you saw"})
+        raise ValidationFailed({"version": N_("must be the version number you saw")})
     return version
 
 
@@ -151,7 +151,7 @@ async def start_instance(request: Request) -> Response:
     body = await json_object(request)
     process = body.get("process")
     if not isinstance(process, str) or not process:
-        raise ValidationFailed({"process": "name the process to start, e.g. \"expense\""})
+        raise ValidationFailed({"process": N_('name the process to start, e.g. "expense"')})
     workflow = _workflow(request)
     instance = await run_in_threadpool(workflow.start, user, process, body.get("data"),
                                        text_field(body, "request_id"), body.get("urgent"), body.get("chosen"))

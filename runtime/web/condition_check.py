@@ -61,7 +61,7 @@ def _json_condition(cf: ConditionForm, subjects: Sequence[Subject]) -> dict[str,
     except ValueError as exc:
         cf.problems.append(_("The condition is not valid JSON: %(error)s") % {"error": exc})
         return None
-    cf.problems += [str(p) for p in validate_condition(cond, _types(subjects), options=_options(subjects))]
+    cf.problems += [i18n.localized_problem(p) for p in validate_condition(cond, _types(subjects), options=_options(subjects))]
     return None if cf.problems else cond
 
 
@@ -70,10 +70,11 @@ def _place(cf: ConditionForm, problems: list[Any], where: list[tuple[str, Clause
     for problem in problems:
         owners = [(path, c) for path, c in where if paths.under(problem.path, path)]
         if not owners:
-            cf.problems.append(str(problem))
+            cf.problems.append(i18n.localized_problem(problem))
             continue
         clause = max(owners, key=lambda o: len(o[0]))[1]
-        clause.problem = f"{clause.problem} {problem.message}" if clause.problem else problem.message
+        message = i18n.localized(problem.message)
+        clause.problem = f"{clause.problem} {message}" if clause.problem else message
 
 
 def place_problems(cf: ConditionForm, problems: Iterable[Any], path: str) -> None:
@@ -82,7 +83,7 @@ def place_problems(cf: ConditionForm, problems: Iterable[Any], path: str) -> Non
     mine = [p for p in problems if paths.under(p.path, path)]
     relative = [Problem(p.path[len(path):].lstrip("."), p.message) for p in mine]
     if cf.mode == "json":
-        cf.problems += [str(p) for p in relative]
+        cf.problems += [i18n.localized_problem(p) for p in relative]
         return
     _place(cf, relative, _where(cf))
 

@@ -474,6 +474,7 @@ def ruleset_from_table(table: TableForm, columns: Columns, base: dict[str, Any])
 def place_problems(table: TableForm, problems: list[Problem]) -> None:
     """Each problem from validation on the row (and control) it concerns: `ruleset.rows[2]` is row 3."""
     for problem in problems:
+        message = i18n.localized(problem.message)
         match = _ROW_PATH_RE.match(problem.path)
         if match and int(match.group(1)) < len(table.rows):
             i, rest = int(match.group(1)), match.group(2)
@@ -481,36 +482,36 @@ def place_problems(table: TableForm, problems: list[Problem]) -> None:
             where = rest.lstrip(".")
             if row.mode != "clauses" and rest.startswith(".when"):
                 inner = rest[len(".when"):].lstrip(".")
-                row.problems.append(f"{inner}: {problem.message}" if inner else problem.message)
+                row.problems.append(f"{inner}: {message}" if inner else message)
                 row.invalid.add(f"rows-{i}-json")
             elif rest.startswith(".when"):
                 clause = _CLAUSE_PATH_RE.match(rest)
                 j = int(clause.group(1)) if clause else (0 if len(row.clauses) == 1 else None)
-                row.problems.append(problem.message)
+                row.problems.append(message)
                 if j is not None and j < len(row.clauses):
                     row.invalid.add(f"rows-{i}-c-{j}-value")
             elif rest.startswith(".then."):
-                row.problems.append(f"{where[len('then.'):]}: {problem.message}")
+                row.problems.append(f"{where[len('then.'):]}: {message}")
                 row.invalid.add(f"rows-{i}-then-{where[len('then.'):]}")
             else:
-                row.problems.append(problem.message)
+                row.problems.append(message)
         elif problem.path.startswith("ruleset.default"):
             key = problem.path[len("ruleset.default."):]
-            table.default_problems.append(f"{key}: {problem.message}" if key else problem.message)
+            table.default_problems.append(f"{key}: {message}" if key else message)
             if key:
                 table.invalid.add(f"default-{key}")
         elif problem.path == "ruleset.hit_policy":
-            table.problems.append(problem.message)
+            table.problems.append(message)
             table.invalid.add("hit_policy")
         else:
-            table.problems.append(str(problem))
+            table.problems.append(i18n.localized_problem(problem))
 
 
 def place_findings(table: TableForm, findings: list[dict[str, Any]]) -> None:
     """Lint findings on their rows (a finding's `row` is 1-based); the rest above the table."""
     for finding in findings:
         row = finding.get("row")
-        message = str(finding.get("message", ""))
+        message = i18n.localized(finding.get("message", ""))
         if isinstance(row, int) and 1 <= row <= len(table.rows):
             table.rows[row - 1].findings.append(message)
         else:

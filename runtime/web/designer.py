@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from builder import json_text
 from builder.text import localize
+from rules.messages import reason
 from runtime import i18n
 from runtime.errors import Conflict, DefinitionError, RuleError
 from runtime.org import User
@@ -140,7 +141,7 @@ def _evaluate(authoring: RulesetAuthoring, user: User, key: str, data: dict[str,
     try:
         whatif.decision = authoring.evaluate(user, key, data)
     except RuleError as exc:
-        whatif.error = str(exc)
+        whatif.error = i18n.localized(reason(exc))
         return whatif
     whatif.published_version = _latest_version(authoring, user, key)
     try:
@@ -322,7 +323,7 @@ async def save_test(request: Request) -> Response:
         try:
             authoring.save(user, key, {"ruleset": draft.ruleset, "tests": tests})
         except DefinitionError as exc:
-            editor.errors["name"] = "; ".join(str(p) for p in exc.problems)
+            editor.errors["name"] = "; ".join(i18n.localized_problem(p) for p in exc.problems)
         else:
             return _tests_saved(request, user, key, columns)
     if not is_htmx(request):
@@ -367,7 +368,7 @@ async def publish(request: Request) -> Response:
             if problem.path == "note":
                 state["note_error"] = _("Say what changed and why: the change note is required.")
             elif not TEST_PATH_RE.fullmatch(problem.path):
-                state["problems"].append(str(problem))
+                state["problems"].append(i18n.localized_problem(problem))
         if any(TEST_PATH_RE.fullmatch(p.path) for p in exc.problems):
             columns = columns_for(_workflow(request), authoring.draft(user, key).ruleset)
             state["failures"] = [{"name": r.case.name, "error": r.error,
@@ -386,7 +387,7 @@ async def publish(request: Request) -> Response:
     except Conflict as exc:
         status = 409
         state["error"] = _("Nothing to publish: the draft is the same as the published version.")
-        state["problems"].append(str(exc))
+        state["problems"].append(i18n.localized(reason(exc)))
     else:
         return redirect(request, f"/designer/rules/{key}?published={version}")
     if not is_htmx(request):

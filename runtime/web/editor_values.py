@@ -18,6 +18,7 @@ from babel.numbers import format_decimal
 from rules.conditions import MAX_NUMBER
 from rules.errors import DefinitionError, Problem
 from runtime import i18n
+from runtime.i18n import N_
 
 _ = i18n.gettext
 
@@ -106,4 +107,5 @@ def whole_number(text: str | None, where: str) -> int | None:
     try:
         return int(text)  # type: ignore[arg-type]
     except ValueError:
-        raise DefinitionError([Problem(where, f'must be a whole number, got "{text}"')]) from None
+        raise DefinitionError([Problem(where, N_('must be a whole number, got "%(text)s"',
+                                                 text=text))]) from None

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from rules.messages import joined
 from runtime import i18n
 from runtime.errors import (BadRequest, Conflict, DefinitionError, Forbidden, FormflowError,
                             NotAuthenticated, NotFound, PayloadTooLarge, Problem, RuleError, ValidationFailed)
@@ -49,7 +50,7 @@ def problem_errors(problems: list[Problem]) -> dict[str, str]:
     """Problems as the API's `{"errors": {json path: message}}` (several at one path joined by "; ")."""
     errors: dict[str, str] = {}
     for problem in problems:
-        errors[problem.path] = f"{errors[problem.path]}; {problem.message}" if problem.path in errors else problem.message
+        errors[problem.path] = joined([errors[problem.path], problem.message]) if problem.path in errors else problem.message
     return errors
 
 

@@ -127,11 +127,11 @@ def check_expression(expression: str, form_doc: Any, field: str | None = None,
         types = form_field_types(form_doc)
         if table is not None:
             types = {k[len(table) + 1:]: v for k, v in types.items() if k.startswith(table + ".")}
-        return "; ".join(p.message for p in validate_expression(expression, types, ""))
+        return "; ".join(i18n.localized(p.message) for p in validate_expression(expression, types, ""))
     doc = copy.deepcopy(form_doc)
     _at(doc, where)["computed"] = expression
     path = _path(where)
-    return "; ".join(dict.fromkeys(p.message for p in validate_form(doc) if paths.under(p.path, path)))
+    return "; ".join(dict.fromkeys(i18n.localized(p.message) for p in validate_form(doc) if paths.under(p.path, path)))
 
 
 def _computed_path(form_doc: Any, field: str | None, table: str | None) -> tuple[int, int | None] | None:

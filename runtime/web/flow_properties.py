@@ -25,6 +25,7 @@ from runtime.errors import DefinitionError, Problem
 from runtime.flow_authoring import FlowAuthoring
 from runtime.web.form_designer_context import designer_user
 from runtime.web.rendering import render
+from runtime.i18n import N_
 
 PAGE = "designer/flow_properties.html"
 LABELS = ("purpose", "scope", "start", "end", "metrics", "cost_bearing")  # texts in both languages
@@ -121,7 +122,7 @@ async def save_properties(request: Request) -> Response:
         try:
             await run_in_threadpool(authoring.save, user, key, attempt, strict=False)
         except DefinitionError as exc:
-            problems = exc.problems or [Problem("", "not saved")]
+            problems = exc.problems or [Problem("", N_("not saved"))]
     if problems:
         errors = {p.path: i18n.localized(p.message) for p in problems}
         return render(request, PAGE, _context(request, key, attempt, errors), block="properties", status=422)

@@ -29,6 +29,7 @@ from runtime.web.form_designer_context import (authoring_of, designer_user, page
                                                workspace)
 from runtime.web.form_designer_publish import discard, forms_list, new_form, publish, publish_panel
 from runtime.web.rendering import is_htmx, redirect, render
+from runtime.i18n import N_
 
 _ = i18n.gettext
 Pairs = list[tuple[str, str]]
@@ -115,7 +116,7 @@ async def move_field(request: Request) -> Response:
             return fe.move_by(draft.form, target, -1 if posted["direction"] == "up" else 1), target
         to = whole_number(posted.get("to"), "to")
         if to is None:
-            raise DefinitionError([Problem("to", "say where to move it")])
+            raise DefinitionError([Problem("to", N_("say where to move it"))])
         return fe.move_field(draft.form, target, to), target
     return await _apply(request, edit)
 

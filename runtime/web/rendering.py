@@ -101,6 +101,7 @@ def make_templates(timezone: str = "Asia/Shanghai", strict: bool = False) -> Jin
                        person=_person, process=_process, shown=_shown, capitals=values.capitals,
                        column_totals=values.column_totals, range_length=_range_length, department=_department,
                        **UPLOAD_FILTERS)
+    env.filters["localized"] = i18n.localized  # a message (Text) the context holds as it was raised
     env.globals.update(value_template=values.value_template)
     env.policies["ext.i18n.trimmed"] = True
     # Every field template calls these, 60 times on a 60-field form: an import in each was a lookup

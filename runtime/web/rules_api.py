@@ -10,6 +10,7 @@ from runtime.errors import ValidationFailed
 from runtime.rulesets import RulesetAuthoring
 from runtime.web.api import json_object, text_field
 from runtime.web.session import require_user
+from runtime.i18n import N_
 
 
 def _authoring(request: Request) -> RulesetAuthoring:
@@ -23,9 +24,9 @@ def _version(request: Request, body: dict | None = None) -> int | None:
     try:
         version = int(raw)
     except (TypeError, ValueError):
-        raise ValidationFailed({"version": "must be a version number"}) from None
+        raise ValidationFailed({"version": N_("must be a version number")}) from None
     if version < 1 or isinstance(raw, bool):
-        raise ValidationFailed({"version": "must be a version number"})
+        raise ValidationFailed({"version": N_("must be a version number")})
     return version
 
 

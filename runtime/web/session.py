@@ -38,7 +38,7 @@ async def require_user(request: Request, *, write: bool = False) -> User:
     session = identify(request)
     user = request.state.user
     if session is None or user is None:
-        raise NotAuthenticated("please sign in")
+        raise NotAuthenticated(N_("please sign in"))
     if write and session.kind == "web":
         presented = request.headers.get(CSRF_HEADER)
         if presented is None and request.headers.get("content-type", "").startswith(

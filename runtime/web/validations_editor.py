@@ -166,4 +166,5 @@ def place_problems(vf: ValidationsForm, problems: Iterable[Any], path: str = "va
         match = shape.match(problem.path)
         if match and int(match.group(1)) < len(vf.checks):
             rest = match.group(2)
-            vf.checks[int(match.group(1))].problems.append(f"{rest}: {problem.message}" if rest else problem.message)
+            message = i18n.localized(problem.message)
+            vf.checks[int(match.group(1))].problems.append(f"{rest}: {message}" if rest else message)
