@@ -35,7 +35,8 @@ def _serve(args: argparse.Namespace) -> int:
                         calendar=args.calendar, escalate_every=args.escalate_every, max_upload=args.max_upload,
                         max_json=args.max_json, audit_key=args.audit_key, anchor_file=args.anchor_file,
                         trusted_origins=tuple(args.trusted_origin), password_workers=args.password_workers,
-                        smtp=args.smtp, base_url=args.base_url, mail_from=args.mail_from)
+                        smtp=args.smtp, base_url=args.base_url, mail_from=args.mail_from,
+                        courier_cpu=args.courier_cpu)
     from runtime.outbox.mail import SmtpServer
     from runtime.store.audit_key import provide_key
 
@@ -45,6 +46,14 @@ def _serve(args: argparse.Namespace) -> int:
         except ValueError as wrong:
             print(f"formflow: {wrong}", file=sys.stderr)
             return 2
+
+    if args.courier_cpu is not None:
+        cpus = os.sched_getaffinity(0)
+        if args.courier_cpu not in cpus or len(cpus) < 2:
+            print(f"formflow: --courier-cpu {args.courier_cpu}: choose one of CPUs {sorted(cpus)}, "
+                  "leaving the server at least one", file=sys.stderr)
+            return 2
+        os.sched_setaffinity(0, cpus - {args.courier_cpu})  # the courier's CPU is its own
 
     provide_key(args.data, args.audit_key, announce=lambda message: print(message, flush=True))  # says where, once
     print(f"formflow on http://{args.host}:{args.port}/  (data: {args.data.resolve()})", flush=True)
@@ -129,6 +138,9 @@ def parser() -> argparse.ArgumentParser:
                        help="the address links in emails point at (default: the one printed at start)")
     serve.add_argument("--mail-from", default="", metavar="ADDRESS",
                        help='the From of notification emails (default "formflow <formflow@HOST>")')
+    serve.add_argument("--courier-cpu", type=int, default=None, metavar="N",
+                       help="give the webhook courier CPU N of its own and keep the server off it "
+                            "(on a small machine under heavy load, so sending never slows commands)")
     serve.set_defaults(run=_serve)
     export = with_data(sub.add_parser("export", help="print a process as one JSON document"))
     export.add_argument("key")

@@ -24,4 +24,5 @@ class Settings:
     smtp: str = ""  # smtp://user:pass@host:port, smtps://…, ?starttls=1: where notification emails go ("" none)
     base_url: str = ""  # the address links in emails point at (default http://host:port/)
     mail_from: str = ""  # the From of notification emails (default formflow <formflow@host>)
+    courier_cpu: int | None = None  # a CPU of the webhook courier's own (the server keeps the others); None: any
     anchor_file: Path | None = None  # where the server appends an anchor (the chain's head) at start and daily

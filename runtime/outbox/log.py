@@ -7,17 +7,23 @@ the events up to `seq` is settled, so a restart replays only the events after it
 without a sync: a lost watermark only means a longer replay, which skips what is logged sent).
 A torn last line (a crash mid-write) is ignored when read back. Without a path (tests, the
 in-memory store) the log is kept in memory only.
+
+The webhook courier (another process: `courier`) keeps its own, `webhook-deliveries.jsonl`; the
+server reads it once at start-up (`DeliveryLog.read`) to know where to replay from, and asks the
+courier for the rows the admin's pages show.
 """
 from __future__ import annotations
 
 import os
 import threading
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 FILE = "deliveries.jsonl"
+HOOKS_FILE = "webhook-deliveries.jsonl"
 
 
 class DeliveryLog:
@@ -35,14 +41,23 @@ class DeliveryLog:
         begun = path is None or not path.exists()
         if path is not None:
             if not begun:
-                for raw in path.read_bytes().splitlines():
-                    try:
-                        self._fold(orjson.loads(raw))
-                    except orjson.JSONDecodeError:
-                        continue  # a torn tail: the attempt it began was never logged
+                self.fold(read_lines(path))
             self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         if begun and start:
             self._write({"watermark": start}, sync=True)
+
+    @classmethod
+    def read(cls, path: Path | None) -> DeliveryLog:
+        """A copy in memory of the log at `path` as it stands (nothing is written to the file)."""
+        copy = cls(None)
+        if path is not None and path.exists():
+            copy.fold(read_lines(path))
+        return copy
+
+    def fold(self, lines: Iterable[dict[str, Any]]) -> None:
+        with self._lock:
+            for line in lines:
+                self._fold(line)
 
     def settled(self, delivery_id: str) -> bool:
         return delivery_id in self.sent or delivery_id in self.failed
@@ -62,6 +77,23 @@ class DeliveryLog:
     def set_watermark(self, seq: int) -> None:
         if seq > self.watermark:
             self._write({"watermark": seq}, sync=False)
+
+    def rows(self, marker: str) -> list[dict[str, Any]]:
+        """Each delivery whose id holds `marker` (".hook.<id>", ".email."), the latest first: its
+        attempts and where it stands, as the admin's delivery log shows them."""
+        rows = []
+        with self._lock:
+            found = [(i, list(a)) for i, a in self.attempts.items() if marker in i]
+        for delivery_id, attempts in found:
+            last = attempts[-1]
+            state = "sent" if delivery_id in self.sent else "failed" if delivery_id in self.failed else "retrying"
+            rows.append({"id": delivery_id, "event": f"evt_{delivery_id.split('.', 1)[0]}", "state": state,
+                         "attempts": len(attempts), "status": last.get("status"), "at": last.get("at", ""),
+                         "next": last.get("next", ""), "error": last.get("error", ""),
+                         "history": [{k: a.get(k) for k in ("attempt", "at", "ok", "status", "error", "next")}
+                                     for a in attempts]})
+        rows.sort(key=lambda r: int(r["id"].split(".", 1)[0]), reverse=True)
+        return rows
 
     def replay_from(self) -> int:
         """The seq after which events are replayed: the watermark, or before the first reopened
@@ -99,3 +131,11 @@ class DeliveryLog:
                 self.failed.discard(line["id"])
             elif line.get("failed"):
                 self.failed.add(line["id"])
+
+
+def read_lines(path: Path) -> Iterable[dict[str, Any]]:
+    for raw in path.read_bytes().splitlines():
+        try:
+            yield orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue  # a torn tail: the attempt it began was never logged

@@ -1,18 +1,19 @@
 """The outbox as the server's settings ask for it: email through `--smtp` when given, webhooks
-always, the delivery log beside the event log (in memory for an in-memory store)."""
+through their courier, the delivery logs beside the event log (in memory for an in-memory store)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from runtime.outbox.audience import batches
 from runtime.outbox.center import Notifications
 from runtime.outbox.dispatcher import Delivery, Dispatcher
-from runtime.outbox.log import FILE, DeliveryLog
+from runtime.outbox.log import FILE, HOOKS_FILE, DeliveryLog
 from runtime.outbox.mail import Composer, SmtpServer, sender as mail_sender
 from runtime.outbox.prefs import quiet_until
+from runtime.outbox.relay import HookRelay
 from runtime.outbox.retry import RetryPolicy
 from runtime.outbox.routing import plan
-from runtime.outbox.webhooks import sender as hook_sender
 from runtime.settings import Settings
 from runtime.web.rendering import make_templates
 
@@ -24,30 +25,35 @@ def base_url(settings: Settings) -> str:
 def open_notifications(workflow: Any, settings: Settings, policy: RetryPolicy = RetryPolicy()) -> Notifications:
     center = Notifications(workflow)
     data_dir = getattr(workflow.repo, "data_dir", None)
-    book = DeliveryLog(data_dir / FILE if data_dir is not None else None, start=workflow.state.last_seq)
-    server = SmtpServer.from_url(settings.smtp) if settings.smtp else None
-    url = base_url(settings)
-    composer = Composer(center, make_templates(settings.timezone), url,
-                        settings.mail_from or f"formflow <formflow@{settings.host}>")
 
     def process_of(instance_id: str) -> str:
         found = workflow.state.instances.get(instance_id)
         return found.process if found else ""
 
-    def senders(channel: str) -> Any:
-        if channel == "email":
-            assert server is not None  # planned only with a server
-            return mail_sender(composer, server)
-        return hook_sender(center.hooks, process_of)
+    center.relay = HookRelay(center.hooks, process_of, data_dir / HOOKS_FILE if data_dir is not None else None,
+                             workflow.state.last_seq, lambda: batches(workflow.repo.read_events()), policy,
+                             cpu=settings.courier_cpu)
+    mail_log = data_dir / FILE if data_dir is not None else None
+    if not settings.smtp:
+        if mail_log is not None and mail_log.exists():  # so turning SMTP on later mails no backlog
+            center.mail_off = lambda seq: _settle(mail_log, seq)
+        return center
+    server = SmtpServer.from_url(settings.smtp)
+    composer = Composer(center, make_templates(settings.timezone), base_url(settings),
+                        settings.mail_from or f"formflow <formflow@{settings.host}>")
 
     def defer(delivery: Delivery) -> float | None:
-        if delivery.channel != "email":
-            return None
         until = quiet_until(center.prefs(delivery.payload.recipient), datetime.now(UTC), workflow.calendar.zone)
         return until.timestamp() if until else None
 
     center.dispatcher = Dispatcher(
-        book, lambda batch, notices: plan(batch, notices, email=server is not None, user=workflow.org.users.get,
-                                          prefs=center.prefs, hooks=center.hooks.all()),
-        senders, policy, defer)
+        DeliveryLog(mail_log, start=workflow.state.last_seq),
+        lambda batch, notices: plan(notices, user=workflow.org.users.get, prefs=center.prefs),
+        lambda channel: mail_sender(composer, server), policy, defer)
     return center
+
+
+def _settle(path: Any, seq: int) -> None:
+    book = DeliveryLog(path)
+    book.set_watermark(seq)
+    book.close()

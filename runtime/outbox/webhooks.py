@@ -55,6 +55,13 @@ class Hook:
     def wants(self, event: dict[str, Any]) -> bool:
         return event["action"] in self.kinds and event.get("seq", 0) > self.since
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "kinds": list(self.kinds)}
+
+    @classmethod
+    def from_dict(cls, found: dict[str, Any]) -> Hook:
+        return cls(**{**found, "kinds": tuple(found["kinds"])})
+
     def shown(self) -> dict[str, Any]:
         """What the API shows of it (the secret only once, at registration)."""
         return {"id": self.id, "url": self.url, "events": list(self.kinds), "created": self.created, "by": self.by}
@@ -94,12 +101,16 @@ def check(body: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
 
 
 class Registry:
-    """The registered webhooks, kept in a setting and in memory."""
+    """The registered webhooks, kept in a setting and in memory. `on_change` listeners hear of
+    each registration and deletion before it is visible to `current` (so the courier knows a new
+    endpoint before any delivery is planned for it)."""
 
     def __init__(self, get_setting: Callable[[str, Any], Any], put_setting: Callable[[str, Any], None]) -> None:
         self._get, self._put = get_setting, put_setting
         self._lock = threading.Lock()
-        self._hooks = {d["id"]: Hook(**{**d, "kinds": tuple(d["kinds"])}) for d in get_setting(SETTING, []) or []}
+        self._hooks = {d["id"]: Hook.from_dict(d) for d in get_setting(SETTING, []) or []}
+        self.current: tuple[Hook, ...] = tuple(self._hooks.values())  # read at every commit: no lock, no sort
+        self.on_change: list[Callable[[tuple[Hook, ...]], None]] = []
 
     def all(self) -> list[Hook]:
         with self._lock:
@@ -132,7 +143,11 @@ class Registry:
             self._save()
 
     def _save(self) -> None:
-        self._put(SETTING, [{**h.__dict__, "kinds": list(h.kinds)} for h in self._hooks.values()])
+        self._put(SETTING, [h.to_dict() for h in self._hooks.values()])
+        hooks = tuple(self._hooks.values())
+        for listener in self.on_change:
+            listener(hooks)
+        self.current = hooks
 
 
 def event_id(seq: int) -> str:
@@ -148,6 +163,19 @@ def payload(event: dict[str, Any], process: str) -> dict[str, Any]:
     return {"id": event_id(event.get("seq", 0)), "type": event["action"], "created": event["at"], "data": data}
 
 
+def plan(batch: list[dict[str, Any]], hooks: tuple[Hook, ...], process_of: Callable[[str], str]) -> list[list[Any]]:
+    """`[seq, webhook id, body]` for each event of a committed batch each endpoint wants; pure,
+    and the same batch always plans the same deliveries (each body built once, shared)."""
+    planned: list[list[Any]] = []
+    for event in batch:
+        body = None
+        for hook in hooks:
+            if hook.wants(event):
+                body = body or payload(event, process_of(event["instance"]))
+                planned.append([event["seq"], hook.id, body])
+    return planned
+
+
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
@@ -161,9 +189,9 @@ def verify(secret: str, header: str, body: bytes) -> bool:
     return hmac.compare_digest(signature(secret, int(parts["t"]), body), f"t={parts['t']},v1={parts['v1']}")
 
 
-def sender(registry: Registry, process_of: Callable[[str], str], *, timeout: float = TIMEOUT,
+def sender(find: Callable[[str], Hook | None], *, timeout: float = TIMEOUT,
            clock: Callable[[], float] = time.time) -> Callable[[Delivery], Outcome]:
-    """POSTs a webhook delivery (`Delivery.payload` is the event) to its endpoint, over one
+    """POSTs a webhook delivery (`Delivery.payload` is the body, from `payload`) to its endpoint, over one
     connection kept open between deliveries (each endpoint has its own worker, so its own
     connection). A redirect is not followed: only a 2xx answer counts as delivered."""
     open_conn: dict[str, http.client.HTTPConnection] = {}
@@ -177,15 +205,14 @@ def sender(registry: Registry, process_of: Callable[[str], str], *, timeout: flo
         return found
 
     def send(delivery: Delivery) -> Outcome:
-        hook = registry.find(delivery.channel.split(":", 1)[1])
+        hook = find(delivery.channel.split(":", 1)[1])
         if hook is None:
             return Outcome(False, None, "the webhook was deleted", drop=True)
-        event = delivery.payload
-        body = orjson.dumps(payload(event, process_of(event["instance"])))
+        body = orjson.dumps(delivery.payload)
         parts = urlsplit(hook.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"Content-Type": "application/json", "User-Agent": "formflow-webhooks/1",
-                   "Formflow-Event-Id": event_id(event.get("seq", 0)),
+                   "Formflow-Event-Id": delivery.payload["id"],
                    "Formflow-Signature": signature(hook.secret, int(clock()), body)}
         conn = connection(hook.url)
         try:

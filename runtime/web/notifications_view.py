@@ -59,7 +59,9 @@ async def open_notice(request: Request) -> Response:
 
 async def read_all(request: Request) -> Response:
     user = await require_user(request, write=True)
-    await run_in_threadpool(_center(request).board.mark_all_read, user.username)
+    center = _center(request)
+    await run_in_threadpool(center.caught_up)  # "all" includes what was just committed
+    await run_in_threadpool(center.board.mark_all_read, user.username)
     return redirect(request, "/me/notifications")
 
 

@@ -35,23 +35,16 @@ async def _admin(request: Request, *, write: bool = False) -> User:
 
 
 def deliveries(center: Notifications, hook_id: str = "", channel: str = "") -> list[dict[str, Any]]:
-    """Each delivery of one webhook (or channel), the latest first: its attempts and where it stands."""
-    dispatcher = center.dispatcher
-    marker = f".hook.{hook_id}" if hook_id else f".{channel}."
-    rows = []
-    for delivery_id, attempts in list(dispatcher.log.attempts.items()):
-        if marker not in delivery_id:
-            continue
-        last = attempts[-1]
-        state = "sent" if delivery_id in dispatcher.log.sent else "failed" if delivery_id in dispatcher.log.failed \
-            else "retrying"
-        rows.append({"id": delivery_id, "event": f"evt_{delivery_id.split('.', 1)[0]}", "state": state,
-                     "attempts": len(attempts), "status": last.get("status"), "at": last.get("at", ""),
-                     "next": last.get("next", ""), "error": last.get("error", ""),
-                     "history": [{k: a.get(k) for k in ("attempt", "at", "ok", "status", "error", "next")}
-                                 for a in attempts]})
-    rows.sort(key=lambda r: int(r["id"].split(".", 1)[0]), reverse=True)
-    return rows
+    """Each delivery of one webhook (asked of its courier) or channel, the latest first."""
+    if hook_id:
+        return center.relay.deliveries(hook_id)
+    return center.dispatcher.log.rows(f".{channel}.") if center.dispatcher else []
+
+
+def _retry(center: Notifications, delivery_id: str) -> bool:
+    """A failed delivery sent again, by the channel it belongs to; False if there is none."""
+    channel = center.relay if ".hook." in delivery_id else center.dispatcher
+    return bool(channel and channel.retry(delivery_id))
 
 
 def _created(hook: Hook) -> dict[str, Any]:
@@ -88,7 +81,7 @@ async def api_deliveries(request: Request) -> Response:
 
 async def api_retry(request: Request) -> Response:
     await _admin(request, write=True)
-    if not await run_in_threadpool(_center(request).dispatcher.retry, request.path_params["delivery"]):
+    if not await run_in_threadpool(_retry, _center(request), request.path_params["delivery"]):
         raise NotFound(N_("no failed delivery %(id)s", id=request.path_params["delivery"]))
     return JSONResponse({"id": request.path_params["delivery"], "state": "retrying"}, status_code=202)
 
@@ -133,7 +126,7 @@ async def delete(request: Request) -> Response:
 async def retry(request: Request) -> Response:
     await _admin(request, write=True)
     delivery = request.path_params["delivery"]
-    if not await run_in_threadpool(_center(request).dispatcher.retry, delivery):
+    if not await run_in_threadpool(_retry, _center(request), delivery):
         raise NotFound(N_("no failed delivery %(id)s", id=delivery))
     hook = delivery.split(".hook.", 1)[1] if ".hook." in delivery else ""
     return redirect(request, f"/admin/webhooks/{hook}" if hook else "/admin/webhooks")

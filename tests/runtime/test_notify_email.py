@@ -89,7 +89,7 @@ def test_after_a_crash_no_email_is_lost_and_none_logged_as_sent_goes_twice(tmp_p
         def first(workflow, center) -> None:
             workflow.start(workflow.org.user("zhang.wei"), "expense", claim([700]))
             inbox.wait(1)
-            assert center.dispatcher.wait_idle()
+            assert center.wait_idle()
         run(first)
         assert len(inbox.messages) == 1
         # Commands committed while no outbox ran: as if the server died right after they were written.
@@ -106,7 +106,7 @@ def test_after_a_crash_no_email_is_lost_and_none_logged_as_sent_goes_twice(tmp_p
 
         def second(workflow, center) -> None:
             inbox.wait(2)
-            assert center.dispatcher.wait_idle()
+            assert center.wait_idle()
         run(second)
         received = [m["To"] for m in inbox.messages]
         assert len(received) == 2 and any("li.na" in to for to in received) and any("wang.fang" in to for to in received)
@@ -129,7 +129,7 @@ def test_an_email_shows_the_fields_its_reader_may_see_and_never_a_hidden_one():
                          data={"salary": 18000})
             workflow.act(workflow.org.user("zhao.min"), open_task(workflow, instance).id, "approve", "ok")
             inbox.wait(3)
-            assert app.state.notifications.dispatcher.wait_idle()
+            assert app.state.notifications.wait_idle()
             finance = inbox.to("zhao.min@example.com")[0].get_body(("plain",)).get_content()
             cashier = inbox.to("sun.li@example.com")[0].get_body(("plain",)).get_content()
             assert "Candidate: Ada" in finance and "Monthly salary" in finance and "18,000" in finance

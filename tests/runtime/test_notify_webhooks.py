@@ -94,10 +94,34 @@ def test_the_admin_page_registers_shows_the_secret_once_and_the_log_shows_respon
         workflow = web.app.state.workflow
         workflow.start(workflow.org.user("zhang.wei"), "expense", claim([700]))
         got.wait(1)
-        assert web.app.state.notifications.dispatcher.wait_idle()
+        assert web.app.state.notifications.wait_idle()
         page = web.get(f"/admin/webhooks/{created['id']}")
         assert page.template.name == "admin_webhook_log.html"
         [row] = page.context["rows"]
         assert (row["state"], row["status"], row["attempts"]) == ("sent", 202, 1)
         assert web.post(f"/admin/webhooks/{created['id']}/delete", data={"csrf_token": csrf}).status_code == 303
         assert web.get("/admin/webhooks").context["hooks"] == []
+
+
+def test_webhooks_go_through_a_courier_process_and_a_dead_courier_is_replaced(tmp_path):
+    """The courier is a process of its own; killed, the next commit starts another, which sends
+    what the first was passed but never logged as sent (same event ids), and nothing twice."""
+    from runtime.store.repository import FileRepository
+
+    app = create_app(Settings(demo=True, data_dir=tmp_path), FileRepository(tmp_path))
+    with receiver() as (url, got), TestClient(app, follow_redirects=False) as web:
+        register(web, url, ["start"])
+        workflow, relay = web.app.state.workflow, web.app.state.notifications.relay
+        workflow.start(workflow.org.user("zhang.wei"), "expense", claim([100]))
+        assert web.app.state.notifications.wait_idle()
+        first = relay._process
+        assert first is not None and first.pid != __import__("os").getpid()
+        first.kill()
+        first.wait()
+        for amount in (200, 300):
+            workflow.start(workflow.org.user("zhang.wei"), "expense", claim([amount]))
+        assert web.app.state.notifications.wait_idle()
+        assert relay._process is not None and relay._process.pid != first.pid
+        ids = got.ids()
+        assert len(ids) == len(set(ids)) == 3
+        assert (tmp_path / "webhook-deliveries.jsonl").exists()
