@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runtime import i18n, scheduler
 from runtime.clock import utc_now
+from runtime.deadlines import coverage_warning
 from runtime.flow_authoring import FlowAuthoring
 from runtime.form_authoring import FormAuthoring
 from runtime.login_guard import LoginGuard
@@ -31,6 +34,8 @@ from runtime.web.errors import HANDLERS
 from runtime.web.origin import SameOriginMiddleware
 from runtime.web.rendering import STATIC_DIR, make_templates
 from runtime.web.text_input import TextInputMiddleware
+
+log = logging.getLogger("formflow")
 
 
 class LocaleMiddleware:
@@ -102,6 +107,10 @@ def create_app(settings: Settings, repo: Repository | None = None) -> Starlette:
             app.state.repo = store
             app.state.workflow = open_workflow(store, demo=settings.demo, timezone=settings.timezone,
                                                calendar=load_business_calendar(settings))
+            app.state.calendar_warning = coverage_warning(app.state.workflow.calendar,
+                                                          datetime.now(app.state.workflow.calendar.zone).date())
+            if app.state.calendar_warning:
+                log.warning("%s", app.state.calendar_warning)  # admins see it at start-up
             app.state.notifications = open_notifications(app.state.workflow, settings)
             app.state.notifications.start()  # replays what the last run left unsent, then listens
             app.state.authoring = RulesetAuthoring(app.state.workflow)

@@ -48,7 +48,7 @@ SCHEMA_VERSION = 1
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_HOURS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("13:00", "18:00"))
 PROPERTIES = ("schema_version", "name", "source", "timezone", "workday_hours", "weekend",
-              "holidays", "workdays")
+              "holidays", "workdays", "years")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _TIME = re.compile(r"\d{2}:\d{2}\Z")
 
@@ -69,6 +69,7 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
     source: str = ""
+    years: frozenset[int] | None = None  # the years whose official arrangement it lists, when the file says
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _windows: tuple[tuple[time, time], ...] = field(init=False, repr=False, compare=False)
 
@@ -90,7 +91,8 @@ class BusinessCalendar:
                    workday_hours=tuple((s, e) for s, e in doc.get("workday_hours", DEFAULT_HOURS)),
                    weekend=tuple(sorted(WEEKDAYS.index(d) for d in doc.get("weekend", WEEKDAYS[5:]))),
                    holidays=frozenset(date.fromisoformat(d) for d in doc.get("holidays", ())),
-                   workdays=frozenset(date.fromisoformat(d) for d in doc.get("workdays", ())))
+                   workdays=frozenset(date.fromisoformat(d) for d in doc.get("workdays", ())),
+                   years=frozenset(doc["years"]) if "years" in doc else None)
 
     def to_dict(self) -> dict[str, Any]:
         """The file's document: dates sorted, so save → load → save is byte-for-byte stable."""
@@ -105,7 +107,29 @@ class BusinessCalendar:
         }
         if self.source:
             doc["source"] = self.source
+        if self.years is not None:
+            doc["years"] = sorted(self.years)
         return doc
+
+    # -- the years it knows ----------------------------------------------------------------------
+
+    @property
+    def covered_years(self) -> frozenset[int] | None:
+        """The years whose holidays and make-up days this calendar lists: its `years`, else the
+        years of the dates it lists; None for a calendar of weekends alone (it claims no more)."""
+        if self.years is not None:
+            return self.years
+        return frozenset(d.year for d in self.holidays | self.workdays) or None
+
+    def covers(self, day: date) -> bool:
+        """Whether `day`'s year is one the calendar knows; a deadline past it is an estimate
+        (weekends only: next year's official holidays are not known until they are published)."""
+        years = self.covered_years
+        return years is None or day.year in years
+
+    def missing_years(self, first: date, last: date) -> list[int]:
+        """The years from `first` to `last` the calendar does not know."""
+        return [y for y in range(first.year, last.year + 1) if not self.covers(date(y, 1, 1))]
 
     # -- days and windows ------------------------------------------------------------------------
 
@@ -238,6 +262,7 @@ def validate_calendar(doc: Any, path: str = "") -> list[Problem]:
     weekend = _weekend(doc, path, out)
     holidays = _dates(doc, "holidays", path, out)
     workdays = _dates(doc, "workdays", path, out)
+    _years(doc, path, out)
     for where, day in workdays.items():
         if day in holidays.values():
             out.append(Problem(where, f"{day} is also a holiday; a date is either a day off or a make-up workday"))
@@ -345,6 +370,20 @@ def _dates(doc: dict[str, Any], name: str, path: str, out: list[Problem]) -> dic
             continue
         found[at] = day
     return found
+
+
+def _years(doc: dict[str, Any], path: str, out: list[Problem]) -> None:
+    if "years" not in doc:
+        return
+    where, value = paths.key(path, "years"), doc["years"]
+    if not isinstance(value, list) or not value:
+        out.append(Problem(where, f"must be a list of the years it lists holidays for (2026), got {show_value(value)}"))
+        return
+    for i, year in enumerate(value):
+        if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2200:
+            out.append(Problem(paths.index(where, i), f"not a year, got {show_value(year)}"))
+        elif value.index(year) != i:
+            out.append(Problem(paths.index(where, i), f"{year} is listed twice"))
 
 
 def _clock(text: str) -> time:

@@ -8,14 +8,14 @@ have edited since); only "how long until" questions, asked now, use today's cale
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from builder.deadlines import Duration
 from runtime.calendar import BusinessCalendar, load_calendar
 from runtime import notes
 from runtime.clock import from_stamp, to_stamp
-from runtime.i18n import Text
+from runtime.i18n import N_, Text
 from runtime.state import Task
 
 CALENDAR_FILE = "calendar.json"  # in the data directory, where the admin edits it
@@ -32,6 +32,26 @@ def open_calendar(path: Path | None, *, timezone: str = "Asia/Shanghai") -> Busi
     if path is None or not path.exists():
         return plain_calendar(timezone)
     return load_calendar(path)
+
+
+LOOK_AHEAD = timedelta(days=90)  # a step's deadline seldom reaches further; warn this long before a year ends
+
+
+def estimated(calendar: BusinessCalendar, due: datetime) -> bool:
+    """Whether a deadline falls in a year the calendar does not know (its holidays unknown)."""
+    return not calendar.covers(due.astimezone(calendar.zone).date())
+
+
+def coverage_warning(calendar: BusinessCalendar, today: date) -> Text | None:
+    """For admins, at start-up and on the monitoring page: the years from today to LOOK_AHEAD
+    on that the calendar does not know, and what to do about it; None when it knows them all."""
+    missing = calendar.missing_years(today, today + LOOK_AHEAD)
+    if not missing:
+        return None
+    known = sorted(calendar.covered_years or ())
+    return N_("The business calendar lists official holidays for %(known)s only: deadlines in %(missing)s are "
+                "estimated (weekends only). Add %(missing)s's official holiday arrangement to the calendar file.",
+                known=", ".join(map(str, known)), missing=", ".join(map(str, missing)))
 
 
 def moment_after(calendar: BusinessCalendar, start: datetime, duration: Duration) -> datetime:

@@ -15,7 +15,9 @@ from builder.forms import Form, Workdays
 from builder.permissions import editable_at_step, not_asked_at_start
 from runtime import i18n
 from runtime.choices import choice_rows, choices_from_pairs
+from runtime.clock import from_stamp
 from runtime.coverage import changed_since
+from runtime.deadlines import estimated
 from runtime.engine import return_targets
 from runtime.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from runtime.i18n import N_
@@ -168,6 +170,7 @@ def _instance_context(workflow: Workflow, instance: Instance, task: Task | None,
             "post_hoc_late": {t for t, (late, _) in _deadlines(
                 workflow, [t for t in tasks if t.post_hoc and t.status is TaskStatus.OPEN]).items() if late},
             "deadline": _deadlines(workflow, [task]).get(task.id) if task else None,
+            "due_estimated": bool(task and task.due and estimated(workflow.calendar, from_stamp(task.due))),
             **request_extras(workflow, user, instance, task)}
 
 
